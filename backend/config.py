@@ -1,0 +1,166 @@
+"""Settings from the environment and an optional .env file (documented in .env.example).
+
+A bad value stops start-up with a message that names the variable, never a traceback.
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from .domain.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
+
+LOCALES = ("zh_CN", "zh_TW", "en")
+DEFAULT_DATABASE_URL = "sqlite://data/qingchu.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A setting is wrong. str(error) names the variable and says what is expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    staff_chat_id: int | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    default_locale: str = "zh_CN"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    case_prefix: str = "QC"
+    policy_file: Path = DEFAULT_POLICY_PATH
+    duty_phone: str = ""
+    log_level: str = "INFO"
+    max_body_bytes: int = 1_048_576
+    sweep_interval: timedelta = timedelta(seconds=30)
+    policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.bot_token)
+
+
+def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `env` (default: os.environ over the .env file)."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if env is None else env)
+    get = _Reader(values)
+    policy_file = Path(get.text("POLICY_FILE", str(DEFAULT_POLICY_PATH)))
+    try:
+        policy = load_policy(policy_file)
+    except PolicyError as exc:
+        raise ConfigError(f"POLICY_FILE: {exc}") from None
+    return Settings(
+        database_url=get.database_url(),
+        bot_token=get.bot_token(),
+        telegram_api_base_url=get.http_url("TELEGRAM_API_BASE_URL"),
+        staff_chat_id=get.optional_int("STAFF_CHAT_ID"),
+        timezone=get.timezone(),
+        default_locale=get.choice("DEFAULT_LOCALE", LOCALES, "zh_CN"),
+        http_host=get.text("HTTP_HOST", "127.0.0.1"),
+        http_port=get.integer("HTTP_PORT", 8080, 1, 65535),
+        case_prefix=get.pattern("CASE_NUMBER_PREFIX", "QC", r"[A-Z][A-Z0-9]{0,9}", "1–10 capital letters or digits, starting with a letter"),
+        policy_file=policy_file,
+        duty_phone=get.text("DUTY_PHONE", ""),
+        log_level=get.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        max_body_bytes=get.integer("MAX_BODY_BYTES", 1_048_576, 1024, 50 * 1_048_576),
+        sweep_interval=timedelta(seconds=get.integer("SWEEP_INTERVAL_SECONDS", 30, 1, 3600)),
+        policy=policy,
+    )
+
+
+class _Reader:
+    """Reads one variable at a time and raises ConfigError naming it."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+
+    def raw(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    def text(self, name: str, default: str) -> str:
+        return self.raw(name) or default
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name}: expected a number from {low} to {high}, got {number}")
+        return number
+
+    def optional_int(self, name: str) -> int | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        if not re.fullmatch(r"-?\d{1,20}", value):
+            raise ConfigError(f"{name}: expected a Telegram chat id such as -1001234567890, got {value!r}")
+        return int(value)
+
+    def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
+        value = self.raw(name) or default
+        if value not in options:
+            raise ConfigError(f"{name}: expected one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def pattern(self, name: str, default: str, regex: str, meaning: str) -> str:
+        value = self.raw(name) or default
+        if not re.fullmatch(regex, value):
+            raise ConfigError(f"{name}: expected {meaning}, got {value!r}")
+        return value
+
+    def timezone(self) -> ZoneInfo:
+        value = self.raw("TIMEZONE") or "Asia/Shanghai"
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TIMEZONE: unknown time zone {value!r} (use a name like Asia/Shanghai)") from None
+
+    def bot_token(self) -> str | None:
+        value = self.raw("BOT_TOKEN")
+        if value is not None and not re.fullmatch(r"\d{3,20}:[A-Za-z0-9_-]{20,}", value):
+            raise ConfigError("BOT_TOKEN: does not look like a token from @BotFather (digits:letters)")
+        return value
+
+    def http_url(self, name: str) -> str | None:
+        value = self.raw(name)
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(f"{name}: expected an http(s) URL such as http://127.0.0.1:8081, got {value!r}")
+        return value.rstrip("/")
+
+    def database_url(self) -> str:
+        value = self.raw("DATABASE_URL") or DEFAULT_DATABASE_URL
+        return validate_database_url(value, "DATABASE_URL")
+
+
+def validate_database_url(value: str, name: str) -> str:
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme == "postgresql":
+        value = "postgres://" + value.split("://", 1)[1]
+        scheme = "postgres"
+    if scheme not in ("sqlite", "postgres", "asyncpg"):
+        raise ConfigError(f"{name}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB, got {value!r}")
+    if scheme == "sqlite" and not value[len("sqlite://"):]:
+        raise ConfigError(f"{name}: sqlite:// needs a file path, e.g. sqlite://data/qingchu.sqlite3")
+    return value

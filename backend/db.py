@@ -1,0 +1,96 @@
+"""Database lifecycle: Tortoise configuration, migrations, start-up checks."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.executor import MigrationExecutor
+
+log = logging.getLogger(__name__)
+APP = "models"
+
+
+class DatabaseNotReady(RuntimeError):
+    """The schema is behind the code; the message says what to run."""
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP: {
+                "models": ["backend.models"],
+                "migrations": "backend.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite://"):
+        path = database_url[len("sqlite://"):].split("?", 1)[0]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Apply pending migrations; returns the names applied."""
+    _ensure_sqlite_dir(database_url)
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    try:
+        await migrate_api(config=tortoise_config(database_url), progress=progress)
+    finally:
+        await Tortoise.close_connections()
+    return applied
+
+
+async def pending_migrations() -> list[str]:
+    """Migrations not yet applied on the open connection."""
+    executor = MigrationExecutor(get_connection("default"), tortoise_config("sqlite://:memory:")["apps"])
+    plan = await executor.plan(None)
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+
+async def open_database(database_url: str, *, auto_migrate: bool) -> None:
+    """Connect; on SQLite apply pending migrations, elsewhere refuse an unmigrated schema."""
+    if auto_migrate:
+        applied = await migrate(database_url)
+        for name in applied:
+            log.info("applied migration %s", name)
+    _ensure_sqlite_dir(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+    pending = await pending_migrations()
+    if pending:
+        await Tortoise.close_connections()
+        raise DatabaseNotReady(
+            f"the database is missing {len(pending)} migration(s) ({', '.join(pending)}); "
+            "run `qingchu migrate` first"
+        )
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def database_ok() -> bool:
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+        return True
+    except Exception:  # any driver error means "not healthy"
+        log.warning("database health check failed", exc_info=True)
+        return False
+
+
+# For the developer tool: `tortoise -c backend.db.TORTOISE_ORM makemigrations` after changing models.
+TORTOISE_ORM = tortoise_config("sqlite://data/dev-makemigrations.sqlite3")

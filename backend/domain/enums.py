@@ -1,0 +1,91 @@
+"""The vocabulary of a case, as in domain.md. String enums so they store and serialise as plain text."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    REPAIR = "repair"
+    INQUIRY = "inquiry"
+    SUGGESTION = "suggestion"
+
+
+class Severity(StrEnum):
+    GENERAL = "general"
+    IMPORTANT = "important"
+    MAJOR = "major"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.GENERAL: 0, Severity.IMPORTANT: 1, Severity.MAJOR: 2}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    INVALID = "invalid"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        """Open means somebody still owes the tenant work."""
+        return self in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Status.CLOSED, Status.INVALID, Status.CANCELLED)
+
+
+class Channel(StrEnum):
+    CHAT = "chat"
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    LETTER = "letter"
+    EMAIL = "email"
+    SUGGESTION_BOX = "suggestion_box"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: "Role") -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
+
+
+class ActorKind(StrEnum):
+    TENANT = "tenant"
+    STAFF = "staff"
+    API = "api"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    START = "start"
+    NOTE = "note"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    INVALID = "invalid"
+    CANCEL = "cancel"
+    ESCALATE = "escalate"
+    RECATEGORIZE = "recategorize"
+    CHANGE_SEVERITY = "change_severity"

@@ -1,0 +1,63 @@
+"""Who may do what to a case (domain.md roles). Pure: the service supplies the facts."""
+
+from .enums import Action, ActorKind, Role
+from .errors import PermissionDenied
+
+A = Action
+
+# Lowest staff role allowed to take each action on any case.
+STAFF_MINIMUM_ROLE: dict[Action, Role] = {
+    A.CLAIM: Role.AGENT,
+    A.ASSIGN: Role.AGENT,
+    A.START: Role.AGENT,
+    A.NOTE: Role.AGENT,
+    A.RESOLVE: Role.AGENT,
+    A.INVALID: Role.AGENT,
+    A.ESCALATE: Role.AGENT,
+    A.RECATEGORIZE: Role.AGENT,
+    A.CHANGE_SEVERITY: Role.AGENT,
+    A.REOPEN: Role.SUPERVISOR,
+    A.CLOSE: Role.SUPERVISOR,
+    A.CANCEL: Role.SUPERVISOR,
+}
+
+# Work on a case someone else owns needs this role (an agent covers a colleague only by a note).
+OWNER_ONLY_BELOW: dict[Action, Role] = {
+    A.START: Role.SUPERVISOR,
+    A.RESOLVE: Role.SUPERVISOR,
+}
+
+# What a tenant may do to their own case (the survey answers reopen or close it).
+TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE})
+
+
+def check_permission(
+    action: Action,
+    actor_kind: ActorKind,
+    role: Role | None = None,
+    *,
+    owns_case: bool = False,
+    case_has_other_owner: bool = False,
+    is_complainant: bool = False,
+) -> None:
+    """Raise PermissionDenied unless the actor may take `action`."""
+    if actor_kind is ActorKind.SYSTEM:
+        return
+    if actor_kind is ActorKind.TENANT:
+        if action in TENANT_ACTIONS and is_complainant:
+            return
+        raise PermissionDenied(f"a tenant cannot {action.value} this case", action=action.value)
+    if role is None:
+        raise PermissionDenied("unknown staff member", action=action.value)
+    if action is A.CLAIM and actor_kind is not ActorKind.STAFF:
+        raise PermissionDenied("only a staff member can claim a case", action=action.value)
+    minimum = STAFF_MINIMUM_ROLE.get(action, Role.AGENT)
+    if not role.at_least(minimum):
+        raise PermissionDenied(
+            f"{action.value} needs the {minimum.value} role or higher", action=action.value
+        )
+    owner_rule = OWNER_ONLY_BELOW.get(action)
+    if owner_rule and case_has_other_owner and not owns_case and not role.at_least(owner_rule):
+        raise PermissionDenied(
+            f"only the owner or a {owner_rule.value} can {action.value} this case", action=action.value
+        )

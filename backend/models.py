@@ -1,0 +1,224 @@
+"""Persistence (Tortoise ORM). Only services import this module; rules live in backend.domain."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from .domain.enums import ActorKind, Channel, Kind, Role, Severity, Status
+
+
+class Department(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "department"
+
+
+class Staff(Model):
+    id = fields.IntField(primary_key=True)
+    telegram_id = fields.BigIntField(unique=True)
+    name = fields.CharField(max_length=100)
+    role = fields.CharEnumField(Role, max_length=16)
+    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="staff")
+    phone = fields.CharField(max_length=32, default="")
+    locale = fields.CharField(max_length=8, default="zh_CN")
+    on_duty = fields.BooleanField(default=False)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff"
+
+
+class Complainant(Model):
+    id = fields.IntField(primary_key=True)
+    telegram_id = fields.BigIntField(unique=True, null=True)
+    name = fields.CharField(max_length=100, default="")
+    phone = fields.CharField(max_length=32, default="")
+    unit = fields.CharField(max_length=64, default="")
+    locale = fields.CharField(max_length=8, default="zh_CN")
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "complainant"
+
+
+class Incident(Model):
+    """Several cases about one problem (a collective complaint)."""
+
+    id = fields.IntField(primary_key=True)
+    category = fields.CharField(max_length=32)
+    building = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "incident"
+
+
+class Case(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=32, unique=True)
+    client_key = fields.CharField(max_length=80, unique=True, null=True)
+    kind = fields.CharEnumField(Kind, max_length=16)
+    category = fields.CharField(max_length=32)
+    category_suggested = fields.CharField(max_length=32, default="")
+    severity = fields.CharEnumField(Severity, max_length=16)
+    status = fields.CharEnumField(Status, max_length=16, default=Status.NEW)
+    channel = fields.CharEnumField(Channel, max_length=16, default=Channel.CHAT)
+    description = fields.TextField()
+    location = fields.CharField(max_length=200, default="")
+    unit = fields.CharField(max_length=64, default="")
+    building = fields.CharField(max_length=32, default="")
+    expectation = fields.TextField(default="")
+    subject = fields.CharField(max_length=200, default="")  # person or department complained about
+    contact_name = fields.CharField(max_length=100, default="")
+    contact_phone = fields.CharField(max_length=32, default="")
+    locale = fields.CharField(max_length=8, default="zh_CN")
+    complainant = fields.ForeignKeyField("models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="cases")
+    owner = fields.ForeignKeyField("models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases")
+    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="cases")
+    incident = fields.ForeignKeyField("models.Incident", null=True, on_delete=fields.SET_NULL, related_name="cases")
+    escalation_level = fields.SmallIntField(default=1)
+    reopen_count = fields.SmallIntField(default=0)
+    off_hours = fields.BooleanField(default=False)
+    triage = fields.JSONField(default=dict)
+    resolution = fields.TextField(default="")
+    invalid_reason = fields.TextField(default="")
+    close_reason = fields.CharField(max_length=32, default="")
+    # Clocks (UTC). A clock is "due" while its column is set and in the past; acting on it clears it.
+    assign_due_at = fields.DatetimeField(null=True)
+    feedback_due_at = fields.DatetimeField(null=True)
+    resolve_due_at = fields.DatetimeField(null=True)
+    hard_due_at = fields.DatetimeField(null=True)
+    followup_due_at = fields.DatetimeField(null=True)
+    survey_reminder_at = fields.DatetimeField(null=True)
+    survey_close_at = fields.DatetimeField(null=True)
+    # Milestones (UTC)
+    received_at = fields.DatetimeField()
+    assigned_at = fields.DatetimeField(null=True)
+    first_feedback_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    # Follow-up
+    solved_confirmed = fields.BooleanField(null=True)
+    satisfaction = fields.SmallIntField(null=True)
+    satisfaction_comment = fields.TextField(default="")
+    in_case_library = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "case"
+        indexes = (
+            Index(fields=("status", "assign_due_at"), name="case_status_assign_due"),
+            Index(fields=("status", "feedback_due_at"), name="case_status_feedback_due"),
+            Index(fields=("status", "resolve_due_at"), name="case_status_resolve_due"),
+            Index(fields=("status", "hard_due_at"), name="case_status_hard_due"),
+            Index(fields=("status", "followup_due_at"), name="case_status_followup_due"),
+            Index(fields=("status", "received_at"), name="case_status_received"),
+            Index(fields=("category", "received_at"), name="case_category_received"),
+            Index(fields=("severity", "status"), name="case_severity_status"),
+            Index(fields=("department_id", "status"), name="case_department_status"),
+            Index(fields=("owner_id", "status"), name="case_owner_status"),
+            Index(fields=("complainant_id", "received_at"), name="case_complainant_received"),
+            Index(fields=("received_at",), name="case_received"),
+        )
+
+
+class CaseEvent(Model):
+    """Append-only audit record: who did what to a case, when, from which status to which."""
+
+    id = fields.BigIntField(primary_key=True)
+    case = fields.ForeignKeyField("models.Case", on_delete=fields.CASCADE, related_name="events")
+    at = fields.DatetimeField()
+    actor_kind = fields.CharEnumField(ActorKind, max_length=16)
+    actor_id = fields.BigIntField(null=True)
+    actor_name = fields.CharField(max_length=100, default="")
+    action = fields.CharField(max_length=32)
+    from_status = fields.CharField(max_length=16, default="")
+    to_status = fields.CharField(max_length=16, default="")
+    note = fields.TextField(default="")
+    public = fields.BooleanField(default=False)  # shown to the tenant
+    data = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "case_event"
+        indexes = (Index(fields=("case_id", "at"), name="case_event_case_at"),)
+
+
+class Attachment(Model):
+    id = fields.IntField(primary_key=True)
+    case = fields.ForeignKeyField("models.Case", on_delete=fields.CASCADE, related_name="attachments")
+    file_id = fields.CharField(max_length=255)
+    file_unique_id = fields.CharField(max_length=64, default="")
+    kind = fields.CharField(max_length=16)  # photo, document, video
+    caption = fields.CharField(max_length=1024, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attachment"
+
+
+class OutboxMessage(Model):
+    """A message to deliver. Written in the same transaction as the change that caused it."""
+
+    id = fields.BigIntField(primary_key=True)
+    case = fields.ForeignKeyField("models.Case", null=True, on_delete=fields.CASCADE, related_name="outbox")
+    chat_id = fields.BigIntField()
+    kind = fields.CharField(max_length=32)
+    payload = fields.JSONField(default=dict)
+    dedupe_key = fields.CharField(max_length=120, unique=True, null=True)
+    attempts = fields.SmallIntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (Index(fields=("sent_at", "next_attempt_at"), name="outbox_pending"),)
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    role = fields.CharEnumField(Role, max_length=16)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class TriageCorrection(Model):
+    """A category a human chose instead of the suggested one: training data for `qingchu nlp retrain`."""
+
+    id = fields.IntField(primary_key=True)
+    case = fields.ForeignKeyField("models.Case", null=True, on_delete=fields.SET_NULL, related_name="corrections")
+    text = fields.TextField()
+    suggested = fields.CharField(max_length=32)
+    corrected = fields.CharField(max_length=32)
+    actor_kind = fields.CharEnumField(ActorKind, max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "triage_correction"
+
+
+class CaseCounter(Model):
+    """The last case sequence number handed out per local day."""
+
+    day = fields.CharField(max_length=8, primary_key=True)
+    last_sequence = fields.IntField(default=0)
+
+    class Meta:
+        table = "case_counter"

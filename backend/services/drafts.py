@@ -1,0 +1,86 @@
+"""What a new case is made of, validated before anything touches the database."""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..domain import Channel, Kind, Policy, Severity, ValidationFailed
+from ..domain.contact import normalize_phone
+
+MAX_DESCRIPTION = 10_000
+MAX_SHORT = 200
+
+
+class TriageResult(Protocol):
+    """What nlp.classify returns (only the fields the service reads)."""
+
+    kind: str
+    category: str
+    severity: str
+    confidence: float
+
+
+@dataclass
+class AttachmentDraft:
+    file_id: str
+    kind: str = "photo"
+    file_unique_id: str = ""
+    caption: str = ""
+
+
+@dataclass
+class CaseDraft:
+    description: str
+    channel: Channel = Channel.CHAT
+    kind: Kind | None = None
+    category: str | None = None
+    severity: Severity | None = None
+    location: str = ""
+    unit: str = ""
+    expectation: str = ""
+    subject: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    locale: str = "zh_CN"
+    telegram_id: int | None = None
+    client_key: str | None = None
+    attachments: list[AttachmentDraft] = field(default_factory=list)
+    triage: Any = None  # a TriageResult already computed by the dialog, if any
+
+    def validated(self, policy: Policy) -> "CaseDraft":
+        """A cleaned copy, or ValidationFailed naming the field."""
+        description = (self.description or "").strip()
+        if not description:
+            raise ValidationFailed("description must not be empty", field="description")
+        if len(description) > MAX_DESCRIPTION:
+            raise ValidationFailed(
+                f"description is longer than {MAX_DESCRIPTION} characters", field="description"
+            )
+        if self.category is not None and policy.category(self.category) is None:
+            raise ValidationFailed(
+                f"unknown category {self.category!r}; expected one of {', '.join(policy.category_codes)}",
+                field="category",
+            )
+        phone = ""
+        if self.contact_phone.strip():
+            phone = normalize_phone(self.contact_phone) or ""
+            if not phone:
+                raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
+        for name in ("location", "unit", "subject", "contact_name"):
+            if len(getattr(self, name)) > MAX_SHORT:
+                raise ValidationFailed(f"{name} is longer than {MAX_SHORT} characters", field=name)
+        if len(self.expectation) > MAX_DESCRIPTION:
+            raise ValidationFailed("expectation is too long", field="expectation")
+        if self.client_key is not None and not 1 <= len(self.client_key) <= 80:
+            raise ValidationFailed("client_key must be 1–80 characters", field="client_key")
+        return CaseDraft(
+            **{
+                **self.__dict__,
+                "description": description,
+                "contact_phone": phone,
+                "location": self.location.strip(),
+                "unit": self.unit.strip(),
+                "expectation": self.expectation.strip(),
+                "subject": self.subject.strip(),
+                "contact_name": self.contact_name.strip(),
+            }
+        )

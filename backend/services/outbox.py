@@ -1,0 +1,40 @@
+"""Enqueue messages in the caller's transaction. Delivery is the notifier's job (bot/, scheduler/)."""
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from ..models import OutboxMessage
+
+
+class OutboxKind:
+    RECEIPT = "receipt"  # tenant: case number and promised feedback time
+    TENANT_UPDATE = "tenant_update"  # tenant: assigned, note, resolved, reopened, invalid, …
+    STAFF_CARD = "staff_card"  # staff group: the case card (rendered from the database at send time)
+    CARD_REFRESH = "card_refresh"  # staff group: edit the card in place
+    MANAGER_ALERT = "manager_alert"  # a manager, privately: major case or escalation to level 3
+    ESCALATION = "escalation"  # staff of the new level, privately
+    DUTY_ALERT = "duty_alert"  # duty officer, privately: a case arrived outside business hours
+
+
+async def enqueue(
+    connection: BaseDBAsyncClient,
+    *,
+    chat_id: int,
+    kind: str,
+    now: datetime,
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    return await OutboxMessage.create(
+        using_db=connection,
+        chat_id=chat_id,
+        kind=kind,
+        case_id=case_id,
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        next_attempt_at=now,
+        created_at=now,
+    )

@@ -1,0 +1,93 @@
+"""Shared fixtures: a migrated database per test (SQLite always; PostgreSQL when TEST_DATABASE_URL is set),
+a frozen clock, settings and the case service."""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from backend import db
+from backend.clock import FrozenClock
+from backend.config import Settings, load_settings
+from backend.services.cases import CaseService
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+TABLES = (
+    "triage_correction", "outbox_message", "attachment", "case_event", "case", "incident",
+    "complainant", "staff", "department", "api_token", "case_counter",
+)
+
+
+def on_postgres() -> bool:
+    return bool(TEST_DATABASE_URL)
+
+
+async def _reset_postgres(url: str) -> None:
+    await Tortoise.init(config=db.tortoise_config(url))
+    conn = get_connection("default")
+    await conn.execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    await Tortoise.close_connections()
+    await db.migrate(url)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with every migration applied once per run: a SQLite file to copy, or PostgreSQL."""
+    if on_postgres():
+        asyncio.run(_reset_postgres(TEST_DATABASE_URL))
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(db.migrate(f"sqlite://{path}"))
+    return str(path)
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A clean, migrated database for one test."""
+    if on_postgres():
+        url = migrated_template
+        await Tortoise.init(config=db.tortoise_config(url))
+        tables = ", ".join(f'"{t}"' for t in TABLES)
+        await get_connection("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE;")
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(migrated_template, path)
+        url = f"sqlite://{path}"
+        await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        yield url
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # Monday 23 November 2026, 10:00 in Shanghai: inside business hours.
+    return FrozenClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    base = load_settings(env={}, env_file=None)
+    return replace(base, database_url=database_url, staff_chat_id=-1001, duty_phone="400-800-1234")
+
+
+class FakeTriage:
+    """A stand-in classifier result so service tests do not depend on the NLP model."""
+
+    def __init__(self, category: str = "facility", severity: str = "general", kind: str = "repair") -> None:
+        self.category, self.severity, self.kind = category, severity, kind
+        self.confidence = 0.9
+        self.alternatives = ("environment",)
+
+
+@pytest.fixture
+def service(settings: Settings, clock: FrozenClock) -> CaseService:
+    return CaseService(settings, clock, classify=lambda text: FakeTriage())
