@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
     sweep_interval: timedelta = timedelta(seconds=30)
+    triage_model_file: Path = Path("data/triage-model.json")
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -78,6 +79,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         log_level=get.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         max_body_bytes=get.integer("MAX_BODY_BYTES", 1_048_576, 1024, 50 * 1_048_576),
         sweep_interval=timedelta(seconds=get.integer("SWEEP_INTERVAL_SECONDS", 30, 1, 3600)),
+        triage_model_file=Path(get.text("TRIAGE_MODEL_FILE", "data/triage-model.json")),
         policy=policy,
     )
 

@@ -70,6 +70,11 @@ async def open_database(database_url: str, *, auto_migrate: bool) -> None:
             log.info("applied migration %s", name)
     _ensure_sqlite_dir(database_url)
     await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+    except Exception as exc:  # the driver's own error says best what is wrong
+        await Tortoise.close_connections()
+        raise DatabaseNotReady(f"cannot reach the database ({_redacted(database_url)}): {exc}") from None
     pending = await pending_migrations()
     if pending:
         await Tortoise.close_connections()
@@ -77,6 +82,15 @@ async def open_database(database_url: str, *, auto_migrate: bool) -> None:
             f"the database is missing {len(pending)} migration(s) ({', '.join(pending)}); "
             "run `qingchu migrate` first"
         )
+
+
+def _redacted(database_url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, _, rest = database_url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return database_url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else database_url
 
 
 async def close_database() -> None:

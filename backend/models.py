@@ -89,7 +89,12 @@ class Case(Model):
     resolution = fields.TextField(default="")
     invalid_reason = fields.TextField(default="")
     close_reason = fields.CharField(max_length=32, default="")
-    # Clocks (UTC). A clock is "due" while its column is set and in the past; acting on it clears it.
+    # Promises (UTC) as told to the tenant; kept for SLA compliance, only ever tightened.
+    promised_assign_at = fields.DatetimeField()
+    promised_feedback_at = fields.DatetimeField()
+    promised_resolve_at = fields.DatetimeField()
+    # Action clocks (UTC) for the scheduler. A clock is due while set and in the past; acting on it
+    # clears or moves it.
     assign_due_at = fields.DatetimeField(null=True)
     feedback_due_at = fields.DatetimeField(null=True)
     resolve_due_at = fields.DatetimeField(null=True)

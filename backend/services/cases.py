@@ -153,6 +153,9 @@ class CaseService:
                 complainant=complainant,
                 off_hours=not is_business_time(now, self.policy.business_hours, tz),
                 triage=_triage_record(triage),
+                promised_assign_at=due.assign,
+                promised_feedback_at=due.first_feedback,
+                promised_resolve_at=due.resolve,
                 assign_due_at=due.assign,
                 feedback_due_at=due.first_feedback,
                 resolve_due_at=due.resolve,
@@ -382,6 +385,35 @@ class CaseService:
             ref, Action.ESCALATE, actor, note=reason, apply=apply, then=self._level_notifier("escalated")
         )
 
+    async def escalate_missed_clock(self, case_id: int, clock: str) -> Change | None:
+        """A promise was missed: one level up and tell that level (domain.md, "Escalation ladder").
+
+        Called by the scheduler for each due case; acts at most once per miss even when several
+        instances sweep at the same time (row lock + re-check), and re-arms the clock so that a second
+        miss escalates again, up to the top level.
+        """
+        column = {"assign": "assign_due_at", "resolve": "resolve_due_at"}[clock]
+        duration = {"assign": lambda c: self.policy.sla[c.severity].assign,
+                    "resolve": lambda c: self.policy.sla[c.severity].resolve}[clock]
+
+        def still_due(case: Case, now: datetime) -> bool:
+            due = getattr(case, column)
+            return case.status.is_open and due is not None and due <= now
+
+        def apply(case: Case, now: datetime) -> dict[str, Any]:
+            missed = getattr(case, column)
+            top = self.policy.top_level
+            if case.escalation_level < top:
+                case.escalation_level += 1
+            # Re-arm while there is a level left to tell; at the top the manager already knows.
+            setattr(case, column, now + duration(case) if case.escalation_level < top else None)
+            return {"level": case.escalation_level, "clock": clock, "missed": missed.isoformat()}
+
+        return await self._transition(
+            case_id, Action.ESCALATE, Actor.system("scheduler"), note=f"{clock} clock missed",
+            apply=apply, guard=still_due, then=self._level_notifier(f"{clock}_overdue"),
+        )
+
     async def change_category(self, ref: str | int, actor: Actor, category: str, reason: str) -> Change:
         reason = _required(reason, "reason")
         if self.policy.category(category) is None:
@@ -420,6 +452,9 @@ class CaseService:
                 case.assign_due_at = _earlier(case.assign_due_at, tighter.assign)
                 case.feedback_due_at = _earlier(case.feedback_due_at, tighter.first_feedback)
                 case.resolve_due_at = _earlier(case.resolve_due_at, tighter.resolve)
+                case.promised_assign_at = min(case.promised_assign_at, tighter.assign)
+                case.promised_feedback_at = min(case.promised_feedback_at, tighter.first_feedback)
+                case.promised_resolve_at = min(case.promised_resolve_at, tighter.resolve)
             return {"from": before.value, "to": target.value}
 
         async def alert_managers(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
@@ -436,11 +471,14 @@ class CaseService:
         self, ref: str | int, action: Action, actor: Actor, *, note: str = "", public: bool | None = None,
         apply: Callable[[Case, datetime], dict[str, Any] | None] | None = None,
         conflict_if_owned: bool = False, then: AfterHook | None = None,
-    ) -> Change:
+        guard: Callable[[Case, datetime], bool] | None = None,
+    ) -> Change | None:
         if len(note) > MAX_NOTE:
             raise ValidationFailed(f"the text is longer than {MAX_NOTE} characters", field="note")
         async with in_transaction() as conn:
-            case = await self._load_for_update(conn, ref)
+            case = await self._load_for_update(conn, ref, skip_locked=guard is not None)
+            if case is None or (guard is not None and not guard(case, self.clock.now())):
+                return None  # another instance is acting on it, or it is no longer due
             if conflict_if_owned and case.owner_id is not None:
                 owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
                 raise Conflict(
@@ -469,10 +507,11 @@ class CaseService:
                 await then(conn, case, now)
         return Change(case=case, action=action, from_status=before, event=event)
 
-    async def _load_for_update(self, conn: BaseDBAsyncClient, ref: str | int) -> Case:
-        query = Case.select_for_update().using_db(conn)
+    async def _load_for_update(self, conn: BaseDBAsyncClient, ref: str | int, *, skip_locked: bool = False) -> Case | None:
+        """The case, locked until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+        query = Case.select_for_update(skip_locked=skip_locked).using_db(conn)
         case = await (query.get_or_none(id=ref) if isinstance(ref, int) else query.get_or_none(number=ref))
-        if case is None:
+        if case is None and not skip_locked:
             raise NotFound(f"no case {ref}")
         return case
 

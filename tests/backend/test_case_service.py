@@ -17,7 +17,15 @@ from backend.domain import (
     Status,
     ValidationFailed,
 )
-from backend.models import Attachment, Case, CaseEvent, Complainant, Department, OutboxMessage, TriageCorrection
+from backend.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Complainant,
+    Department,
+    OutboxMessage,
+    TriageCorrection,
+)
 from backend.services.actors import Actor
 from backend.services.drafts import AttachmentDraft
 from tests.conftest import FakeTriage, on_postgres

@@ -16,7 +16,7 @@ from backend.domain import (
 from backend.domain.contact import building_of, mask_phone, normalize_phone
 from backend.domain.permissions import check_permission
 
-G, I, M = Severity.GENERAL, Severity.IMPORTANT, Severity.MAJOR
+G, IMP, M = Severity.GENERAL, Severity.IMPORTANT, Severity.MAJOR
 
 SEVERITY_RULES = [
     # current  signals                                              expected
@@ -26,13 +26,13 @@ SEVERITY_RULES = [
     (G, SeveritySignals(collective_households=2),                   G),
     (G, SeveritySignals(days_unresolved=30),                        M),  # unresolved after 30 days
     (G, SeveritySignals(days_unresolved=29.9),                      G),
-    (G, SeveritySignals(repeat_within_window=True),                 I),  # second complaint within 30 days
-    (G, SeveritySignals(previously_dissatisfied=True),              I),
-    (G, SeveritySignals(shop_cannot_trade=True),                    I),
-    (G, SeveritySignals(via_government_or_media=True),              I),
+    (G, SeveritySignals(repeat_within_window=True),                 IMP),  # second complaint within 30 days
+    (G, SeveritySignals(previously_dissatisfied=True),              IMP),
+    (G, SeveritySignals(shop_cannot_trade=True),                    IMP),
+    (G, SeveritySignals(via_government_or_media=True),              IMP),
     (M, SeveritySignals(),                                          M),  # never lowered automatically
-    (I, SeveritySignals(triage=G),                                  I),
-    (I, SeveritySignals(repeat_within_window=True, triage=M),       M),
+    (IMP, SeveritySignals(triage=G),                                  IMP),
+    (IMP, SeveritySignals(repeat_within_window=True, triage=M),       M),
 ]
 
 

@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.domain import Severity, add_working_days, due_times, followup_due, is_business_time, load_policy
+from backend.domain import (
+    Severity,
+    add_working_days,
+    due_times,
+    followup_due,
+    is_business_time,
+    load_policy,
+)
 from backend.domain.policy import BusinessHours
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

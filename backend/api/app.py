@@ -1,0 +1,66 @@
+"""The aiohttp application factory: one route table, auth and error middlewares."""
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ..context import AppContext
+from ..services.actors import Actor
+from ..services.tokens import authenticate
+from . import routes
+from .errors import error_middleware, error_response
+from .openapi import openapi_document
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: object
+    summary: str
+    public: bool = False
+
+
+ROUTES = (
+    Route("GET", "/healthz", routes.healthz, "Liveness and database status", public=True),
+    Route("GET", "/api/v1/openapi.json", None, "This OpenAPI document", public=True),
+    Route("POST", "/api/v1/cases", routes.create_case, "Register a case received by phone, walk-in, letter or email"),
+    Route("GET", "/api/v1/cases", routes.list_cases, "List cases with filters, newest first"),
+    Route("GET", "/api/v1/cases/{number}", routes.get_case, "One case with its event timeline"),
+    Route("POST", "/api/v1/cases/{number}/actions/{action}", routes.case_action, "Change a case"),
+    Route("GET", "/api/v1/stats", routes.stats, "Counts, SLA compliance and times for a period"),
+)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
+    resource = request.match_info.route.resource
+    if resource is None or resource.canonical in PUBLIC_PATHS:  # unknown path (404) or a public route
+        return await handler(request)
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return error_response(401, "unauthorized", "send Authorization: Bearer <token>")
+    token = await authenticate(credentials.strip(), request.app[routes.CTX].clock.now())
+    if token is None:
+        return error_response(401, "unauthorized", "the token is unknown or revoked")
+    request[routes.ACTOR_KEY] = Actor.api(token.id, token.name, token.role)
+    return await handler(request)
+
+
+PUBLIC_PATHS = frozenset(r.path for r in ROUTES if r.public)
+
+
+def create_app(ctx: AppContext) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware], client_max_size=ctx.settings.max_body_bytes
+    )
+    app[routes.CTX] = ctx
+    document = openapi_document(ROUTES, ctx.settings)
+
+    async def serve_openapi(request: web.Request) -> web.Response:
+        return web.json_response(document)
+
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler or serve_openapi)
+    return app

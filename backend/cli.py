@@ -1,0 +1,199 @@
+"""The `qingchu` command: run the service, migrate, manage tokens and staff, evaluate triage."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .config import ConfigError, Settings, load_settings
+from .db import DatabaseNotReady
+from .domain import DomainError, Role
+
+Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qingchu", description="清楚 qingchu — a complaint desk for property management in Telegram."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot")
+    sub.add_parser("migrate", help="apply pending database migrations")
+    sub.add_parser("check", help="validate the configuration and the policy file, then exit")
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create a token and print it once")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--name", required=True)
+    token.add_parser("list", help="list tokens (never their secrets)")
+    revoke = token.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id", type=int)
+
+    staff = sub.add_parser("staff", help="staff members").add_subparsers(dest="staff_command", required=True)
+    add = staff.add_parser("add", help="register or update a staff member")
+    add.add_argument("--telegram-id", type=int, required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--department")
+    add.add_argument("--phone", default="")
+    staff.add_parser("list", help="list staff members")
+    deactivate = staff.add_parser("deactivate", help="deactivate a staff member")
+    deactivate.add_argument("--telegram-id", type=int, required=True)
+
+    department = sub.add_parser("department", help="departments").add_subparsers(dest="department_command", required=True)
+    dep_add = department.add_parser("add", help="add or rename a department")
+    dep_add.add_argument("--code", required=True)
+    dep_add.add_argument("--name", required=True)
+
+    nlp = sub.add_parser("nlp", help="triage model").add_subparsers(dest="nlp_command", required=True)
+    nlp.add_parser("eval", help="evaluate triage on the shipped dev split (rules only and blended)")
+    nlp.add_parser("retrain", help="fold staff category corrections into the statistical layer")
+    return parser
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from .runtime import serve
+
+    await serve(settings)
+    return 0
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from .db import migrate
+
+    applied = await migrate(settings.database_url)
+    print("\n".join(f"applied {name}" for name in applied) or "the database is up to date")
+    return 0
+
+
+async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    print(f"configuration ok: database {settings.database_url.split('://')[0]}, "
+          f"{len(settings.policy.categories)} categories, time zone {settings.timezone.key}, "
+          f"Telegram {'on' if settings.telegram_enabled else 'off'}")
+    return 0
+
+
+async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .models import ApiToken
+    from .services.tokens import create_token, revoke_token
+
+    now = SystemClock().now()
+    if args.token_command == "create":
+        plaintext, token = await create_token(args.name, args.role, now)
+        print(plaintext)
+        print(f"token {token.id} ({token.role.value}, {token.name}) created; it is shown only this once", file=sys.stderr)
+    elif args.token_command == "list":
+        for token in await ApiToken.all().order_by("id"):
+            state = "revoked" if token.revoked_at else "active"
+            print(f"{token.id}\t{token.prefix}…\t{token.role.value}\t{state}\t{token.name}")
+    else:
+        if not await revoke_token(args.id, now):
+            print(f"no active token {args.id}", file=sys.stderr)
+            return 1
+        print(f"token {args.id} revoked")
+    return 0
+
+
+async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .domain.contact import mask_phone
+    from .models import Staff
+    from .services.staff import add_staff, deactivate_staff
+
+    if args.staff_command == "add":
+        person = await add_staff(
+            args.telegram_id, args.name, args.role, SystemClock().now(),
+            department_code=args.department, phone=args.phone,
+        )
+        print(f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}")
+    elif args.staff_command == "list":
+        for person in await Staff.all().order_by("id").prefetch_related("department"):
+            department = person.department.code if person.department else "-"
+            state = "active" if person.active else "inactive"
+            print(f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}")
+    else:
+        if not await deactivate_staff(args.telegram_id):
+            print(f"no staff member with Telegram id {args.telegram_id}", file=sys.stderr)
+            return 1
+        print("deactivated")
+    return 0
+
+
+async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
+    from .services.staff import add_department
+
+    department = await add_department(args.code, args.name)
+    print(f"department {department.code} ({department.name}) saved")
+    return 0
+
+
+async def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
+    from .services.triage import evaluate_triage, retrain_triage
+
+    if args.nlp_command == "eval":
+        evaluate_triage(settings, sys.stdout)
+    else:
+        report = await retrain_triage(settings)
+        print(f"retrained on {report.get('examples', '?')} examples "
+              f"({report.get('corrections', 0)} staff corrections); model saved to {report.get('path')}")
+    return 0
+
+
+COMMANDS: dict[str, tuple[Command, bool]] = {
+    # name: (function, needs the database)
+    "run": (cmd_run, False),
+    "migrate": (cmd_migrate, False),
+    "check": (cmd_check, False),
+    "token": (cmd_token, True),
+    "staff": (cmd_staff, True),
+    "department": (cmd_department, True),
+    "nlp": (cmd_nlp, False),
+}
+
+
+async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    function, needs_database = COMMANDS[args.command]
+    if args.command == "nlp" and args.nlp_command == "retrain":
+        needs_database = True
+    if not needs_database:
+        return await function(settings, args)
+    from .db import close_database, open_database
+
+    await open_database(settings.database_url, auto_migrate=settings.is_sqlite)
+    try:
+        return await function(settings, args)
+    finally:
+        await close_database()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"qingchu: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return asyncio.run(_dispatch(settings, args))
+    except (DatabaseNotReady, DomainError) as exc:
+        print(f"qingchu: {_message(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:  # e.g. the port is taken or the database server is down
+        print(f"qingchu: {exc}", file=sys.stderr)
+        return 1
+
+
+def _message(exc: Any) -> str:
+    return getattr(exc, "message", None) or str(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

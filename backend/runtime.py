@@ -1,0 +1,61 @@
+"""Composition root: the only module that wires the API, the scheduler and the bot together."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from .api.app import create_app
+from .config import Settings
+from .context import AppContext
+from .db import close_database, open_database
+
+log = logging.getLogger("qingchu")
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run everything in one event loop until SIGINT/SIGTERM (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+
+    await open_database(settings.database_url, auto_migrate=settings.is_sqlite)
+    ctx = AppContext.build(settings)
+    runner = web.AppRunner(create_app(ctx), access_log=None)
+    scheduler = None
+    bot = None
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        await site.start()
+        log.info("HTTP API listening on http://%s:%s", settings.http_host, settings.http_port)
+
+        from scheduler import build_scheduler
+
+        scheduler = build_scheduler(ctx)
+        scheduler.start()
+        log.info("scheduler started (sweep every %ss)", int(settings.sweep_interval.total_seconds()))
+
+        if settings.telegram_enabled:
+            from bot.app import start_bot
+
+            bot = await start_bot(ctx)
+            log.info("Telegram bot started (polling)")
+        else:
+            log.warning(
+                "Telegram is off: set BOT_TOKEN (from @BotFather) in .env or the environment to enable the bot"
+            )
+        await stop.wait()
+        log.info("stopping …")
+    finally:
+        if bot is not None:
+            await bot.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await runner.cleanup()
+        await close_database()
+        log.info("stopped")

@@ -1,0 +1,217 @@
+"""HTTP API contract: routes, auth, roles, every error status, and the OpenAPI document."""
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from backend.api.app import ROUTES, create_app
+from backend.context import AppContext
+from backend.domain import Role
+from backend.services.tokens import create_token
+from tests.conftest import FakeTriage
+from tests.factories import make_staff
+
+
+@pytest.fixture
+async def api(settings, clock):
+    ctx = AppContext.build(settings, clock, classify=lambda text: FakeTriage())
+    client = TestClient(TestServer(create_app(ctx)))
+    await client.start_server()
+    client.ctx = ctx
+
+    async def auth(role: Role = Role.AGENT) -> dict[str, str]:
+        plaintext, _ = await create_token(f"{role.value} client", role, clock.now())
+        return {"Authorization": f"Bearer {plaintext}"}
+
+    client.auth = auth
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+NEW_CASE = {
+    "description": "电话报修：2栋门禁刷卡没反应", "channel": "phone", "unit": "2-1-301",
+    "contact_name": "李先生", "contact_phone": "13912345678",
+}
+
+
+async def create(api, headers, **extra):
+    response = await api.post("/api/v1/cases", json={**NEW_CASE, **extra}, headers=headers)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def test_healthz_needs_no_token(api):
+    response = await api.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["database"] == "ok"
+
+
+async def test_missing_and_unknown_tokens_are_401(api):
+    assert (await api.get("/api/v1/cases")).status == 401
+    response = await api.get("/api/v1/cases", headers={"Authorization": "Bearer qc_nope"})
+    assert response.status == 401
+    assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_token_is_stored_hashed(api, clock):
+    from backend.models import ApiToken
+
+    plaintext, token = await create_token("ops", Role.ADMIN, clock.now())
+    stored = await ApiToken.get(id=token.id)
+    assert plaintext not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
+
+
+async def test_revoked_token_is_refused(api, clock):
+    from backend.services.tokens import revoke_token
+
+    plaintext, token = await create_token("old", Role.AGENT, clock.now())
+    await revoke_token(token.id, clock.now())
+    assert (await api.get("/api/v1/cases", headers={"Authorization": f"Bearer {plaintext}"})).status == 401
+
+
+async def test_register_list_and_fetch_a_phone_case(api):
+    headers = await api.auth()
+    created = await create(api, headers)
+    assert created["number"] == "QC-20261123-0001" and created["channel"] == "phone"
+    listing = await (await api.get("/api/v1/cases", headers=headers)).json()
+    assert listing["total"] == 1 and listing["items"][0]["contact_phone"] == "139****5678"
+    one = await (await api.get(f"/api/v1/cases/{created['number']}", headers=headers)).json()
+    assert [e["action"] for e in one["timeline"]] == ["submit"]
+    assert one["contact_phone"] == "139****5678"  # an agent token sees it masked
+    supervisor = await api.auth(Role.SUPERVISOR)
+    one = await (await api.get(f"/api/v1/cases/{created['number']}", headers=supervisor)).json()
+    assert one["contact_phone"] == "13912345678"
+
+
+async def test_lower_case_number_in_url_is_accepted(api):
+    headers = await api.auth()
+    created = await create(api, headers)
+    response = await api.get(f"/api/v1/cases/{created['number'].lower()}", headers=headers)
+    assert response.status == 200
+
+
+async def test_filters_and_pagination(api, clock):
+    headers = await api.auth()
+    for i in range(5):
+        await create(api, headers, description=f"第{i}个问题", category="noise" if i % 2 else "facility")
+    page = await (await api.get("/api/v1/cases?category=noise&per_page=1&page=2", headers=headers)).json()
+    assert (page["total"], page["pages"], len(page["items"])) == (2, 2, 1)
+    found = await (await api.get("/api/v1/cases?q=第3个", headers=headers)).json()
+    assert [c["description"] for c in found["items"]] == ["第3个问题"]
+    clock.advance(minutes=11)  # nobody claimed anything: every case is past its assignment promise
+    overdue = await (await api.get("/api/v1/cases?overdue=true", headers=headers)).json()
+    assert overdue["total"] == 5 and all(c["overdue"] for c in overdue["items"])
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("status=lost", "status"), ("category=weather", "category"), ("severity=urgent", "severity"),
+    ("page=0", "page"), ("per_page=1000", "per_page"), ("page=abc", "page"), ("overdue=maybe", "overdue"),
+])
+async def test_bad_filters_are_400_naming_the_field(api, query, field):
+    response = await api.get(f"/api/v1/cases?{query}", headers=await api.auth())
+    assert response.status == 400
+    assert (await response.json())["error"]["details"]["field"] == field
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "description"),
+    ({"description": "   "}, "description"),
+    ({"description": 42}, "description"),
+    ({"description": "x", "channel": "pigeon"}, "channel"),
+    ({"description": "x", "category": "weather"}, "category"),
+    ({"description": "x", "contact_phone": "12"}, "contact_phone"),
+    ({"description": "x", "unit": "9" * 65}, "unit"),
+])
+async def test_bad_new_case_is_400(api, body, field):
+    response = await api.post("/api/v1/cases", json=body, headers=await api.auth())
+    assert response.status == 400
+    assert (await response.json())["error"]["details"]["field"] == field
+
+
+async def test_malformed_json_is_400(api):
+    headers = {**await api.auth(), "Content-Type": "application/json"}
+    response = await api.post("/api/v1/cases", data=b"{not json", headers=headers)
+    assert response.status == 400
+    response = await api.post("/api/v1/cases", data=b"[1, 2]", headers=headers)
+    assert (await response.json())["error"]["details"]["field"] == "body"
+
+
+async def test_oversized_body_is_413(api):
+    response = await api.post(
+        "/api/v1/cases", data=b'{"description": "' + b"x" * 2_000_000 + b'"}', headers=await api.auth()
+    )
+    assert response.status == 413
+    assert (await response.json())["error"]["code"] == "too_large"
+
+
+async def test_unknown_case_and_action_are_404(api):
+    headers = await api.auth()
+    assert (await api.get("/api/v1/cases/QC-20200101-0001", headers=headers)).status == 404
+    assert (await api.get("/api/v1/cases/<script>", headers=headers)).status == 404
+    created = await create(api, headers)
+    response = await api.post(f"/api/v1/cases/{created['number']}/actions/explode", headers=headers)
+    assert response.status == 404
+    assert (await api.get("/api/v1/nothing-here")).status == 404
+
+
+async def test_actions_through_the_api(api):
+    headers = await api.auth()
+    supervisor = await api.auth(Role.SUPERVISOR)
+    agent = await make_staff()
+    number = (await create(api, headers))["number"]
+
+    async def act(action, body=None, who=headers):
+        return await api.post(f"/api/v1/cases/{number}/actions/{action}", json=body or {}, headers=who)
+
+    response = await act("resolve", {"resolution": "done"})
+    assert response.status == 409  # nobody has started it
+    assert (await response.json())["error"]["code"] == "illegal_transition"
+    assert (await act("assign", {"staff_id": agent.id})).status == 200
+    assert (await act("note", {"note": "已联系维修师傅"})).status == 200
+    assert (await act("resolve", {"resolution": ""})).status == 400
+    response = await act("resolve", {"resolution": "更换了读卡器"}, who=supervisor)
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "resolved" and body["event"]["action"] == "resolve"
+    response = await act("close", {"reason": "confirmed", "satisfaction": 9}, who=supervisor)
+    assert response.status == 400
+    assert (await act("reopen", {"reason": "又坏了"})).status == 403  # an agent may not reopen
+    assert (await act("reopen", {"reason": "又坏了"}, who=supervisor)).status == 200
+
+
+async def test_api_token_cannot_claim(api):
+    headers = await api.auth(Role.ADMIN)
+    number = (await create(api, headers))["number"]
+    response = await api.post(f"/api/v1/cases/{number}/actions/claim", headers=headers)
+    assert response.status == 403
+
+
+async def test_stats_count_the_period(api, clock):
+    headers = await api.auth()
+    await create(api, headers, category="noise")
+    await create(api, headers, category="noise")
+    await create(api, headers, category="billing")
+    stats = await (await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)).json()
+    assert stats["total"] == 3
+    assert stats["by_category"] == {"noise": 2, "billing": 1}
+    assert stats["by_status"] == {"new": 3}
+    empty = await (await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)).json()
+    assert empty["total"] == 0 and empty["sla"]["compliance"] is None
+
+
+@pytest.mark.parametrize("query", ["from=2026-13-01", "from=2026-11-30&to=2026-11-01", "from=2020-01-01&to=2026-01-01"])
+async def test_bad_stats_period_is_400(api, query):
+    response = await api.get(f"/api/v1/stats?{query}", headers=await api.auth())
+    assert response.status == 400
+
+
+async def test_openapi_document_matches_the_routes(api):
+    from openapi_spec_validator import validate
+
+    document = await (await api.get("/api/v1/openapi.json")).json()
+    validate(document)
+    documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
+    served = {
+        (r.method, r.resource.canonical) for r in api.server.app.router.routes() if r.method != "HEAD"
+    }
+    assert documented == served == {(r.method, r.path) for r in ROUTES}

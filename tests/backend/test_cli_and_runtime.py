@@ -1,0 +1,95 @@
+"""The `qingchu` command and the running service."""
+
+import asyncio
+import socket
+from dataclasses import replace
+
+import aiohttp
+import pytest
+
+from backend import cli
+from backend.config import load_settings
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path}/cli.sqlite3")
+    return tmp_path
+
+
+def test_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "migrate", "token", "staff", "department", "nlp", "check"):
+        assert command in out
+
+
+def test_bad_configuration_is_one_line_not_a_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("HTTP_PORT", "eighty")
+    assert cli.main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "qingchu: configuration error: HTTP_PORT: expected a whole number, got 'eighty'"
+
+
+def test_token_create_prints_the_secret_once(cli_env, capsys):
+    assert cli.main(["token", "create", "--role", "agent", "--name", "hotline"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("qc_") and len(secret) > 30
+    assert cli.main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "hotline" in listing and secret not in listing
+
+
+def test_staff_and_department(cli_env, capsys):
+    assert cli.main(["department", "add", "--code", "engineering", "--name", "工程部"]) == 0
+    assert cli.main([
+        "staff", "add", "--telegram-id", "42", "--name", "王师傅", "--role", "agent",
+        "--department", "engineering", "--phone", "13800001111",
+    ]) == 0
+    capsys.readouterr()
+    assert cli.main(["staff", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "王师傅" in out and "138****1111" in out and "13800001111" not in out
+    assert cli.main(["staff", "add", "--telegram-id", "43", "--name", "x", "--role", "agent", "--department", "nope"]) == 2
+    assert "no department" in capsys.readouterr().err
+
+
+def test_migrate_on_an_empty_database(cli_env, capsys):
+    assert cli.main(["migrate"]) == 0
+    assert "applied models.0001_initial" in capsys.readouterr().out
+    assert cli.main(["migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_run_serves_the_api_and_stops_cleanly(tmp_path):
+    from backend.runtime import serve
+
+    port = _free_port()
+    settings = replace(
+        load_settings(env={}, env_file=None), database_url=f"sqlite://{tmp_path}/run.sqlite3", http_port=port
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    assert response.status == 200
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the service did not start")
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
