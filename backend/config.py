@@ -41,6 +41,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     sweep_interval: timedelta = timedelta(seconds=30)
     triage_model_file: Path = Path("data/triage-model.json")
+    dialog_idle: timedelta = timedelta(hours=2)
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -80,6 +81,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         max_body_bytes=get.integer("MAX_BODY_BYTES", 1_048_576, 1024, 50 * 1_048_576),
         sweep_interval=timedelta(seconds=get.integer("SWEEP_INTERVAL_SECONDS", 30, 1, 3600)),
         triage_model_file=Path(get.text("TRIAGE_MODEL_FILE", "data/triage-model.json")),
+        dialog_idle=timedelta(minutes=get.integer("DIALOG_IDLE_MINUTES", 120, 1, 7 * 24 * 60)),
         policy=policy,
     )
 

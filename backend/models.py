@@ -183,6 +183,7 @@ class OutboxMessage(Model):
     sent_at = fields.DatetimeField(null=True)
     failed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")
+    telegram_message_id = fields.BigIntField(null=True)  # what was sent, so a card can be edited later
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -227,3 +228,30 @@ class CaseCounter(Model):
 
     class Meta:
         table = "case_counter"
+
+
+class Dialog(Model):
+    """Where a person is in a guided chat dialog. In the database so any instance and a restart can
+    continue it."""
+
+    chat_id = fields.BigIntField(primary_key=True, generated=False)
+    user_id = fields.BigIntField()
+    flow = fields.CharField(max_length=32)
+    state = fields.CharField(max_length=32)
+    data = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "dialog"
+
+
+class InboxUpdate(Model):
+    """Telegram updates already taken: a redelivered update is recognised and handled once."""
+
+    update_id = fields.BigIntField(primary_key=True, generated=False)
+    chat_id = fields.BigIntField(null=True)
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "inbox_update"
+        indexes = (Index(fields=("received_at",), name="inbox_update_received"),)

@@ -89,3 +89,4 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     RECATEGORIZE = "recategorize"
     CHANGE_SEVERITY = "change_severity"
+    SUPPLEMENT = "supplement"  # more details from the tenant (place, contact, photos) after submitting

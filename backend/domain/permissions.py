@@ -16,6 +16,7 @@ STAFF_MINIMUM_ROLE: dict[Action, Role] = {
     A.ESCALATE: Role.AGENT,
     A.RECATEGORIZE: Role.AGENT,
     A.CHANGE_SEVERITY: Role.AGENT,
+    A.SUPPLEMENT: Role.AGENT,
     A.REOPEN: Role.SUPERVISOR,
     A.CLOSE: Role.SUPERVISOR,
     A.CANCEL: Role.SUPERVISOR,
@@ -28,7 +29,7 @@ OWNER_ONLY_BELOW: dict[Action, Role] = {
 }
 
 # What a tenant may do to their own case (the survey answers reopen or close it).
-TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE})
+TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE, A.SUPPLEMENT})
 
 
 def check_permission(

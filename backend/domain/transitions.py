@@ -26,6 +26,7 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.ESCALATE: {s: s for s in OPEN},
     Action.RECATEGORIZE: {s: s for s in (*OPEN, S.RESOLVED)},
     Action.CHANGE_SEVERITY: {s: s for s in (*OPEN, S.RESOLVED)},
+    Action.SUPPLEMENT: {s: s for s in (*OPEN, S.RESOLVED)},
 }
 
 

@@ -35,11 +35,11 @@ from ..domain import (
     is_business_time,
     next_status,
 )
-from ..domain.contact import building_of
+from ..domain.contact import building_of, normalize_phone
 from ..domain.permissions import check_permission
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
 from .actors import Actor
-from .drafts import CaseDraft
+from .drafts import AttachmentDraft, CaseDraft
 from .outbox import OutboxKind, enqueue
 from .sequence import next_sequence
 
@@ -412,6 +412,43 @@ class CaseService:
         return await self._transition(
             case_id, Action.ESCALATE, Actor.system("scheduler"), note=f"{clock} clock missed",
             apply=apply, guard=still_due, then=self._level_notifier(f"{clock}_overdue"),
+        )
+
+    async def supplement(
+        self, ref: str | int, actor: Actor, *, unit: str | None = None, location: str | None = None,
+        contact_name: str | None = None, contact_phone: str | None = None, expectation: str | None = None,
+        attachments: list[AttachmentDraft] | None = None,
+    ) -> Change:
+        """Details that arrive after the case was filed (an emergency is filed before they are asked)."""
+        phone = None
+        if contact_phone is not None:
+            phone = normalize_phone(contact_phone)
+            if phone is None:
+                raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
+        values = {"unit": unit, "location": location, "contact_name": contact_name, "expectation": expectation}
+        for name, value in values.items():
+            if value is not None and len(value) > (MAX_NOTE if name == "expectation" else 200):
+                raise ValidationFailed(f"{name} is too long", field=name)
+
+        async def add_attachments(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
+            for item in attachments or []:
+                await Attachment.create(
+                    using_db=conn, case=case, file_id=item.file_id, file_unique_id=item.file_unique_id,
+                    kind=item.kind, caption=item.caption[:1024], created_at=now,
+                )
+
+        def apply(case: Case, now: datetime) -> dict[str, Any]:
+            changed = {k: v.strip() for k, v in values.items() if v is not None and v.strip()}
+            if phone is not None:
+                changed["contact_phone"] = phone
+            for name, value in changed.items():
+                setattr(case, name, value)
+            if "unit" in changed:
+                case.building = building_of(changed["unit"])
+            return {"fields": sorted(changed) + (["attachments"] if attachments else [])}
+
+        return await self._transition(
+            ref, Action.SUPPLEMENT, actor, apply=apply, public=False, then=add_attachments
         )
 
     async def change_category(self, ref: str | int, actor: Actor, category: str, reason: str) -> Change:

@@ -1,0 +1,316 @@
+"""The Telegram application: handler wiring in one readable place, start and stop."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+from tortoise.exceptions import IntegrityError
+
+from backend.context import AppContext
+from backend.i18n import N_, SUPPORTED, _
+from backend.models import Complainant, InboxUpdate
+
+from . import callbacks
+from .delivery import deliver_due
+from .dialogs import clear_dialog, load_dialog
+from .tenant import cases as tenant_cases
+from .tenant import intake
+from .turn import CONTEXT_KEY, Turn
+
+log = logging.getLogger(__name__)
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
+COMMANDS = (
+    ("complain", N_("File a complaint or repair request")),
+    ("mycases", N_("My cases")),
+    ("status", N_("Check a case by its number")),
+    ("cancel", N_("Leave the current step")),
+    ("language", N_("Change language")),
+    ("help", N_("How this works")),
+)
+
+
+# ---- guards ---------------------------------------------------------------------------------------
+
+
+async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A redelivered update is handled once."""
+    ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
+    chat = update.effective_chat
+    try:
+        await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None,
+                                 received_at=ctx.clock.now())
+    except IntegrityError:
+        log.info("update %s already handled; ignored", update.update_id)
+        if update.callback_query:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop from None
+
+
+async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tenant dialogs run in private chats; in a group the bot points to the private chat."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
+    if chat.id == ctx.settings.staff_chat_id:
+        raise ApplicationHandlerStop  # staff commands arrive with issue #5
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/"):
+        turn = await Turn.of(update, context)
+        username = context.bot.username
+        await message.reply_text(turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username))
+    elif update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+# ---- commands -------------------------------------------------------------------------------------
+
+
+def main_menu(turn: Turn) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(turn.t("📝 File a complaint or repair"), callback_data=callbacks.cb("m", "new"))],
+        [InlineKeyboardButton(turn.t("📂 My cases"), callback_data=callbacks.cb("m", "mine")),
+         InlineKeyboardButton(turn.t("❓ Help"), callback_data=callbacks.cb("m", "help"))],
+    ])
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    await turn.reply(
+        turn.t("Hello! This is the property service desk.") + "\n"
+        + turn.t("Tell us about anything that needs fixing or is not right, and follow it until it is solved."),
+        main_menu(turn),
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    await turn.reply(help_text(turn))
+
+
+def help_text(turn: Turn) -> str:
+    return "\n".join([
+        turn.t("/complain — file a complaint or repair request"),
+        turn.t("/mycases — your cases and their progress"),
+        turn.t("/status QC-20260101-0001 — one case by its number"),
+        turn.t("/cancel — leave the current step, or /cancel CASE-NUMBER to cancel a case before work starts"),
+        turn.t("/language — 简体中文 / 繁體中文 / English"),
+    ] + ([turn.t("In an emergency call the duty phone: {phone}", phone=turn.ctx.settings.duty_phone)]
+         if turn.ctx.settings.duty_phone else []))
+
+
+async def complain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await intake.begin(await Turn.of(update, context))
+
+
+async def my_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await tenant_cases.my_cases(await Turn.of(update, context))
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    if not context.args:
+        await turn.reply(turn.t("Please add the case number, for example /status QC-20260101-0001. Or send /mycases."))
+        return
+    await tenant_cases.show_case(turn, context.args[0])
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    if context.args:
+        await tenant_cases.cancel_case(turn, context.args[0])
+        return
+    if await load_dialog(turn.chat_id) is not None:
+        await clear_dialog(turn.chat_id)
+        await turn.reply(turn.t("Stopped. Nothing was filed. Send /complain whenever you need us."),
+                         ReplyKeyboardRemove())
+        return
+    await turn.reply(turn.t("There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER."))
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    buttons = [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callbacks.cb("l", code))] for code in SUPPORTED]
+    await turn.reply(turn.t("Choose your language:"), InlineKeyboardMarkup(buttons))
+
+
+async def set_language(turn: Turn, code: str) -> None:
+    if code not in SUPPORTED:
+        await turn.answer()
+        return
+    now = turn.ctx.clock.now()
+    complainant, created = await Complainant.get_or_create(
+        telegram_id=turn.user_id, defaults={"locale": code, "created_at": now, "updated_at": now}
+    )
+    if not created:
+        complainant.locale, complainant.updated_at = code, now
+        await complainant.save(update_fields=["locale", "updated_at"])
+    turn.locale = code
+    await turn.answer()
+    await turn.reply(turn.t("Language set to English."))
+
+
+# ---- everything else ------------------------------------------------------------------------------
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    dialog = await load_dialog(turn.chat_id)
+    if dialog is not None and dialog.expired(turn.ctx.clock.now(), turn.ctx.settings.dialog_idle):
+        await clear_dialog(turn.chat_id)
+        await turn.reply(turn.t("Your unfinished case was put aside after a long pause. Send /complain to start again."))
+        return
+    if dialog is None:
+        if update.effective_message and update.effective_message.text and not update.effective_message.text.startswith("/"):
+            await turn.reply(turn.t("To file a complaint or repair, press the button below or send /complain."),
+                             main_menu(turn))
+        else:
+            await turn.reply(turn.t("Sorry, I did not understand that. Send /help to see what I can do."))
+        return
+    await intake.on_message(turn, dialog)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    callback = callbacks.decode(update.callback_query.data)
+    if callback is None:
+        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        return
+    if callback.scope == intake.SCOPE:
+        dialog = await load_dialog(turn.chat_id)
+        await intake.on_callback(turn, dialog, callback)
+    elif callback.scope == tenant_cases.SCOPE:
+        await tenant_cases.on_callback(turn, callback)
+    elif callback.scope == "l":
+        await set_language(turn, callback.action)
+    elif callback.scope == "m":
+        await turn.answer()
+        if callback.action == "new":
+            await intake.begin(turn)
+        elif callback.action == "mine":
+            await tenant_cases.my_cases(turn)
+        else:
+            await turn.reply(help_text(turn))
+    else:
+        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context; the person gets a short apology, never a traceback."""
+    update_id = getattr(update, "update_id", None)
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        turn = await Turn.of(update, context)
+        if update.callback_query:
+            await update.callback_query.answer()
+        await turn.reply(turn.t("Sorry, something went wrong on our side. Please try again in a moment."))
+    except Exception:  # the apology itself failed (e.g. the database is down): already logged above
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+# ---- assembly -------------------------------------------------------------------------------------
+
+
+def build_application(
+    ctx: AppContext, *, request: BaseRequest | None = None, updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    settings = ctx.settings
+    builder = Application.builder().token(settings.bot_token or "0:test")
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(f"{settings.telegram_api_base_url}/bot").base_file_url(
+            f"{settings.telegram_api_base_url}/file/bot"
+        )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    application = builder.build()
+    application.bot_data[CONTEXT_KEY] = ctx
+
+    async def deliver() -> None:
+        await deliver_due(ctx, application.bot)
+
+    application.bot_data["deliver"] = deliver
+    application.add_handler(TypeHandler(Update, take_once), group=-2)
+    application.add_handler(TypeHandler(Update, private_only), group=-1)
+    for name, handler in (
+        ("start", start), ("help", help_command), ("complain", complain), ("new", complain),
+        ("mycases", my_cases), ("status", status), ("cancel", cancel), ("language", language),
+    ):
+        application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    application.add_error_handler(on_error)
+    return application
+
+
+# Telegram keys command menus by two-letter language only, so zh_TW users see the zh menu.
+MENU_LANGUAGES = ((None, "zh_CN"), ("zh", "zh_CN"), ("en", "en"))
+
+
+async def register_commands(application: Application) -> None:
+    """Command menus per language; if Telegram refuses, log it and carry on."""
+    for language_code, locale in MENU_LANGUAGES:
+        commands = [BotCommand(name, _(description, locale)) for name, description in COMMANDS]
+        try:
+            await application.bot.set_my_commands(commands, language_code=language_code)
+        except TelegramError as exc:
+            log.warning("setMyCommands (%s) refused: %s", language_code or "default", exc)
+
+
+@dataclass
+class RunningBot:
+    application: Application
+    delivery: asyncio.Task
+
+    async def stop(self) -> None:
+        self.delivery.cancel()
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+
+
+async def delivery_loop(ctx: AppContext, application: Application, interval: float = 1.0) -> None:
+    while True:
+        try:
+            await deliver_due(ctx, application.bot)
+        except Exception:
+            log.exception("outbox delivery round failed")
+        await asyncio.sleep(interval)
+
+
+async def start_bot(ctx: AppContext) -> RunningBot:
+    """Polling mode: one process, Telegram pulled for updates; the outbox delivered every second."""
+    application = build_application(ctx)
+    await application.initialize()
+    await register_commands(application)
+    await application.start()
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    task = asyncio.create_task(delivery_loop(ctx, application))
+    return RunningBot(application, task)

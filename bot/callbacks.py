@@ -1,0 +1,36 @@
+"""Callback data: short, versioned, and ≤ 64 bytes as Telegram requires.
+
+Format: "<scope>:<action>[:<argument>]". Scopes: "i" intake dialog, "m" main menu, "c" a case of the tenant,
+"l" language. An old button from a finished dialog is recognised by its scope and answered politely.
+"""
+
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Callback:
+    scope: str
+    action: str
+    argument: str = ""
+
+    def encode(self) -> str:
+        data = f"{self.scope}:{self.action}" + (f":{self.argument}" if self.argument else "")
+        if len(data.encode("utf-8")) > MAX_BYTES:
+            raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {data!r}")
+        return data
+
+
+def decode(data: str | None) -> Callback | None:
+    """Parse callback data; None for anything we did not produce."""
+    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    parts = data.split(":", 2)
+    if len(parts) < 2 or not all(parts[:2]):
+        return None
+    return Callback(parts[0], parts[1], parts[2] if len(parts) == 3 else "")
+
+
+def cb(scope: str, action: str, argument: str = "") -> str:
+    return Callback(scope, action, argument).encode()

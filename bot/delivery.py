@@ -1,0 +1,221 @@
+"""Outbox delivery: every message leaves through here, with retries, backoff and Telegram's retry_after.
+
+A row is claimed with a lease (conditional update) before it is sent, so two instances never send it
+twice; messages to one chat go out in the order they were written.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from tortoise.expressions import Q
+
+from backend.context import AppContext
+from backend.domain.contact import mask_phone
+from backend.i18n import N_, _
+from backend.models import Case, OutboxMessage
+from backend.services.outbox import OutboxKind
+
+from .render import category_name, esc, kind_name, severity_name, status_name
+from .timefmt import local_time
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+BATCH = 100
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at 10 minutes."""
+    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+async def deliver_due(ctx: AppContext, bot: Bot, *, batch: int = BATCH) -> DeliveryReport:
+    report = DeliveryReport()
+    now = ctx.clock.now()
+    pending = await OutboxMessage.filter(sent_at=None, failed_at=None).order_by("id").limit(batch)
+    held: set[int] = set()  # chats with an earlier message still waiting: keep their order
+    for message in pending:
+        if message.chat_id in held:
+            continue
+        due = message.next_attempt_at <= now and (message.claimed_until is None or message.claimed_until < now)
+        if not due:
+            held.add(message.chat_id)
+            continue
+        claimed = await OutboxMessage.filter(id=message.id, sent_at=None).filter(
+            Q(claimed_until=None) | Q(claimed_until__lt=now)
+        ).update(claimed_until=now + LEASE)
+        if not claimed:
+            held.add(message.chat_id)
+            continue
+        outcome = await _send_one(ctx, bot, message)
+        if outcome == "sent":
+            report.sent += 1
+        elif outcome == "retry":
+            report.retried += 1
+            held.add(message.chat_id)
+        else:
+            report.failed += 1
+    return report
+
+
+async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
+    now = ctx.clock.now()
+    try:
+        telegram_id = await RENDERERS[message.kind](ctx, bot, message)
+    except RetryAfter as exc:
+        wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+        await _update(message, next_attempt_at=now + wait, claimed_until=None, last_error=str(exc))
+        return "retry"
+    except Forbidden as exc:  # the person blocked the bot: retrying cannot help
+        await _update(message, failed_at=now, claimed_until=None, last_error=str(exc))
+        log.warning("outbox %s to chat %s refused: %s", message.id, message.chat_id, exc)
+        return "failed"
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():  # an edit that was already applied
+            await _update(message, sent_at=now, claimed_until=None)
+            return "sent"
+        await _update(message, failed_at=now, claimed_until=None, last_error=str(exc))
+        log.error("outbox %s (%s) to chat %s rejected: %s", message.id, message.kind, message.chat_id, exc)
+        return "failed"
+    except (NetworkError, TelegramError) as exc:
+        attempts = message.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await _update(message, attempts=attempts, failed_at=now, claimed_until=None, last_error=str(exc))
+            log.error("outbox %s gave up after %s attempts: %s", message.id, attempts, exc)
+            return "failed"
+        await _update(message, attempts=attempts, next_attempt_at=now + backoff(attempts),
+                      claimed_until=None, last_error=str(exc))
+        return "retry"
+    except Exception:  # a rendering bug must not block the queue forever
+        log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
+        await _update(message, failed_at=now, claimed_until=None, last_error="render error")
+        return "failed"
+    await _update(message, sent_at=now, claimed_until=None, telegram_message_id=telegram_id)
+    return "sent"
+
+
+async def _update(message: OutboxMessage, **values: object) -> None:
+    await OutboxMessage.filter(id=message.id).update(**values)
+
+
+# ---- rendering ------------------------------------------------------------------------------------
+
+
+async def _case(message: OutboxMessage) -> Case:
+    return await Case.get(id=message.case_id)
+
+
+async def _send(bot: Bot, chat_id: int, text: str, **extra: object) -> int:
+    sent = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **extra)
+    return sent.message_id
+
+
+async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    case = await _case(message)
+    locale, tz = case.locale, ctx.settings.timezone
+    text = "\n".join([
+        _("✅ Received. Your case number is {number}.", locale, number=esc(case.number)),
+        _("We will get back to you by {when}.", locale, when=local_time(case.promised_feedback_at, tz, locale)),
+        _("To see its progress, send /status {number} or /mycases.", locale, number=esc(case.number)),
+    ])
+    return await _send(bot, message.chat_id, text)
+
+
+UPDATE_TEXT = {
+    "claim": N_("Your case {number} has been taken on by {owner}."),
+    "assign": N_("Your case {number} has been assigned and is being arranged."),
+    "note": N_("Update on case {number}: {note}"),
+    "resolve": N_("Case {number} has been resolved: {note}"),
+    "reopen": N_("Case {number} has been reopened and passed to a senior colleague."),
+    "invalid": N_("We are sorry: case {number} cannot be handled by us. Reason: {note}"),
+    "cancel": N_("Case {number} is cancelled."),
+    "close": N_("Case {number} is closed. Thank you for your patience."),
+}
+
+
+async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    payload = message.payload
+    locale = payload.get("locale") or ctx.settings.default_locale
+    template = UPDATE_TEXT.get(payload.get("event", ""), UPDATE_TEXT["note"])
+    text = _(template, locale, number=esc(payload.get("number", "")), note=esc(payload.get("note", "")),
+             owner=esc(payload.get("owner", "") or _("our staff", locale)))
+    return await _send(bot, message.chat_id, text)
+
+
+def staff_card_text(ctx: AppContext, case: Case) -> str:
+    """The case card in the staff group: everything needed to act, the phone number masked."""
+    locale, tz, policy = ctx.settings.default_locale, ctx.settings.timezone, ctx.settings.policy
+    marker = "🔴 " if case.severity.value == "major" else ""
+    lines = [
+        f"{marker}<b>{esc(case.number)}</b> · {esc(kind_name(case.kind, locale))} · "
+        f"{esc(category_name(policy, case.category, locale))} · {esc(severity_name(case.severity, locale))}",
+        _("Status: {status}", locale, status=esc(status_name(case.status, locale))),
+        _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
+        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(mask_phone(case.contact_phone))),
+        _("Problem: {text}", locale, text=esc(case.description[:1500])),
+        _("Assign by {assign} · first feedback by {feedback} · resolve by {resolve}", locale,
+          assign=local_time(case.promised_assign_at, tz, locale),
+          feedback=local_time(case.promised_feedback_at, tz, locale),
+          resolve=local_time(case.promised_resolve_at, tz, locale)),
+    ]
+    return "\n".join(lines)
+
+
+async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    case = await _case(message)
+    return await _send(bot, message.chat_id, staff_card_text(ctx, case))
+
+
+async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int | None:
+    card = await OutboxMessage.filter(
+        case_id=message.case_id, kind=OutboxKind.STAFF_CARD, telegram_message_id__isnull=False
+    ).first()
+    if card is None:  # the card itself is not out yet; it will show the current state when it is
+        return None
+    case = await _case(message)
+    await bot.edit_message_text(staff_card_text(ctx, case), card.chat_id, card.telegram_message_id,
+                                parse_mode=ParseMode.HTML)
+    return card.telegram_message_id
+
+
+ALERT_TEXT = {
+    OutboxKind.MANAGER_ALERT: N_("🔴 Case {number} needs a manager ({reason}, level {level})."),
+    OutboxKind.ESCALATION: N_("⬆️ Case {number} was escalated to you ({reason}, level {level})."),
+    OutboxKind.DUTY_ALERT: N_("🌙 New case {number} arrived outside business hours."),
+}
+REASON_TEXT = {
+    "major": N_("major case"), "escalated": N_("escalated"), "reopened": N_("tenant not satisfied"),
+    "assign_overdue": N_("nobody took it on in time"), "resolve_overdue": N_("not resolved in time"),
+}
+
+
+async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    locale = ctx.settings.default_locale
+    payload = message.payload
+    reason = payload.get("reason", "")
+    text = _(ALERT_TEXT[message.kind], locale, number=esc(payload.get("number", "")),
+             reason=_(REASON_TEXT[reason], locale) if reason in REASON_TEXT else esc(reason),
+             level=payload.get("level", ""))
+    return await _send(bot, message.chat_id, text)
+
+
+RENDERERS = {
+    OutboxKind.RECEIPT: render_receipt,
+    OutboxKind.TENANT_UPDATE: render_tenant_update,
+    OutboxKind.STAFF_CARD: render_staff_card,
+    OutboxKind.CARD_REFRESH: render_card_refresh,
+    OutboxKind.MANAGER_ALERT: render_alert,
+    OutboxKind.ESCALATION: render_alert,
+    OutboxKind.DUTY_ALERT: render_alert,
+}

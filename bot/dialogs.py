@@ -1,0 +1,40 @@
+"""Dialog state in the database: any instance can continue a dialog, a restart forgets nothing."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from backend.models import Dialog
+
+
+@dataclass
+class DialogState:
+    chat_id: int
+    user_id: int
+    flow: str
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    def expired(self, now: datetime, idle: timedelta) -> bool:
+        return self.updated_at is not None and now - self.updated_at > idle
+
+
+async def load_dialog(chat_id: int) -> DialogState | None:
+    row = await Dialog.get_or_none(chat_id=chat_id)
+    if row is None:
+        return None
+    return DialogState(row.chat_id, row.user_id, row.flow, row.state, dict(row.data), row.updated_at)
+
+
+async def save_dialog(dialog: DialogState, now: datetime) -> None:
+    dialog.updated_at = now
+    await Dialog.update_or_create(
+        defaults={"user_id": dialog.user_id, "flow": dialog.flow, "state": dialog.state,
+                  "data": dialog.data, "updated_at": now},
+        chat_id=dialog.chat_id,
+    )
+
+
+async def clear_dialog(chat_id: int) -> None:
+    await Dialog.filter(chat_id=chat_id).delete()

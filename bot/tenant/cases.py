@@ -1,0 +1,104 @@
+"""A tenant's own cases: list, timeline, status by number, cancel before work starts."""
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from backend.domain import DomainError, IllegalTransition, normalize_case_number
+from backend.i18n import N_
+from backend.models import Case, CaseEvent
+from backend.services.actors import Actor
+
+from ..callbacks import Callback, cb
+from ..render import case_line, category_name, esc, status_name
+from ..timefmt import local_time
+from ..turn import Turn
+
+SCOPE = "c"
+PAGE = 10
+
+EVENT_TEXT = {
+    "submit": N_("Received"),
+    "claim": N_("Assigned to {owner}"),
+    "assign": N_("Assigned"),
+    "note": N_("Update: {note}"),
+    "resolve": N_("Resolved: {note}"),
+    "reopen": N_("Reopened: {note}"),
+    "invalid": N_("Not accepted: {note}"),
+    "cancel": N_("Cancelled"),
+    "close": N_("Closed"),
+}
+
+
+async def own_case(turn: Turn, number: str | None) -> Case | None:
+    """The case if it belongs to this tenant; otherwise None, exactly as for a number that does not exist."""
+    if not number or turn.complainant is None:
+        return None
+    return await Case.get_or_none(number=number, complainant_id=turn.complainant.id)
+
+
+async def my_cases(turn: Turn) -> None:
+    if turn.complainant is None:
+        await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
+        return
+    cases = await Case.filter(complainant_id=turn.complainant.id).order_by("-received_at", "-id").limit(PAGE)
+    if not cases:
+        await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
+        return
+    policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
+    lines = [turn.t("Your cases, newest first:")] + [esc(case_line(c, policy, turn.locale, tz)) for c in cases]
+    buttons = [[InlineKeyboardButton(c.number, callback_data=cb(SCOPE, "open", c.number))] for c in cases]
+    await turn.reply("\n".join(lines), InlineKeyboardMarkup(buttons))
+
+
+async def show_case(turn: Turn, number: str | None) -> None:
+    case = await own_case(turn, normalize_case_number(number or ""))
+    if case is None:
+        await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
+        return
+    await turn.reply(await timeline_text(turn, case))
+
+
+async def timeline_text(turn: Turn, case: Case) -> str:
+    """What the tenant may see: public events only, no internal notes, no staff phone numbers."""
+    policy, tz, locale = turn.ctx.settings.policy, turn.ctx.settings.timezone, turn.locale
+    events = await CaseEvent.filter(case_id=case.id, public=True).order_by("at", "id")
+    submitted = await CaseEvent.filter(case_id=case.id, action="submit").first()
+    lines = [
+        turn.t("Case {number}", number=case.number),
+        turn.t("{category} · {status}", category=category_name(policy, case.category, locale),
+               status=status_name(case.status, locale)),
+    ]
+    if case.status.is_open and case.promised_feedback_at and not case.first_feedback_at:
+        lines.append(turn.t("We will get back to you by {when}.", when=local_time(case.promised_feedback_at, tz, locale)))
+    for event in ([submitted] if submitted else []) + list(events):
+        template = EVENT_TEXT.get(event.action)
+        if template is None:
+            continue
+        text = turn.t(template, note=event.note, owner=event.data.get("owner", ""))
+        lines.append(f"• {local_time(event.at, tz, locale)} {text}")
+    return "\n".join(lines)
+
+
+async def on_callback(turn: Turn, callback: Callback) -> None:
+    if callback.action == "open":
+        await turn.answer()
+        await show_case(turn, callback.argument)
+    else:
+        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+
+
+async def cancel_case(turn: Turn, number_text: str) -> None:
+    case = await own_case(turn, normalize_case_number(number_text))
+    if case is None:
+        await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
+        return
+    try:
+        await turn.ctx.cases.cancel(case.number, Actor.tenant(turn.complainant.id, turn.complainant.name),
+                                    turn.t("Cancelled by the tenant in chat"))
+    except IllegalTransition:
+        await turn.reply(turn.t("Work on case {number} has already started, so it can no longer be cancelled. "
+                                "Please reply to the staff updates if it is no longer needed.", number=case.number))
+        return
+    except DomainError:
+        await turn.reply(turn.t("Case {number} cannot be cancelled.", number=case.number))
+        return
+    await turn.reply(turn.t("Case {number} is cancelled.", number=case.number))

@@ -1,0 +1,546 @@
+"""The guided intake: a tenant files a complete, correct case in about a minute.
+
+Each step asks one thing; the state lives in the database (bot.dialogs), so a restart or another instance
+continues where the tenant was. Unexpected input gets a short hint and the dialog stays where it was.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from tortoise.exceptions import BaseORMException
+
+from backend.domain import Channel, Kind, Severity, ValidationFailed
+from backend.domain.contact import normalize_phone
+from backend.services.actors import Actor
+from backend.services.drafts import AttachmentDraft, CaseDraft
+
+from ..callbacks import Callback, cb
+from ..dialogs import DialogState, clear_dialog, save_dialog
+from ..render import category_name, kind_name, triage_label
+from ..turn import Turn
+from . import steps
+from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SUMMARY, UNIT
+
+log = logging.getLogger(__name__)
+FLOW = "intake"
+SCOPE = "i"
+MAX_MESSAGE = 4000
+MAX_DESCRIPTION = 10_000
+MAX_ATTACHMENTS = 10
+# Dialog answers → case fields, for details added to a case filed early.
+CASE_FIELD = {"unit": "unit", "phone": "contact_phone", "name": "contact_name", "expectation": "expectation"}
+
+
+def button(turn: Turn, label: str, action: str, argument: str = "") -> Button:
+    return Button(label, callback_data=cb(SCOPE, action, argument))
+
+
+def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([row for row in rows if row])
+
+
+# ---- start ----------------------------------------------------------------------------------------
+
+
+async def begin(turn: Turn) -> None:
+    dialog = DialogState(turn.chat_id, turn.user_id, FLOW, DESCRIBE, {"key": uuid.uuid4().hex, "parts": []})
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await turn.reply(turn.t(
+        "Please tell us what happened, in your own words: what, where, since when. "
+        "You can send several messages and photos; press «That's all» when you are done."
+    ))
+
+
+# ---- messages -------------------------------------------------------------------------------------
+
+
+async def on_message(turn: Turn, dialog: DialogState) -> None:
+    message = turn.update.effective_message
+    handler = {
+        DESCRIBE: _describe_message,
+        UNIT: _unit_message,
+        PHONE: _phone_message,
+        NAME: _name_message,
+        EVIDENCE: _evidence_message,
+        EXPECT: _expect_message,
+    }.get(dialog.state)
+    if handler is None:  # a step answered by buttons
+        await turn.reply(turn.t("Please choose one of the buttons above, or send /cancel to stop."))
+        return
+    if message.text and len(message.text) > MAX_MESSAGE:
+        await turn.reply(turn.t("That message is too long for us to keep. Please send it in shorter parts."))
+        return
+    await handler(turn, dialog)
+
+
+def _attachment_of(turn: Turn) -> AttachmentDraft | None:
+    message = turn.update.effective_message
+    if message.photo:
+        photo = message.photo[-1]
+        return AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, message.caption or "")
+    if message.document:
+        document = message.document
+        return AttachmentDraft(document.file_id, "document", document.file_unique_id, message.caption or "")
+    if message.video:
+        return AttachmentDraft(message.video.file_id, "video", message.video.file_unique_id, message.caption or "")
+    return None
+
+
+def _add_attachment(dialog: DialogState, attachment: AttachmentDraft) -> bool:
+    files = dialog.data.setdefault("files", [])
+    if len(files) >= MAX_ATTACHMENTS:
+        return False
+    files.append(attachment.__dict__)
+    return True
+
+
+async def _describe_message(turn: Turn, dialog: DialogState) -> None:
+    message = turn.update.effective_message
+    text = (message.text or message.caption or "").strip()
+    attachment = _attachment_of(turn)
+    if not text and attachment is None:
+        await turn.reply(turn.t(
+            "We can only read text and photos here. Please describe the problem in words "
+            "(voice messages cannot be handled yet)."
+        ))
+        return
+    parts: list[str] = dialog.data.setdefault("parts", [])
+    if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
+        await turn.reply(turn.t("We have a lot of detail already. Please press «That's all» to continue."),
+                         keyboard([button(turn, turn.t("That's all"), "done")]))
+        return
+    if text:
+        parts.append(text)
+    if attachment is not None:
+        _add_attachment(dialog, attachment)
+    await save_dialog(dialog, turn.ctx.clock.now())
+    if text and not dialog.data.get("case"):
+        triage = _classify(turn, dialog)
+        if triage is not None and _is_emergency(triage):
+            await _file_emergency(turn, dialog, triage)
+            return
+    await turn.reply(
+        turn.t("Noted. Send more if there is more; press «That's all» when you are done."),
+        keyboard([button(turn, turn.t("That's all"), "done")]),
+    )
+
+
+def _classify(turn: Turn, dialog: DialogState) -> Any:
+    text = "\n".join(dialog.data.get("parts", []))
+    if not text.strip():
+        return None
+    try:
+        return turn.ctx.cases.classify(text)
+    except Exception:  # triage is advice; the dialog goes on without it
+        log.exception("triage failed in chat %s", turn.chat_id)
+        return None
+
+
+def _is_emergency(triage: Any) -> bool:
+    return bool(getattr(triage, "emergency", False)) or getattr(triage, "severity", "") == Severity.MAJOR
+
+
+def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, ...]) -> None:
+    category = getattr(triage, "category", "other")
+    dialog.data["suggested"] = category if category in policy_codes else "other"
+    dialog.data["kind"] = getattr(triage, "kind", Kind.COMPLAINT.value)
+    dialog.data["severity"] = getattr(triage, "severity", Severity.GENERAL.value)
+    dialog.data["alternatives"] = [
+        c for c in getattr(triage, "alternatives", ()) if c in policy_codes and c != category
+    ][:3]
+
+
+async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
+    """An emergency is answered at once and filed with what is known; questions come afterwards."""
+    settings = turn.ctx.settings
+    _remember_triage(dialog, triage, settings.policy.category_codes)
+    dialog.data["category"] = dialog.data["suggested"]
+    duty = settings.duty_phone
+    await turn.reply(
+        turn.t("⚠️ This sounds like an emergency. Please get to safety first; call 119 (fire), "
+               "110 (police) or 120 (ambulance) if anyone is in danger.")
+        + "\n" + (turn.t("Property duty phone: {phone}", phone=duty) if duty else "")
+    )
+    case = await _submit(turn, dialog)
+    if case is None:
+        return
+    dialog.data["case"] = case.number
+    await turn.reply(turn.t(
+        "Our staff have been alerted. Case number: {number}.", number=case.number
+    ))
+    await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+
+
+async def _unit_message(turn: Turn, dialog: DialogState) -> None:
+    unit = (turn.update.effective_message.text or "").strip()
+    if not unit or len(unit) > 64:
+        await turn.reply(turn.t("Please type the building, unit and room (for example 3-1-1202), or your shop number."))
+        return
+    await _answer(turn, dialog, UNIT, unit=unit)
+
+
+async def _phone_message(turn: Turn, dialog: DialogState) -> None:
+    message = turn.update.effective_message
+    if message.contact is not None:
+        if message.contact.user_id not in (None, turn.user_id):
+            await turn.reply(turn.t("Please share your own number, or type it."))
+            return
+        raw = message.contact.phone_number or ""
+        name = " ".join(p for p in (message.contact.first_name, message.contact.last_name) if p)
+    else:
+        raw, name = message.text or "", ""
+    phone = normalize_phone(raw)
+    if phone is None:
+        await turn.reply(turn.t("That does not look like a phone number. Please type it again, for example 13812345678."))
+        return
+    if name and not dialog.data.get("name"):
+        dialog.data["telegram_name"] = name
+    await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
+    await _answer(turn, dialog, PHONE, phone=phone)
+
+
+async def _name_message(turn: Turn, dialog: DialogState) -> None:
+    name = (turn.update.effective_message.text or "").strip()
+    if not name or len(name) > 50:
+        await turn.reply(turn.t("Please type how we should address you, for example 王女士."))
+        return
+    await _answer(turn, dialog, NAME, name=name)
+
+
+async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
+    attachment = _attachment_of(turn)
+    if attachment is None:
+        await turn.reply(turn.t("Please send photos or files here, or press «Done» / «Skip»."),
+                         _evidence_keyboard(turn, dialog))
+        return
+    if not _add_attachment(dialog, attachment):
+        await turn.reply(turn.t("That is the most files we can take for one case. Please press «Done»."),
+                         _evidence_keyboard(turn, dialog))
+        return
+    await save_dialog(dialog, turn.ctx.clock.now())
+    count = len(dialog.data.get("files", []))
+    await turn.reply(turn.t("Received ({count} so far). Send more or press «Done».", count=count),
+                     _evidence_keyboard(turn, dialog))
+
+
+async def _expect_message(turn: Turn, dialog: DialogState) -> None:
+    text = (turn.update.effective_message.text or "").strip()
+    if not text:
+        await turn.reply(turn.t("Please type what you would like us to do, or press «Skip»."))
+        return
+    await _answer(turn, dialog, EXPECT, expectation=text)
+
+
+async def _answer(turn: Turn, dialog: DialogState, step: str, **values: Any) -> None:
+    """Store an answer; after an emergency was filed, add it to the case right away."""
+    dialog.data.update(values)
+    if dialog.data.get("case"):
+        await _supplement(turn, dialog, values)
+    await _go(turn, dialog, steps.next_step(step, dialog.data))
+
+
+async def _supplement(turn: Turn, dialog: DialogState, values: dict[str, Any]) -> None:
+    fields = {CASE_FIELD[key]: value for key, value in values.items()}
+    actor = await _tenant_actor(turn)
+    try:
+        await turn.ctx.cases.supplement(dialog.data["case"], actor, **fields)
+    except ValidationFailed as exc:
+        log.info("supplement refused for %s: %s", dialog.data["case"], exc.message)
+
+
+async def _tenant_actor(turn: Turn) -> Actor:
+    from backend.models import Complainant
+
+    complainant = await Complainant.get_or_none(telegram_id=turn.user_id)
+    return Actor.tenant(complainant.id if complainant else 0, complainant.name if complainant else "")
+
+
+# ---- asking ---------------------------------------------------------------------------------------
+
+
+async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
+    if step == DONE:
+        number = dialog.data.get("case")
+        await clear_dialog(turn.chat_id)
+        await turn.reply(turn.t(
+            "Thank you, everything is added to case {number}. Send /status {number} to see its progress.",
+            number=number,
+        ))
+        return
+    dialog.state = step
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await ASK[step](turn, dialog)
+
+
+async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
+    if "suggested" not in dialog.data:
+        triage = _classify(turn, dialog)
+        if triage is not None:
+            _remember_triage(dialog, triage, turn.ctx.settings.policy.category_codes)
+        dialog.data.setdefault("suggested", "other")
+        await save_dialog(dialog, turn.ctx.clock.now())
+    policy = turn.ctx.settings.policy
+    label = triage_label(policy, dialog.data["suggested"], dialog.data.get("severity", "general"), turn.locale)
+    alternatives = [
+        button(turn, category_name(policy, code, turn.locale), "cat", code)
+        for code in dialog.data.get("alternatives", [])
+    ]
+    await turn.reply(
+        turn.t("This looks like <b>{label}</b>. Is that right?", label=label),
+        keyboard(
+            [button(turn, turn.t("✅ Correct"), "cat", dialog.data["suggested"])],
+            alternatives,
+            [button(turn, turn.t("Other…"), "cats")],
+        ),
+    )
+
+
+async def _ask_unit(turn: Turn, dialog: DialogState) -> None:
+    remembered = turn.complainant.unit if turn.complainant else ""
+    markup = keyboard([button(turn, turn.t("Use {unit} again", unit=remembered), "unit_again")]) if remembered else None
+    await turn.reply(turn.t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."), markup)
+
+
+async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
+    remembered = turn.complainant.phone if turn.complainant else ""
+    if remembered:
+        await turn.reply(
+            turn.t("Can we reach you at {phone}?", phone=remembered),
+            keyboard([button(turn, turn.t("Yes, use this number"), "phone_again")]),
+        )
+    share = ReplyKeyboardMarkup(
+        [[KeyboardButton(turn.t("📱 Share my phone number"), request_contact=True)]],
+        resize_keyboard=True, one_time_keyboard=True,
+    )
+    await turn.reply(turn.t("Please share your phone number with the button below, or type it."), share)
+
+
+async def _ask_name(turn: Turn, dialog: DialogState) -> None:
+    user = turn.update.effective_user
+    known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
+    markup = keyboard([button(turn, turn.t("Call me {name}", name=known[:30]), "name_again")]) if known else None
+    await turn.reply(turn.t("How should we address you?"), markup)
+
+
+def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
+    if dialog.data.get("files"):
+        return keyboard([button(turn, turn.t("Done"), "files_done")])
+    return keyboard([button(turn, turn.t("Skip"), "files_done")])
+
+
+async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
+    await turn.reply(
+        turn.t("Photos or documents help us fix it faster. Send them now, or press «Skip»."),
+        _evidence_keyboard(turn, dialog),
+    )
+
+
+async def _ask_expect(turn: Turn, dialog: DialogState) -> None:
+    await turn.reply(
+        turn.t("What would you like us to do? (optional)"),
+        keyboard([button(turn, turn.t("Skip"), "expect_skip")]),
+    )
+
+
+def summary_text(turn: Turn, dialog: DialogState) -> str:
+    data = dialog.data
+    policy = turn.ctx.settings.policy
+    lines = [
+        turn.t("Please check your case:"),
+        turn.t("Type: {kind} · {category}", kind=kind_name(data.get("kind", "complaint"), turn.locale),
+               category=category_name(policy, data.get("category", "other"), turn.locale)),
+        turn.t("Where: {unit}", unit=data.get("unit", "")),
+        turn.t("Contact: {name} {phone}", name=data.get("name", ""), phone=data.get("phone", "")),
+        turn.t("What happened: {text}", text=_shorten("\n".join(data.get("parts", [])), 1500)),
+    ]
+    if data.get("files"):
+        lines.append(turn.t("Photos and files: {count}", count=len(data["files"])))
+    if data.get("expectation"):
+        lines.append(turn.t("You expect: {text}", text=_shorten(data["expectation"], 500)))
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _ask_summary(turn: Turn, dialog: DialogState) -> None:
+    dialog.data.pop("return_to", None)
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await turn.reply(
+        summary_text(turn, dialog),
+        keyboard(
+            [button(turn, turn.t("✅ Submit"), "submit")],
+            [button(turn, turn.t("✏️ Change something"), "edit"), button(turn, turn.t("✖️ Cancel"), "quit")],
+        ),
+    )
+
+
+async def _ask_description(turn: Turn, dialog: DialogState) -> None:
+    await turn.reply(turn.t("Please tell us again what happened. Your new text replaces the old description."))
+
+
+ASK = {
+    DESCRIBE: _ask_description,
+    CONFIRM: _ask_confirm,
+    UNIT: _ask_unit,
+    PHONE: _ask_phone,
+    NAME: _ask_name,
+    EVIDENCE: _ask_evidence,
+    EXPECT: _ask_expect,
+    SUMMARY: _ask_summary,
+}
+
+# ---- buttons --------------------------------------------------------------------------------------
+
+EDIT_LABELS = {
+    DESCRIBE: "Description", CONFIRM: "Category", UNIT: "Place", PHONE: "Phone", NAME: "Name",
+    EVIDENCE: "Photos", EXPECT: "Expectation",
+}
+
+
+async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback) -> None:
+    if dialog is None or dialog.flow != FLOW:
+        await turn.answer(turn.t("This button belongs to a finished conversation."), alert=False)
+        return
+    handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(("*", callback.action))
+    if handler is None:
+        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        return
+    await turn.answer()
+    await handler(turn, dialog, callback.argument)
+
+
+async def _done_describing(turn: Turn, dialog: DialogState, _: str) -> None:
+    if not dialog.data.get("parts"):
+        await turn.reply(turn.t("Please describe the problem in a few words first."))
+        return
+    if dialog.data.get("case"):
+        await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+        return
+    dialog.data.pop("suggested", None)
+    await _go(turn, dialog, CONFIRM if dialog.data.get("return_to") != SUMMARY else SUMMARY)
+
+
+async def _pick_category(turn: Turn, dialog: DialogState, code: str) -> None:
+    if turn.ctx.settings.policy.category(code) is None:
+        await turn.reply(turn.t("Please choose one of the buttons above, or send /cancel to stop."))
+        return
+    dialog.data["category"] = code
+    await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+
+
+async def _all_categories(turn: Turn, dialog: DialogState, _: str) -> None:
+    policy = turn.ctx.settings.policy
+    buttons = [button(turn, c.name(turn.locale), "cat", c.code) for c in policy.categories]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    await turn.reply(turn.t("Which of these fits best?"), InlineKeyboardMarkup(rows))
+
+
+async def _reuse_unit(turn: Turn, dialog: DialogState, _: str) -> None:
+    if turn.complainant and turn.complainant.unit:
+        await _answer(turn, dialog, UNIT, unit=turn.complainant.unit)
+
+
+async def _reuse_phone(turn: Turn, dialog: DialogState, _: str) -> None:
+    if turn.complainant and turn.complainant.phone:
+        await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
+        await _answer(turn, dialog, PHONE, phone=turn.complainant.phone)
+
+
+async def _reuse_name(turn: Turn, dialog: DialogState, _: str) -> None:
+    user = turn.update.effective_user
+    known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
+    await _answer(turn, dialog, NAME, name=known[:50])
+
+
+async def _files_done(turn: Turn, dialog: DialogState, _: str) -> None:
+    await _go(turn, dialog, steps.next_step(EVIDENCE, dialog.data))
+
+
+async def _skip_expectation(turn: Turn, dialog: DialogState, _: str) -> None:
+    await _go(turn, dialog, steps.next_step(EXPECT, dialog.data))
+
+
+async def _edit_menu(turn: Turn, dialog: DialogState, _: str) -> None:
+    buttons = [button(turn, turn.t(EDIT_LABELS[s]), "edit_field", s) for s in steps.EDITABLE]
+    await turn.reply(turn.t("What would you like to change?"),
+                     InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+
+
+async def _edit_field(turn: Turn, dialog: DialogState, field: str) -> None:
+    if field not in steps.EDITABLE:
+        return
+    dialog.data["return_to"] = SUMMARY
+    if field == DESCRIBE:
+        dialog.data["parts"] = []
+    elif field == CONFIRM:
+        dialog.data.pop("category", None)
+    await _go(turn, dialog, field)
+
+
+async def _quit(turn: Turn, dialog: DialogState, _: str) -> None:
+    await clear_dialog(turn.chat_id)
+    await turn.reply(turn.t("Cancelled. Nothing was filed. Send /complain whenever you need us."))
+
+
+async def _submit_pressed(turn: Turn, dialog: DialogState, _: str) -> None:
+    case = await _submit(turn, dialog)
+    if case is None:
+        return
+    await clear_dialog(turn.chat_id)
+
+
+async def _submit(turn: Turn, dialog: DialogState):
+    """File the case (idempotent on the dialog's key); on a database failure keep everything."""
+    data = dialog.data
+    draft = CaseDraft(
+        description="\n".join(data.get("parts", [])),
+        channel=Channel.CHAT,
+        kind=Kind(data["kind"]) if data.get("kind") in Kind._value2member_map_ else None,
+        category=data.get("category"),
+        location=data.get("unit", ""),
+        unit=data.get("unit", ""),
+        expectation=data.get("expectation", ""),
+        contact_name=data.get("name", ""),
+        contact_phone=data.get("phone", ""),
+        locale=turn.locale,
+        telegram_id=turn.user_id,
+        client_key=f"tg:{turn.chat_id}:{data['key']}",
+        attachments=[AttachmentDraft(**f) for f in data.get("files", [])],
+    )
+    try:
+        case = await turn.ctx.cases.submit(draft, Actor.system("tenant chat"))
+    except ValidationFailed as exc:
+        await turn.reply(turn.t("Something in the case is not right ({field}). Please press «Change something».",
+                                field=exc.details.get("field", "")))
+        return None
+    except (BaseORMException, OSError, ConnectionError):
+        log.exception("submit failed for chat %s", turn.chat_id)
+        await turn.reply(
+            turn.t("Sorry, we could not save your case just now. Everything you typed is kept: "
+                   "please press «Submit» again in a moment."),
+            keyboard([button(turn, turn.t("✅ Submit"), "submit")]),
+        )
+        return None
+    await turn.context.application.bot_data["deliver"]()
+    return case
+
+
+CALLBACKS = {
+    (DESCRIBE, "done"): _done_describing,
+    (CONFIRM, "cat"): _pick_category,
+    (CONFIRM, "cats"): _all_categories,
+    (UNIT, "unit_again"): _reuse_unit,
+    (PHONE, "phone_again"): _reuse_phone,
+    (NAME, "name_again"): _reuse_name,
+    (EVIDENCE, "files_done"): _files_done,
+    (EXPECT, "expect_skip"): _skip_expectation,
+    (SUMMARY, "submit"): _submit_pressed,
+    (SUMMARY, "edit"): _edit_menu,
+    (SUMMARY, "edit_field"): _edit_field,
+    ("*", "quit"): _quit,
+}
