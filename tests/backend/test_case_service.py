@@ -334,6 +334,21 @@ def test_every_action_has_a_service_method():
         Action.RESOLVE: "resolve", Action.REOPEN: "reopen", Action.CLOSE: "close",
         Action.INVALID: "mark_invalid", Action.CANCEL: "cancel", Action.ESCALATE: "escalate",
         Action.RECATEGORIZE: "change_category", Action.CHANGE_SEVERITY: "change_severity",
+        Action.SUPPLEMENT: "supplement",
     }
     assert all(callable(getattr(CaseService, name)) for name in methods.values())
     assert set(methods) | {Action.SUBMIT} == set(Action)
+
+
+async def test_tenant_supplements_an_emergency_filed_early(service):
+    case = await service.submit(tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system())
+    tenant = Actor.tenant(case.complainant_id)
+    change = await service.supplement(
+        case.number, tenant, unit="5栋302", contact_phone="13900001111",
+        attachments=[AttachmentDraft("photo-9")],
+    )
+    assert (change.case.unit, change.case.building, change.case.contact_phone) == ("5栋302", "5", "13900001111")
+    assert change.event.data["fields"] == ["contact_phone", "unit", "attachments"]
+    assert await Attachment.filter(case_id=case.id).count() == 1
+    with pytest.raises(ValidationFailed):
+        await service.supplement(case.number, tenant, contact_phone="123")
