@@ -96,7 +96,7 @@ async def cancel_case(turn: Turn, number_text: str) -> None:
                                     turn.t("Cancelled by the tenant in chat"))
     except IllegalTransition:
         await turn.reply(turn.t("Work on case {number} has already started, so it can no longer be cancelled. "
-                                "Please reply to the staff updates if it is no longer needed.", number=case.number))
+                                "If you no longer need it, please tell the colleague handling it.", number=case.number))
         return
     except DomainError:
         await turn.reply(turn.t("Case {number} cannot be cancelled.", number=case.number))

@@ -14,6 +14,7 @@ from tortoise.exceptions import BaseORMException
 
 from backend.domain import Channel, Kind, Severity, ValidationFailed
 from backend.domain.contact import normalize_phone
+from backend.i18n import N_
 from backend.services.actors import Actor
 from backend.services.drafts import AttachmentDraft, CaseDraft
 
@@ -397,8 +398,8 @@ ASK = {
 # ---- buttons --------------------------------------------------------------------------------------
 
 EDIT_LABELS = {
-    DESCRIBE: "Description", CONFIRM: "Category", UNIT: "Place", PHONE: "Phone", NAME: "Name",
-    EVIDENCE: "Photos", EXPECT: "Expectation",
+    DESCRIBE: N_("Description"), CONFIRM: N_("Category"), UNIT: N_("Place"), PHONE: N_("Phone"),
+    NAME: N_("Name"), EVIDENCE: N_("Photos"), EXPECT: N_("Expectation"),
 }
 
 
