@@ -18,6 +18,8 @@ def normalize_phone(text: str) -> str | None:
     plus = cleaned.startswith("+")
     digits = "".join(_DIGITS.findall(cleaned))
     if plus:
+        if re.fullmatch(r"861[3-9]\d{9}", digits):  # a mainland mobile: store it as people dial it
+            return digits[2:]
         return f"+{digits}" if 8 <= len(digits) <= 15 else None
     if re.fullmatch(r"1[3-9]\d{9}", digits):
         return digits
@@ -32,9 +34,13 @@ def mask_phone(phone: str) -> str:
     """138****5678: enough to recognise, not enough to call."""
     if not phone:
         return ""
-    if len(phone) <= 7:
-        return phone[:2] + "*" * (len(phone) - 2)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    if phone.startswith("+") and len(phone) > 11:  # keep the country code readable: +852 91****67
+        return phone[:4] + " " + mask_phone(phone[4:])
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    if len(phone) >= 8:
+        return phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
+    return phone[:2] + "*" * (len(phone) - 2)
 
 
 _BUILDING = re.compile(r"^\s*(\d{1,3}|[A-Za-z])\s*(?:栋|幢|座|号楼|棟|#|-|－|—)")

@@ -105,7 +105,8 @@ def test_case_number_as_typed_by_tenants(typed, number):
 @pytest.mark.parametrize(("typed", "phone"), [
     ("13812345678", "13812345678"),
     ("138 1234 5678", "13812345678"),
-    ("+86 138-1234-5678", "+8613812345678"),
+    ("+86 138-1234-5678", "13812345678"),
+    ("+852 9123 4567", "+85291234567"),
     ("021-6123 4567", "02161234567"),
     ("９１２３４５６７", "91234567"),  # full-width digits
     ("12345", None),
@@ -118,6 +119,7 @@ def test_phone_validation(typed, phone):
 
 def test_phone_masking_hides_the_middle():
     assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("+85291234567") == "+852 91****67"
     assert "1234" not in mask_phone("13812345678")[3:7]
 
 
