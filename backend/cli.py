@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot")
     sub.add_parser("migrate", help="apply pending database migrations")
     sub.add_parser("check", help="validate the configuration and the policy file, then exit")
+    sub.add_parser("chat", help="play a tenant in a local console against the real bot (no Telegram needed)")
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create a token and print it once")
@@ -57,6 +58,13 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from .runtime import serve
 
     await serve(settings)
+    return 0
+
+
+async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    await run_console(settings)
     return 0
 
 
@@ -147,6 +155,7 @@ COMMANDS: dict[str, tuple[Command, bool]] = {
     "run": (cmd_run, False),
     "migrate": (cmd_migrate, False),
     "check": (cmd_check, False),
+    "chat": (cmd_chat, False),
     "token": (cmd_token, True),
     "staff": (cmd_staff, True),
     "department": (cmd_department, True),
