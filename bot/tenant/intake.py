@@ -150,7 +150,7 @@ def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, 
     dialog.data["kind"] = getattr(triage, "kind", Kind.COMPLAINT.value)
     dialog.data["severity"] = getattr(triage, "severity", Severity.GENERAL.value)
     dialog.data["alternatives"] = [
-        c for c in getattr(triage, "alternatives", ()) if c in policy_codes and c != category
+        c for c in getattr(triage, "alternatives", ()) if c in policy_codes and c not in (category, "other")
     ][:3]
 
 

@@ -178,3 +178,27 @@ async def test_group_chat_points_to_the_private_chat(desk):
     await desk.process(desk.up.command(desk.tenant, "complain", chat=group))
     assert "t.me/" in desk.fake.chat(group).last().text
     assert await Case.all().count() == 0
+
+
+async def test_commands_are_registered_per_language_and_a_refusal_is_survived(desk):
+    from bot.app import register_commands
+
+    await register_commands(desk.app)
+    calls = desk.fake.calls_for("setMyCommands")
+    assert {c.params.get("language_code") for c in calls} == {None, "zh", "en"}
+    desk.fake.fail_next("setMyCommands", kind="bad_request", times=3)
+    await register_commands(desk.app)  # logged, not raised
+
+
+async def test_an_internal_error_becomes_a_short_apology(desk, monkeypatch, caplog):
+    from bot.tenant import intake
+
+    async def broken(turn, dialog):
+        raise RuntimeError("bug in a step")
+
+    await desk.command("complain")
+    monkeypatch.setattr(intake, "_describe_message", broken)
+    await desk.send("漏水")
+    assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
+    assert "bug in a step" not in desk.last()
+    assert any(record.exc_info and "bug in a step" in str(record.exc_info[1]) for record in caplog.records)
