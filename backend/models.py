@@ -234,7 +234,8 @@ class Dialog(Model):
     """Where a person is in a guided chat dialog. In the database so any instance and a restart can
     continue it."""
 
-    chat_id = fields.BigIntField(primary_key=True, generated=False)
+    key = fields.CharField(max_length=48, primary_key=True)  # "<chat id>:<user id>"
+    chat_id = fields.BigIntField()
     user_id = fields.BigIntField()
     flow = fields.CharField(max_length=32)
     state = fields.CharField(max_length=32)

@@ -34,6 +34,9 @@ from backend.models import Complainant, InboxUpdate
 from . import callbacks
 from .delivery import deliver_due
 from .dialogs import clear_dialog, load_dialog
+from .staff import actions as staff_actions
+from .staff import card as staff_card
+from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake
 from .turn import CONTEXT_KEY, Turn
@@ -67,14 +70,19 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop from None
 
 
-async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Tenant dialogs run in private chats; in a group the bot points to the private chat."""
+STAFF_COMMANDS = ("queue", "mine", "overdue", "case")
+
+
+async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tenant dialogs run in private chats; the staff group gets cards, buttons and staff commands;
+    any other group is pointed to the private chat."""
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     if chat.id == ctx.settings.staff_chat_id:
-        raise ApplicationHandlerStop  # staff commands arrive with issue #5
+        await staff_group(update, context)
+        raise ApplicationHandlerStop
     message = update.effective_message
     if message is not None and message.text and message.text.startswith("/"):
         turn = await Turn.of(update, context)
@@ -83,6 +91,34 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     elif update.callback_query:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
+
+
+async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = await Turn.of(update, context)
+    if update.callback_query is not None:
+        callback = callbacks.decode(update.callback_query.data)
+        if callback is not None and callback.scope == staff_card.SCOPE:
+            await staff_actions.on_callback(turn, callback)
+        else:
+            await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        return
+    message = update.effective_message
+    if message is None or update.edited_message is not None:
+        return
+    text = message.text or ""
+    if text.startswith("/"):
+        command, *args = text[1:].split()
+        command = command.split("@", 1)[0].lower()
+        if command in STAFF_COMMANDS:
+            await staff_commands.run(turn, command, args)
+        return
+    await staff_actions.on_staff_message(turn)
+
+
+async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Staff commands in a private chat with the bot."""
+    command = update.effective_message.text[1:].split()[0].split("@", 1)[0].lower()
+    await staff_commands.run(await Turn.of(update, context), command, context.args or [])
 
 
 # ---- commands -------------------------------------------------------------------------------------
@@ -142,8 +178,8 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.args:
         await tenant_cases.cancel_case(turn, context.args[0])
         return
-    if await load_dialog(turn.chat_id) is not None:
-        await clear_dialog(turn.chat_id)
+    if await load_dialog(turn.chat_id, turn.user_id) is not None:
+        await clear_dialog(turn.chat_id, turn.user_id)
         await turn.reply(turn.t("Stopped. Nothing was filed. Send /complain whenever you need us."),
                          ReplyKeyboardRemove())
         return
@@ -177,9 +213,9 @@ async def set_language(turn: Turn, code: str) -> None:
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
-    dialog = await load_dialog(turn.chat_id)
+    dialog = await load_dialog(turn.chat_id, turn.user_id)
     if dialog is not None and dialog.expired(turn.ctx.clock.now(), turn.ctx.settings.dialog_idle):
-        await clear_dialog(turn.chat_id)
+        await clear_dialog(turn.chat_id, turn.user_id)
         await turn.reply(turn.t("Your unfinished case was put aside after a long pause. Send /complain to start again."))
         return
     if dialog is None:
@@ -199,8 +235,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
         return
     if callback.scope == intake.SCOPE:
-        dialog = await load_dialog(turn.chat_id)
+        dialog = await load_dialog(turn.chat_id, turn.user_id)
         await intake.on_callback(turn, dialog, callback)
+    elif callback.scope == staff_card.SCOPE:
+        await staff_actions.on_callback(turn, callback)
     elif callback.scope == tenant_cases.SCOPE:
         await tenant_cases.on_callback(turn, callback)
     elif callback.scope == "l":
@@ -257,12 +295,13 @@ def build_application(
 
     application.bot_data["deliver"] = deliver
     application.add_handler(TypeHandler(Update, take_once), group=-2)
-    application.add_handler(TypeHandler(Update, private_only), group=-1)
+    application.add_handler(TypeHandler(Update, route_groups), group=-1)
     for name, handler in (
         ("start", start), ("help", help_command), ("complain", complain), ("new", complain),
         ("mycases", my_cases), ("status", status), ("cancel", cancel), ("language", language),
     ):
         application.add_handler(CommandHandler(name, handler))
+    application.add_handler(CommandHandler(list(STAFF_COMMANDS), staff_command))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
     application.add_error_handler(on_error)

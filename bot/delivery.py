@@ -14,12 +14,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from tortoise.expressions import Q
 
 from backend.context import AppContext
-from backend.domain.contact import mask_phone
 from backend.i18n import N_, _
 from backend.models import Case, OutboxMessage
 from backend.services.outbox import OutboxKind
 
-from .render import category_name, esc, kind_name, severity_name, status_name
+from .render import esc
+from .staff.card import card_keyboard, card_text, owner_brief
 from .timefmt import local_time
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> i
     return await _send(bot, message.chat_id, text)
 
 
+OUR_STAFF = N_("our staff")
 UPDATE_TEXT = {
     "claim": N_("Your case {number} has been taken on by {owner}."),
     "assign": N_("Your case {number} has been assigned and is being arranged."),
@@ -149,32 +150,13 @@ async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage
     locale = payload.get("locale") or ctx.settings.default_locale
     template = UPDATE_TEXT.get(payload.get("event", ""), UPDATE_TEXT["note"])
     text = _(template, locale, number=esc(payload.get("number", "")), note=esc(payload.get("note", "")),
-             owner=esc(payload.get("owner", "") or _("our staff", locale)))
+             owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)))
     return await _send(bot, message.chat_id, text)
-
-
-def staff_card_text(ctx: AppContext, case: Case) -> str:
-    """The case card in the staff group: everything needed to act, the phone number masked."""
-    locale, tz, policy = ctx.settings.default_locale, ctx.settings.timezone, ctx.settings.policy
-    marker = "🔴 " if case.severity.value == "major" else ""
-    lines = [
-        f"{marker}<b>{esc(case.number)}</b> · {esc(kind_name(case.kind, locale))} · "
-        f"{esc(category_name(policy, case.category, locale))} · {esc(severity_name(case.severity, locale))}",
-        _("Status: {status}", locale, status=esc(status_name(case.status, locale))),
-        _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
-        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(mask_phone(case.contact_phone))),
-        _("Problem: {text}", locale, text=esc(case.description[:1500])),
-        _("Assign by {assign} · first feedback by {feedback} · resolve by {resolve}", locale,
-          assign=local_time(case.promised_assign_at, tz, locale),
-          feedback=local_time(case.promised_feedback_at, tz, locale),
-          resolve=local_time(case.promised_resolve_at, tz, locale)),
-    ]
-    return "\n".join(lines)
 
 
 async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
-    return await _send(bot, message.chat_id, staff_card_text(ctx, case))
+    return await _send(bot, message.chat_id, await card_text(ctx, case), reply_markup=card_keyboard(ctx, case))
 
 
 async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int | None:
@@ -184,9 +166,15 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
     if card is None:  # the card itself is not out yet; it will show the current state when it is
         return None
     case = await _case(message)
-    await bot.edit_message_text(staff_card_text(ctx, case), card.chat_id, card.telegram_message_id,
-                                parse_mode=ParseMode.HTML)
+    await bot.edit_message_text(await card_text(ctx, case), card.chat_id, card.telegram_message_id,
+                                parse_mode=ParseMode.HTML, reply_markup=card_keyboard(ctx, case))
     return card.telegram_message_id
+
+
+async def render_owner_brief(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    case = await _case(message)
+    locale = message.payload.get("locale") or ctx.settings.default_locale
+    return await _send(bot, message.chat_id, await owner_brief(ctx, case, locale))
 
 
 ALERT_TEXT = {
@@ -218,4 +206,5 @@ RENDERERS = {
     OutboxKind.MANAGER_ALERT: render_alert,
     OutboxKind.ESCALATION: render_alert,
     OutboxKind.DUTY_ALERT: render_alert,
+    OutboxKind.OWNER_BRIEF: render_owner_brief,
 }

@@ -20,8 +20,13 @@ class DialogState:
         return self.updated_at is not None and now - self.updated_at > idle
 
 
-async def load_dialog(chat_id: int) -> DialogState | None:
-    row = await Dialog.get_or_none(chat_id=chat_id)
+def dialog_key(chat_id: int, user_id: int) -> str:
+    """One dialog per person per chat: in a group each staff member has their own."""
+    return f"{chat_id}:{user_id}"
+
+
+async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
+    row = await Dialog.get_or_none(key=dialog_key(chat_id, user_id))
     if row is None:
         return None
     return DialogState(row.chat_id, row.user_id, row.flow, row.state, dict(row.data), row.updated_at)
@@ -30,11 +35,11 @@ async def load_dialog(chat_id: int) -> DialogState | None:
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
     dialog.updated_at = now
     await Dialog.update_or_create(
-        defaults={"user_id": dialog.user_id, "flow": dialog.flow, "state": dialog.state,
-                  "data": dialog.data, "updated_at": now},
-        chat_id=dialog.chat_id,
+        defaults={"chat_id": dialog.chat_id, "user_id": dialog.user_id, "flow": dialog.flow,
+                  "state": dialog.state, "data": dialog.data, "updated_at": now},
+        key=dialog_key(dialog.chat_id, dialog.user_id),
     )
 
 
-async def clear_dialog(chat_id: int) -> None:
-    await Dialog.filter(chat_id=chat_id).delete()
+async def clear_dialog(chat_id: int, user_id: int) -> None:
+    await Dialog.filter(key=dialog_key(chat_id, user_id)).delete()

@@ -12,7 +12,7 @@ _ids = count(5000)
 
 
 async def make_staff(role: Role = Role.AGENT, name: str = "", department: Department | None = None, **extra) -> Staff:
-    n = next(_ids)
+    n = extra.pop("telegram_id", None) or next(_ids)
     return await Staff.create(
         telegram_id=n, name=name or f"{role.value}-{n}", role=role, department=department,
         created_at=datetime(2026, 1, 1, tzinfo=UTC), **extra,

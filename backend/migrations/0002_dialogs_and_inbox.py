@@ -14,14 +14,15 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='Dialog',
             fields=[
-                ('chat_id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=48)),
+                ('chat_id', fields.BigIntField()),
                 ('user_id', fields.BigIntField()),
                 ('flow', fields.CharField(max_length=32)),
                 ('state', fields.CharField(max_length=32)),
                 ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'dialog', 'app': 'models', 'pk_attr': 'chat_id', 'table_description': 'Where a person is in a guided chat dialog. In the database so any instance and a restart can'},
+            options={'table': 'dialog', 'app': 'models', 'pk_attr': 'key', 'table_description': 'Where a person is in a guided chat dialog. In the database so any instance and a restart can'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -580,6 +580,13 @@ class CaseService:
                 conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.CARD_REFRESH, now=now,
                 case_id=case.id, payload={"number": case.number},
             )
+        if action in (Action.CLAIM, Action.ASSIGN) and "owner" in data and case.owner_id:
+            owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
+            if owner is not None:
+                await enqueue(
+                    conn, chat_id=owner.telegram_id, kind=OutboxKind.OWNER_BRIEF, now=now, case_id=case.id,
+                    payload={"number": case.number, "locale": owner.locale},
+                )
 
     def _level_notifier(self, reason: str) -> "AfterHook":
         """Tell the people of the case's (new) escalation level, in the same transaction."""

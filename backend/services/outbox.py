@@ -16,6 +16,7 @@ class OutboxKind:
     MANAGER_ALERT = "manager_alert"  # a manager, privately: major case or escalation to level 3
     ESCALATION = "escalation"  # staff of the new level, privately
     DUTY_ALERT = "duty_alert"  # duty officer, privately: a case arrived outside business hours
+    OWNER_BRIEF = "owner_brief"  # the new owner, privately: full phone number and history
 
 
 async def enqueue(

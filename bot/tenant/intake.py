@@ -265,7 +265,7 @@ async def _tenant_actor(turn: Turn) -> Actor:
 async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
     if step == DONE:
         number = dialog.data.get("case")
-        await clear_dialog(turn.chat_id)
+        await clear_dialog(turn.chat_id, turn.user_id)
         await turn.reply(turn.t(
             "Thank you, everything is added to case {number}. Send /status {number} to see its progress.",
             number=number,
@@ -484,7 +484,7 @@ async def _edit_field(turn: Turn, dialog: DialogState, field: str) -> None:
 
 
 async def _quit(turn: Turn, dialog: DialogState, _: str) -> None:
-    await clear_dialog(turn.chat_id)
+    await clear_dialog(turn.chat_id, turn.user_id)
     await turn.reply(turn.t("Cancelled. Nothing was filed. Send /complain whenever you need us."))
 
 
@@ -492,7 +492,7 @@ async def _submit_pressed(turn: Turn, dialog: DialogState, _: str) -> None:
     case = await _submit(turn, dialog)
     if case is None:
         return
-    await clear_dialog(turn.chat_id)
+    await clear_dialog(turn.chat_id, turn.user_id)
 
 
 async def _submit(turn: Turn, dialog: DialogState):
@@ -516,8 +516,9 @@ async def _submit(turn: Turn, dialog: DialogState):
     try:
         case = await turn.ctx.cases.submit(draft, Actor.system("tenant chat"))
     except ValidationFailed as exc:
-        await turn.reply(turn.t("Something in the case is not right ({field}). Please press «Change something».",
-                                field=exc.details.get("field", "")))
+        log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
+        await turn.reply(turn.t("Something in the case is not complete. Please press «Change something» and check it."),
+                         keyboard([button(turn, turn.t("✏️ Change something"), "edit")]))
         return None
     except (BaseORMException, OSError, ConnectionError):
         log.exception("submit failed for chat %s", turn.chat_id)

@@ -1,0 +1,43 @@
+"""Staff commands: /queue, /mine, /overdue, /case NUMBER — for registered staff only."""
+
+from backend.domain import normalize_case_number
+from backend.services import queries
+from backend.services.staff import staff_actor
+
+from ..render import case_line, esc
+from ..turn import Turn
+from .card import card_keyboard, card_text
+
+LIMIT = 15
+
+
+async def _listing(turn: Turn, title: str, criteria: queries.CaseFilter, order: str) -> None:
+    page = await queries.list_cases(criteria, turn.ctx.clock.now(), per_page=LIMIT, order=order)
+    if not page.items:
+        await turn.reply(turn.t("Nothing here right now."))
+        return
+    policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
+    lines = [f"{title} ({page.total})"] + [esc(case_line(c, policy, turn.locale, tz)) for c in page.items]
+    await turn.reply("\n".join(lines))
+
+
+async def run(turn: Turn, command: str, args: list[str]) -> None:
+    actor = await staff_actor(turn.user_id)
+    if actor is None:
+        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        return
+    if command == "queue":
+        await _listing(turn, turn.t("Unclaimed cases, oldest first"), queries.CaseFilter(unclaimed=True), "received_at")
+    elif command == "mine":
+        await _listing(turn, turn.t("Your open cases"),
+                       queries.CaseFilter(owner_id=actor.id, statuses=list(queries.OPEN_STATUSES)), "received_at")
+    elif command == "overdue":
+        await _listing(turn, turn.t("Overdue cases"), queries.CaseFilter(overdue=True), "received_at")
+    elif command == "case":
+        number = normalize_case_number(args[0]) if args else None
+        found = await queries.case_with_timeline(number) if number else None
+        if found is None:
+            await turn.reply(turn.t("No case with that number."))
+            return
+        case, _ = found
+        await turn.reply(await card_text(turn.ctx, case), card_keyboard(turn.ctx, case))
