@@ -38,7 +38,7 @@ from .staff import actions as staff_actions
 from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
-from .tenant import intake
+from .tenant import intake, survey
 from .turn import CONTEXT_KEY, Turn
 
 log = logging.getLogger(__name__)
@@ -225,6 +225,9 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         else:
             await turn.reply(turn.t("Sorry, I did not understand that. Send /help to see what I can do."))
         return
+    if dialog.flow == survey.FLOW:
+        await survey.on_comment(turn, dialog)
+        return
     await intake.on_message(turn, dialog)
 
 
@@ -239,6 +242,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await intake.on_callback(turn, dialog, callback)
     elif callback.scope == staff_card.SCOPE:
         await staff_actions.on_callback(turn, callback)
+    elif callback.scope == survey.SCOPE:
+        await survey.on_callback(turn, callback)
     elif callback.scope == tenant_cases.SCOPE:
         await tenant_cases.on_callback(turn, callback)
     elif callback.scope == "l":

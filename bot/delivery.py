@@ -6,7 +6,7 @@ twice; messages to one chat go out in the order they were written.
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -20,6 +20,7 @@ from backend.services.outbox import OutboxKind
 
 from .render import esc
 from .staff.card import card_keyboard, card_text, owner_brief
+from .tenant import survey
 from .timefmt import local_time
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,8 @@ UPDATE_TEXT = {
     "invalid": N_("We are sorry: case {number} cannot be handled by us. Reason: {note}"),
     "cancel": N_("Case {number} is cancelled."),
     "close": N_("Case {number} is closed. Thank you for your patience."),
+    "auto_progress": N_("Case {number} is still being handled by {owner}. We expect to finish by {expected}; "
+                        "we will tell you as soon as there is news."),
 }
 
 
@@ -149,8 +152,10 @@ async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage
     payload = message.payload
     locale = payload.get("locale") or ctx.settings.default_locale
     template = UPDATE_TEXT.get(payload.get("event", ""), UPDATE_TEXT["note"])
+    expected = payload.get("expected")
     text = _(template, locale, number=esc(payload.get("number", "")), note=esc(payload.get("note", "")),
-             owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)))
+             owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)),
+             expected=local_time(datetime.fromisoformat(expected), ctx.settings.timezone, locale) if expected else "—")
     return await _send(bot, message.chat_id, text)
 
 
@@ -184,6 +189,8 @@ ALERT_TEXT = {
 }
 REASON_TEXT = {
     "major": N_("major case"), "escalated": N_("escalated"), "reopened": N_("tenant not satisfied"),
+    "collective": N_("several households report the same problem"),
+    "unresolved_long": N_("unresolved for a long time"),
     "assign_overdue": N_("nobody took it on in time"), "resolve_overdue": N_("not resolved in time"),
 }
 
@@ -198,6 +205,24 @@ async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int
     return await _send(bot, message.chat_id, text)
 
 
+async def render_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    locale = message.payload.get("locale") or ctx.settings.default_locale
+    template = survey.QUESTION if message.kind == OutboxKind.SURVEY else survey.REMINDER
+    text = _(template, locale, number=esc(message.payload.get("number", "")))
+    return await _send(bot, message.chat_id, text, reply_markup=survey.survey_keyboard(message.case_id, locale))
+
+
+STAFF_NOTICE = {
+    OutboxKind.REMINDER: N_("⏰ Case {number}: the tenant has not heard from us in time. Please write to them."),
+    OutboxKind.FOLLOWUP_CALL: N_("📞 Case {number} is resolved: please call the tenant for the follow-up and record the answer."),
+}
+
+
+async def render_staff_notice(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    text = _(STAFF_NOTICE[message.kind], ctx.settings.default_locale, number=esc(message.payload.get("number", "")))
+    return await _send(bot, message.chat_id, text)
+
+
 RENDERERS = {
     OutboxKind.RECEIPT: render_receipt,
     OutboxKind.TENANT_UPDATE: render_tenant_update,
@@ -207,4 +232,8 @@ RENDERERS = {
     OutboxKind.ESCALATION: render_alert,
     OutboxKind.DUTY_ALERT: render_alert,
     OutboxKind.OWNER_BRIEF: render_owner_brief,
+    OutboxKind.SURVEY: render_survey,
+    OutboxKind.SURVEY_REMINDER: render_survey,
+    OutboxKind.REMINDER: render_staff_notice,
+    OutboxKind.FOLLOWUP_CALL: render_staff_notice,
 }

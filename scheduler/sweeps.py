@@ -1,10 +1,19 @@
-"""Sweeps: find due clocks with indexed queries and act on each exactly once through the case service."""
+"""Sweeps: find due clocks with indexed queries and act on each exactly once through the case service.
+
+A sweep only selects candidates; the service locks each row, re-checks it is still due and acts, so two
+instances sweeping at the same time never act twice (see backend/services/clock_actions.py).
+"""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tortoise.functions import Count
 
 from backend.context import AppContext
-from backend.models import Case
+from backend.domain import Severity, Status
+from backend.models import Case, Incident
 from backend.services.queries import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -13,30 +22,101 @@ BATCH = 200
 
 @dataclass
 class SweepReport:
-    escalated: int = 0
+    acted: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
 
+    @property
+    def total(self) -> int:
+        return sum(self.acted.values())
 
-async def sweep_missed_clocks(ctx: AppContext, *, batch: int = BATCH) -> SweepReport:
-    """Escalate every open case whose assignment or resolution promise has passed, oldest first."""
+
+@dataclass(frozen=True)
+class ClockSweep:
+    """One kind of due clock: which cases are due, and what the service does about each."""
+
+    name: str
+    statuses: tuple[Status, ...]
+    column: str
+    act: Callable[[AppContext, int], Awaitable[object]]
+
+
+RESOLVED = (Status.RESOLVED,)
+CLOCK_SWEEPS = (
+    ClockSweep("assign", tuple(OPEN_STATUSES), "assign_due_at", lambda ctx, i: ctx.cases.escalate_missed_clock(i, "assign")),
+    ClockSweep("feedback", tuple(OPEN_STATUSES), "feedback_due_at", lambda ctx, i: ctx.cases.feedback_overdue(i)),
+    ClockSweep("resolve", tuple(OPEN_STATUSES), "resolve_due_at", lambda ctx, i: ctx.cases.escalate_missed_clock(i, "resolve")),
+    ClockSweep("survey", RESOLVED, "followup_due_at", lambda ctx, i: ctx.cases.send_survey(i)),
+    ClockSweep("survey_reminder", RESOLVED, "survey_reminder_at", lambda ctx, i: ctx.cases.remind_survey(i)),
+    ClockSweep("survey_close", RESOLVED, "survey_close_at", lambda ctx, i: ctx.cases.close_unanswered(i)),
+)
+
+
+async def _run(report: SweepReport, name: str, ids: list[int], act: Callable[[int], Awaitable[object]]) -> None:
+    for case_id in ids:
+        try:
+            result = await act(case_id)
+        except Exception:  # one broken case must not stop the sweep
+            log.exception("sweep %s failed on case %s", name, case_id)
+            continue
+        if result is None:
+            report.skipped += 1
+        else:
+            report.acted[name] = report.acted.get(name, 0) + 1
+
+
+async def sweep_clocks(ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH) -> None:
+    for sweep in CLOCK_SWEEPS:
+        ids = await (
+            Case.filter(status__in=sweep.statuses, **{f"{sweep.column}__lte": now})
+            .order_by(sweep.column).limit(batch).values_list("id", flat=True)
+        )
+        await _run(report, sweep.name, ids, lambda i, s=sweep: s.act(ctx, i))
+
+
+async def sweep_aged(ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH) -> None:
+    """Unresolved after `major_after_days` → major."""
+    cutoff = now - timedelta(days=ctx.settings.policy.major_after_days)
+    ids = await (
+        Case.filter(status__in=OPEN_STATUSES, received_at__lte=cutoff, severity__in=[Severity.GENERAL, Severity.IMPORTANT])
+        .order_by("received_at").limit(batch).values_list("id", flat=True)
+    )
+    await _run(report, "aged", ids, ctx.cases.age_to_major)
+
+
+async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) -> None:
+    """Several households, one problem: link the cases into an incident and make them major."""
+    policy = ctx.settings.policy
+    since = now - policy.collective_window
+    recent = Case.filter(status__in=OPEN_STATUSES, received_at__gte=since).exclude(building="")
+    groups = await (
+        recent.annotate(units=Count("unit", distinct=True)).group_by("building", "category")
+        .filter(units__gte=policy.collective_households).values("building", "category", "units")
+    )
+    for group in groups:
+        unlinked = await recent.filter(
+            building=group["building"], category=group["category"], incident_id__isnull=True
+        ).order_by("received_at").values_list("id", flat=True)
+        if not unlinked:
+            continue
+        incident = await Incident.filter(
+            building=group["building"], category=group["category"], created_at__gte=since
+        ).order_by("-created_at").first()
+        if incident is None:
+            await ctx.cases.open_incident(group["category"], group["building"], list(unlinked), group["units"])
+            report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
+        else:
+            incident_id, households = incident.id, group["units"]
+            await _run(report, "collective", list(unlinked),
+                       lambda i, n=incident_id, h=households: ctx.cases.join_incident(i, n, h))
+
+
+async def sweep_all(ctx: AppContext) -> SweepReport:
+    """Everything that is due now, oldest first; after downtime the first sweep catches up once."""
     report = SweepReport()
     now = ctx.clock.now()
-    for clock, column in (("assign", "assign_due_at"), ("resolve", "resolve_due_at")):
-        ids = await (
-            Case.filter(status__in=OPEN_STATUSES, **{f"{column}__lte": now})
-            .order_by(column)
-            .limit(batch)
-            .values_list("id", flat=True)
-        )
-        for case_id in ids:
-            try:
-                change = await ctx.cases.escalate_missed_clock(case_id, clock)
-            except Exception:  # one broken case must not stop the sweep
-                log.exception("escalating case %s for the %s clock failed", case_id, clock)
-                continue
-            if change is None:
-                report.skipped += 1
-            else:
-                report.escalated += 1
-                log.info("case %s escalated to level %s: %s clock missed", change.case.number, change.case.escalation_level, clock)
+    await sweep_clocks(ctx, now, report)
+    await sweep_aged(ctx, now, report)
+    await sweep_collective(ctx, now, report)
+    if report.total:
+        log.info("sweep acted on %s", report.acted)
     return report

@@ -90,3 +90,4 @@ class Action(StrEnum):
     RECATEGORIZE = "recategorize"
     CHANGE_SEVERITY = "change_severity"
     SUPPLEMENT = "supplement"  # more details from the tenant (place, contact, photos) after submitting
+    COMMENT = "comment"  # the tenant's comment to the follow-up survey

@@ -17,6 +17,7 @@ STAFF_MINIMUM_ROLE: dict[Action, Role] = {
     A.RECATEGORIZE: Role.AGENT,
     A.CHANGE_SEVERITY: Role.AGENT,
     A.SUPPLEMENT: Role.AGENT,
+    A.COMMENT: Role.AGENT,
     A.REOPEN: Role.SUPERVISOR,
     A.CLOSE: Role.SUPERVISOR,
     A.CANCEL: Role.SUPERVISOR,
@@ -29,7 +30,7 @@ OWNER_ONLY_BELOW: dict[Action, Role] = {
 }
 
 # What a tenant may do to their own case (the survey answers reopen or close it).
-TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE, A.SUPPLEMENT})
+TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE, A.SUPPLEMENT, A.COMMENT})
 
 
 def check_permission(

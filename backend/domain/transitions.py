@@ -27,6 +27,7 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.RECATEGORIZE: {s: s for s in (*OPEN, S.RESOLVED)},
     Action.CHANGE_SEVERITY: {s: s for s in (*OPEN, S.RESOLVED)},
     Action.SUPPLEMENT: {s: s for s in (*OPEN, S.RESOLVED)},
+    Action.COMMENT: {S.RESOLVED: S.RESOLVED, S.CLOSED: S.CLOSED},
 }
 
 

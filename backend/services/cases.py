@@ -39,7 +39,9 @@ from ..domain.contact import building_of, normalize_phone
 from ..domain.permissions import check_permission
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
 from .actors import Actor
+from .clock_actions import ClockActions
 from .drafts import AttachmentDraft, CaseDraft
+from .followup import FollowUp
 from .outbox import OutboxKind, enqueue
 from .sequence import next_sequence
 
@@ -74,7 +76,9 @@ def default_classifier(text: str) -> Any:
     return nlp.classify(text)
 
 
-class CaseService:
+class CaseService(ClockActions, FollowUp):
+    """Every creation and change of a case. Scheduler-driven actions live in the mixins."""
+
     def __init__(self, settings: Settings, clock: Clock, classify: Classifier | None = None) -> None:
         self.settings = settings
         self.policy = settings.policy
@@ -383,35 +387,6 @@ class CaseService:
 
         return await self._transition(
             ref, Action.ESCALATE, actor, note=reason, apply=apply, then=self._level_notifier("escalated")
-        )
-
-    async def escalate_missed_clock(self, case_id: int, clock: str) -> Change | None:
-        """A promise was missed: one level up and tell that level (domain.md, "Escalation ladder").
-
-        Called by the scheduler for each due case; acts at most once per miss even when several
-        instances sweep at the same time (row lock + re-check), and re-arms the clock so that a second
-        miss escalates again, up to the top level.
-        """
-        column = {"assign": "assign_due_at", "resolve": "resolve_due_at"}[clock]
-        duration = {"assign": lambda c: self.policy.sla[c.severity].assign,
-                    "resolve": lambda c: self.policy.sla[c.severity].resolve}[clock]
-
-        def still_due(case: Case, now: datetime) -> bool:
-            due = getattr(case, column)
-            return case.status.is_open and due is not None and due <= now
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            missed = getattr(case, column)
-            top = self.policy.top_level
-            if case.escalation_level < top:
-                case.escalation_level += 1
-            # Re-arm while there is a level left to tell; at the top the manager already knows.
-            setattr(case, column, now + duration(case) if case.escalation_level < top else None)
-            return {"level": case.escalation_level, "clock": clock, "missed": missed.isoformat()}
-
-        return await self._transition(
-            case_id, Action.ESCALATE, Actor.system("scheduler"), note=f"{clock} clock missed",
-            apply=apply, guard=still_due, then=self._level_notifier(f"{clock}_overdue"),
         )
 
     async def supplement(

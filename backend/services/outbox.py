@@ -17,6 +17,11 @@ class OutboxKind:
     ESCALATION = "escalation"  # staff of the new level, privately
     DUTY_ALERT = "duty_alert"  # duty officer, privately: a case arrived outside business hours
     OWNER_BRIEF = "owner_brief"  # the new owner, privately: full phone number and history
+    REMINDER = "reminder"  # the owner (or the staff group): a promise is due
+    SURVEY = "survey"  # tenant: is it solved? (回访)
+    SURVEY_REMINDER = "survey_reminder"  # tenant: the one reminder of an unanswered survey
+    FOLLOWUP_CALL = "followup_call"  # staff: call a tenant who has no chat for the follow-up
+    REPORT = "report"  # a manager: the monthly report
 
 
 async def enqueue(

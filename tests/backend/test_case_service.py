@@ -334,7 +334,7 @@ def test_every_action_has_a_service_method():
         Action.RESOLVE: "resolve", Action.REOPEN: "reopen", Action.CLOSE: "close",
         Action.INVALID: "mark_invalid", Action.CANCEL: "cancel", Action.ESCALATE: "escalate",
         Action.RECATEGORIZE: "change_category", Action.CHANGE_SEVERITY: "change_severity",
-        Action.SUPPLEMENT: "supplement",
+        Action.SUPPLEMENT: "supplement", Action.COMMENT: "comment_survey",
     }
     assert all(callable(getattr(CaseService, name)) for name in methods.values())
     assert set(methods) | {Action.SUBMIT} == set(Action)

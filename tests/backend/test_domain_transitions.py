@@ -66,8 +66,8 @@ def test_final_states_allow_nothing(final):
     assert allowed_actions(final) == []
 
 
-def test_closed_case_can_only_be_reopened():
-    assert allowed_actions(S.CLOSED) == [A.REOPEN]
+def test_closed_case_can_only_be_reopened_or_commented():
+    assert allowed_actions(S.CLOSED) == [A.REOPEN, A.COMMENT]
 
 
 def test_new_case_offers_dispatch_buttons_first():
