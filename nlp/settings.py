@@ -1,0 +1,51 @@
+"""``nlp/data/settings.toml`` as typed values."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_chars: int
+    segment_min_freq: int
+    rules_weight: float
+    temperature: float
+    length_damping: float
+    prior_weight: float
+    alpha: float
+    correction_weight: float
+    fallback_category: str
+    fallback_kind: dict[str, str]
+    negation_gap: int
+    negation_cues: tuple[str, ...]
+    negation_exceptions: tuple[str, ...]
+    hypothetical: tuple[str, ...]
+    trigger_priority: tuple[str, ...]
+    emoji: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+        blend, fallback, negation = raw["blend"], raw["fallback"], raw["negation"]
+        return cls(
+            max_chars=int(raw.get("max_chars", 2000)),
+            segment_min_freq=int(raw.get("segment_min_freq", 0)),
+            rules_weight=float(blend["rules_weight"]),
+            temperature=float(blend["temperature"]),
+            length_damping=float(blend["length_damping"]),
+            prior_weight=float(blend.get("prior_weight", 1.0)),
+            alpha=float(blend["alpha"]),
+            correction_weight=float(blend["correction_weight"]),
+            fallback_category=str(fallback["category"]),
+            fallback_kind=dict(fallback["kind"]),
+            negation_gap=int(negation["gap"]),
+            negation_cues=tuple(negation["cues"]),
+            negation_exceptions=tuple(negation["exceptions"]),
+            hypothetical=tuple(raw["hypothetical"]["markers"]),
+            trigger_priority=tuple(raw["severity"]["trigger_priority"]),
+            emoji=dict(raw.get("emoji", {})),
+        )

@@ -1,0 +1,71 @@
+"""Learning from staff corrections: retrain, write the model, pick it up."""
+
+import json
+from pathlib import Path
+
+import nlp
+from nlp.bayes import NaiveBayes
+
+CORRECTIONS = [
+    ("楼下那台自动售货机总是吞硬币", "other"),
+    ("自动售货机又吞了我的钱", "other"),
+    ("小区的自动售货机不找零", "other"),
+]
+SIMILAR = "大堂的自动售货机吞币不出货"
+
+
+def test_a_correction_changes_the_prediction_of_a_similar_text(tmp_path: Path) -> None:
+    before = nlp.classify(SIMILAR).category
+    assert before != "other"
+    path = tmp_path / "models" / "triage.json"
+    report = nlp.retrain(CORRECTIONS, path)
+    assert report["corrections"] == 3
+    assert report["examples"] == report["corpus_examples"] + 3
+    assert "other" in report["classes"]
+    assert path.exists()
+    json.loads(path.read_text(encoding="utf-8"))  # plain JSON
+
+    nlp.configure(model_path=path)
+    assert nlp.classify(SIMILAR).category == "other"
+
+
+def test_a_new_category_can_be_learned_from_corrections(tmp_path: Path) -> None:
+    path = tmp_path / "triage.json"
+    corrections = [
+        ("楼下那台自动售货机总是吞硬币", "vending"),
+        ("自动售货机又吞了我的钱", "vending"),
+        ("小区的自动售货机不找零", "vending"),
+    ]
+    nlp.retrain(corrections, path)
+    nlp.configure(categories=[*nlp.CATEGORIES, "vending"], model_path=path)
+    assert nlp.classify(SIMILAR).category == "vending"
+
+
+def test_retraining_the_configured_file_is_picked_up(tmp_path: Path) -> None:
+    path = tmp_path / "triage.json"
+    nlp.retrain([], path)
+    nlp.configure(model_path=path)
+    assert nlp.classify(SIMILAR).category != "other"
+    nlp.retrain(CORRECTIONS, path)  # the running process sees the new file
+    assert nlp.classify(SIMILAR).category == "other"
+
+
+def test_blank_corrections_are_skipped(tmp_path: Path) -> None:
+    report = nlp.retrain([("", "other"), ("电梯坏了", ""), ("  ", " ")], tmp_path / "m.json")
+    assert report["corrections"] == 0
+    assert report["skipped"] == 3
+
+
+def test_missing_model_file_falls_back_to_the_shipped_corpus(tmp_path: Path) -> None:
+    nlp.configure(model_path=tmp_path / "not-yet.json")
+    assert nlp.classify("电梯坏了").category == "facility"
+
+
+def test_naive_bayes_json_round_trip() -> None:
+    nb = NaiveBayes(alpha=0.5)
+    nb.add(["电梯", "坏"], "facility")
+    nb.add(["垃圾", "臭"], "environment")
+    nb.compile()
+    again = NaiveBayes.from_json(json.loads(json.dumps(nb.to_json()))).compile()
+    assert again.proba(["电梯"]) == nb.proba(["电梯"])
+    assert max(again.proba(["垃圾"]).items(), key=lambda kv: kv[1])[0] == "environment"

@@ -1,0 +1,142 @@
+"""Severity: every emergency trigger of domain.md, collective wording, repeat/promise/trade/media."""
+
+import pytest
+
+import nlp
+
+# Written for this test, in wording that differs from the corpus: (text, trigger, category or None
+# when the emergency does not decide the category).
+EMERGENCIES = [
+    ("客厅插线板突然冒出火苗，窗帘也烧着了", "fire", "security"),
+    ("B区地下室起火了，火势很大", "fire", "security"),
+    ("樓下的機車行失火，火已經燒到二樓", "fire", "security"),
+    ("储藏间里的纸箱被烟头点着了，正在烧", "fire", "security"),
+    ("楼道里全是呛人的烟，眼睛都睁不开", "smoke", "security"),
+    ("有烟从电表箱里冒出来，还有一股塑料烧焦的味", "smoke", "security"),
+    ("一进单元门就是一股刺鼻的液化气味", "gas", "security"),
+    ("燃氣錶那邊嘶嘶作響，聞到很重的瓦斯味", "gas", "security"),
+    ("there is a strong smell of gas in the lobby", "gas", "security"),
+    ("锅炉房刚才炸了一下，墙都震裂了", "explosion", "security"),
+    ("楼下饭店煤气罐爆炸，玻璃碎了一地", "explosion", "security"),
+    ("我被困在4号楼的电梯里了，手机快没电了", "lift_trapped", "facility"),
+    ("升降機停咗，我阿媽困喺入面", "lift_trapped", "facility"),
+    ("电梯门打不开，我们三个人关在里面已经半小时", "lift_trapped", "facility"),
+    ("我们这栋楼全部停电了，一片漆黑", "power_cut", "facility"),
+    ("大楼突然断电，整栋的灯都灭了", "power_cut", "facility"),
+    ("楼上热水器的管子爆了，水哗哗地往我家流", "flood", "facility"),
+    ("车库被水淹了，积水已经到膝盖", "flood", "facility"),
+    ("浴室的進水管破裂，整個家都在淹水", "flood", "facility"),
+    ("我家的摩托车昨晚被人偷走了", "crime", "security"),
+    ("有人砸了我家的窗户爬进来，偷了保险柜", "crime", "security"),
+    ("停車場有人持刀搶劫，快報警", "crime", "security"),
+    ("我爸在小区台阶上摔了一跤，头磕破了流了很多血", "injury", None),
+    ("小孩的手被单元门夹伤了，肿得很厉害，在去医院路上", "injury", None),
+    ("楼上掉下来一块玻璃，砸伤了路过的人", "injury", None),
+    ("水漫进储藏室，里面的货全泡坏了，损失十几万", "financial_loss", None),
+    ("商场的中央空调冷水机组停机了，整栋楼没有冷气", "plant_failure", "facility"),
+    ("备用发电机故障，停电时启动不了", "plant_failure", "facility"),
+    ("大楼的高压配电柜跳闸了，报警一直响", "plant_failure", "facility"),
+    ("客厅的墙上出现一条很长的裂缝，还在变宽", "structural", "facility"),
+    ("楼梯间的天花板大块大块往下掉水泥", "structural", "facility"),
+    ("外牆的磚整片剝落，差點砸到行人", "structural", "facility"),
+]
+
+
+@pytest.mark.parametrize(("text", "trigger", "category"), EMERGENCIES)
+def test_every_emergency_is_major_at_once(text: str, trigger: str, category: str | None) -> None:
+    triage = nlp.classify(text)
+    assert triage.severity == "major"
+    assert triage.emergency
+    assert trigger in triage.triggers
+    assert triage.evidence.severity
+    if category is not None:
+        assert triage.category == category
+
+
+def test_the_emergency_table_covers_every_trigger_of_the_domain() -> None:
+    covered = {trigger for _, trigger, _ in EMERGENCIES}
+    assert covered >= {
+        "fire", "smoke", "gas", "explosion", "lift_trapped", "power_cut", "flood",
+        "crime", "injury", "financial_loss", "plant_failure", "structural",
+    }  # fmt: skip
+
+
+def test_city_power_cut_belongs_to_utilities() -> None:
+    triage = nlp.classify("整个片区都停电了，供电局说线路故障")
+    assert triage.severity == "major"
+    assert triage.category == "utilities"
+
+
+def test_emergency_category_beats_the_place_it_happened() -> None:
+    # fire in a neighbour's flat is still the safety team's business
+    assert nlp.classify("隔壁邻居家着火了，浓烟往我家窜").category == "security"
+
+
+NOT_EMERGENCIES = [
+    "没有漏水了，谢谢师傅",
+    "已经没有煤气味了，燃气公司来看过",
+    "楼道堆满纸箱，万一着火根本逃不出去",
+    "电动车在楼道充电，有火灾隐患",
+    "楼道里有人抽烟，烟味很大",
+    "电梯按钮不灵，要按好几次",
+    "明天计划停电吗？",
+    "手机没电了，晚点再联系",
+    "请问小区的消防演习是哪天？",
+]
+
+
+@pytest.mark.parametrize("text", NOT_EMERGENCIES)
+def test_negated_or_hypothetical_triggers_are_no_emergency(text: str) -> None:
+    triage = nlp.classify(text)
+    assert not triage.emergency
+    assert triage.severity != "major"
+
+
+def test_no_longer_leaking_does_not_trigger_flooding() -> None:
+    triage = nlp.classify("楼上已经没有漏水了")
+    assert "flood" not in triage.triggers
+    assert "漏水" not in triage.evidence.category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们整栋楼都停水了",
+        "好几户都反映楼道灯不亮",
+        "全楼的网络都断了",
+        "大家都被广场舞吵得睡不着",
+    ],
+)
+def test_collective_wording_is_flagged_and_at_least_important(text: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.collective
+    assert triage.severity in ("important", "major")
+
+
+def test_single_household_is_not_collective() -> None:
+    triage = nlp.classify("我家的水龙头坏了")
+    assert not triage.collective
+    assert triage.severity == "general"
+
+
+IMPORTANT = [
+    ("电梯又坏了，这个月第三次", "repeat"),
+    ("上次投诉了还没处理，楼道灯还是不亮", "repeat"),
+    ("反映过多次的漏水问题到现在都没人管", "repeat"),
+    ("说好今天上午来修空调，到现在人都没来", "promise"),
+    ("门口的路被挖开，商户无法营业", "trade"),
+    ("再不处理我就打12345热线", "media"),
+    ("这件事我已经找媒体曝光了", "media"),
+]
+
+
+@pytest.mark.parametrize(("text", "signal"), IMPORTANT)
+def test_important_signals(text: str, signal: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.severity == "important"
+    assert signal in triage.triggers
+    assert not triage.emergency
+
+
+def test_ordinary_inconvenience_is_general() -> None:
+    assert nlp.classify("走廊的灯泡坏了一个").severity == "general"
