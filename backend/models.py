@@ -113,6 +113,7 @@ class Case(Model):
     satisfaction = fields.SmallIntField(null=True)
     satisfaction_comment = fields.TextField(default="")
     in_case_library = fields.BooleanField(default=False)
+    anonymized_at = fields.DatetimeField(null=True)  # personal data removed after the retention period
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -131,6 +132,7 @@ class Case(Model):
             Index(fields=("owner_id", "status"), name="case_owner_status"),
             Index(fields=("complainant_id", "received_at"), name="case_complainant_received"),
             Index(fields=("received_at",), name="case_received"),
+            Index(fields=("anonymized_at", "closed_at"), name="case_retention"),
         )
 
 

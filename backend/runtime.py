@@ -11,6 +11,7 @@ from .api.app import create_app
 from .config import Settings
 from .context import AppContext
 from .db import close_database, open_database
+from .services.triage import load_triage
 
 log = logging.getLogger("qingchu")
 
@@ -24,6 +25,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
             loop.add_signal_handler(signum, stop.set)
 
     await open_database(settings.database_url, auto_migrate=settings.is_sqlite)
+    await asyncio.to_thread(load_triage, settings)  # dictionaries load once, before the first complaint
     ctx = AppContext.build(settings)
     runner = web.AppRunner(create_app(ctx), access_log=None)
     scheduler = None

@@ -75,6 +75,7 @@ class Policy:
     survey_close_after: timedelta = timedelta(days=3)
     collective_households: int = 3
     collective_window: timedelta = timedelta(hours=72)
+    retention_years: int = 3
 
     @property
     def category_codes(self) -> tuple[str, ...]:
@@ -122,6 +123,7 @@ def policy_from_dict(raw: dict[str, Any]) -> Policy:
         survey_close_after=parse_duration(followup.get("close_after", "3d"), "followup.close_after"),
         collective_households=_positive_int(collective.get("households", 3), "collective.households"),
         collective_window=parse_duration(collective.get("window", "72h"), "collective.window"),
+        retention_years=_positive_int(raw.get("retention", {}).get("years", 3), "retention.years"),
     )
 
 

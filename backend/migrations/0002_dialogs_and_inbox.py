@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='InboxUpdate',
             fields=[
-                ('update_id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                ('update_id', fields.BigIntField(primary_key=True, generated=False, unique=True, db_index=True)),
                 ('chat_id', fields.BigIntField(null=True)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],

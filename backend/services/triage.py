@@ -15,6 +15,13 @@ def configure_triage(settings: Settings) -> None:
     nlp.configure(categories=settings.policy.category_codes, model_path=model)
 
 
+def load_triage(settings: Settings) -> None:
+    import nlp
+
+    configure_triage(settings)
+    nlp.load()
+
+
 def evaluate_triage(settings: Settings, out: TextIO) -> dict[str, Any]:
     from nlp.evaluate import evaluate
 

@@ -93,3 +93,40 @@ async def test_run_serves_the_api_and_stops_cleanly(tmp_path):
     await asyncio.wait_for(task, 10)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+
+
+def test_nlp_eval_prints_both_models(cli_env, capsys):
+    assert cli.main(["nlp", "eval"]) == 0
+    out = capsys.readouterr().out
+    assert "rules-only" in out and "blended" in out and "emergency recall" in out
+
+
+async def _seed_correction(url: str) -> None:
+    from tortoise import Tortoise
+
+    from backend import db
+    from backend.domain import ActorKind
+    from backend.models import TriageCorrection
+
+    await db.migrate(url)
+    await Tortoise.init(config=db.tortoise_config(url))
+    from datetime import UTC, datetime
+
+    await TriageCorrection.create(text="小区喷泉的水发臭了", suggested="facility", corrected="environment",
+                                  actor_kind=ActorKind.STAFF, created_at=datetime.now(UTC))
+    await Tortoise.close_connections()
+
+
+def test_nlp_retrain_folds_in_staff_corrections(cli_env, capsys, monkeypatch):
+    import asyncio
+
+    import nlp
+
+    asyncio.run(_seed_correction(f"sqlite://{cli_env}/cli.sqlite3"))
+    monkeypatch.setenv("TRIAGE_MODEL_FILE", str(cli_env / "model.json"))
+    try:
+        assert cli.main(["nlp", "retrain"]) == 0
+        assert "1 staff corrections" in capsys.readouterr().out
+        assert (cli_env / "model.json").is_file()
+    finally:
+        nlp.configure()
