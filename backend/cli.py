@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     dep_add.add_argument("--code", required=True)
     dep_add.add_argument("--name", required=True)
 
+    report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
+    monthly = report.add_parser("monthly", help="write the monthly report as an XLSX file")
+    monthly.add_argument("--month", help="YYYY-MM (default: last month)")
+    monthly.add_argument("--out", help="file to write (default: report-YYYY-MM.xlsx)")
+    monthly.add_argument("--locale", choices=["zh_CN", "zh_TW", "en"])
+
     nlp = sub.add_parser("nlp", help="triage model").add_subparsers(dest="nlp_command", required=True)
     nlp.add_parser("eval", help="evaluate triage on the shipped dev split (rules only and blended)")
     nlp.add_parser("retrain", help="fold staff category corrections into the statistical layer")
@@ -138,6 +144,26 @@ async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .reports_xlsx import summary_text, write_monthly_xlsx
+    from .services.reports import month_from_text, monthly_report, previous_month
+
+    now = SystemClock().now()
+    try:
+        year, month = month_from_text(args.month) if args.month else previous_month(now.astimezone(settings.timezone).date())
+    except ValueError as exc:
+        print(f"qingchu: --month: {exc}", file=sys.stderr)
+        return 2
+    locale = args.locale or settings.default_locale
+    report = await monthly_report(year, month, settings, now, locale=locale)
+    path = args.out or f"report-{year:04d}-{month:02d}.xlsx"
+    write_monthly_xlsx(report, path, locale)
+    print(summary_text(report, locale))
+    print(f"written to {path}", file=sys.stderr)
+    return 0
+
+
 async def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
     from .services.triage import evaluate_triage, retrain_triage
 
@@ -160,6 +186,7 @@ COMMANDS: dict[str, tuple[Command, bool]] = {
     "staff": (cmd_staff, True),
     "department": (cmd_department, True),
     "nlp": (cmd_nlp, False),
+    "report": (cmd_report, True),
 }
 
 

@@ -4,11 +4,12 @@ A row is claimed with a lease (conditional update) before it is sent, so two ins
 twice; messages to one chat go out in the order they were written.
 """
 
+import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from tortoise.expressions import Q
@@ -16,7 +17,9 @@ from tortoise.expressions import Q
 from backend.context import AppContext
 from backend.i18n import N_, _
 from backend.models import Case, OutboxMessage
+from backend.reports_xlsx import summary_text, write_monthly_xlsx
 from backend.services.outbox import OutboxKind
+from backend.services.reports import month_from_text, monthly_report
 
 from .render import esc
 from .staff.card import card_keyboard, card_text, owner_brief
@@ -223,6 +226,20 @@ async def render_staff_notice(ctx: AppContext, bot: Bot, message: OutboxMessage)
     return await _send(bot, message.chat_id, text)
 
 
+async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    """The monthly report, computed when it is sent so it shows the month as it stands."""
+    payload = message.payload
+    locale = payload.get("locale") or ctx.settings.default_locale
+    year, month = month_from_text(payload["month"])
+    report = await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=locale)
+    if payload.get("part") == "summary":
+        return await _send(bot, message.chat_id, esc(summary_text(report, locale)))
+    buffer = io.BytesIO()
+    write_monthly_xlsx(report, buffer, locale)
+    sent = await bot.send_document(message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{payload['month']}.xlsx"))
+    return sent.message_id
+
+
 RENDERERS = {
     OutboxKind.RECEIPT: render_receipt,
     OutboxKind.TENANT_UPDATE: render_tenant_update,
@@ -236,4 +253,5 @@ RENDERERS = {
     OutboxKind.SURVEY_REMINDER: render_survey,
     OutboxKind.REMINDER: render_staff_notice,
     OutboxKind.FOLLOWUP_CALL: render_staff_notice,
+    OutboxKind.REPORT: render_report,
 }

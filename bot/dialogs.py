@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from backend.models import Dialog
 
 
@@ -33,12 +35,16 @@ async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
 
 
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
+    """One UPDATE in the usual case (the dialog exists), an INSERT the first time."""
     dialog.updated_at = now
-    await Dialog.update_or_create(
-        defaults={"chat_id": dialog.chat_id, "user_id": dialog.user_id, "flow": dialog.flow,
-                  "state": dialog.state, "data": dialog.data, "updated_at": now},
-        key=dialog_key(dialog.chat_id, dialog.user_id),
-    )
+    key = dialog_key(dialog.chat_id, dialog.user_id)
+    values = {"flow": dialog.flow, "state": dialog.state, "data": dialog.data, "updated_at": now}
+    if await Dialog.filter(key=key).update(**values):
+        return
+    try:
+        await Dialog.create(key=key, chat_id=dialog.chat_id, user_id=dialog.user_id, **values)
+    except IntegrityError:  # the same person's other update created it a moment ago
+        await Dialog.filter(key=key).update(**values)
 
 
 async def clear_dialog(chat_id: int, user_id: int) -> None:

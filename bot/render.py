@@ -3,21 +3,11 @@
 import html
 from datetime import tzinfo
 
-from backend.domain import Kind, Policy, Severity, Status
+from backend.domain import Policy, Status
 from backend.i18n import N_, _
+from backend.labels import severity_name
 from backend.models import Case
 
-KIND_NAMES = {
-    Kind.COMPLAINT: N_("Complaint"),
-    Kind.REPAIR: N_("Repair request"),
-    Kind.INQUIRY: N_("Inquiry"),
-    Kind.SUGGESTION: N_("Suggestion"),
-}
-SEVERITY_NAMES = {
-    Severity.GENERAL: N_("general"),
-    Severity.IMPORTANT: N_("important"),
-    Severity.MAJOR: N_("major"),
-}
 STATUS_NAMES = {
     Status.NEW: N_("Received"),
     Status.ASSIGNED: N_("Assigned"),
@@ -36,14 +26,6 @@ def esc(text: str) -> str:
 def category_name(policy: Policy, code: str, locale: str) -> str:
     category = policy.category(code)
     return category.name(locale) if category else code
-
-
-def kind_name(kind: Kind | str, locale: str) -> str:
-    return _(KIND_NAMES.get(Kind(kind), KIND_NAMES[Kind.COMPLAINT]), locale)
-
-
-def severity_name(severity: Severity | str, locale: str) -> str:
-    return _(SEVERITY_NAMES[Severity(severity)], locale)
 
 
 def status_name(status: Status | str, locale: str) -> str:

@@ -4,7 +4,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from backend.context import AppContext
 
-from .jobs import purge_expired_personal_data
+from .jobs import purge_expired_personal_data, send_monthly_report
 from .sweeps import SweepReport, sweep_all
 
 DAY = 24 * 3600
@@ -26,7 +26,11 @@ def build_scheduler(ctx: AppContext) -> AsyncIOScheduler:
         purge_expired_personal_data, "cron", args=[ctx], id="retention", hour=3, minute=17,
         max_instances=1, coalesce=True, misfire_grace_time=DAY,
     )
+    scheduler.add_job(
+        send_monthly_report, "cron", args=[ctx], id="monthly_report", day=1, hour=8, minute=0,
+        max_instances=1, coalesce=True, misfire_grace_time=7 * DAY,
+    )
     return scheduler
 
 
-__all__ = ["SweepReport", "build_scheduler", "purge_expired_personal_data", "sweep_all"]
+__all__ = ["SweepReport", "build_scheduler", "purge_expired_personal_data", "send_monthly_report", "sweep_all"]

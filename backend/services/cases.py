@@ -177,6 +177,12 @@ class CaseService(ClockActions, FollowUp):
                 conn, case, actor, Action.SUBMIT, "", Status.NEW, now,
                 data={"repeat": repeat, "severity": severity.value, "channel": draft.channel.value},
             )
+            if suggested_category and draft.category and draft.category != suggested_category:
+                # The tenant (or the agent on the phone) corrected the suggestion: training data.
+                await TriageCorrection.create(
+                    using_db=conn, case=case, text=case.description, suggested=suggested_category,
+                    corrected=draft.category, actor_kind=actor.kind, created_at=now,
+                )
             await self._announce_new_case(conn, case, now)
         return case
 

@@ -4,7 +4,7 @@ Shared by the HTTP API, the dashboard and the staff commands, so every view coun
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tortoise.expressions import F, Q
@@ -110,10 +110,14 @@ async def case_with_timeline(number: str, *, public_only: bool = False) -> tuple
 
 
 def local_day_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in local time, as aware datetimes."""
+    """[start 00:00, end+1 00:00) in local time, converted to UTC.
+
+    Always UTC: SQLite compares stored datetimes as text, so a bound with another offset would shift
+    the period by that many hours.
+    """
     return (
-        datetime.combine(start, time.min, tzinfo=tz),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+        datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC),
     )
 
 

@@ -18,13 +18,14 @@ from backend.domain import (
     ValidationFailed,
 )
 from backend.i18n import N_
+from backend.labels import severity_name
 from backend.models import Case, Department, Staff
 from backend.services.actors import Actor
 from backend.services.staff import staff_actor
 
 from ..callbacks import Callback, cb
 from ..dialogs import DialogState, clear_dialog, load_dialog, save_dialog
-from ..render import category_name, severity_name
+from ..render import category_name
 from ..turn import Turn
 from .card import SCOPE
 

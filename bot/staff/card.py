@@ -6,10 +6,11 @@ from backend.context import AppContext
 from backend.domain import Action, Severity, allowed_actions
 from backend.domain.contact import mask_phone
 from backend.i18n import N_, _
+from backend.labels import kind_name, severity_name
 from backend.models import Attachment, Case, Staff
 
 from ..callbacks import cb
-from ..render import category_name, esc, kind_name, severity_name, status_name
+from ..render import category_name, esc, status_name
 from ..timefmt import local_time
 
 SCOPE = "s"

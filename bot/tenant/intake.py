@@ -12,15 +12,16 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from tortoise.exceptions import BaseORMException
 
-from backend.domain import Channel, Kind, Severity, ValidationFailed
+from backend.domain import ActorKind, Channel, Kind, Severity, ValidationFailed
 from backend.domain.contact import normalize_phone
 from backend.i18n import N_
+from backend.labels import kind_name
 from backend.services.actors import Actor
 from backend.services.drafts import AttachmentDraft, CaseDraft
 
 from ..callbacks import Callback, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
-from ..render import category_name, kind_name, triage_label
+from ..render import category_name, triage_label
 from ..turn import Turn
 from . import steps
 from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SUMMARY, UNIT
@@ -271,18 +272,19 @@ async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
             number=number,
         ))
         return
+    if step == CONFIRM and "suggested" not in dialog.data:
+        triage = _classify(turn, dialog)
+        if triage is not None:
+            _remember_triage(dialog, triage, turn.ctx.settings.policy.category_codes)
+        dialog.data.setdefault("suggested", "other")
+    if step == SUMMARY:
+        dialog.data.pop("return_to", None)
     dialog.state = step
     await save_dialog(dialog, turn.ctx.clock.now())
     await ASK[step](turn, dialog)
 
 
 async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
-    if "suggested" not in dialog.data:
-        triage = _classify(turn, dialog)
-        if triage is not None:
-            _remember_triage(dialog, triage, turn.ctx.settings.policy.category_codes)
-        dialog.data.setdefault("suggested", "other")
-        await save_dialog(dialog, turn.ctx.clock.now())
     policy = turn.ctx.settings.policy
     label = triage_label(policy, dialog.data["suggested"], dialog.data.get("severity", "general"), turn.locale)
     alternatives = [
@@ -369,8 +371,6 @@ def _shorten(text: str, limit: int) -> str:
 
 
 async def _ask_summary(turn: Turn, dialog: DialogState) -> None:
-    dialog.data.pop("return_to", None)
-    await save_dialog(dialog, turn.ctx.clock.now())
     await turn.reply(
         summary_text(turn, dialog),
         keyboard(
@@ -514,7 +514,7 @@ async def _submit(turn: Turn, dialog: DialogState):
         attachments=[AttachmentDraft(**f) for f in data.get("files", [])],
     )
     try:
-        case = await turn.ctx.cases.submit(draft, Actor.system("tenant chat"))
+        case = await turn.ctx.cases.submit(draft, Actor(ActorKind.TENANT, name=data.get("name", "")))
     except ValidationFailed as exc:
         log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
         await turn.reply(turn.t("Something in the case is not complete. Please press «Change something» and check it."),

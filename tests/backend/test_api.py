@@ -215,3 +215,14 @@ async def test_openapi_document_matches_the_routes(api):
         (r.method, r.resource.canonical) for r in api.server.app.router.routes() if r.method != "HEAD"
     }
     assert documented == served == {(r.method, r.path) for r in ROUTES}
+
+
+async def test_stats_period_is_the_local_calendar_day(api, clock):
+    from datetime import UTC, datetime
+
+    headers = await api.auth()
+    clock.set(datetime(2026, 10, 31, 16, 30, tzinfo=UTC))  # 1 November 00:30 in Shanghai
+    await create(api, headers)
+    october = await (await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)).json()
+    november = await (await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)).json()
+    assert (october["total"], november["total"]) == (0, 1)

@@ -130,3 +130,14 @@ def test_nlp_retrain_folds_in_staff_corrections(cli_env, capsys, monkeypatch):
         assert (cli_env / "model.json").is_file()
     finally:
         nlp.configure()
+
+
+def test_report_monthly_writes_the_file(cli_env, capsys):
+    from openpyxl import load_workbook
+
+    out = cli_env / "october.xlsx"
+    assert cli.main(["report", "monthly", "--month", "2026-10", "--out", str(out), "--locale", "en"]) == 0
+    assert "2026-10" in capsys.readouterr().out
+    assert load_workbook(out).sheetnames[0] == "Summary"
+    assert cli.main(["report", "monthly", "--month", "October"]) == 2
+    assert "--month" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """A tenant files a case from their phone: the whole dialog through the real Application."""
 
 from backend.domain import Severity, Status
-from backend.models import Attachment, Case, Complainant, OutboxMessage
+from backend.models import Attachment, Case, Complainant, OutboxMessage, TriageCorrection
 from tests.bot.conftest import t
 
 
@@ -61,6 +61,16 @@ async def test_tenant_corrects_the_category(desk):
     await desk.press(t("Other…"))
     await desk.press("噪音扰民")
     assert t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.") in desk.last()
+    await desk.send("6-1-902")
+    await desk.send("13600001111")
+    await desk.send("孙先生")
+    await desk.press(t("Skip"))
+    await desk.press(t("Skip"))
+    await desk.press(t("✅ Submit"))
+    case = await Case.get()
+    assert (case.category, case.category_suggested) == ("noise", "facility")
+    correction = await TriageCorrection.get(case_id=case.id)
+    assert (correction.suggested, correction.corrected, correction.actor_kind.value) == ("facility", "noise", "tenant")
 
 
 async def test_emergency_is_answered_at_once_and_filed_before_questions(desk, clock):
