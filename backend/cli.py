@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--department")
     add.add_argument("--phone", default="")
     staff.add_parser("list", help="list staff members")
+    invite = staff.add_parser("invite", help="create a one-time code a new colleague sends to the bot (/join CODE)")
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--department")
     deactivate = staff.add_parser("deactivate", help="deactivate a staff member")
     deactivate.add_argument("--telegram-id", type=int, required=True)
 
@@ -115,9 +119,13 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .domain.contact import mask_phone
     from .models import Staff
-    from .services.staff import add_staff, deactivate_staff
+    from .services.staff import add_staff, create_invite, deactivate_staff
 
-    if args.staff_command == "add":
+    if args.staff_command == "invite":
+        code = await create_invite(args.name, args.role, SystemClock().now(), department_code=args.department)
+        print(code)
+        print(f"give this code to {args.name}; they send /join {code} to the bot within 7 days", file=sys.stderr)
+    elif args.staff_command == "add":
         person = await add_staff(
             args.telegram_id, args.name, args.role, SystemClock().now(),
             department_code=args.department, phone=args.phone,

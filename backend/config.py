@@ -42,6 +42,7 @@ class Settings:
     sweep_interval: timedelta = timedelta(seconds=30)
     triage_model_file: Path = Path("data/triage-model.json")
     dialog_idle: timedelta = timedelta(hours=2)
+    staff_topics: bool = False
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -82,6 +83,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         sweep_interval=timedelta(seconds=get.integer("SWEEP_INTERVAL_SECONDS", 30, 1, 3600)),
         triage_model_file=Path(get.text("TRIAGE_MODEL_FILE", "data/triage-model.json")),
         dialog_idle=timedelta(minutes=get.integer("DIALOG_IDLE_MINUTES", 120, 1, 7 * 24 * 60)),
+        staff_topics=get.choice("STAFF_TOPICS", ("on", "off"), "off") == "on",
         policy=policy,
     )
 

@@ -33,6 +33,23 @@ class Staff(Model):
         table = "staff"
 
 
+class StaffInvite(Model):
+    """A one-time code an admin hands to a new colleague, who sends it to the bot to register."""
+
+    id = fields.IntField(primary_key=True)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=100)
+    role = fields.CharEnumField(Role, max_length=16)
+    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="invites")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "staff_invite"
+
+
 class Complainant(Model):
     id = fields.IntField(primary_key=True)
     telegram_id = fields.BigIntField(unique=True, null=True)
@@ -82,6 +99,7 @@ class Case(Model):
     owner = fields.ForeignKeyField("models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases")
     department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="cases")
     incident = fields.ForeignKeyField("models.Incident", null=True, on_delete=fields.SET_NULL, related_name="cases")
+    staff_thread_id = fields.BigIntField(null=True)  # the case's own topic when the staff group is a forum
     escalation_level = fields.SmallIntField(default=1)
     reopen_count = fields.SmallIntField(default=0)
     off_hours = fields.BooleanField(default=False)

@@ -32,6 +32,7 @@ from backend.i18n import N_, SUPPORTED, _
 from backend.models import Complainant, InboxUpdate
 
 from . import callbacks
+from .budget import SendBudget
 from .delivery import deliver_due
 from .dialogs import clear_dialog, load_dialog
 from .staff import actions as staff_actions
@@ -111,6 +112,8 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         command = command.split("@", 1)[0].lower()
         if command in STAFF_COMMANDS:
             await staff_commands.run(turn, command, args)
+        elif command == "duty":
+            await staff_commands.duty(turn, args)
         return
     await staff_actions.on_staff_message(turn)
 
@@ -119,6 +122,14 @@ async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Staff commands in a private chat with the bot."""
     command = update.effective_message.text[1:].split()[0].split("@", 1)[0].lower()
     await staff_commands.run(await Turn.of(update, context), command, context.args or [])
+
+
+async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await staff_commands.join(await Turn.of(update, context), context.args or [])
+
+
+async def duty(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await staff_commands.duty(await Turn.of(update, context), context.args or [])
 
 
 # ---- commands -------------------------------------------------------------------------------------
@@ -295,8 +306,10 @@ def build_application(
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
 
+    budget = SendBudget()
+
     async def deliver() -> None:
-        await deliver_due(ctx, application.bot)
+        await deliver_due(ctx, application.bot, budget=budget)
 
     application.bot_data["deliver"] = deliver
     application.add_handler(TypeHandler(Update, take_once), group=-2)
@@ -304,6 +317,7 @@ def build_application(
     for name, handler in (
         ("start", start), ("help", help_command), ("complain", complain), ("new", complain),
         ("mycases", my_cases), ("status", status), ("cancel", cancel), ("language", language),
+        ("join", join), ("duty", duty),
     ):
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CommandHandler(list(STAFF_COMMANDS), staff_command))
@@ -341,9 +355,10 @@ class RunningBot:
 
 
 async def delivery_loop(ctx: AppContext, application: Application, interval: float = 1.0) -> None:
+    deliver = application.bot_data["deliver"]
     while True:
         try:
-            await deliver_due(ctx, application.bot)
+            await deliver()
         except Exception:
             log.exception("outbox delivery round failed")
         await asyncio.sleep(interval)

@@ -16,12 +16,13 @@ from tortoise.expressions import Q
 
 from backend.context import AppContext
 from backend.i18n import N_, _
-from backend.models import Case, OutboxMessage
+from backend.models import Attachment, Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
 from backend.services.outbox import OutboxKind
 from backend.services.reports import month_from_text, monthly_report
 
-from .render import esc
+from .budget import SendBudget
+from .render import category_name, esc
 from .staff.card import card_keyboard, card_text, owner_brief
 from .tenant import survey
 from .timefmt import local_time
@@ -44,16 +45,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
 
 
-async def deliver_due(ctx: AppContext, bot: Bot, *, batch: int = BATCH) -> DeliveryReport:
+async def deliver_due(
+    ctx: AppContext, bot: Bot, *, batch: int = BATCH, budget: SendBudget | None = None
+) -> DeliveryReport:
     report = DeliveryReport()
+    budget = budget or SendBudget()
     now = ctx.clock.now()
     pending = await OutboxMessage.filter(sent_at=None, failed_at=None).order_by("id").limit(batch)
+    newest_refresh = {m.case_id: m.id for m in pending if m.kind == OutboxKind.CARD_REFRESH}
     held: set[int] = set()  # chats with an earlier message still waiting: keep their order
     for message in pending:
         if message.chat_id in held:
             continue
         due = message.next_attempt_at <= now and (message.claimed_until is None or message.claimed_until < now)
         if not due:
+            held.add(message.chat_id)
+            continue
+        if message.kind == OutboxKind.CARD_REFRESH and newest_refresh.get(message.case_id) != message.id:
+            # A later refresh of the same card will show the same truth: one edit instead of several.
+            await _update(message, sent_at=now, last_error="superseded by a later refresh")
+            continue
+        if not budget.allow(message.chat_id, now):
             held.add(message.chat_id)
             continue
         claimed = await OutboxMessage.filter(id=message.id, sent_at=None).filter(
@@ -162,9 +174,44 @@ async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage
     return await _send(bot, message.chat_id, text)
 
 
+async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> int | None:
+    """With STAFF_TOPICS=on the case gets its own forum topic in the staff group (created once)."""
+    if not ctx.settings.staff_topics or chat_id != ctx.settings.staff_chat_id:
+        return None
+    if case.staff_thread_id is None:
+        name = f"{case.number} {category_name(ctx.settings.policy, case.category, ctx.settings.default_locale)}"
+        topic = await bot.create_forum_topic(chat_id, name=name[:128])
+        case.staff_thread_id = topic.message_thread_id
+        await Case.filter(id=case.id).update(staff_thread_id=case.staff_thread_id)
+    return case.staff_thread_id
+
+
 async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
-    return await _send(bot, message.chat_id, await card_text(ctx, case), reply_markup=card_keyboard(ctx, case))
+    thread = await _card_thread(ctx, bot, case, message.chat_id)
+    return await _send(bot, message.chat_id, await card_text(ctx, case), reply_markup=card_keyboard(ctx, case),
+                       message_thread_id=thread)
+
+
+async def render_duty_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    """Outside business hours the duty officer gets the card privately, buttons included."""
+    case = await _case(message)
+    heading = _(ALERT_TEXT[OutboxKind.DUTY_ALERT], ctx.settings.default_locale, number=esc(case.number))
+    return await _send(bot, message.chat_id, f"{heading}\n\n{await card_text(ctx, case)}",
+                       reply_markup=card_keyboard(ctx, case))
+
+
+async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    """The first photo under the card, with how many there are."""
+    case = await _case(message)
+    photos = await Attachment.filter(case_id=case.id, kind="photo").order_by("id")
+    card = await OutboxMessage.filter(case_id=case.id, kind=OutboxKind.STAFF_CARD).first()
+    reply_to = card.telegram_message_id if card else None
+    sent = await bot.send_photo(
+        message.chat_id, photos[0].file_id, caption=f"📷 {case.number} · 1/{len(photos)}",
+        reply_to_message_id=reply_to, message_thread_id=case.staff_thread_id,
+    )
+    return sent.message_id
 
 
 async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int | None:
@@ -247,7 +294,8 @@ RENDERERS = {
     OutboxKind.CARD_REFRESH: render_card_refresh,
     OutboxKind.MANAGER_ALERT: render_alert,
     OutboxKind.ESCALATION: render_alert,
-    OutboxKind.DUTY_ALERT: render_alert,
+    OutboxKind.DUTY_ALERT: render_duty_card,
+    OutboxKind.CARD_PHOTO: render_card_photo,
     OutboxKind.OWNER_BRIEF: render_owner_brief,
     OutboxKind.SURVEY: render_survey,
     OutboxKind.SURVEY_REMINDER: render_survey,

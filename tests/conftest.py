@@ -20,7 +20,7 @@ from backend.services.cases import CaseService
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 TABLES = (
-    "inbox_update", "dialog", "triage_correction", "outbox_message", "attachment", "case_event", "case", "incident",
+    "staff_invite", "inbox_update", "dialog", "triage_correction", "outbox_message", "attachment", "case_event", "case", "incident",
     "complainant", "staff", "department", "api_token", "case_counter",
 )
 

@@ -230,6 +230,11 @@ class CaseService(ClockActions, FollowUp):
                 conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.STAFF_CARD, now=now,
                 case_id=case.id, payload={"number": case.number}, dedupe_key=f"card:{case.id}",
             )
+            if await Attachment.filter(case_id=case.id, kind="photo").using_db(conn).exists():
+                await enqueue(
+                    conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.CARD_PHOTO, now=now,
+                    case_id=case.id, payload={"number": case.number}, dedupe_key=f"card-photo:{case.id}",
+                )
         if case.severity is Severity.MAJOR:
             await self._alert_role(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major", now)
         if case.off_hours:

@@ -13,6 +13,7 @@ class OutboxKind:
     TENANT_UPDATE = "tenant_update"  # tenant: assigned, note, resolved, reopened, invalid, …
     STAFF_CARD = "staff_card"  # staff group: the case card (rendered from the database at send time)
     CARD_REFRESH = "card_refresh"  # staff group: edit the card in place
+    CARD_PHOTO = "card_photo"  # staff group: the first photo, under the card, with the count
     MANAGER_ALERT = "manager_alert"  # a manager, privately: major case or escalation to level 3
     ESCALATION = "escalation"  # staff of the new level, privately
     DUTY_ALERT = "duty_alert"  # duty officer, privately: a case arrived outside business hours

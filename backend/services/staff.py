@@ -1,9 +1,13 @@
 """Staff and departments: registered by an admin, checked on every staff action."""
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
 
 from ..domain import Role, ValidationFailed
-from ..models import Department, Staff
+from ..models import Department, Staff, StaffInvite
 from .actors import Actor
 
 
@@ -52,3 +56,61 @@ async def staff_actor(telegram_id: int) -> Actor | None:
 
 async def deactivate_staff(telegram_id: int) -> bool:
     return bool(await Staff.filter(telegram_id=telegram_id).update(active=False))
+
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
+INVITE_LENGTH = 10
+INVITE_VALID = timedelta(days=7)
+
+
+def _invite_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode("utf-8")).hexdigest()
+
+
+async def create_invite(name: str, role: Role | str, now: datetime, *, department_code: str | None = None) -> str:
+    """A one-time code for a new colleague (shown once, stored hashed, valid for a week)."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("an invite needs the colleague's name", field="name")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(f"unknown role {role!r}", field="role") from None
+    department = None
+    if department_code:
+        department = await Department.get_or_none(code=department_code.strip().lower())
+        if department is None:
+            raise ValidationFailed(f"no department {department_code!r}", field="department")
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    await StaffInvite.create(code_hash=_invite_hash(code), name=name, role=role, department=department,
+                             created_at=now, expires_at=now + INVITE_VALID)
+    return f"{code[:5]}-{code[5:]}"
+
+
+async def redeem_invite(code: str, telegram_id: int, now: datetime) -> Staff | None:
+    """Register the sender as the invited staff member; None for an unknown, used or expired code."""
+    if not code or len(code) > 40:
+        return None
+    async with in_transaction() as conn:
+        invite = await StaffInvite.filter(code_hash=_invite_hash(code)).using_db(conn).select_for_update().first()
+        if invite is None or invite.used_at is not None or invite.expires_at <= now:
+            return None
+        invite.used_at, invite.used_by = now, telegram_id
+        await invite.save(using_db=conn, update_fields=["used_at", "used_by"])
+        staff, created = await Staff.get_or_create(
+            telegram_id=telegram_id, using_db=conn,
+            defaults={"name": invite.name, "role": invite.role, "department_id": invite.department_id, "created_at": now},
+        )
+        if not created:
+            staff.name, staff.role, staff.active = invite.name, invite.role, True
+            staff.department_id = invite.department_id
+            await staff.save(using_db=conn)
+    return staff
+
+
+async def set_on_duty(telegram_id: int, on_duty: bool) -> Staff | None:
+    staff = await Staff.get_or_none(telegram_id=telegram_id, active=True)
+    if staff is not None:
+        staff.on_duty = on_duty
+        await staff.save(update_fields=["on_duty"])
+    return staff

@@ -3,7 +3,7 @@
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from backend.context import AppContext
-from backend.domain import Action, Severity, allowed_actions
+from backend.domain import Action, Role, Severity, allowed_actions
 from backend.domain.contact import mask_phone
 from backend.i18n import N_, _
 from backend.labels import kind_name, severity_name
@@ -56,7 +56,9 @@ async def card_text(ctx: AppContext, case: Case) -> str:
                        feedback=local_time(case.promised_feedback_at, tz, locale),
                        resolve=local_time(case.promised_resolve_at, tz, locale)))
     if major:
-        lines.append(_("Major case: the manager has been told.", locale))
+        managers = await Staff.filter(active=True, role=Role.MANAGER).order_by("id").limit(5)
+        mentions = " ".join(f'<a href="tg://user?id={m.telegram_id}">{esc(m.name)}</a>' for m in managers)
+        lines.append(_("Major case: the manager has been told.", locale) + (f" {mentions}" if mentions else ""))
     return "\n".join(lines)
 
 

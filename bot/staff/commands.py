@@ -1,8 +1,9 @@
 """Staff commands: /queue, /mine, /overdue, /case NUMBER — for registered staff only."""
 
-from backend.domain import normalize_case_number
+from backend.domain import Role, normalize_case_number
+from backend.i18n import N_
 from backend.services import queries
-from backend.services.staff import staff_actor
+from backend.services.staff import redeem_invite, set_on_duty, staff_actor
 
 from ..render import case_line, esc
 from ..turn import Turn
@@ -41,3 +42,36 @@ async def run(turn: Turn, command: str, args: list[str]) -> None:
             return
         case, _ = found
         await turn.reply(await card_text(turn.ctx, case), card_keyboard(turn.ctx, case))
+
+
+ROLE_NAMES = {
+    Role.AGENT: N_("agent"), Role.SUPERVISOR: N_("supervisor"), Role.MANAGER: N_("manager"), Role.ADMIN: N_("administrator"),
+}
+
+
+async def join(turn: Turn, args: list[str]) -> None:
+    """/join CODE: a new colleague registers with the code an administrator gave them."""
+    if not args:
+        await turn.reply(turn.t("Please send the code you were given, for example /join ABCDE-FGHJK."))
+        return
+    staff = await redeem_invite(args[0], turn.user_id, turn.ctx.clock.now())
+    if staff is None:
+        await turn.reply(turn.t("This code is unknown, already used or expired. Please ask your administrator for a new one."))
+        return
+    await turn.reply(turn.t("Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
+                            name=staff.name, role=turn.t(ROLE_NAMES[staff.role])))
+
+
+async def duty(turn: Turn, args: list[str]) -> None:
+    """/duty on|off: take or hand over the duty outside business hours (supervisors and up)."""
+    actor = await staff_actor(turn.user_id)
+    if actor is None:
+        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        return
+    if not actor.role.at_least(Role.SUPERVISOR):
+        await turn.reply(turn.t("Your role does not allow this."))
+        return
+    on = (args[0].lower() if args else "on") not in ("off", "0", "no")
+    await set_on_duty(turn.user_id, on)
+    await turn.reply(turn.t("You are on duty: cases outside business hours come to you here.") if on
+                     else turn.t("You are off duty."))

@@ -45,7 +45,7 @@ async def test_submit_records_case_event_receipt_and_card(service):
     assert case.off_hours is False
     assert case.feedback_due_at == case.received_at + timedelta(hours=24)
     assert [e.action for e in await CaseEvent.filter(case_id=case.id)] == ["submit"]
-    assert await outbox_kinds(case) == ["receipt", "staff_card"]
+    assert await outbox_kinds(case) == ["receipt", "staff_card", "card_photo"]
     receipt = await OutboxMessage.get(case_id=case.id, kind="receipt")
     assert receipt.chat_id == 777 and receipt.payload["number"] == case.number
     assert await Attachment.filter(case_id=case.id).count() == 1
