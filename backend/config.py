@@ -43,6 +43,7 @@ class Settings:
     triage_model_file: Path = Path("data/triage-model.json")
     dialog_idle: timedelta = timedelta(hours=2)
     staff_topics: bool = False
+    flood_limit: int = 30
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -84,6 +85,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         triage_model_file=Path(get.text("TRIAGE_MODEL_FILE", "data/triage-model.json")),
         dialog_idle=timedelta(minutes=get.integer("DIALOG_IDLE_MINUTES", 120, 1, 7 * 24 * 60)),
         staff_topics=get.choice("STAFF_TOPICS", ("on", "off"), "off") == "on",
+        flood_limit=get.integer("FLOOD_LIMIT_PER_MINUTE", 30, 1, 10_000),
         policy=policy,
     )
 

@@ -275,4 +275,7 @@ class InboxUpdate(Model):
 
     class Meta:
         table = "inbox_update"
-        indexes = (Index(fields=("received_at",), name="inbox_update_received"),)
+        indexes = (
+            Index(fields=("received_at",), name="inbox_update_received"),
+            Index(fields=("chat_id", "received_at"), name="inbox_update_chat_received"),
+        )

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import (
     BotCommand,
@@ -58,20 +59,31 @@ COMMANDS = (
 
 
 async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A redelivered update is handled once."""
+    """A redelivered update is handled once; a private chat flooding the bot is slowed down."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     chat = update.effective_chat
+    now = ctx.clock.now()
     try:
-        await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None,
-                                 received_at=ctx.clock.now())
+        await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
     except IntegrityError:
         log.info("update %s already handled; ignored", update.update_id)
         if update.callback_query:
             await update.callback_query.answer()
         raise ApplicationHandlerStop from None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        recent = await InboxUpdate.filter(chat_id=chat.id, received_at__gt=now - FLOOD_WINDOW).count()
+        if recent > ctx.settings.flood_limit:
+            log.warning("chat %s sent %s updates in a minute; slowing down", chat.id, recent)
+            if update.callback_query:
+                await update.callback_query.answer()
+            if recent == ctx.settings.flood_limit + 1:  # say it once, not once per extra message
+                turn = await Turn.of(update, context)
+                await turn.reply(turn.t("You are sending messages very quickly. Please wait a minute, then continue."))
+            raise ApplicationHandlerStop
 
 
 STAFF_COMMANDS = ("queue", "mine", "overdue", "case")
+FLOOD_WINDOW = timedelta(minutes=1)
 
 
 async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,12 +9,13 @@ from backend.domain import Role
 from backend.models import OutboxMessage, Staff
 from backend.services.outbox import OutboxKind, enqueue
 from backend.services.reports import previous_month
-from backend.services.retention import purge_personal_data
+from backend.services.retention import purge_old_inbox, purge_personal_data
 
 log = logging.getLogger(__name__)
 
 
 async def purge_expired_personal_data(ctx: AppContext) -> int:
+    await purge_old_inbox(ctx.clock.now())
     purged = await purge_personal_data(ctx.clock.now(), ctx.settings.policy)
     if purged:
         log.info("retention: personal data removed from %s closed cases", purged)

@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from ..domain import Status
 from ..domain.policy import Policy
-from ..models import Attachment, Case, Complainant
+from ..models import Attachment, Case, Complainant, InboxUpdate
 
 FINAL = (Status.CLOSED, Status.INVALID, Status.CANCELLED)
 BATCH = 1000
@@ -38,3 +38,11 @@ async def purge_personal_data(now: datetime, policy: Policy, *, batch: int = BAT
             await Complainant.filter(id__in=complainants - still_used - {None}).using_db(conn).delete()
         purged += len(ids)
     return purged
+
+
+INBOX_KEEP = timedelta(days=2)
+
+
+async def purge_old_inbox(now: datetime) -> int:
+    """Update ids are kept long enough to recognise a redelivery (Telegram retries for at most a day)."""
+    return await InboxUpdate.filter(received_at__lt=now - INBOX_KEEP).delete()

@@ -212,3 +212,20 @@ async def test_an_internal_error_becomes_a_short_apology(desk, monkeypatch, capl
     assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
     assert "bug in a step" not in desk.last()
     assert any(record.exc_info and "bug in a step" in str(record.exc_info[1]) for record in caplog.records)
+
+
+async def test_flooding_gets_one_polite_message_and_is_ignored_for_a_minute(desk, clock):
+    from dataclasses import replace
+
+    desk.ctx.settings = replace(desk.ctx.settings, flood_limit=5)
+    desk.ctx.cases.settings = desk.ctx.settings
+    for _ in range(5):
+        await desk.command("start")
+    for _ in range(4):
+        await desk.send("在吗")
+    slow_down = t("You are sending messages very quickly. Please wait a minute, then continue.")
+    assert desk.chat().texts().count(slow_down) == 1
+    assert desk.last() == slow_down
+    clock.advance(minutes=1, seconds=1)
+    await desk.command("start")
+    assert desk.last() != slow_down
