@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     monthly.add_argument("--month", help="YYYY-MM (default: last month)")
     monthly.add_argument("--out", help="file to write (default: report-YYYY-MM.xlsx)")
     monthly.add_argument("--locale", choices=["zh_CN", "zh_TW", "en"])
+    satisfaction = report.add_parser("satisfaction", help="answers of a satisfaction survey per category")
+    satisfaction.add_argument("--period", required=True, help="YYYY-MM of the survey, e.g. 2027-01")
 
     nlp = sub.add_parser("nlp", help="triage model").add_subparsers(dest="nlp_command", required=True)
     nlp.add_parser("eval", help="evaluate triage on the shipped dev split (rules only and blended)")
@@ -156,7 +158,17 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .reports_xlsx import summary_text, write_monthly_xlsx
     from .services.reports import month_from_text, monthly_report, previous_month
+    from .services.satisfaction import survey_results
 
+    if args.report_command == "satisfaction":
+        results = await survey_results(args.period)
+        if results is None:
+            print(f"qingchu: no satisfaction survey for {args.period}", file=sys.stderr)
+            return 1
+        print(f"survey {results['period']}: {results['answered']} of {results['asked']} tenants answered")
+        for category, row in results["categories"].items():
+            print(f"{category}\t{row['answers']} answers\tmean {row['mean']}\t{row['distribution']}")
+        return 0
     now = SystemClock().now()
     try:
         year, month = month_from_text(args.month) if args.month else previous_month(now.astimezone(settings.timezone).date())

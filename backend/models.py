@@ -279,3 +279,28 @@ class InboxUpdate(Model):
             Index(fields=("received_at",), name="inbox_update_received"),
             Index(fields=("chat_id", "received_at"), name="inbox_update_chat_received"),
         )
+
+
+class SatisfactionSurvey(Model):
+    """The twice-yearly satisfaction survey (domain.md, "Follow-up and satisfaction")."""
+
+    id = fields.IntField(primary_key=True)
+    period = fields.CharField(max_length=7, unique=True)  # "2027-01"
+    sent_at = fields.DatetimeField()
+    recipients = fields.IntField(default=0)
+
+    class Meta:
+        table = "satisfaction_survey"
+
+
+class SurveyAnswer(Model):
+    id = fields.IntField(primary_key=True)
+    survey = fields.ForeignKeyField("models.SatisfactionSurvey", on_delete=fields.CASCADE, related_name="answers")
+    complainant = fields.ForeignKeyField("models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="survey_answers")
+    category = fields.CharField(max_length=32, default="")  # of the tenant's latest case, "" when none
+    score = fields.SmallIntField(null=True)
+    answered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "survey_answer"
+        unique_together = (("survey", "complainant"),)

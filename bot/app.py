@@ -40,7 +40,7 @@ from .staff import actions as staff_actions
 from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
-from .tenant import intake, survey
+from .tenant import intake, satisfaction, survey
 from .turn import CONTEXT_KEY, Turn
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await intake.on_callback(turn, dialog, callback)
     elif callback.scope == staff_card.SCOPE:
         await staff_actions.on_callback(turn, callback)
+    elif callback.scope == satisfaction.SCOPE:
+        await satisfaction.on_callback(turn, callback)
     elif callback.scope == survey.SCOPE:
         await survey.on_callback(turn, callback)
     elif callback.scope == tenant_cases.SCOPE:

@@ -24,7 +24,7 @@ from backend.services.reports import month_from_text, monthly_report
 from .budget import SendBudget
 from .render import category_name, esc
 from .staff.card import card_keyboard, card_text, owner_brief
-from .tenant import survey
+from .tenant import satisfaction, survey
 from .timefmt import local_time
 
 log = logging.getLogger(__name__)
@@ -287,6 +287,12 @@ async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> in
     return sent.message_id
 
 
+async def render_satisfaction_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    text, markup = satisfaction.question(message.payload["survey_id"],
+                                         message.payload.get("locale") or ctx.settings.default_locale)
+    return await _send(bot, message.chat_id, text, reply_markup=markup)
+
+
 RENDERERS = {
     OutboxKind.RECEIPT: render_receipt,
     OutboxKind.TENANT_UPDATE: render_tenant_update,
@@ -302,4 +308,5 @@ RENDERERS = {
     OutboxKind.REMINDER: render_staff_notice,
     OutboxKind.FOLLOWUP_CALL: render_staff_notice,
     OutboxKind.REPORT: render_report,
+    OutboxKind.SATISFACTION_SURVEY: render_satisfaction_survey,
 }

@@ -4,7 +4,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from backend.context import AppContext
 
-from .jobs import purge_expired_personal_data, send_monthly_report
+from .jobs import purge_expired_personal_data, send_monthly_report, send_satisfaction_survey
 from .sweeps import SweepReport, sweep_all
 
 DAY = 24 * 3600
@@ -30,7 +30,15 @@ def build_scheduler(ctx: AppContext) -> AsyncIOScheduler:
         send_monthly_report, "cron", args=[ctx], id="monthly_report", day=1, hour=8, minute=0,
         max_instances=1, coalesce=True, misfire_grace_time=7 * DAY,
     )
+    scheduler.add_job(
+        send_satisfaction_survey, "cron", args=[ctx], id="satisfaction_survey",
+        month=",".join(str(m) for m in ctx.settings.policy.survey_months), day=1, hour=10, minute=0,
+        max_instances=1, coalesce=True, misfire_grace_time=7 * DAY,
+    )
     return scheduler
 
 
-__all__ = ["SweepReport", "build_scheduler", "purge_expired_personal_data", "send_monthly_report", "sweep_all"]
+__all__ = [
+    "SweepReport", "build_scheduler", "purge_expired_personal_data", "send_monthly_report",
+    "send_satisfaction_survey", "sweep_all",
+]

@@ -10,6 +10,7 @@ from backend.models import OutboxMessage, Staff
 from backend.services.outbox import OutboxKind, enqueue
 from backend.services.reports import previous_month
 from backend.services.retention import purge_old_inbox, purge_personal_data
+from backend.services.satisfaction import start_survey
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +44,11 @@ async def send_monthly_report(ctx: AppContext) -> int:
                 queued += 1
     log.info("monthly report %s queued for %s managers", tag, len(managers))
     return queued
+
+
+async def send_satisfaction_survey(ctx: AppContext) -> int:
+    """In the survey months (January and July by default): this period's survey, once."""
+    survey = await start_survey(ctx.settings, ctx.clock.now())
+    if survey is not None:
+        log.info("satisfaction survey %s sent to %s tenants", survey.period, survey.recipients)
+    return survey.recipients if survey else 0

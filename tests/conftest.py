@@ -19,10 +19,6 @@ from backend.config import Settings, load_settings
 from backend.services.cases import CaseService
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-TABLES = (
-    "staff_invite", "inbox_update", "dialog", "triage_correction", "outbox_message", "attachment", "case_event", "case", "incident",
-    "complainant", "staff", "department", "api_token", "case_counter",
-)
 
 
 def on_postgres() -> bool:
@@ -54,7 +50,7 @@ async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[
     if on_postgres():
         url = migrated_template
         await Tortoise.init(config=db.tortoise_config(url))
-        tables = ", ".join(f'"{t}"' for t in TABLES)
+        tables = ", ".join(f'"{model._meta.db_table}"' for model in Tortoise.apps["models"].values())
         await get_connection("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE;")
     else:
         path = tmp_path / "test.sqlite3"

@@ -76,6 +76,8 @@ class Policy:
     collective_households: int = 3
     collective_window: timedelta = timedelta(hours=72)
     retention_years: int = 3
+    survey_months: tuple[int, ...] = (1, 7)
+    survey_sample_size: int = 100
 
     @property
     def category_codes(self) -> tuple[str, ...]:
@@ -124,7 +126,16 @@ def policy_from_dict(raw: dict[str, Any]) -> Policy:
         collective_households=_positive_int(collective.get("households", 3), "collective.households"),
         collective_window=parse_duration(collective.get("window", "72h"), "collective.window"),
         retention_years=_positive_int(raw.get("retention", {}).get("years", 3), "retention.years"),
+        survey_months=_months(raw.get("satisfaction_survey", {}).get("months", [1, 7])),
+        survey_sample_size=_positive_int(raw.get("satisfaction_survey", {}).get("sample_size", 100),
+                                         "satisfaction_survey.sample_size"),
     )
+
+
+def _months(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value):
+        raise PolicyError("satisfaction_survey.months: expected a list of month numbers such as [1, 7]")
+    return tuple(sorted(set(value)))
 
 
 def _categories(raw: Any) -> tuple[Category, ...]:

@@ -23,6 +23,7 @@ class OutboxKind:
     SURVEY_REMINDER = "survey_reminder"  # tenant: the one reminder of an unanswered survey
     FOLLOWUP_CALL = "followup_call"  # staff: call a tenant who has no chat for the follow-up
     REPORT = "report"  # a manager: the monthly report
+    SATISFACTION_SURVEY = "satisfaction_survey"  # tenant: the twice-yearly satisfaction question
 
 
 async def enqueue(
