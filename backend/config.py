@@ -44,6 +44,8 @@ class Settings:
     dialog_idle: timedelta = timedelta(hours=2)
     staff_topics: bool = False
     flood_limit: int = 30
+    public_base_url: str = ""
+    session_hours: int = 12
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -53,6 +55,11 @@ class Settings:
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.bot_token)
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach the service: PUBLIC_BASE_URL, or http://HTTP_HOST:HTTP_PORT."""
+        return self.public_base_url or f"http://{self.http_host}:{self.http_port}"
 
 
 def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -86,6 +93,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         dialog_idle=timedelta(minutes=get.integer("DIALOG_IDLE_MINUTES", 120, 1, 7 * 24 * 60)),
         staff_topics=get.choice("STAFF_TOPICS", ("on", "off"), "off") == "on",
         flood_limit=get.integer("FLOOD_LIMIT_PER_MINUTE", 30, 1, 10_000),
+        public_base_url=get.http_url("PUBLIC_BASE_URL") or "",
+        session_hours=get.integer("SESSION_HOURS", 12, 1, 24 * 30),
         policy=policy,
     )
 

@@ -304,3 +304,34 @@ class SurveyAnswer(Model):
     class Meta:
         table = "survey_answer"
         unique_together = (("survey", "complainant"),)
+
+
+class SignInLink(Model):
+    """A one-time dashboard sign-in link (stored hashed, valid for minutes)."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff = fields.ForeignKeyField("models.Staff", on_delete=fields.CASCADE, related_name="sign_in_links")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_link"
+
+
+class WebSession(Model):
+    """A dashboard session: the cookie holds the token, the database its hash and its CSRF secret."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    csrf_token = fields.CharField(max_length=64)
+    staff = fields.ForeignKeyField("models.Staff", on_delete=fields.CASCADE, related_name="web_sessions")
+    locale = fields.CharField(max_length=8, default="zh_CN")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "web_session"
+        indexes = (Index(fields=("staff_id", "ended_at"), name="web_session_staff"),)

@@ -54,8 +54,19 @@ async def staff_actor(telegram_id: int) -> Actor | None:
     return Actor.staff(staff.id, staff.name, staff.role) if staff else None
 
 
-async def deactivate_staff(telegram_id: int) -> bool:
-    return bool(await Staff.filter(telegram_id=telegram_id).update(active=False))
+async def deactivate_staff(telegram_id: int, now: datetime | None = None) -> bool:
+    """Deactivate and end every dashboard session of that person."""
+    from datetime import UTC
+
+    from .signin import end_sessions_of
+
+    staff = await Staff.get_or_none(telegram_id=telegram_id)
+    if staff is None:
+        return False
+    staff.active, staff.on_duty = False, False
+    await staff.save(update_fields=["active", "on_duty"])
+    await end_sessions_of(staff.id, now or datetime.now(UTC))
+    return True
 
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
