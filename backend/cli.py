@@ -139,7 +139,7 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
             state = "active" if person.active else "inactive"
             print(f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}")
     else:
-        if not await deactivate_staff(args.telegram_id):
+        if not await deactivate_staff(args.telegram_id, SystemClock().now()):
             print(f"no staff member with Telegram id {args.telegram_id}", file=sys.stderr)
             return 1
         print("deactivated")

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from ..domain import Role, ValidationFailed
 from ..models import Department, Staff, StaffInvite
 from .actors import Actor
+from .signin import end_sessions_of
 
 
 async def add_department(code: str, name: str) -> Department:
@@ -54,18 +55,14 @@ async def staff_actor(telegram_id: int) -> Actor | None:
     return Actor.staff(staff.id, staff.name, staff.role) if staff else None
 
 
-async def deactivate_staff(telegram_id: int, now: datetime | None = None) -> bool:
+async def deactivate_staff(telegram_id: int, now: datetime) -> bool:
     """Deactivate and end every dashboard session of that person."""
-    from datetime import UTC
-
-    from .signin import end_sessions_of
-
     staff = await Staff.get_or_none(telegram_id=telegram_id)
     if staff is None:
         return False
     staff.active, staff.on_duty = False, False
     await staff.save(update_fields=["active", "on_duty"])
-    await end_sessions_of(staff.id, now or datetime.now(UTC))
+    await end_sessions_of(staff.id, now)
     return True
 
 
