@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     dep_add.add_argument("--code", required=True)
     dep_add.add_argument("--name", required=True)
 
+    board = sub.add_parser("dashboard", help="web dashboard").add_subparsers(dest="dashboard_command", required=True)
+    link = board.add_parser("link", help="print a one-time sign-in link for a staff member")
+    link.add_argument("--telegram-id", type=int, required=True)
+
     report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
     monthly = report.add_parser("monthly", help="write the monthly report as an XLSX file")
     monthly.add_argument("--month", help="YYYY-MM (default: last month)")
@@ -154,6 +158,20 @@ async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .models import Staff
+    from .services.signin import create_sign_in_link
+
+    staff = await Staff.get_or_none(telegram_id=args.telegram_id, active=True)
+    if staff is None:
+        print(f"qingchu: no active staff member with Telegram id {args.telegram_id}", file=sys.stderr)
+        return 1
+    print(await create_sign_in_link(staff, settings, SystemClock().now()))
+    print("valid for 10 minutes, once", file=sys.stderr)
+    return 0
+
+
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .reports_xlsx import summary_text, write_monthly_xlsx
@@ -207,6 +225,7 @@ COMMANDS: dict[str, tuple[Command, bool]] = {
     "department": (cmd_department, True),
     "nlp": (cmd_nlp, False),
     "report": (cmd_report, True),
+    "dashboard": (cmd_dashboard, True),
 }
 
 

@@ -126,6 +126,8 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await staff_commands.run(turn, command, args)
         elif command == "duty":
             await staff_commands.duty(turn, args)
+        elif command == "dashboard":
+            await staff_commands.dashboard(turn)
         return
     await staff_actions.on_staff_message(turn)
 
@@ -142,6 +144,10 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def duty(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await staff_commands.duty(await Turn.of(update, context), context.args or [])
+
+
+async def dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await staff_commands.dashboard(await Turn.of(update, context))
 
 
 # ---- commands -------------------------------------------------------------------------------------
@@ -331,7 +337,7 @@ def build_application(
     for name, handler in (
         ("start", start), ("help", help_command), ("complain", complain), ("new", complain),
         ("mycases", my_cases), ("status", status), ("cancel", cancel), ("language", language),
-        ("join", join), ("duty", duty),
+        ("join", join), ("duty", duty), ("dashboard", dashboard),
     ):
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CommandHandler(list(STAFF_COMMANDS), staff_command))

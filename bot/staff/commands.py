@@ -75,3 +75,19 @@ async def duty(turn: Turn, args: list[str]) -> None:
     await set_on_duty(turn.user_id, on)
     await turn.reply(turn.t("You are on duty: cases outside business hours come to you here.") if on
                      else turn.t("You are off duty."))
+
+
+async def dashboard(turn: Turn) -> None:
+    """/dashboard in a private chat: a one-time sign-in link for registered, active staff."""
+    from backend.models import Staff
+    from backend.services.signin import create_sign_in_link
+
+    if turn.update.effective_chat.type != "private":
+        await turn.reply(turn.t("Please ask for the sign-in link in a private chat with me."))
+        return
+    staff = await Staff.get_or_none(telegram_id=turn.user_id, active=True)
+    if staff is None:
+        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        return
+    link = await create_sign_in_link(staff, turn.ctx.settings, turn.ctx.clock.now())
+    await turn.reply(turn.t("Your sign-in link for the dashboard (valid for 10 minutes, works once):") + f"\n{link}")

@@ -141,3 +141,12 @@ def test_report_monthly_writes_the_file(cli_env, capsys):
     assert load_workbook(out).sheetnames[0] == "Summary"
     assert cli.main(["report", "monthly", "--month", "October"]) == 2
     assert "--month" in capsys.readouterr().err
+
+
+def test_dashboard_link_for_active_staff_only(cli_env, capsys):
+    assert cli.main(["staff", "add", "--telegram-id", "77", "--name", "陈主管", "--role", "supervisor"]) == 0
+    capsys.readouterr()
+    assert cli.main(["dashboard", "link", "--telegram-id", "77"]) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("http://127.0.0.1:8080/dashboard/sign-in/") and len(link) > 60
+    assert cli.main(["dashboard", "link", "--telegram-id", "78"]) == 1

@@ -132,3 +132,15 @@ async def test_several_refreshes_of_one_card_become_one_edit(desk):
     edits_before = len(desk.fake.calls_for("editMessageText"))
     await deliver_due(desk.ctx, desk.app.bot)
     assert len(desk.fake.calls_for("editMessageText")) - edits_before == 1
+
+
+async def test_dashboard_link_in_private_for_staff_only(desk):
+    from backend.models import SignInLink
+
+    supervisor = desk.fake.add_user("陈主管")
+    await make_staff(Role.SUPERVISOR, name="陈主管", telegram_id=supervisor.id)
+    await desk.command("dashboard", user=supervisor)
+    assert "/dashboard/sign-in/" in desk.last(supervisor)
+    await desk.command("dashboard")  # a tenant
+    assert desk.last() == t("Only registered staff can do this. Ask an administrator to add you.")
+    assert await SignInLink.all().count() == 1
