@@ -264,6 +264,7 @@ class Dialog(Model):
 
     class Meta:
         table = "dialog"
+        indexes = (Index(fields=("updated_at",), name="dialog_updated"),)
 
 
 class InboxUpdate(Model):

@@ -293,6 +293,12 @@ async def render_satisfaction_survey(ctx: AppContext, bot: Bot, message: OutboxM
     return await _send(bot, message.chat_id, text, reply_markup=markup)
 
 
+async def render_dialog_expired(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+    locale = message.payload.get("locale") or ctx.settings.default_locale
+    return await _send(bot, message.chat_id, _(DIALOG_EXPIRED, locale))
+
+
+DIALOG_EXPIRED = N_("Your unfinished case was put aside after a long pause. Send /complain to start again.")
 RENDERERS = {
     OutboxKind.RECEIPT: render_receipt,
     OutboxKind.TENANT_UPDATE: render_tenant_update,
@@ -309,4 +315,5 @@ RENDERERS = {
     OutboxKind.FOLLOWUP_CALL: render_staff_notice,
     OutboxKind.REPORT: render_report,
     OutboxKind.SATISFACTION_SURVEY: render_satisfaction_survey,
+    OutboxKind.DIALOG_EXPIRED: render_dialog_expired,
 }

@@ -14,6 +14,7 @@ from tortoise.functions import Count
 from backend.context import AppContext
 from backend.domain import Severity, Status
 from backend.models import Case, Incident
+from backend.services.dialogs import expire_idle_dialogs
 from backend.services.queries import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,12 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
                        lambda i, n=incident_id, h=households: ctx.cases.join_incident(i, n, h))
 
 
+async def sweep_idle_dialogs(ctx: AppContext, now: datetime, report: SweepReport) -> None:
+    expired = await expire_idle_dialogs(now, ctx.settings.dialog_idle, ctx.settings.default_locale)
+    if expired:
+        report.acted["idle_dialogs"] = expired
+
+
 async def sweep_all(ctx: AppContext) -> SweepReport:
     """Everything that is due now, oldest first; after downtime the first sweep catches up once."""
     report = SweepReport()
@@ -117,6 +124,7 @@ async def sweep_all(ctx: AppContext) -> SweepReport:
     await sweep_clocks(ctx, now, report)
     await sweep_aged(ctx, now, report)
     await sweep_collective(ctx, now, report)
+    await sweep_idle_dialogs(ctx, now, report)
     if report.total:
         log.info("sweep acted on %s", report.acted)
     return report

@@ -24,6 +24,7 @@ class OutboxKind:
     FOLLOWUP_CALL = "followup_call"  # staff: call a tenant who has no chat for the follow-up
     REPORT = "report"  # a manager: the monthly report
     SATISFACTION_SURVEY = "satisfaction_survey"  # tenant: the twice-yearly satisfaction question
+    DIALOG_EXPIRED = "dialog_expired"  # tenant: an unfinished dialog was put aside
 
 
 async def enqueue(

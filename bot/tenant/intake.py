@@ -48,7 +48,8 @@ def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
 
 
 async def begin(turn: Turn) -> None:
-    dialog = DialogState(turn.chat_id, turn.user_id, FLOW, DESCRIBE, {"key": uuid.uuid4().hex, "parts": []})
+    dialog = DialogState(turn.chat_id, turn.user_id, FLOW, DESCRIBE,
+                         {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale})
     await save_dialog(dialog, turn.ctx.clock.now())
     await turn.reply(turn.t(
         "Please tell us what happened, in your own words: what, where, since when. "

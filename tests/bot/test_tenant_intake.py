@@ -229,3 +229,19 @@ async def test_flooding_gets_one_polite_message_and_is_ignored_for_a_minute(desk
     clock.advance(minutes=1, seconds=1)
     await desk.command("start")
     assert desk.last() != slow_down
+
+
+async def test_idle_dialog_is_put_aside_by_the_scheduler_with_a_message(desk, clock):
+    from bot.delivery import deliver_due
+    from scheduler import sweep_all
+
+    await desk.command("complain")
+    await desk.send("垃圾桶满了没人清")
+    clock.advance(hours=1)
+    assert "idle_dialogs" not in (await sweep_all(desk.ctx)).acted
+    clock.advance(hours=1, minutes=1)
+    assert (await sweep_all(desk.ctx)).acted["idle_dialogs"] == 1
+    await deliver_due(desk.ctx, desk.app.bot)
+    assert desk.last() == t("Your unfinished case was put aside after a long pause. Send /complain to start again.")
+    await desk.press(t("That's all"))  # the old button answers politely, nothing is filed
+    assert await Case.all().count() == 0
