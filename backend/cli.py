@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from .config import ConfigError, Settings, load_settings
 from .db import DatabaseNotReady
 from .domain import DomainError, Role
+from .logs import configure_logging
 
 Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
@@ -251,9 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"qingchu: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         return asyncio.run(_dispatch(settings, args))
     except (DatabaseNotReady, DomainError) as exc:

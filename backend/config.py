@@ -38,6 +38,7 @@ class Settings:
     policy_file: Path = DEFAULT_POLICY_PATH
     duty_phone: str = ""
     log_level: str = "INFO"
+    log_format: str = "text"
     max_body_bytes: int = 1_048_576
     sweep_interval: timedelta = timedelta(seconds=30)
     triage_model_file: Path = Path("data/triage-model.json")
@@ -87,6 +88,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         policy_file=policy_file,
         duty_phone=get.text("DUTY_PHONE", ""),
         log_level=get.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        log_format=get.choice("LOG_FORMAT", ("text", "json"), "text"),
         max_body_bytes=get.integer("MAX_BODY_BYTES", 1_048_576, 1024, 50 * 1_048_576),
         sweep_interval=timedelta(seconds=get.integer("SWEEP_INTERVAL_SECONDS", 30, 1, 3600)),
         triage_model_file=Path(get.text("TRIAGE_MODEL_FILE", "data/triage-model.json")),

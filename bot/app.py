@@ -30,6 +30,7 @@ from tortoise.exceptions import IntegrityError
 
 from backend.context import AppContext
 from backend.i18n import N_, SUPPORTED, _
+from backend.logs import set_case, set_update
 from backend.models import Complainant, InboxUpdate
 
 from . import callbacks
@@ -63,6 +64,8 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     chat = update.effective_chat
     now = ctx.clock.now()
+    set_update(update.update_id)  # every log line of this update names it …
+    set_case(None)  # … and the case it touches, once known
     try:
         await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
     except IntegrityError:

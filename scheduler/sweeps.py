@@ -13,6 +13,7 @@ from tortoise.functions import Count
 
 from backend.context import AppContext
 from backend.domain import Severity, Status
+from backend.logs import set_case
 from backend.models import Case, Incident
 from backend.services.dialogs import expire_idle_dialogs
 from backend.services.queries import OPEN_STATUSES
@@ -54,6 +55,7 @@ CLOCK_SWEEPS = (
 
 async def _run(report: SweepReport, name: str, ids: list[int], act: Callable[[int], Awaitable[object]]) -> None:
     for case_id in ids:
+        set_case(None)
         try:
             result = await act(case_id)
         except Exception:  # one broken case must not stop the sweep

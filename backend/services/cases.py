@@ -37,6 +37,7 @@ from ..domain import (
 )
 from ..domain.contact import building_of, normalize_phone
 from ..domain.permissions import check_permission
+from ..logs import set_case
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
 from .actors import Actor
 from .clock_actions import ClockActions
@@ -168,6 +169,7 @@ class CaseService(ClockActions, FollowUp):
                 created_at=now,
                 updated_at=now,
             )
+            set_case(case.number)
             for item in draft.attachments:
                 await Attachment.create(
                     using_db=conn, case=case, file_id=item.file_id, file_unique_id=item.file_unique_id,
@@ -502,6 +504,7 @@ class CaseService(ClockActions, FollowUp):
             case = await self._load_for_update(conn, ref, skip_locked=guard is not None)
             if case is None or (guard is not None and not guard(case, self.clock.now())):
                 return None  # another instance is acting on it, or it is no longer due
+            set_case(case.number)
             if conflict_if_owned and case.owner_id is not None:
                 owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
                 raise Conflict(

@@ -1,0 +1,78 @@
+"""Logging set-up: readable lines by default, one JSON object per line with LOG_FORMAT=json.
+
+Each record carries the update id and case number it concerns when the code handling it set them
+(see `log_context`), so an operator can follow one complaint through every instance's logs.
+"""
+
+import contextvars
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_id", default=None)
+_case: contextvars.ContextVar[str | None] = contextvars.ContextVar("case", default=None)
+
+
+@contextmanager
+def log_context(*, update_id: int | None = None, case: str | None = None) -> Iterator[None]:
+    tokens = []
+    if update_id is not None:
+        tokens.append((_update_id, _update_id.set(update_id)))
+    if case is not None:
+        tokens.append((_case, _case.set(case)))
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def set_update(update_id: int | None) -> None:
+    """For handlers that cannot wrap their work in `log_context` (the whole update is one task)."""
+    _update_id.set(update_id)
+
+
+def set_case(number: str | None) -> None:
+    _case.set(number)
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.update_id = _update_id.get()
+        record.case = _case.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("update_id", "case"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        tags = " ".join(f"{k}={getattr(record, k)}" for k in ("update_id", "case") if getattr(record, k, None) is not None)
+        return f"{line} [{tags}]" if tags else line
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
