@@ -51,7 +51,12 @@ async def deliver_due(
     report = DeliveryReport()
     budget = budget or SendBudget()
     now = ctx.clock.now()
-    pending = await OutboxMessage.filter(sent_at=None, failed_at=None).order_by("id").limit(batch)
+    # Private chats and groups are read separately: a group held back by its 20-a-minute limit must not
+    # keep receipts and alerts (private chats) waiting behind its backlog.
+    waiting = OutboxMessage.filter(sent_at=None, failed_at=None)
+    private = await waiting.filter(chat_id__gt=0).order_by("id").limit(batch)
+    groups = await waiting.filter(chat_id__lt=0).order_by("id").limit(batch)
+    pending = sorted([*private, *groups], key=lambda m: m.id)
     newest_refresh = {m.case_id: m.id for m in pending if m.kind == OutboxKind.CARD_REFRESH}
     held: set[int] = set()  # chats with an earlier message still waiting: keep their order
     for message in pending:

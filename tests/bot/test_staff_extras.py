@@ -144,3 +144,18 @@ async def test_dashboard_link_in_private_for_staff_only(desk):
     await desk.command("dashboard")  # a tenant
     assert desk.last() == t("Only registered staff can do this. Ask an administrator to add you.")
     assert await SignInLink.all().count() == 1
+
+
+async def test_a_group_backlog_does_not_hold_up_receipts(desk, clock):
+    from backend.services.actors import Actor
+    from tests.factories import tenant_draft
+
+    for i in range(130):  # more waiting group cards than one delivery round reads
+        person = desk.fake.add_user(f"业主{i}")
+        await desk.ctx.cases.submit(tenant_draft(f"{i}栋门禁坏了", telegram_id=person.id), Actor.system())
+    budget = SendBudget()
+    for _ in range(10):
+        await deliver_due(desk.ctx, desk.app.bot, budget=budget)
+        clock.advance(seconds=1)
+    assert await OutboxMessage.filter(kind="receipt", sent_at__isnull=True).count() == 0
+    assert await OutboxMessage.filter(kind="staff_card", sent_at__isnull=False).count() == 20
