@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="qingchu", description="清楚 qingchu — a complaint desk for property management in Telegram."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    sub.add_parser("run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot")
+    run = sub.add_parser("run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot")
+    run.add_argument("--only", metavar="PARTS",
+                     help="comma-separated parts to run: api, bot, scheduler, sender (default: all)")
     sub.add_parser("migrate", help="apply pending database migrations")
     sub.add_parser("check", help="validate the configuration and the policy file, then exit")
     sub.add_parser("chat", help="play a tenant in a local console against the real bot (no Telegram needed)")
@@ -71,9 +73,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from .runtime import serve
+    from .runtime import parse_parts, serve
 
-    await serve(settings)
+    try:
+        parts = parse_parts(args.only)
+    except ValueError as exc:
+        print(f"qingchu: --only: {exc}", file=sys.stderr)
+        return 2
+    await serve(settings, parts=parts)
     return 0
 
 

@@ -16,8 +16,26 @@ from .services.triage import load_triage
 log = logging.getLogger("qingchu")
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run everything in one event loop until SIGINT/SIGTERM (or `stop` is set)."""
+PARTS = ("api", "bot", "scheduler", "sender")
+
+
+def parse_parts(text: str | None) -> frozenset[str]:
+    """'api,bot' → {'api', 'bot'}; empty means every part. ValueError names an unknown part."""
+    if not text:
+        return frozenset(PARTS)
+    parts = {p.strip() for p in text.split(",") if p.strip()}
+    unknown = parts - set(PARTS)
+    if unknown or not parts:
+        raise ValueError(f"unknown part(s) {', '.join(sorted(unknown)) or '(none)'}; choose from {', '.join(PARTS)}")
+    return frozenset(parts)
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event | None = None, parts: frozenset[str] = frozenset(PARTS)) -> None:
+    """Run the chosen parts in one event loop until SIGINT/SIGTERM (or `stop` is set).
+
+    api: the HTTP API (and dashboard); bot: Telegram updates; scheduler: sweeps and cron jobs;
+    sender: outbox delivery. Several processes may each run some of them against one PostgreSQL.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -31,23 +49,26 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     scheduler = None
     bot = None
     try:
-        await runner.setup()
-        site = web.TCPSite(runner, settings.http_host, settings.http_port)
-        await site.start()
-        log.info("HTTP API listening on http://%s:%s", settings.http_host, settings.http_port)
+        if "api" in parts:
+            await runner.setup()
+            site = web.TCPSite(runner, settings.http_host, settings.http_port)
+            await site.start()
+            log.info("HTTP API listening on http://%s:%s", settings.http_host, settings.http_port)
 
-        from scheduler import build_scheduler
+        if "scheduler" in parts:
+            from scheduler import build_scheduler
 
-        scheduler = build_scheduler(ctx)
-        scheduler.start()
-        log.info("scheduler started (sweep every %ss)", int(settings.sweep_interval.total_seconds()))
+            scheduler = build_scheduler(ctx)
+            scheduler.start()
+            log.info("scheduler started (sweep every %ss)", int(settings.sweep_interval.total_seconds()))
 
-        if settings.telegram_enabled:
+        telegram_parts = parts & {"bot", "sender"}
+        if telegram_parts and settings.telegram_enabled:
             from bot.app import start_bot
 
-            bot = await start_bot(ctx)
-            log.info("Telegram bot started (polling)")
-        else:
+            bot = await start_bot(ctx, receive="bot" in parts, send="sender" in parts)
+            log.info("Telegram started: %s", ", ".join(sorted(telegram_parts)))
+        elif telegram_parts:
             log.warning(
                 "Telegram is off: set BOT_TOKEN (from @BotFather) in .env or the environment to enable the bot"
             )

@@ -367,17 +367,19 @@ async def register_commands(application: Application) -> None:
 @dataclass
 class RunningBot:
     application: Application
-    delivery: asyncio.Task
+    delivery: asyncio.Task | None
 
     async def stop(self) -> None:
-        self.delivery.cancel()
+        if self.delivery is not None:
+            self.delivery.cancel()
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()
-        await self.application.stop()
+        if self.application.running:
+            await self.application.stop()
         await self.application.shutdown()
 
 
-async def delivery_loop(ctx: AppContext, application: Application, interval: float = 1.0) -> None:
+async def delivery_loop(application: Application, interval: float = 1.0) -> None:
     deliver = application.bot_data["deliver"]
     while True:
         try:
@@ -387,12 +389,13 @@ async def delivery_loop(ctx: AppContext, application: Application, interval: flo
         await asyncio.sleep(interval)
 
 
-async def start_bot(ctx: AppContext) -> RunningBot:
-    """Polling mode: one process, Telegram pulled for updates; the outbox delivered every second."""
+async def start_bot(ctx: AppContext, *, receive: bool = True, send: bool = True) -> RunningBot:
+    """`receive`: take updates from Telegram (polling); `send`: deliver the outbox every second."""
     application = build_application(ctx)
     await application.initialize()
-    await register_commands(application)
-    await application.start()
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-    task = asyncio.create_task(delivery_loop(ctx, application))
+    if receive:
+        await register_commands(application)
+        await application.start()
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    task = asyncio.create_task(delivery_loop(application)) if send else None
     return RunningBot(application, task)

@@ -150,3 +150,64 @@ def test_dashboard_link_for_active_staff_only(cli_env, capsys):
     link = capsys.readouterr().out.strip()
     assert link.startswith("http://127.0.0.1:8080/dashboard/sign-in/") and len(link) > 60
     assert cli.main(["dashboard", "link", "--telegram-id", "78"]) == 1
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    (None, {"api", "bot", "scheduler", "sender"}),
+    ("api", {"api"}),
+    (" scheduler , sender ", {"scheduler", "sender"}),
+])
+def test_parts_to_run(text, parts):
+    from backend.runtime import parse_parts
+
+    assert parse_parts(text) == parts
+
+
+def test_unknown_part_is_refused(capsys):
+    assert cli.main(["run", "--only", "api,worker"]) == 2
+    assert "worker" in capsys.readouterr().err
+
+
+async def test_run_only_the_scheduler_opens_no_port(tmp_path):
+    from backend.runtime import serve
+
+    port = _free_port()
+    settings = replace(
+        load_settings(env={}, env_file=None), database_url=f"sqlite://{tmp_path}/run.sqlite3", http_port=port
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, parts=frozenset({"scheduler"})))
+    await asyncio.sleep(0.5)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+async def test_run_with_a_token_polls_a_self_hosted_bot_api_and_answers(tmp_path):
+    """TELEGRAM_API_BASE_URL points the real polling bot at a Bot API server (here the fake, over HTTP)."""
+    from backend.runtime import serve
+    from bot.transport import FakeBotApi
+    from bot.transport.server import serve_fake_bot_api
+
+    fake = FakeBotApi()
+    server = await serve_fake_bot_api(fake)
+    tenant = fake.add_user("王芳", language_code="zh-hans")
+    settings = replace(
+        load_settings(env={}, env_file=None), database_url=f"sqlite://{tmp_path}/run.sqlite3",
+        bot_token=fake.token, telegram_api_base_url=f"http://127.0.0.1:{server.port}",
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, parts=frozenset({"bot", "sender"})))
+    try:
+        fake.enqueue_update(fake.updates().command(tenant, "start"))
+        for _ in range(100):
+            if fake.chat(tenant).bot_messages():
+                break
+            await asyncio.sleep(0.05)
+        assert fake.chat(tenant).bot_messages(), "the bot did not answer through the self-hosted API"
+        assert fake.calls_for("setMyCommands")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        await server.close()
