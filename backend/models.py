@@ -143,6 +143,8 @@ class Case(Model):
             Index(fields=("status", "resolve_due_at"), name="case_status_resolve_due"),
             Index(fields=("status", "hard_due_at"), name="case_status_hard_due"),
             Index(fields=("status", "followup_due_at"), name="case_status_followup_due"),
+            Index(fields=("status", "survey_reminder_at"), name="case_status_survey_reminder"),
+            Index(fields=("status", "survey_close_at"), name="case_status_survey_close"),
             Index(fields=("status", "received_at"), name="case_status_received"),
             Index(fields=("category", "received_at"), name="case_category_received"),
             Index(fields=("severity", "status"), name="case_severity_status"),
