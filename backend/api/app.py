@@ -7,6 +7,7 @@ from aiohttp import web
 from ..context import AppContext
 from ..services.actors import Actor
 from ..services.tokens import authenticate
+from ..web import setup_dashboard
 from . import routes
 from .errors import error_middleware, error_response
 from .openapi import openapi_document
@@ -63,4 +64,5 @@ def create_app(ctx: AppContext) -> web.Application:
 
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler or serve_openapi)
+    setup_dashboard(app, ctx)
     return app

@@ -1,0 +1,143 @@
+"""The case list's filters, sorting and page, read from and written back to the URL."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from urllib.parse import urlencode
+
+from multidict import MultiMapping
+
+from ..config import Settings
+from ..domain import Severity, Status
+from ..models import Department
+from ..services.queries import OPEN_STATUSES, CaseFilter, local_day_bounds
+
+OPEN = "open"  # a pseudo-status for "new, assigned or in progress"
+PER_PAGE = 25
+MAX_TEXT = 100
+SORTS = {  # URL value → ORM order (queries.list_cases adds the id as tie-break)
+    "-received": "-received_at",
+    "received": "received_at",
+    "-updated": "-updated_at",
+    "updated": "updated_at",
+    "-severity": "-severity",  # general < important < major, also as text
+    "severity": "severity",
+    "number": "number",
+    "-number": "-number",
+    "status": "status",
+}
+DEFAULT_SORT = "-received"
+
+
+def _values(query: MultiMapping[str], name: str) -> list[str]:
+    """Repeated parameters and comma-separated lists both work: ?status=new&status=assigned."""
+    return [part.strip() for raw in query.getall(name, []) for part in raw.split(",") if part.strip()]
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _int(text: str, default: int | None = None) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and len(text) < 10 else default
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the reader asked for. Unknown values are dropped rather than refused: it is a view."""
+
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    department: str = ""
+    owner: str = ""  # a staff id, or "me"
+    overdue: bool = False
+    unclaimed: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_query(cls, query: MultiMapping[str], settings: Settings) -> "ListQuery":
+        statuses = tuple(s for s in _values(query, "status") if s == OPEN or s in Status.__members__.values())
+        categories = tuple(c for c in _values(query, "category") if c in settings.policy.category_codes)
+        severities = tuple(s for s in _values(query, "severity") if s in Severity.__members__.values())
+        owner = query.get("owner", "").strip()
+        sort = query.get("sort", DEFAULT_SORT)
+        return cls(
+            statuses=statuses,
+            categories=categories,
+            severities=severities,
+            department=query.get("department", "").strip()[:32],
+            owner=owner if owner == "me" or (owner.isdigit() and len(owner) < 10) else "",
+            overdue=query.get("overdue", "") in ("1", "true", "on"),
+            unclaimed=query.get("unclaimed", "") in ("1", "true", "on"),
+            date_from=_date(query.get("from", "")),
+            date_to=_date(query.get("to", "")),
+            text=query.get("q", "").strip()[:MAX_TEXT],
+            sort=sort if sort in SORTS else DEFAULT_SORT,
+            page=max(1, _int(query.get("page", ""), 1) or 1),
+        )
+
+    @property
+    def order(self) -> str:
+        return SORTS[self.sort]
+
+    async def case_filter(self, settings: Settings, staff_id: int) -> CaseFilter | None:
+        """The query's CaseFilter; None when it cannot match anything (an unknown department)."""
+        statuses: list[Status] = []
+        for value in self.statuses:
+            statuses.extend(OPEN_STATUSES if value == OPEN else [Status(value)])
+        department_id = None
+        if self.department:
+            department = await Department.get_or_none(code=self.department)
+            if department is None:
+                return None
+            department_id = department.id
+        owner_id = staff_id if self.owner == "me" else int(self.owner) if self.owner else None
+        lower = upper = None
+        if self.date_from or self.date_to:
+            first = self.date_from or date(2000, 1, 1)
+            last = self.date_to or date(9998, 12, 31)
+            lower, upper = local_day_bounds(first, last, settings.timezone)  # UTC, as queries need
+            lower = lower if self.date_from else None
+            upper = upper if self.date_to else None
+        return CaseFilter(
+            statuses=list(dict.fromkeys(statuses)),
+            categories=list(self.categories),
+            severities=[Severity(s) for s in self.severities],
+            department_id=department_id,
+            owner_id=owner_id,
+            overdue=self.overdue,
+            unclaimed=self.unclaimed,
+            text=self.text,
+            received_from=lower,
+            received_to=upper,
+        )
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query as URL parameters, without defaults, so links stay short."""
+        pairs: list[tuple[str, str]] = [("status", s) for s in self.statuses]
+        pairs += [("category", c) for c in self.categories]
+        pairs += [("severity", s) for s in self.severities]
+        optional = {
+            "department": self.department, "owner": self.owner, "overdue": "1" if self.overdue else "",
+            "unclaimed": "1" if self.unclaimed else "",
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "", "q": self.text,
+            "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+            "page": "" if self.page == 1 else str(self.page),
+        }
+        pairs += [(k, v) for k, v in optional.items() if v]
+        return pairs
+
+    def url(self, path: str, **changes: object) -> str:
+        query = replace(self, **changes) if changes else self  # type: ignore[arg-type]
+        encoded = urlencode(query.params())
+        return f"{path}?{encoded}" if encoded else path

@@ -1,0 +1,87 @@
+"""The dashboard's own request pipeline: session, CSRF, friendly errors and security headers.
+
+It sits in front of the API middlewares and answers every /dashboard request itself, so the API's
+Bearer-token check and JSON errors never apply to the browser pages, and the API never sees a cookie.
+"""
+
+import logging
+
+from aiohttp import web
+from aiohttp.web_urldispatcher import StaticResource
+
+from ..i18n import N_
+from ..services.signin import session_for
+from .auth import cookie_value, is_public, sign_in_needed
+from .csrf import FIELD, origin_allowed, token_matches
+from .render import message_page
+from .state import PREFIX, VIEWER, ctx_of
+from .viewer import Viewer
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_dashboard_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+@web.middleware
+async def dashboard_middleware(request: web.Request, handler) -> web.StreamResponse:
+    if not is_dashboard_path(request.path):
+        return await handler(request)
+    try:
+        response = await _dispatch(request)
+    except web.HTTPException as exc:
+        response = _from_http_exception(request, exc)
+    except Exception:
+        log.exception("dashboard error on %s %s", request.method, request.path)
+        response = message_page(
+            request, 500, N_("Something went wrong"),
+            N_("Something went wrong on our side. It was logged; please try again later."),
+        )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    match_info = request.match_info
+    if match_info.http_exception is not None:
+        raise match_info.http_exception
+    if isinstance(match_info.route.resource, StaticResource) or is_public(match_info.handler):
+        return await match_info.handler(request)
+    ctx = ctx_of(request)
+    found = await session_for(cookie_value(request), ctx.clock.now())
+    if found is None:
+        return sign_in_needed(request)
+    session, staff = found
+    request[VIEWER] = Viewer(session, staff)
+    if request.method not in SAFE_METHODS:
+        form = await request.post()
+        if not token_matches(form.get(FIELD), session) or not origin_allowed(request, ctx.settings.base_url):
+            return message_page(
+                request, 403, N_("This form has expired"),
+                N_("The form could not be checked. Please reload the page and try again."),
+            )
+    return await match_info.handler(request)
+
+
+def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
+    if exc.status < 400:
+        return web.Response(status=exc.status, headers=exc.headers)
+    if exc.status == 404:
+        return message_page(request, 404, N_("Not found"), N_("There is nothing at this address."))
+    if exc.status == 405:
+        return message_page(request, 405, N_("Not allowed"), N_("This address does not accept that request."))
+    if exc.status == 413:
+        return message_page(request, 413, N_("Too large"), N_("What you sent is too large."))
+    return message_page(request, exc.status, N_("Request refused"), N_("The request could not be handled."))

@@ -1,0 +1,42 @@
+"""The dashboard's route table, in one place."""
+
+from pathlib import Path
+
+from aiohttp import web
+
+from . import (
+    auth,
+    case_actions,
+    views_case,
+    views_cases,
+    views_overview,
+    views_preferences,
+    views_reports,
+)
+from .state import PREFIX, STATIC_PREFIX
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MONTH = r"{month:\d{4}-\d{2}}"
+NUMBER = r"{number:[A-Za-z0-9-]{1,40}}"
+
+ROUTES: tuple[tuple[str, str, object], ...] = (
+    ("GET", PREFIX, views_overview.overview),
+    ("GET", f"{PREFIX}/", views_overview.overview),
+    ("GET", f"{PREFIX}/sign-in/{{token}}", auth.sign_in),
+    ("POST", f"{PREFIX}/logout", auth.sign_out),
+    ("POST", f"{PREFIX}/language", views_preferences.set_language),
+    ("GET", f"{PREFIX}/cases", views_cases.case_list),
+    ("GET", f"{PREFIX}/cases.csv", views_cases.export_csv),
+    ("GET", f"{PREFIX}/cases.xlsx", views_cases.export_xlsx),
+    ("GET", f"{PREFIX}/cases/{NUMBER}", views_case.case_page),
+    ("POST", f"{PREFIX}/cases/{NUMBER}/{{action:[a-z_]{{1,32}}}}", case_actions.case_action),
+    ("GET", f"{PREFIX}/reports", views_reports.report_list),
+    ("GET", f"{PREFIX}/reports/{MONTH}", views_reports.report_page),
+    ("GET", f"{PREFIX}/reports/{MONTH}.xlsx", views_reports.report_xlsx),
+)
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    for method, path, handler in ROUTES:
+        router.add_route(method, path, handler)  # type: ignore[arg-type]
+    router.add_static(STATIC_PREFIX, STATIC_DIR, append_version=False)

@@ -1,0 +1,154 @@
+"""The landing page: today's picture in tiles and four charts, counted by backend.services.queries.
+
+Tiles for the month come from `queries.statistics()` for the first of the month to today (local
+days), exactly what `GET /api/v1/stats?from=…&to=…` answers for the same period.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from tortoise.functions import Count
+
+from ..config import Settings
+from ..domain import Severity
+from ..models import Case, Department
+from ..services.queries import OPEN_STATUSES, CaseFilter, filtered, local_day_bounds, statistics
+from .charts import Chart, Series, bar_chart
+from .format import Formatter
+from .render import formatter, render
+from .state import ctx_of
+
+DAYS = 30
+WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Figures:
+    today: date
+    month_first: date
+    open: int
+    unclaimed: int
+    overdue: int
+    major_open: int
+    new_today: int
+    month: dict[str, Any]  # statistics() for month_first … today
+
+
+async def overview_figures(settings: Settings, now: datetime) -> Figures:
+    tz = settings.timezone
+    today = now.astimezone(tz).date()
+    month_first = today.replace(day=1)
+    day_start, day_end = local_day_bounds(today, today, tz)
+
+    async def count(criteria: CaseFilter) -> int:
+        return await filtered(criteria, now).count()
+
+    return Figures(
+        today=today,
+        month_first=month_first,
+        open=await count(CaseFilter(statuses=list(OPEN_STATUSES))),
+        unclaimed=await count(CaseFilter(unclaimed=True)),
+        overdue=await count(CaseFilter(overdue=True)),
+        major_open=await count(CaseFilter(statuses=list(OPEN_STATUSES), severities=[Severity.MAJOR])),
+        new_today=await count(CaseFilter(received_from=day_start, received_to=day_end)),
+        month=await statistics(*local_day_bounds(month_first, today, tz), now),
+    )
+
+
+async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> Chart:
+    first = today - timedelta(days=DAYS - 1)
+    lower, upper = local_day_bounds(first, today, settings.timezone)
+    rows = await Case.filter(received_at__gte=lower, received_at__lt=upper).values_list("received_at", "category")
+    days = [first + timedelta(days=i) for i in range(DAYS)]
+    counts = Counter((moment.astimezone(settings.timezone).date(), category) for moment, category in rows)
+    present = {category for _, category in counts}
+    codes = [c for c in settings.policy.category_codes if c in present] + sorted(present - set(settings.policy.category_codes))
+    series = [Series(fmt.category(code), [counts.get((day, code), 0) for day in days]) for code in codes]
+    return bar_chart(
+        fmt.t("New cases per day, last 30 days, by category"), [d.strftime("%m-%d") for d in days], series,
+        head=[fmt.t("Day"), *(s.name for s in series), fmt.t("Total")], label_every=5, total_label="total",
+    )
+
+
+async def weekly_sla(settings: Settings, fmt: Formatter, today: date, now: datetime) -> Chart:
+    monday = today - timedelta(days=today.weekday())
+    weeks = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    values: list[float | None] = []
+    for start in weeks:
+        end = min(start + timedelta(days=6), today)
+        stats = await statistics(*local_day_bounds(start, end, settings.timezone), now)
+        compliance = stats["sla"]["compliance"]
+        values.append(None if compliance is None else round(compliance * 100, 1))
+    name = fmt.t("SLA compliance")
+    return bar_chart(
+        fmt.t("SLA compliance by week"), [w.strftime("%m-%d") for w in weeks], [Series(name, values)],
+        head=[fmt.t("Week from"), name], percent=True,
+    )
+
+
+def satisfaction_chart(fmt: Formatter, stats: dict[str, Any]) -> Chart:
+    distribution = stats["satisfaction"]["distribution"]
+    scores = [str(score) for score in range(1, 6)]
+    name = fmt.t("Answers")
+    return bar_chart(
+        fmt.t("Satisfaction ratings this month"), scores, [Series(name, [distribution.get(s, 0) for s in scores])],
+        head=[fmt.t("Rating"), name],
+    )
+
+
+async def open_by_department(fmt: Formatter) -> Chart:
+    rows = await (
+        Case.filter(status__in=OPEN_STATUSES).annotate(n=Count("id")).group_by("department_id")
+        .values("department_id", "n")
+    )
+    ids = [row["department_id"] for row in rows if row["department_id"] is not None]
+    names = dict(await Department.filter(id__in=ids).values_list("id", "name")) if ids else {}
+    pairs = sorted(
+        ((names.get(row["department_id"], str(row["department_id"])), row["n"]) for row in rows if row["department_id"]),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    pairs += [(fmt.t("No department"), row["n"]) for row in rows if row["department_id"] is None]
+    name = fmt.t("Open cases")
+    return bar_chart(
+        fmt.t("Open cases by department"), [p[0] for p in pairs], [Series(name, [p[1] for p in pairs])],
+        head=[fmt.t("Department"), name],
+    )
+
+
+async def overview(request: web.Request) -> web.Response:
+    settings = ctx_of(request).settings
+    fmt = formatter(request)
+    figures = await overview_figures(settings, fmt.now)
+    month = figures.month
+    charts = [
+        await daily_by_category(settings, fmt, figures.today),
+        await weekly_sla(settings, fmt, figures.today, fmt.now),
+        satisfaction_chart(fmt, month),
+        await open_by_department(fmt),
+    ]
+    today = figures.today.isoformat()
+    tiles = [
+        (fmt.t("Open"), str(figures.open), "/dashboard/cases?status=open"),
+        (fmt.t("Unclaimed"), str(figures.unclaimed), "/dashboard/cases?unclaimed=1"),
+        (fmt.t("Overdue"), str(figures.overdue), "/dashboard/cases?overdue=1"),
+        (fmt.t("Major, open"), str(figures.major_open), "/dashboard/cases?status=open&severity=major"),
+        (fmt.t("New today"), str(figures.new_today), f"/dashboard/cases?from={today}&to={today}"),
+        (fmt.t("SLA compliance this month"), fmt.percent(month["sla"]["compliance"]), ""),
+        (fmt.t("Mean time to first feedback"), fmt.hours(month["mean_hours_to_first_feedback"]), ""),
+        (fmt.t("Mean time to resolution"), fmt.hours(month["mean_hours_to_resolve"]), ""),
+        (fmt.t("Satisfaction this month"), _satisfaction(fmt, month), ""),
+    ]
+    return render(
+        request, "overview.html", title=fmt.t("Overview"), tiles=tiles, charts=charts,
+        period=fmt.t("This month: {first} to {last}", first=figures.month_first.isoformat(), last=today),
+    )
+
+
+def _satisfaction(fmt: Formatter, stats: dict[str, Any]) -> str:
+    mean = stats["satisfaction"]["mean"]
+    if mean is None:
+        return "—"
+    return fmt.t("{mean} / 5 ({answers} answers)", mean=f"{mean:.2f}", answers=stats["satisfaction"]["answers"])

@@ -1,0 +1,24 @@
+"""The reader's own settings: the dashboard language, kept on the session."""
+
+from aiohttp import web
+
+from ..i18n import SUPPORTED
+from ..models import WebSession
+from .render import see_other
+from .state import PREFIX, viewer_of
+
+
+def safe_next(value: object) -> str:
+    """Only a path inside the dashboard: never another site (open redirect)."""
+    if isinstance(value, str) and (value == PREFIX or value.startswith(PREFIX + "/")) and "\\" not in value:
+        return value
+    return f"{PREFIX}/"
+
+
+async def set_language(request: web.Request) -> web.Response:
+    form = await request.post()
+    locale = form.get("locale")
+    if locale in SUPPORTED:
+        session = viewer_of(request).session
+        await WebSession.filter(id=session.id).update(locale=locale)
+    return see_other(safe_next(form.get("next")))

@@ -1,0 +1,86 @@
+"""Monthly reports for managers and administrators: the list of months, one month's summary, its XLSX."""
+
+import io
+from datetime import date
+
+from aiohttp import web
+
+from ..domain import Role
+from ..i18n import N_
+from ..models import Case
+from ..reports_xlsx import write_monthly_xlsx
+from ..services.reports import month_from_text, monthly_report
+from .render import formatter, message_page, render
+from .state import PREFIX, ctx_of, viewer_of
+
+MAX_MONTHS = 36
+
+
+def _refused(request: web.Request) -> web.Response | None:
+    if viewer_of(request).at_least(Role.MANAGER):
+        return None
+    return message_page(request, 403, N_("Not for your role"), N_("Reports are for managers and administrators."))
+
+
+def _months_back(first: date, last: date) -> list[str]:
+    months = []
+    year, month = last.year, last.month
+    while (year, month) >= (first.year, first.month) and len(months) < MAX_MONTHS:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+async def report_list(request: web.Request) -> web.Response:
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    ctx = ctx_of(request)
+    fmt = formatter(request)
+    today = fmt.now.astimezone(ctx.settings.timezone).date()
+    oldest = await Case.all().order_by("received_at").first()
+    first = oldest.received_at.astimezone(ctx.settings.timezone).date() if oldest else today
+    return render(
+        request, "reports.html", title=fmt.t("Reports"), months=_months_back(first, today),
+        current=f"{today.year:04d}-{today.month:02d}", base=f"{PREFIX}/reports",
+    )
+
+
+async def _report(request: web.Request):
+    ctx = ctx_of(request)
+    try:
+        year, month = month_from_text(request.match_info["month"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    return await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=formatter(request).locale)
+
+
+async def report_page(request: web.Request) -> web.Response:
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    report = await _report(request)
+    fmt = formatter(request)
+    return render(
+        request, "report.html", title=fmt.t("Report for {month}", month=report.month_text), report=report,
+        tables=[
+            (fmt.t("By category"), report.by_category),
+            (fmt.t("By severity"), report.by_severity),
+            (fmt.t("By department"), report.by_department),
+        ],
+        xlsx_url=f"{PREFIX}/reports/{report.month_text}.xlsx",
+    )
+
+
+async def report_xlsx(request: web.Request) -> web.Response:
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    report = await _report(request)
+    buffer = io.BytesIO()
+    write_monthly_xlsx(report, buffer, formatter(request).locale)
+    return web.Response(
+        body=buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="qingchu-report-{report.month_text}.xlsx"',
+            "Cache-Control": "no-store",
+        },
+    )
