@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
 
 from backend import db
@@ -47,6 +48,9 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
     """A clean, migrated database for one test."""
+    # Tortoise caches each model's SQL by connection name and table, not by dialect: after a test that
+    # opened SQLite (the CLI tests do), a PostgreSQL run would reuse "?" placeholders.
+    EXECUTOR_CACHE.clear()
     if on_postgres():
         url = migrated_template
         await Tortoise.init(config=db.tortoise_config(url))
