@@ -76,12 +76,22 @@ async def open_database(database_url: str, *, auto_migrate: bool) -> None:
         await Tortoise.close_connections()
         raise DatabaseNotReady(f"cannot reach the database ({_redacted(database_url)}): {exc}") from None
     pending = await pending_migrations()
+    if not pending:
+        await refresh_statistics()
     if pending:
         await Tortoise.close_connections()
         raise DatabaseNotReady(
             f"the database is missing {len(pending)} migration(s) ({', '.join(pending)}); "
             "run `qingchu migrate` first"
         )
+
+
+async def refresh_statistics() -> None:
+    """SQLite plans with the statistics ANALYZE gathers; without them it may pick a poor index for the
+    case list (bench/bench_cases.py). PostgreSQL's autovacuum keeps its own statistics current."""
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "sqlite":
+        await connection.execute_script("ANALYZE;")
 
 
 def _redacted(database_url: str) -> str:

@@ -148,6 +148,7 @@ class Case(Model):
             Index(fields=("status", "received_at"), name="case_status_received"),
             Index(fields=("category", "received_at"), name="case_category_received"),
             Index(fields=("severity", "status"), name="case_severity_status"),
+            Index(fields=("category", "severity", "received_at"), name="case_category_severity_received"),
             Index(fields=("department_id", "status"), name="case_department_status"),
             Index(fields=("owner_id", "status"), name="case_owner_status"),
             Index(fields=("complainant_id", "received_at"), name="case_complainant_received"),

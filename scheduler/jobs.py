@@ -5,6 +5,7 @@ import logging
 from tortoise.transactions import in_transaction
 
 from backend.context import AppContext
+from backend.db import refresh_statistics
 from backend.domain import Role
 from backend.models import OutboxMessage, Staff
 from backend.services.outbox import OutboxKind, enqueue
@@ -16,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 async def purge_expired_personal_data(ctx: AppContext) -> int:
+    """Daily housekeeping: old inbox rows, personal data past retention, planner statistics."""
     await purge_old_inbox(ctx.clock.now())
+    await refresh_statistics()
     purged = await purge_personal_data(ctx.clock.now(), ctx.settings.policy)
     if purged:
         log.info("retention: personal data removed from %s closed cases", purged)

@@ -185,7 +185,7 @@ class CaseService(ClockActions, FollowUp):
                     using_db=conn, case=case, text=case.description, suggested=suggested_category,
                     corrected=draft.category, actor_kind=actor.kind, created_at=now,
                 )
-            await self._announce_new_case(conn, case, now)
+            await self._announce_new_case(conn, case, now, draft)
         return case
 
     async def _upsert_complainant(self, conn: BaseDBAsyncClient, draft: CaseDraft, now: datetime) -> Complainant | None:
@@ -220,7 +220,7 @@ class CaseService(ClockActions, FollowUp):
             complainant_id=complainant.id, category=category, received_at__gte=since
         ).using_db(conn).exists()
 
-    async def _announce_new_case(self, conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
+    async def _announce_new_case(self, conn: BaseDBAsyncClient, case: Case, now: datetime, draft: CaseDraft) -> None:
         complainant = await case.complainant if case.complainant_id else None  # type: ignore[misc]
         if complainant and complainant.telegram_id:
             await enqueue(
@@ -232,7 +232,7 @@ class CaseService(ClockActions, FollowUp):
                 conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.STAFF_CARD, now=now,
                 case_id=case.id, payload={"number": case.number}, dedupe_key=f"card:{case.id}",
             )
-            if await Attachment.filter(case_id=case.id, kind="photo").using_db(conn).exists():
+            if any(item.kind == "photo" for item in draft.attachments):
                 await enqueue(
                     conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.CARD_PHOTO, now=now,
                     case_id=case.id, payload={"number": case.number}, dedupe_key=f"card-photo:{case.id}",
