@@ -31,6 +31,7 @@ from tortoise.exceptions import IntegrityError
 from backend.context import AppContext
 from backend.i18n import N_, SUPPORTED, _
 from backend.logs import set_case, set_update
+from backend.metrics import DUPLICATE_UPDATES, UPDATES
 from backend.models import Complainant, InboxUpdate
 
 from . import callbacks
@@ -69,10 +70,12 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
     except IntegrityError:
+        DUPLICATE_UPDATES.inc()
         log.info("update %s already handled; ignored", update.update_id)
         if update.callback_query:
             await update.callback_query.answer()
         raise ApplicationHandlerStop from None
+    UPDATES.inc()
     if chat is not None and chat.type == ChatType.PRIVATE:
         recent = await InboxUpdate.filter(chat_id=chat.id, received_at__gt=now - FLOOD_WINDOW).count()
         if recent > ctx.settings.flood_limit:

@@ -16,6 +16,7 @@ from tortoise.expressions import Q
 
 from backend.context import AppContext
 from backend.i18n import N_, _
+from backend.metrics import RATE_LIMIT_WAITS, SEND_FAILURES, SENT
 from backend.models import Attachment, Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
 from backend.services.outbox import OutboxKind
@@ -71,6 +72,7 @@ async def deliver_due(
             await _update(message, sent_at=now, last_error="superseded by a later refresh")
             continue
         if not budget.allow(message.chat_id, now):
+            RATE_LIMIT_WAITS.inc()
             held.add(message.chat_id)
             continue
         claimed = await OutboxMessage.filter(id=message.id, sent_at=None).filter(
@@ -81,11 +83,14 @@ async def deliver_due(
             continue
         outcome = await _send_one(ctx, bot, message)
         if outcome == "sent":
+            SENT.labels(kind=message.kind).inc()
             report.sent += 1
         elif outcome == "retry":
+            SEND_FAILURES.labels(outcome="retry").inc()
             report.retried += 1
             held.add(message.chat_id)
         else:
+            SEND_FAILURES.labels(outcome="failed").inc()
             report.failed += 1
     return report
 
@@ -95,6 +100,7 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
     try:
         telegram_id = await RENDERERS[message.kind](ctx, bot, message)
     except RetryAfter as exc:
+        RATE_LIMIT_WAITS.inc()
         wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
         await _update(message, next_attempt_at=now + wait, claimed_until=None, last_error=str(exc))
         return "retry"

@@ -5,6 +5,7 @@ instances sweeping at the same time never act twice (see backend/services/clock_
 """
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from tortoise.functions import Count
 from backend.context import AppContext
 from backend.domain import Severity, Status
 from backend.logs import set_case
+from backend.metrics import SWEEP_ACTIONS, SWEEP_SECONDS
 from backend.models import Case, Incident
 from backend.services.dialogs import expire_idle_dialogs
 from backend.services.queries import OPEN_STATUSES
@@ -125,10 +127,14 @@ async def sweep_all(ctx: AppContext) -> SweepReport:
     """Everything that is due now, oldest first; after downtime the first sweep catches up once."""
     report = SweepReport()
     now = ctx.clock.now()
+    started = time.perf_counter()
     await sweep_clocks(ctx, now, report)
     await sweep_aged(ctx, now, report)
     await sweep_collective(ctx, now, report)
     await sweep_idle_dialogs(ctx, now, report)
+    SWEEP_SECONDS.observe(time.perf_counter() - started)
+    for name, count in report.acted.items():
+        SWEEP_ACTIONS.labels(sweep=name).inc(count)
     if report.total:
         log.info("sweep acted on %s", report.acted)
     return report

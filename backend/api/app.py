@@ -11,6 +11,7 @@ from ..web import setup_dashboard
 from . import routes
 from .errors import error_middleware, error_response
 from .openapi import openapi_document
+from .probes import BOT_PROBE, BotProbe
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Route:
 
 ROUTES = (
     Route("GET", "/healthz", routes.healthz, "Liveness and database status", public=True),
+    Route("GET", "/readyz", routes.readyz, "Ready: database, migrations and Telegram reachable", public=True),
+    Route("GET", "/metrics", routes.metrics, "Prometheus metrics", public=True),
     Route("GET", "/api/v1/openapi.json", None, "This OpenAPI document", public=True),
     Route("POST", "/api/v1/cases", routes.create_case, "Register a case received by phone, walk-in, letter or email"),
     Route("GET", "/api/v1/cases", routes.list_cases, "List cases with filters, newest first"),
@@ -57,6 +60,7 @@ def create_app(ctx: AppContext) -> web.Application:
         middlewares=[error_middleware, auth_middleware], client_max_size=ctx.settings.max_body_bytes
     )
     app[routes.CTX] = ctx
+    app[BOT_PROBE] = BotProbe()
     document = openapi_document(ROUTES, ctx.settings)
 
     async def serve_openapi(request: web.Request) -> web.Response:

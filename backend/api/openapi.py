@@ -39,6 +39,9 @@ def openapi_document(routes: Any, settings: Settings) -> dict[str, Any]:
     operations: dict[tuple[str, str], dict[str, Any]] = {
         ("GET", "/healthz"): {"responses": {"200": _json("Healthy", {"type": "object"}), "503": _json("Database unavailable", {"type": "object"})}},
         ("GET", "/api/v1/openapi.json"): {"responses": {"200": _json("OpenAPI document", {"type": "object"})}},
+        ("GET", "/readyz"): {"responses": {"200": _json("Ready", {"type": "object"}), "503": _json("Not ready", {"type": "object"})}},
+        ("GET", "/metrics"): {"responses": {"200": {"description": "Prometheus text format",
+                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}},
         ("POST", "/api/v1/cases"): {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
             "responses": {"201": _json("Created", case_ref), "400": _error("Bad input"), "413": _error("Body too large")},

@@ -7,15 +7,17 @@ from typing import Any
 from aiohttp import web
 
 from ..context import AppContext
-from ..db import database_ok
+from ..db import database_ok, pending_migrations
 from ..domain import Action, Channel, Kind, Role, Severity, Status, normalize_case_number
 from ..domain.errors import NotFound, PermissionDenied
+from ..metrics import render_metrics
 from ..services import queries
 from ..services.actors import Actor
 from ..services.cases import Change
 from ..services.drafts import CaseDraft
 from . import params
 from .errors import BadRequest
+from .probes import BOT_PROBE
 from .serializers import case_json, event_json
 
 CTX = web.AppKey("ctx", AppContext)
@@ -40,6 +42,22 @@ async def healthz(request: web.Request) -> web.Response:
         {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unavailable"},
         status=200 if ok else 503,
     )
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to serve: database reachable, migrations current, Telegram reachable (when enabled)."""
+    ctx = ctx_of(request)
+    checks = {"database": "ok" if await database_ok() else "unavailable"}
+    if checks["database"] == "ok":
+        checks["migrations"] = "current" if not await pending_migrations() else "pending"
+    checks["bot"] = await request.app[BOT_PROBE].check(ctx) if ctx.settings.telegram_enabled else "off"
+    ready = checks["database"] == "ok" and checks.get("migrations") == "current" and checks["bot"] in ("ok", "off")
+    return web.json_response({"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=await render_metrics(), content_type="text/plain", charset="utf-8",
+                        headers={"X-Content-Format": "prometheus-0.0.4"})
 
 
 async def create_case(request: web.Request) -> web.Response:
