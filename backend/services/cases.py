@@ -89,19 +89,19 @@ class CaseService(ClockActions, FollowUp):
     # ---- creation -------------------------------------------------------------------------------
 
     async def submit(self, draft: CaseDraft, actor: Actor) -> Case:
-        """Record a new case with its receipt; the same client_key returns the same case."""
+        """Record a new case with its receipt; the same client_key returns the same case.
+
+        A repeated client_key is recognised by the unique constraint (the transaction rolls back and the
+        existing case is returned), so the usual first submit costs no extra lookup.
+        """
         draft = draft.validated(self.policy)
-        if draft.client_key:
-            existing = await Case.get_or_none(client_key=draft.client_key)
-            if existing:
-                return existing
         triage = draft.triage
         if draft.category is None or draft.kind is None or draft.severity is None:
             triage = triage or self._safe_classify(draft.description)
         try:
             return await self._create(draft, actor, triage)
         except IntegrityError:
-            if draft.client_key:  # a concurrent retry of the same submit won the race
+            if draft.client_key:  # a retry (or a concurrent twin) of a submit that already went through
                 existing = await Case.get_or_none(client_key=draft.client_key)
                 if existing:
                     return existing
