@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     dep_add.add_argument("--code", required=True)
     dep_add.add_argument("--name", required=True)
 
+    hook = sub.add_parser("webhook", help="Telegram webhook (BOT_MODE=webhook)").add_subparsers(dest="webhook_command", required=True)
+    hook.add_parser("info", help="what Telegram has as the webhook")
+    hook.add_parser("set", help="set the webhook to WEBHOOK_URL with WEBHOOK_SECRET")
+    hook.add_parser("delete", help="remove the webhook (for polling)")
+
     board = sub.add_parser("dashboard", help="web dashboard").add_subparsers(dest="dashboard_command", required=True)
     link = board.add_parser("link", help="print a one-time sign-in link for a staff member")
     link.add_argument("--telegram-id", type=int, required=True)
@@ -165,6 +170,38 @@ async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    if not settings.telegram_enabled:
+        print("qingchu: BOT_TOKEN is not set", file=sys.stderr)
+        return 2
+    base = settings.telegram_api_base_url
+    bot = Bot(settings.bot_token, **({"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}))
+    try:
+        async with bot:
+            if args.webhook_command == "info":
+                info = await bot.get_webhook_info()
+                print(f"url: {info.url or '(none)'}\npending updates: {info.pending_update_count}\n"
+                      f"last error: {info.last_error_message or '-'}")
+            elif args.webhook_command == "set":
+                if settings.bot_mode != "webhook":
+                    print("qingchu: set BOT_MODE=webhook, WEBHOOK_URL and WEBHOOK_SECRET first", file=sys.stderr)
+                    return 2
+                from bot.app import set_webhook
+
+                await set_webhook(bot, settings)
+                print(f"webhook set to {settings.webhook_url}")
+            else:
+                await bot.delete_webhook()
+                print("webhook removed")
+    except TelegramError as exc:
+        print(f"qingchu: Telegram refused: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 async def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .models import Staff
@@ -233,6 +270,7 @@ COMMANDS: dict[str, tuple[Command, bool]] = {
     "nlp": (cmd_nlp, False),
     "report": (cmd_report, True),
     "dashboard": (cmd_dashboard, True),
+    "webhook": (cmd_webhook, False),
 }
 
 

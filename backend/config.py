@@ -46,6 +46,9 @@ class Settings:
     staff_topics: bool = False
     flood_limit: int = 30
     public_base_url: str = ""
+    bot_mode: str = "polling"
+    webhook_url: str = ""
+    webhook_secret: str = ""
     session_hours: int = 12
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
@@ -96,6 +99,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         staff_topics=get.choice("STAFF_TOPICS", ("on", "off"), "off") == "on",
         flood_limit=get.integer("FLOOD_LIMIT_PER_MINUTE", 30, 1, 10_000),
         public_base_url=get.http_url("PUBLIC_BASE_URL") or "",
+        **get.webhook(),
         session_hours=get.integer("SESSION_HOURS", 12, 1, 24 * 30),
         policy=policy,
     )
@@ -167,6 +171,21 @@ class _Reader:
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ConfigError(f"{name}: expected an http(s) URL such as http://127.0.0.1:8081, got {value!r}")
         return value.rstrip("/")
+
+    def webhook(self) -> dict[str, str]:
+        """BOT_MODE, WEBHOOK_URL, WEBHOOK_SECRET, checked together."""
+        mode = self.choice("BOT_MODE", ("polling", "webhook"), "polling")
+        url = self.http_url("WEBHOOK_URL") or ""
+        secret = self.raw("WEBHOOK_SECRET") or ""
+        if mode == "webhook":
+            if not url:
+                raise ConfigError("WEBHOOK_URL: required with BOT_MODE=webhook (the public https URL of the webhook)")
+            if not url.startswith("https://") and not self.raw("TELEGRAM_API_BASE_URL"):
+                raise ConfigError("WEBHOOK_URL: Telegram only calls https URLs (plain http only with a self-hosted "
+                                  "TELEGRAM_API_BASE_URL)")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+                raise ConfigError("WEBHOOK_SECRET: required with BOT_MODE=webhook: 16-256 letters, digits, _ or -")
+        return {"bot_mode": mode, "webhook_url": url, "webhook_secret": secret}
 
     def database_url(self) -> str:
         value = self.raw("DATABASE_URL") or DEFAULT_DATABASE_URL

@@ -1,6 +1,7 @@
 """What every front end (API, bot, scheduler) needs: settings, the clock and the case service."""
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -12,6 +13,8 @@ class AppContext:
     settings: Settings
     clock: Clock
     cases: CaseService
+    # Set by the webhook route when it recorded an update, so this process's bot part handles it at once.
+    updates_waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None, classify: Classifier | None = None) -> "AppContext":

@@ -271,17 +271,25 @@ class Dialog(Model):
 
 
 class InboxUpdate(Model):
-    """Telegram updates already taken: a redelivered update is recognised and handled once."""
+    """Telegram updates already taken: a redelivered update is recognised and handled once.
+
+    In webhook mode the update itself is kept (payload) until an instance has processed it, so answering
+    Telegram 200 never loses an update, whichever instance crashes.
+    """
 
     update_id = fields.BigIntField(primary_key=True, generated=False)
     chat_id = fields.BigIntField(null=True)
     received_at = fields.DatetimeField()
+    payload = fields.JSONField(null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    processed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "inbox_update"
         indexes = (
             Index(fields=("received_at",), name="inbox_update_received"),
             Index(fields=("chat_id", "received_at"), name="inbox_update_chat_received"),
+            Index(fields=("processed_at", "update_id"), name="inbox_update_pending"),
         )
 
 

@@ -44,6 +44,7 @@ from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
 from .turn import CONTEXT_KEY, Turn
+from .webhook import ALLOWED_UPDATES, FROM_INBOX, inbox_loop
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
@@ -67,14 +68,15 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = ctx.clock.now()
     set_update(update.update_id)  # every log line of this update names it …
     set_case(None)  # … and the case it touches, once known
-    try:
-        await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
-    except IntegrityError:
-        DUPLICATE_UPDATES.inc()
-        log.info("update %s already handled; ignored", update.update_id)
-        if update.callback_query:
-            await update.callback_query.answer()
-        raise ApplicationHandlerStop from None
+    if not FROM_INBOX.get():  # webhook updates were recorded (and deduplicated) before they got here
+        try:
+            await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
+        except IntegrityError:
+            DUPLICATE_UPDATES.inc()
+            log.info("update %s already handled; ignored", update.update_id)
+            if update.callback_query:
+                await update.callback_query.answer()
+            raise ApplicationHandlerStop from None
     UPDATES.inc()
     if chat is not None and chat.type == ChatType.PRIVATE:
         recent = await InboxUpdate.filter(chat_id=chat.id, received_at__gt=now - FLOOD_WINDOW).count()
@@ -370,11 +372,11 @@ async def register_commands(application: Application) -> None:
 @dataclass
 class RunningBot:
     application: Application
-    delivery: asyncio.Task | None
+    tasks: list[asyncio.Task]
 
     async def stop(self) -> None:
-        if self.delivery is not None:
-            self.delivery.cancel()
+        for task in self.tasks:
+            task.cancel()
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -392,13 +394,30 @@ async def delivery_loop(application: Application, interval: float = 1.0) -> None
         await asyncio.sleep(interval)
 
 
-async def start_bot(ctx: AppContext, *, receive: bool = True, send: bool = True) -> RunningBot:
-    """`receive`: take updates from Telegram (polling); `send`: deliver the outbox every second."""
-    application = build_application(ctx)
+async def start_bot(
+    ctx: AppContext, *, receive: bool = True, send: bool = True, request: BaseRequest | None = None
+) -> RunningBot:
+    """`receive`: take updates (polling, or the webhook inbox); `send`: deliver the outbox every second."""
+    application = build_application(ctx, request=request)
     await application.initialize()
+    tasks = []
     if receive:
         await register_commands(application)
         await application.start()
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-    task = asyncio.create_task(delivery_loop(application)) if send else None
-    return RunningBot(application, task)
+        if ctx.settings.bot_mode == "webhook":
+            await set_webhook(application.bot, ctx.settings)
+            tasks.append(asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting)))
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    if send:
+        tasks.append(asyncio.create_task(delivery_loop(application)))
+    return RunningBot(application, tasks)
+
+
+async def set_webhook(bot, settings) -> None:
+    """Tell Telegram where to post updates, with the secret it must send back."""
+    await bot.set_webhook(
+        settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
+        max_connections=40, drop_pending_updates=False,
+    )
+    log.info("webhook set to %s", settings.webhook_url)

@@ -1,6 +1,7 @@
 """The aiohttp application factory: one route table, auth and error middlewares."""
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from aiohttp import web
 
@@ -39,7 +40,8 @@ ROUTES = (
 @web.middleware
 async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     resource = request.match_info.route.resource
-    if resource is None or resource.canonical in PUBLIC_PATHS:  # unknown path (404) or a public route
+    webhook = request.app.get(WEBHOOK_PATH)
+    if resource is None or resource.canonical in PUBLIC_PATHS or resource.canonical == webhook:
         return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
@@ -53,6 +55,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 
 PUBLIC_PATHS = frozenset(r.path for r in ROUTES if r.public)
+WEBHOOK_PATH = web.AppKey("webhook_path", str)
 
 
 def create_app(ctx: AppContext) -> web.Application:
@@ -68,5 +71,10 @@ def create_app(ctx: AppContext) -> web.Application:
 
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler or serve_openapi)
+    if ctx.settings.bot_mode == "webhook":
+        # The path of WEBHOOK_URL; it checks Telegram's secret token itself instead of a Bearer token.
+        path = urlparse(ctx.settings.webhook_url).path or "/"
+        app.router.add_route("POST", path, routes.telegram_webhook)
+        app[WEBHOOK_PATH] = path
     setup_dashboard(app, ctx)
     return app

@@ -1,5 +1,6 @@
 """HTTP API handlers (/api/v1). Every change goes through the case service."""
 
+import hmac
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from ..services import queries
 from ..services.actors import Actor
 from ..services.cases import Change
 from ..services.drafts import CaseDraft
+from ..services.inbox import record_update
 from . import params
 from .errors import BadRequest
 from .probes import BOT_PROBE
@@ -58,6 +60,20 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=await render_metrics(), content_type="text/plain", charset="utf-8",
                         headers={"X-Content-Format": "prometheus-0.0.4"})
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    """Telegram posts updates here (BOT_MODE=webhook). 200 only once the update is stored."""
+    ctx = ctx_of(request)
+    sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(sent.encode(), ctx.settings.webhook_secret.encode()):
+        raise PermissionDenied("wrong or missing secret token")
+    body = await params.json_body(request)
+    if not isinstance(body.get("update_id"), int) or isinstance(body.get("update_id"), bool):
+        raise BadRequest("update_id must be a whole number", field="update_id")
+    if await record_update(body, ctx.clock.now()):
+        ctx.updates_waiting.set()
+    return web.json_response({"ok": True})
 
 
 async def create_case(request: web.Request) -> web.Response:

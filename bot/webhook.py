@@ -1,0 +1,69 @@
+"""Webhook mode: updates are recorded durably (the inbox) before Telegram gets its 200, then any instance
+processes them, one chat's updates in update_id order.
+
+The webhook route only records; processing is the bot part's job, so several instances behind a load
+balancer can share the work through the database.
+"""
+
+import asyncio
+import contextvars
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import Application
+from tortoise.expressions import Q
+
+from backend.context import AppContext
+from backend.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+BATCH = 50
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+# Set while an update from the inbox is processed: it is already recorded, so it is not a redelivery.
+FROM_INBOX: contextvars.ContextVar[bool] = contextvars.ContextVar("from_inbox", default=False)
+
+
+async def process_inbox(ctx: AppContext, application: Application, *, batch: int = BATCH) -> int:
+    """Process recorded updates oldest first; a chat whose earlier update is still being handled waits."""
+    now = ctx.clock.now()
+    pending = await (InboxUpdate.filter(processed_at=None, payload__isnull=False)
+                     .order_by("update_id").limit(batch))
+    held: set[int | None] = set()
+    done = 0
+    for row in pending:
+        if row.chat_id is not None and row.chat_id in held:
+            continue
+        claimed = await InboxUpdate.filter(update_id=row.update_id, processed_at=None).filter(
+            Q(claimed_until=None) | Q(claimed_until__lt=now)
+        ).update(claimed_until=now + LEASE)
+        if not claimed:  # another instance has this chat's earlier update in hand
+            held.add(row.chat_id)
+            continue
+        token = FROM_INBOX.set(True)
+        try:
+            await application.process_update(Update.de_json(row.payload, application.bot))
+        except Exception:  # process_update reports handler errors itself; this is a broken payload
+            log.exception("update %s could not be processed", row.update_id)
+        finally:
+            FROM_INBOX.reset(token)
+        await InboxUpdate.filter(update_id=row.update_id).update(processed_at=ctx.clock.now(), claimed_until=None)
+        done += 1
+    return done
+
+
+async def inbox_loop(ctx: AppContext, application: Application, wake: asyncio.Event, interval: float = 1.0) -> None:
+    """Process as soon as the webhook route records something (same process), else every `interval`."""
+    while True:
+        try:
+            while await process_inbox(ctx, application):
+                pass
+        except Exception:
+            log.exception("inbox round failed")
+        try:
+            await asyncio.wait_for(wake.wait(), interval)
+        except TimeoutError:
+            pass
+        wake.clear()
