@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from ..domain import Status
@@ -44,5 +45,9 @@ INBOX_KEEP = timedelta(days=2)
 
 
 async def purge_old_inbox(now: datetime) -> int:
-    """Update ids are kept long enough to recognise a redelivery (Telegram retries for at most a day)."""
-    return await InboxUpdate.filter(received_at__lt=now - INBOX_KEEP).delete()
+    """Update ids are kept long enough to recognise a redelivery (Telegram retries for at most a day).
+
+    A webhook update that was never processed is kept whatever its age: it is work still to do.
+    """
+    old = InboxUpdate.filter(received_at__lt=now - INBOX_KEEP)
+    return await old.filter(Q(payload__isnull=True) | Q(processed_at__isnull=False)).delete()

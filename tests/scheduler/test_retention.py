@@ -45,3 +45,16 @@ async def test_complainant_without_remaining_cases_is_deleted(service, clock, se
     clock.advance(days=365 * 3 + 1)
     await purge_personal_data(clock.now(), settings.policy)
     assert not await Complainant.filter(telegram_id=9).exists()
+
+
+async def test_inbox_keeps_unprocessed_webhook_updates(service, clock):
+    from backend.models import InboxUpdate
+    from backend.services.retention import purge_old_inbox
+
+    now = clock.now()
+    await InboxUpdate.create(update_id=1, chat_id=5, received_at=now)  # polling: id only
+    await InboxUpdate.create(update_id=2, chat_id=5, received_at=now, payload={"update_id": 2}, processed_at=now)
+    await InboxUpdate.create(update_id=3, chat_id=5, received_at=now, payload={"update_id": 3})  # still to do
+    clock.advance(days=3)
+    assert await purge_old_inbox(clock.now()) == 2
+    assert [row.update_id for row in await InboxUpdate.all()] == [3]
