@@ -12,6 +12,23 @@ from .actors import Actor
 from .signin import end_sessions_of
 
 
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationFailed(f"unknown role {value!r}; use agent, supervisor, manager or admin", field="role") from None
+
+
+async def _department(code: str | None) -> Department | None:
+    """The department with this code; None for no code; ValidationFailed for an unknown one."""
+    if not code:
+        return None
+    department = await Department.get_or_none(code=code.strip().lower())
+    if department is None:
+        raise ValidationFailed(f"no department {code!r}", field="department")
+    return department
+
+
 async def add_department(code: str, name: str) -> Department:
     code, name = code.strip().lower(), name.strip()
     if not code or not name:
@@ -28,15 +45,8 @@ async def add_staff(
     name = name.strip()
     if not name:
         raise ValidationFailed("a staff member needs a name", field="name")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed(f"unknown role {role!r}; use agent, supervisor, manager or admin", field="role") from None
-    department = None
-    if department_code:
-        department = await Department.get_or_none(code=department_code.strip().lower())
-        if department is None:
-            raise ValidationFailed(f"no department {department_code!r}", field="department")
+    role = _role(role)
+    department = await _department(department_code)
     staff, created = await Staff.get_or_create(
         telegram_id=telegram_id,
         defaults={"name": name, "role": role, "department": department, "phone": phone,
@@ -80,15 +90,8 @@ async def create_invite(name: str, role: Role | str, now: datetime, *, departmen
     name = name.strip()
     if not name:
         raise ValidationFailed("an invite needs the colleague's name", field="name")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed(f"unknown role {role!r}", field="role") from None
-    department = None
-    if department_code:
-        department = await Department.get_or_none(code=department_code.strip().lower())
-        if department is None:
-            raise ValidationFailed(f"no department {department_code!r}", field="department")
+    role = _role(role)
+    department = await _department(department_code)
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     await StaffInvite.create(code_hash=_invite_hash(code), name=name, role=role, department=department,
                              created_at=now, expires_at=now + INVITE_VALID)
@@ -122,3 +125,19 @@ async def set_on_duty(telegram_id: int, on_duty: bool) -> Staff | None:
         staff.on_duty = on_duty
         await staff.save(update_fields=["on_duty"])
     return staff
+
+
+async def update_staff(staff_id: int, *, role: Role | str, department_code: str | None = None) -> Staff | None:
+    """Change a staff member's role and department (none when the code is empty); None if unknown."""
+    role = _role(role)
+    department = await _department(department_code)
+    staff = await Staff.get_or_none(id=staff_id)
+    if staff is not None:
+        staff.role, staff.department = role, department
+        await staff.save(update_fields=["role", "department_id"])
+    return staff
+
+
+async def deactivate_department(code: str) -> bool:
+    """Hide a department from new assignments; its cases and staff keep it."""
+    return bool(await Department.filter(code=code.strip().lower(), active=True).update(active=False))

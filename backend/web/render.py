@@ -27,6 +27,7 @@ NAVIGATION = (
     NavItem(f"{PREFIX}/", N_("Overview")),
     NavItem(f"{PREFIX}/cases", N_("Cases")),
     NavItem(f"{PREFIX}/reports", N_("Reports"), Role.MANAGER),
+    NavItem(f"{PREFIX}/admin", N_("Administration"), Role.ADMIN),
 )
 
 

@@ -5,8 +5,12 @@ from pathlib import Path
 from aiohttp import web
 
 from . import (
+    admin,
     auth,
     case_actions,
+    views_admin_access,
+    views_admin_departments,
+    views_admin_staff,
     views_case,
     views_cases,
     views_overview,
@@ -18,6 +22,10 @@ from .state import PREFIX, STATIC_PREFIX
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MONTH = r"{month:\d{4}-\d{2}}"
 NUMBER = r"{number:[A-Za-z0-9-]{1,40}}"
+ADMIN = f"{PREFIX}/admin"
+STAFF_ID = r"{staff_id:\d{1,9}}"
+DEPARTMENT_ID = r"{department_id:\d{1,9}}"
+TOKEN_ID = r"{token_id:\d{1,9}}"
 
 ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", PREFIX, views_overview.overview),
@@ -33,6 +41,19 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", f"{PREFIX}/reports", views_reports.report_list),
     ("GET", f"{PREFIX}/reports/{MONTH}", views_reports.report_page),
     ("GET", f"{PREFIX}/reports/{MONTH}.xlsx", views_reports.report_xlsx),
+    ("GET", ADMIN, admin.admin_home),
+    ("GET", f"{ADMIN}/staff", views_admin_staff.staff_page),
+    ("POST", f"{ADMIN}/staff", views_admin_staff.staff_add),
+    ("POST", f"{ADMIN}/staff/{STAFF_ID}/update", views_admin_staff.staff_update),
+    ("POST", f"{ADMIN}/staff/{STAFF_ID}/deactivate", views_admin_staff.staff_deactivate),
+    ("GET", f"{ADMIN}/invites", views_admin_access.invites_page),
+    ("POST", f"{ADMIN}/invites", views_admin_access.invite_create),
+    ("GET", f"{ADMIN}/departments", views_admin_departments.departments_page),
+    ("POST", f"{ADMIN}/departments", views_admin_departments.department_save),
+    ("POST", f"{ADMIN}/departments/{DEPARTMENT_ID}/deactivate", views_admin_departments.department_deactivate),
+    ("GET", f"{ADMIN}/tokens", views_admin_access.tokens_page),
+    ("POST", f"{ADMIN}/tokens", views_admin_access.token_create),
+    ("POST", f"{ADMIN}/tokens/{TOKEN_ID}/revoke", views_admin_access.token_revoke),
 )
 
 

@@ -16,9 +16,10 @@ from aiohttp import web
 from backend.api.app import create_app
 from backend.context import AppContext
 from backend.domain import Role, Severity
-from backend.models import CaseEvent, Department
+from backend.models import ApiToken, CaseEvent, Department
 from backend.services.actors import Actor
 from backend.services.signin import create_sign_in_link
+from backend.services.tokens import hash_token
 from tests.conftest import FakeTriage
 from tests.factories import actor_for, make_staff, tenant_draft
 
@@ -171,4 +172,59 @@ async def test_switching_language_in_the_browser(browser, served):
     await page.wait_for_load_state()
     assert await page.locator("html").get_attribute("lang") == "en"
     assert "Overview" in await page.locator("nav.main-nav").inner_text()
+    await context.close()
+
+
+async def test_admin_creates_a_token_and_the_staff_page_fits_a_phone(browser, served):
+    base, ctx = served
+    await Department.create(code="eng", name="工程维修部")
+    await Department.create(code="clean", name="保洁部")
+    admin = await make_staff(Role.ADMIN, name="周管理员", locale="zh_CN")
+    await make_staff(Role.SUPERVISOR, name="郑主管", phone="13812345678",
+                     department=await Department.get(code="eng"), on_duty=True)
+    await make_staff(Role.AGENT, name="<script>alert(1)</script>", telegram_id=9_876_543_210_123)
+    await make_staff(Role.MANAGER, name="欧阳经理（负责三期物业全部楼栋）", active=False,
+                     department=await Department.get(code="clean"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+
+    context = await browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+    )
+    page = await context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: problems.append(f"dialog {d.message}"))
+    await page.goto((await create_sign_in_link(admin, ctx.settings, ctx.clock.now())).replace(ctx.settings.base_url, base))
+    await page.locator("nav.main-nav a[href='/dashboard/admin']").click()
+    await page.wait_for_url(f"{base}/dashboard/admin/staff")
+
+    await page.goto(f"{base}/dashboard/admin/tokens")
+    form = page.locator("form[action='/dashboard/admin/tokens']")
+    await form.locator("input[name=name]").fill("每周导出")
+    await form.locator("select[name=role]").select_option("manager")
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_load_state()
+    plaintext = (await page.locator("#secret").inner_text()).strip()
+    assert plaintext.startswith("qc_")
+    token = await ApiToken.get(name="每周导出")
+    assert token.token_hash == hash_token(plaintext) and token.role == Role.MANAGER
+    await _no_horizontal_scroll(page)
+    await page.screenshot(path=str(ARTIFACTS / "admin-token-phone.png"), full_page=True)
+    await page.goto(f"{base}/dashboard/admin/tokens")
+    assert plaintext not in await page.content()
+    await _no_horizontal_scroll(page)
+
+    for path in ("/dashboard/admin/invites", "/dashboard/admin/departments", "/dashboard/admin/staff"):
+        await page.goto(base + path)
+        await _no_horizontal_scroll(page)
+    assert "<script>alert(1)</script>" in await page.locator("table.staff").inner_text()
+    await page.locator("table.staff tr", has_text="郑主管").locator("summary").click()
+    await _no_horizontal_scroll(page)
+    await page.screenshot(path=str(ARTIFACTS / "admin-staff-phone.png"), full_page=True)
+    desktop = await browser.new_context(viewport=DESKTOP, locale="zh-CN", storage_state=await context.storage_state())
+    wide = await desktop.new_page()
+    await wide.goto(f"{base}/dashboard/admin/staff")
+    await wide.screenshot(path=str(ARTIFACTS / "admin-staff-desktop.png"), full_page=True)
+    assert not problems, problems  # no CSP violation, no script error, no alert
+    await desktop.close()
     await context.close()

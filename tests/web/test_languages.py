@@ -8,7 +8,8 @@ from backend.domain import Role
 from backend.i18n import _
 
 PAGES = ("/dashboard/", "/dashboard/cases", "/dashboard/cases/{number}", "/dashboard/reports",
-         "/dashboard/reports/2026-11")
+         "/dashboard/reports/2026-11", "/dashboard/admin/staff", "/dashboard/admin/invites",
+         "/dashboard/admin/departments", "/dashboard/admin/tokens")
 HTML_LANG = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en"}
 UNFILLED = re.compile(r"\{[a-z_]+\}")
 
@@ -21,7 +22,7 @@ async def test_every_page_renders_in_each_language(board, locale):
         page = await board.page(path.format(number=case.number))
         assert f'<html lang="{HTML_LANG[locale]}">' in page, path
         assert not UNFILLED.search(page), (path, UNFILLED.search(page))
-        for label in ("Overview", "Cases", "Reports"):
+        for label in ("Overview", "Cases", "Reports", "Administration"):
             assert f">{_(label, locale)}</a>" in page, (path, label)
     if locale != "en":
         assert re.search(r"[\u4e00-\u9fff]", page)  # Chinese text (category names at least)
