@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tortoise.expressions import F, Q
+from tortoise.connection import get_connection
+from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count
 
 from ..domain import Kind, Severity, Status, ValidationFailed
 from ..models import Case, CaseEvent
+from .search import text_q
 
 OPEN_STATUSES = [Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS]
 MAX_PER_PAGE = 100
@@ -73,11 +75,9 @@ def filtered(criteria: CaseFilter, now: datetime):
         query = query.filter(owner_id__isnull=True, status=Status.NEW)
     if criteria.overdue:
         query = query.filter(overdue_q(now))
-    if criteria.text:
-        text = criteria.text.strip()
-        query = query.filter(
-            Q(number__icontains=text) | Q(description__icontains=text) | Q(unit__icontains=text)
-        )
+    text = criteria.text.strip()
+    if text:  # number, unit or description contains it; an index finds the cases (services/search.py)
+        query = query.filter(text_q(text, Case._meta.db.capabilities.dialect))
     if criteria.received_from is not None:
         query = query.filter(received_at__gte=criteria.received_from)
     if criteria.received_to is not None:
@@ -135,8 +135,6 @@ async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str,
     late = await counted.filter(resolved_at__isnull=False, resolved_at__gt=F("promised_resolve_at")).count()
     breached_open = await counted.filter(resolved_at__isnull=True, promised_resolve_at__lt=now).count()
     decided = on_time + late + breached_open
-    feedback_rows = await counted.filter(first_feedback_at__isnull=False).values_list("received_at", "first_feedback_at")
-    resolve_rows = await counted.filter(resolved_at__isnull=False).values_list("received_at", "resolved_at")
     ratings = await counted.filter(satisfaction__isnull=False).values_list("satisfaction", flat=True)
     return {
         "from": start.isoformat(),
@@ -151,8 +149,8 @@ async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str,
             "open_past_promise": breached_open,
             "compliance": round(on_time / decided, 4) if decided else None,
         },
-        "mean_hours_to_first_feedback": _mean_hours(feedback_rows),
-        "mean_hours_to_resolve": _mean_hours(resolve_rows),
+        "mean_hours_to_first_feedback": await mean_hours(counted, "received_at", "first_feedback_at"),
+        "mean_hours_to_resolve": await mean_hours(counted, "received_at", "resolved_at"),
         "satisfaction": {
             "answers": len(ratings),
             "mean": round(sum(ratings) / len(ratings), 2) if ratings else None,
@@ -162,8 +160,20 @@ async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str,
     }
 
 
-def _mean_hours(pairs: list[tuple[datetime, datetime]]) -> float | None:
-    if not pairs:
-        return None
-    seconds = sum((done - start).total_seconds() for start, done in pairs)
-    return round(seconds / len(pairs) / 3600, 2)
+# Hours between two timestamp columns, averaged by the database (SQLite stores datetimes as text).
+_MEAN_HOURS = {
+    "sqlite": "AVG((julianday({end}) - julianday({start})) * 24.0)",
+    "postgres": "AVG(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)",
+}
+_COLUMNS = frozenset({"received_at", "first_feedback_at", "resolved_at", "closed_at"})
+
+
+async def mean_hours(query, start: str, end: str) -> float | None:
+    """Mean hours from `start` to `end` over the rows of `query` that have `end` set."""
+    if start not in _COLUMNS or end not in _COLUMNS:  # column names only ever come from this module
+        raise ValueError(f"not a timestamp column: {start}, {end}")
+    dialect = get_connection("default").capabilities.dialect
+    rows = await (query.filter(**{f"{end}__isnull": False})
+                  .annotate(mean=RawSQL(_MEAN_HOURS[dialect].format(start=start, end=end))).values("mean"))
+    value = rows[0]["mean"] if rows else None
+    return None if value is None else round(float(value), 2)
