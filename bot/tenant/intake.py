@@ -247,18 +247,13 @@ async def _answer(turn: Turn, dialog: DialogState, step: str, **values: Any) -> 
 
 async def _supplement(turn: Turn, dialog: DialogState, values: dict[str, Any]) -> None:
     fields = {CASE_FIELD[key]: value for key, value in values.items()}
-    actor = await _tenant_actor(turn)
+    complainant = turn.complainant  # exists: the case was filed in an earlier update of this dialog
+    if complainant is None:
+        return
     try:
-        await turn.ctx.cases.supplement(dialog.data["case"], actor, **fields)
+        await turn.ctx.cases.supplement(dialog.data["case"], Actor.tenant(complainant.id, complainant.name), **fields)
     except ValidationFailed as exc:
         log.info("supplement refused for %s: %s", dialog.data["case"], exc.message)
-
-
-async def _tenant_actor(turn: Turn) -> Actor:
-    from backend.models import Complainant
-
-    complainant = await Complainant.get_or_none(telegram_id=turn.user_id)
-    return Actor.tenant(complainant.id if complainant else 0, complainant.name if complainant else "")
 
 
 # ---- asking ---------------------------------------------------------------------------------------
