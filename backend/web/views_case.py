@@ -12,6 +12,7 @@ from ..i18n import N_
 from ..models import Attachment, Case, Department, Staff
 from ..services import queries
 from .case_rows import is_overdue
+from .files import FILE_BOT
 from .format import Formatter
 from .render import formatter, render
 from .state import PREFIX, ctx_of, viewer_of
@@ -139,7 +140,8 @@ async def render_case(
     case, events = found
     owner = await Staff.get_or_none(id=case.owner_id) if case.owner_id else None
     department = await Department.get_or_none(id=case.department_id) if case.department_id else None
-    photos = await Attachment.filter(case_id=case.id).count()
+    files = list(await Attachment.filter(case_id=case.id).order_by("id"))
+    photos = len(files)
     clocks = [(fmt.t(label), due) for name, label in CLOCKS if (due := fmt.due(getattr(case, name)))]
     promises = [(fmt.t(label), fmt.when(getattr(case, name))) for name, label in PROMISES]
     return render(
@@ -148,6 +150,8 @@ async def render_case(
         clocks=clocks, promises=promises, overdue=is_overdue(case, fmt.now), events=events,
         actions=offered_actions(case, viewer, ctx.settings.policy.top_level), A=Action,
         action_url=lambda action: f"{case_path(case.number)}/{action.value}",
+        files=files, files_available=request.app.get(FILE_BOT) is not None,
+        file_url=lambda attachment: f"{case_path(case.number)}/files/{attachment.id}",
         staff_options=[(s.id, s.name) for s in await Staff.filter(active=True).order_by("name")],
         department_options=[(d.code, d.name) for d in await Department.filter(active=True).order_by("name")],
         category_options=[(c, fmt.category(c)) for c in ctx.settings.policy.category_codes if c != case.category],

@@ -1,0 +1,83 @@
+"""Photos and documents of a case, fetched from Telegram through the bot (getFile) once, then cached."""
+
+import asyncio
+import hashlib
+import mimetypes
+import os
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from ..config import Settings
+from ..models import Attachment
+
+FILE_BOT = web.AppKey("dashboard_file_bot", object)  # a telegram.Bot, or None without Telegram
+CACHE_DIR = web.AppKey("dashboard_file_cache", Path)
+MAX_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
+
+
+def make_file_bot(settings: Settings) -> object | None:
+    if not settings.telegram_enabled:
+        return None
+    from telegram import Bot
+
+    base = settings.telegram_api_base_url
+    kwargs = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
+    return Bot(settings.bot_token or "", **kwargs)
+
+
+async def close_file_bot(app: web.Application) -> None:
+    bot = app.get(FILE_BOT)
+    if bot is not None:
+        await bot.shutdown()
+
+
+def _cache_path(app: web.Application, attachment: Attachment) -> Path:
+    key = attachment.file_unique_id or attachment.file_id
+    return app[CACHE_DIR] / hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+async def _download(bot, file_id: str) -> tuple[bytes, str]:
+    await bot.initialize()  # once (PTB returns at once when it already is)
+    telegram_file = await bot.get_file(file_id)
+    if telegram_file.file_size and telegram_file.file_size > MAX_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BYTES, actual_size=telegram_file.file_size)
+    data = bytes(await telegram_file.download_as_bytearray())
+    return data, telegram_file.file_path or ""
+
+
+def _store(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)  # atomic: a half-written file is never served
+
+
+async def case_file(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/cases/{number}/files/{attachment_id}: the file, for anyone who may see the case."""
+    attachment = await Attachment.get_or_none(
+        id=int(request.match_info["attachment_id"]), case__number=request.match_info["number"].upper()
+    )
+    bot = request.app.get(FILE_BOT)
+    if attachment is None or bot is None:
+        raise web.HTTPNotFound()
+    path = _cache_path(request.app, attachment)
+    if not path.is_file():
+        from telegram.error import TelegramError
+
+        try:
+            data, remote_name = await _download(bot, attachment.file_id)
+        except (TelegramError, OSError, TimeoutError):  # Telegram unreachable or the file is gone
+            raise web.HTTPNotFound() from None
+        await asyncio.to_thread(_store, path, data)
+    else:
+        remote_name = ""
+    photo = attachment.kind == "photo"
+    content_type = "image/jpeg" if photo else (mimetypes.guess_type(remote_name)[0] or "application/octet-stream")
+    return web.FileResponse(path, headers={
+        "Content-Type": content_type,
+        "Content-Disposition": "inline" if photo else f'attachment; filename="case-file-{attachment.id}"',
+        "Cache-Control": "private, max-age=86400",
+    })
