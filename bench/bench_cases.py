@@ -21,13 +21,10 @@ import logging
 import math
 import os
 import random
-import shutil
-import socket
 import sqlite3
 import statistics as pystats
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -36,11 +33,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import aiosqlite
 import asyncpg
 import tortoise
+from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
@@ -49,7 +46,7 @@ from tortoise.transactions import in_transaction
 import backend
 from backend.clock import FrozenClock
 from backend.config import Settings, load_settings
-from backend.db import migrate, tortoise_config
+from backend.db import tortoise_config
 from backend.domain import (
     Channel,
     Kind,
@@ -247,56 +244,15 @@ class Target:
     notes: str = ""
 
 
-def postgres_answers(server: str) -> bool:
-    parsed = urlparse(server)
-    try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 async def open_sqlite(keep: bool) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="qingchu-bench-"))
-    path = folder / "bench.sqlite3"
-    url = f"sqlite://{path}"
-    try:
-        await migrate(url)
-        await Tortoise.init(config=tortoise_config(url))
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept {path})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
+    url, cleanup = await fresh_sqlite("qingchu-bench-", keep)
+    await Tortoise.init(config=tortoise_config(url))
     return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}", cleanup)
 
 
 async def open_postgres(server: str, keep: bool) -> Target:
-    maintenance = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await maintenance.execute("DROP DATABASE IF EXISTS qingchu_bench WITH (FORCE)")
-        await maintenance.execute("CREATE DATABASE qingchu_bench")
-    finally:
-        await maintenance.close()
-    url = f"{server}/{PG_DATABASE}"
-    await migrate(url)
+    url, cleanup, _ = await fresh_postgres(server, PG_DATABASE, keep)
     await Tortoise.init(config=tortoise_config(url))
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept database {PG_DATABASE})")
-            return
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute("DROP DATABASE IF EXISTS qingchu_bench WITH (FORCE)")
-        finally:
-            await conn.close()
-
     return Target("postgres", url, f"asyncpg {asyncpg.__version__}", cleanup)
 
 

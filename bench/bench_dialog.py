@@ -27,10 +27,7 @@ import asyncio
 import cProfile
 import logging
 import pstats
-import shutil
-import socket
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,12 +36,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import aiosqlite
 import aiosqlite.core
 import asyncpg
 import asyncpg.connection
+from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from tortoise import Tortoise
@@ -53,7 +50,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from backend.clock import FrozenClock
 from backend.config import load_settings
 from backend.context import AppContext
-from backend.db import migrate, tortoise_config
+from backend.db import tortoise_config
 from backend.i18n import _
 from backend.models import Case, Dialog, InboxUpdate, OutboxMessage
 from bot.app import build_application
@@ -491,50 +488,13 @@ class Target:
     cleanup: Callable[[], Awaitable[None]]
 
 
-def postgres_answers(server: str) -> bool:
-    parsed = urlparse(server)
-    try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 async def open_sqlite(keep: bool) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="qingchu-bench-dialog-"))
-    path = folder / "bench.sqlite3"
-    url = f"sqlite://{path}"
-    await migrate(url)
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept {path})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
+    url, cleanup = await fresh_sqlite("qingchu-bench-dialog-", keep)
     return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}", cleanup)
 
 
 async def open_postgres(server: str, keep: bool) -> Target:
-    maintenance = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await maintenance.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        await maintenance.execute(f"CREATE DATABASE {PG_DATABASE}")
-    finally:
-        await maintenance.close()
-    url = f"{server}/{PG_DATABASE}"
-    await migrate(url)
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept database {PG_DATABASE})")
-            return
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        finally:
-            await conn.close()
-
+    url, cleanup, _ = await fresh_postgres(server, PG_DATABASE, keep)
     return Target("postgres", url, f"asyncpg {asyncpg.__version__}", cleanup)
 
 

@@ -33,22 +33,18 @@ import asyncio
 import logging
 import random
 import re
-import shutil
-import socket
 import sqlite3
 import statistics as pystats
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import aiosqlite
 import asyncpg
+from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
@@ -57,7 +53,7 @@ from tortoise.transactions import in_transaction
 from backend.clock import FrozenClock
 from backend.config import Settings, load_settings
 from backend.context import AppContext
-from backend.db import migrate, tortoise_config
+from backend.db import tortoise_config
 from backend.domain import (
     Channel,
     Kind,
@@ -738,53 +734,15 @@ class Target:
     cleanup: Callable[[], Awaitable[None]]
 
 
-def postgres_answers(server: str) -> bool:
-    parsed = urlparse(server)
-    try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
-
-
 async def open_sqlite(keep: bool) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="qingchu-bench-sweep-"))
-    path = folder / "bench.sqlite3"
-    url = f"sqlite://{path}"
-    await migrate(url)
+    url, cleanup = await fresh_sqlite("qingchu-bench-sweep-", keep)
     await Tortoise.init(config=tortoise_config(url))
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept {path})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
     return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}", cleanup)
 
 
 async def open_postgres(server: str, keep: bool) -> Target:
-    maintenance = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await maintenance.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        await maintenance.execute(f"CREATE DATABASE {PG_DATABASE}")
-        version = await maintenance.fetchval("SHOW server_version")
-    finally:
-        await maintenance.close()
-    url = f"{server}/{PG_DATABASE}"
-    await migrate(url)
+    url, cleanup, version = await fresh_postgres(server, PG_DATABASE, keep)
     await Tortoise.init(config=tortoise_config(url))
-
-    async def cleanup() -> None:
-        if keep:
-            print(f"  (kept database {PG_DATABASE})")
-            return
-        conn = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        finally:
-            await conn.close()
-
     return Target("postgres", url, f"asyncpg {asyncpg.__version__}, PostgreSQL {version}", cleanup)
 
 
