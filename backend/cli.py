@@ -10,6 +10,7 @@ from .config import ConfigError, Settings, load_settings
 from .db import DatabaseNotReady
 from .domain import DomainError, Role
 from .logs import configure_logging
+from .services.leases import LeaseHeld
 
 Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     try:
         return asyncio.run(_dispatch(settings, args))
-    except (DatabaseNotReady, DomainError) as exc:
+    except (DatabaseNotReady, DomainError, LeaseHeld) as exc:
         print(f"qingchu: {_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -34,6 +34,11 @@ def set_update(update_id: int | None) -> None:
     _update_id.set(update_id)
 
 
+def current_update() -> int | None:
+    """The Telegram update being handled in this task, if any."""
+    return _update_id.get()
+
+
 def set_case(number: str | None) -> None:
     _case.set(number)
 

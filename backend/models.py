@@ -347,3 +347,30 @@ class WebSession(Model):
     class Meta:
         table = "web_session"
         indexes = (Index(fields=("staff_id", "ended_at"), name="web_session_staff"),)
+
+
+class SendSlot(Model):
+    """One Bot API send, counted by every instance: the shared ledger of Telegram's sending limits."""
+
+    id = fields.BigIntField(primary_key=True)
+    chat_id = fields.BigIntField()
+    taken_at = fields.DatetimeField()
+
+    class Meta:
+        table = "send_slot"
+        indexes = (
+            Index(fields=("taken_at",), name="send_slot_taken"),
+            Index(fields=("chat_id", "taken_at"), name="send_slot_chat_taken"),
+        )
+
+
+class Lease(Model):
+    """A named role only one process may hold at a time (e.g. polling Telegram), renewed while alive."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    holder = fields.CharField(max_length=200)
+    taken_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "lease"

@@ -1,6 +1,8 @@
 """The Telegram application: handler wiring in one readable place, start and stop."""
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,11 +35,13 @@ from backend.i18n import N_, SUPPORTED, _
 from backend.logs import set_case, set_update
 from backend.metrics import DUPLICATE_UPDATES, UPDATES
 from backend.models import Complainant, InboxUpdate
+from backend.services import leases
 
 from . import callbacks
-from .budget import SendBudget
+from .budget import budget_for
 from .delivery import deliver_due
 from .dialogs import clear_dialog, load_dialog
+from .rate_limit import SharedRateLimiter
 from .staff import actions as staff_actions
 from .staff import card as staff_card
 from .staff import commands as staff_commands
@@ -329,12 +333,13 @@ def build_application(
         )
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    budget = budget_for(settings)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        # One process (SQLite): PTB's limiter. Instances sharing PostgreSQL: the shared ledger.
+        limiter = AIORateLimiter(max_retries=0) if settings.is_sqlite else SharedRateLimiter(budget)
+        builder = builder.rate_limiter(limiter)
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
-
-    budget = SendBudget()
 
     async def deliver() -> None:
         await deliver_due(ctx, application.bot, budget=budget)
@@ -408,10 +413,50 @@ async def start_bot(
             await set_webhook(application.bot, ctx.settings)
             tasks.append(asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting)))
         else:
+            tasks.append(await hold_poller_lease(ctx))
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
     if send:
         tasks.append(asyncio.create_task(delivery_loop(application)))
     return RunningBot(application, tasks)
+
+
+POLLER_LEASE_TTL = timedelta(seconds=30)
+
+
+def poller_lease_name(token: str) -> str:
+    return "poller:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+async def hold_poller_lease(ctx: AppContext) -> asyncio.Task:
+    """Telegram allows one getUpdates caller per bot: a second poller refuses to start and says why.
+
+    The lease is renewed every 10 s; after a crash it expires within 30 s and another instance may poll.
+    """
+    name, holder = poller_lease_name(ctx.settings.bot_token), leases.this_process()
+    try:
+        await leases.acquire(name, holder, ctx.clock.now(), POLLER_LEASE_TTL)
+    except leases.LeaseHeld as exc:
+        raise leases.LeaseHeld(
+            "polling", exc.holder, exc.expires_at,
+            hint="Telegram allows one polling process per bot. Stop the other one, start this one with "
+                 "--only api,scheduler,sender, or use BOT_MODE=webhook to run several instances.",
+        ) from None
+
+    async def renew() -> None:
+        try:
+            while True:
+                await asyncio.sleep(POLLER_LEASE_TTL.total_seconds() / 3)
+                try:
+                    await leases.acquire(name, holder, ctx.clock.now(), POLLER_LEASE_TTL)
+                except leases.LeaseHeld:
+                    log.error("another process took over polling for this bot; this one keeps trying")
+                except Exception:
+                    log.exception("could not renew the polling lease")
+        finally:
+            with contextlib.suppress(Exception):
+                await leases.release(name, holder)
+
+    return asyncio.create_task(renew())
 
 
 async def set_webhook(bot, settings) -> None:

@@ -22,7 +22,8 @@ from backend.reports_xlsx import summary_text, write_monthly_xlsx
 from backend.services.outbox import OutboxKind
 from backend.services.reports import month_from_text, monthly_report
 
-from .budget import SendBudget
+from .budget import Budget, SendBudget
+from .rate_limit import slot_taken
 from .render import category_name, esc
 from .staff.card import card_keyboard, card_text, owner_brief
 from .tenant import satisfaction, survey
@@ -47,11 +48,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def deliver_due(
-    ctx: AppContext, bot: Bot, *, batch: int = BATCH, budget: SendBudget | None = None
+    ctx: AppContext, bot: Bot, *, batch: int = BATCH, budget: Budget | None = None
 ) -> DeliveryReport:
     report = DeliveryReport()
     budget = budget or SendBudget()
     now = ctx.clock.now()
+    await budget.prune(now)
     # Private chats and groups are read separately: a group held back by its 20-a-minute limit must not
     # keep receipts and alerts (private chats) waiting behind its backlog.
     waiting = OutboxMessage.filter(sent_at=None, failed_at=None)
@@ -71,7 +73,7 @@ async def deliver_due(
             # A later refresh of the same card will show the same truth: one edit instead of several.
             await _update(message, sent_at=now, last_error="superseded by a later refresh")
             continue
-        if not budget.allow(message.chat_id, now):
+        if not await budget.allow(message.chat_id, now):
             RATE_LIMIT_WAITS.inc()
             held.add(message.chat_id)
             continue
@@ -81,7 +83,8 @@ async def deliver_due(
         if not claimed:
             held.add(message.chat_id)
             continue
-        outcome = await _send_one(ctx, bot, message)
+        with slot_taken():
+            outcome = await _send_one(ctx, bot, message)
         if outcome == "sent":
             SENT.labels(kind=message.kind).inc()
             report.sent += 1

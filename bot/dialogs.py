@@ -6,7 +6,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from backend.logs import current_update
 from backend.models import Dialog
+
+APPLIED = "_update"  # the update whose handling saved this state
 
 
 @dataclass
@@ -20,6 +23,11 @@ class DialogState:
 
     def expired(self, now: datetime, idle: timedelta) -> bool:
         return self.updated_at is not None and now - self.updated_at > idle
+
+    def applied(self, update_id: int) -> bool:
+        """True when this update was already handled up to saving this state: an instance that crashed
+        before marking the update done leaves it to be processed again, and it must not be applied twice."""
+        return self.data.get(APPLIED, -1) >= update_id
 
 
 def dialog_key(chat_id: int, user_id: int) -> str:
@@ -37,6 +45,8 @@ async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
     """One UPDATE in the usual case (the dialog exists), an INSERT the first time."""
     dialog.updated_at = now
+    if (update_id := current_update()) is not None:
+        dialog.data[APPLIED] = update_id
     key = dialog_key(dialog.chat_id, dialog.user_id)
     values = {"flow": dialog.flow, "state": dialog.state, "data": dialog.data, "updated_at": now}
     if await Dialog.filter(key=key).update(**values):

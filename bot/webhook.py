@@ -18,7 +18,7 @@ from backend.context import AppContext
 from backend.models import InboxUpdate
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=15)  # kept alive while processing: only a crash lets it run out
 BATCH = 50
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
@@ -43,15 +43,29 @@ async def process_inbox(ctx: AppContext, application: Application, *, batch: int
             held.add(row.chat_id)
             continue
         token = FROM_INBOX.set(True)
+        keep = asyncio.create_task(_keep_claim(ctx, row.update_id))
         try:
             await application.process_update(Update.de_json(row.payload, application.bot))
         except Exception:  # process_update reports handler errors itself; this is a broken payload
             log.exception("update %s could not be processed", row.update_id)
         finally:
+            keep.cancel()
             FROM_INBOX.reset(token)
         await InboxUpdate.filter(update_id=row.update_id).update(processed_at=ctx.clock.now(), claimed_until=None)
         done += 1
     return done
+
+
+async def _keep_claim(ctx: AppContext, update_id: int) -> None:
+    """Extend the claim while a slow update is in hand (e.g. waiting for a send slot), so that no other
+    instance takes it for abandoned; a crashed instance stops extending and its claim runs out in LEASE."""
+    while True:
+        await asyncio.sleep(LEASE.total_seconds() / 3)
+        try:
+            await InboxUpdate.filter(update_id=update_id, processed_at=None).update(
+                claimed_until=ctx.clock.now() + LEASE)
+        except Exception:
+            log.exception("could not extend the claim on update %s", update_id)
 
 
 async def inbox_loop(ctx: AppContext, application: Application, wake: asyncio.Event, interval: float = 1.0) -> None:

@@ -62,6 +62,9 @@ async def begin(turn: Turn) -> None:
 
 async def on_message(turn: Turn, dialog: DialogState) -> None:
     message = turn.update.effective_message
+    if dialog.applied(turn.update.update_id):
+        await _ask_again(turn, dialog)
+        return
     handler = {
         DESCRIBE: _describe_message,
         UNIT: _unit_message,
@@ -380,6 +383,13 @@ async def _ask_description(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(turn.t("Please tell us again what happened. Your new text replaces the old description."))
 
 
+async def _ask_again(turn: Turn, dialog: DialogState) -> None:
+    """After a crash mid-update the state was saved but the question may not have gone out: ask it again."""
+    ask = ASK.get(dialog.state)
+    if ask is not None:
+        await ask(turn, dialog)
+
+
 ASK = {
     DESCRIBE: _ask_description,
     CONFIRM: _ask_confirm,
@@ -402,6 +412,10 @@ EDIT_LABELS = {
 async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback) -> None:
     if dialog is None or dialog.flow != FLOW:
         await turn.answer(turn.t("This button belongs to a finished conversation."), alert=False)
+        return
+    if dialog.applied(turn.update.update_id):
+        await turn.answer()
+        await _ask_again(turn, dialog)
         return
     handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(("*", callback.action))
     if handler is None:

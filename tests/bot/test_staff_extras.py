@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from backend.domain import Role, Severity
 from backend.models import Case, OutboxMessage, Staff
 from backend.services.staff import create_invite
-from bot.budget import SendBudget
+from bot.budget import budget_for
 from bot.delivery import deliver_due
 from tests.bot.conftest import t
 from tests.bot.test_tenant_cases import submitted_case
@@ -107,7 +107,7 @@ async def test_group_cards_respect_twenty_a_minute(desk, clock):
     for i in range(25):
         person = desk.fake.add_user(f"住户{i}")
         await desk.ctx.cases.submit(tenant_draft(f"{i}号路灯不亮", telegram_id=person.id), Actor.system())
-    budget = SendBudget()
+    budget = budget_for(desk.ctx.settings)
     cards = lambda: len(desk.fake.calls_for("sendMessage", chat_id=desk.staff_group.id))  # noqa: E731
     await deliver_due(desk.ctx, desk.app.bot, budget=budget)
     assert desk.fake.max_calls_in_window(1.0) <= 30  # about 30 a second overall
@@ -153,7 +153,7 @@ async def test_a_group_backlog_does_not_hold_up_receipts(desk, clock):
     for i in range(130):  # more waiting group cards than one delivery round reads
         person = desk.fake.add_user(f"业主{i}")
         await desk.ctx.cases.submit(tenant_draft(f"{i}栋门禁坏了", telegram_id=person.id), Actor.system())
-    budget = SendBudget()
+    budget = budget_for(desk.ctx.settings)
     for _ in range(10):
         await deliver_due(desk.ctx, desk.app.bot, budget=budget)
         clock.advance(seconds=1)

@@ -124,3 +124,26 @@ def test_webhook_settings_are_checked(env, variable):
     with pytest.raises(ConfigError) as error:
         load_settings(env=env, env_file=None)
     assert str(error.value).startswith(variable)
+
+
+async def test_an_update_processed_again_after_a_crash_is_not_applied_twice(hooked):
+    """An instance died after saving the dialog but before marking the update done: the next instance
+    must not take the unit for the phone number, and it asks the open question again."""
+    up, tenant = hooked.up, hooked.tenant
+    for update in (up.command(tenant, "complain"), up.text(tenant, "楼道灯坏了")):
+        await post(hooked, update)
+    await process_inbox(hooked.ctx, hooked.app)
+    await post(hooked, up.press(tenant, hooked.with_button(t("That's all")), t("That's all")))
+    await process_inbox(hooked.ctx, hooked.app)
+    await post(hooked, up.press(tenant, hooked.with_button(t("✅ Correct")), t("✅ Correct")))
+    unit = up.text(tenant, "2-1-301")
+    await post(hooked, unit)
+    await process_inbox(hooked.ctx, hooked.app)
+    question = hooked.last()
+    await InboxUpdate.filter(update_id=unit.update_id).update(processed_at=None)  # as if the instance died
+    assert await process_inbox(hooked.ctx, hooked.app) == 1
+    assert hooked.last() == question  # the same question, not "that is not a phone number"
+    from bot.dialogs import load_dialog
+
+    dialog = await load_dialog(tenant.id, tenant.id)
+    assert dialog.data["unit"] == "2-1-301" and "phone" not in dialog.data
