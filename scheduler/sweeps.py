@@ -109,8 +109,9 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
             building=group["building"], category=group["category"], created_at__gte=since
         ).order_by("-created_at").first()
         if incident is None:
-            await ctx.cases.open_incident(group["category"], group["building"], list(unlinked), group["units"])
-            report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
+            opened = await ctx.cases.open_incident(group["category"], group["building"], list(unlinked), group["units"])
+            if opened is not None:  # None: another instance opened it first; the next sweep joins the rest
+                report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
         else:
             incident_id, households = incident.id, group["units"]
             await _run(report, "collective", list(unlinked),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from ..domain import Action, Role, Severity, SeveritySignals, Status, automatic_severity
 from ..models import Case, Complainant, Incident, Staff
@@ -120,13 +121,26 @@ class ClockActions:
             apply=apply, guard=still_due, then=alert,
         )
 
-    async def open_incident(self, category: str, building: str, case_ids: list[int], households: int) -> int:
-        """Create the incident for a collective complaint, link its cases and tell the managers once."""
-        incident = await Incident.create(category=category, building=building, created_at=self.clock.now())
-        alerted = False
-        for case_id in case_ids:
-            change = await self.join_incident(case_id, incident.id, households, alert_managers=not alerted)
-            alerted = alerted or change is not None
+    async def open_incident(self, category: str, building: str, case_ids: list[int], households: int) -> int | None:
+        """Create the incident for a collective complaint, link its cases and tell the managers once.
+
+        One transaction, one instance at a time per building and category (a PostgreSQL advisory lock
+        held to commit; SQLite has one writer): an instance that lost the race finds the incident and
+        returns None, and its next sweep joins whatever is still unlinked.
+        """
+        now = self.clock.now()
+        async with in_transaction() as conn:
+            if conn.capabilities.dialect == "postgres":
+                await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"incident:{building}:{category}"])
+            if await Incident.filter(
+                category=category, building=building, created_at__gte=now - self.policy.collective_window
+            ).using_db(conn).exists():
+                return None
+            incident = await Incident.create(using_db=conn, category=category, building=building, created_at=now)
+            alerted = False
+            for case_id in case_ids:  # nested: savepoints of this transaction
+                change = await self.join_incident(case_id, incident.id, households, alert_managers=not alerted)
+                alerted = alerted or change is not None
         return incident.id
 
 

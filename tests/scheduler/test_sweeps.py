@@ -213,3 +213,31 @@ async def test_two_schedulers_act_once_on_each_of_500_due_cases(ctx, clock):
         reports = await asyncio.gather(sweep_all(ctx), sweep_all(ctx))
     assert await CaseEvent.filter(action="escalate").count() == 500
     assert await Case.filter(escalation_level=2).count() == 500
+
+
+@pytest.mark.skipif(not on_postgres(), reason="two sweepers on separate connections need PostgreSQL")
+@pytest.mark.parametrize("pause", ["after_finding_no_incident", "after_creating_the_incident"])
+async def test_two_schedulers_open_one_incident_and_alert_the_managers_once(ctx, clock, settings, monkeypatch, pause):
+    manager = await make_staff(Role.MANAGER)
+    for i, unit in enumerate(["7-1-301", "7-2-502", "7-1-1101"]):
+        await ctx.cases.submit(tenant_draft("楼道里水管漏水", telegram_id=300 + i, unit=unit), Actor.system())
+    other = AppContext.build(settings, clock, classify=lambda text: FakeTriage())
+    # The first instance is descheduled at the worst moment while the second one sweeps.
+    name = "open_incident" if pause == "after_finding_no_incident" else "join_incident"
+    original = getattr(ctx.cases, name)
+
+    async def paused(*args, **kwargs):
+        if name == "open_incident" or kwargs.get("alert_managers"):
+            await asyncio.sleep(0.2)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(ctx.cases, name, paused)
+
+    async def second_instance():
+        await asyncio.sleep(0.1)
+        await sweep_all(other)
+
+    await asyncio.gather(sweep_all(ctx), second_instance())
+    incident = await Incident.get()  # one incident, not one per instance
+    assert await Case.filter(incident_id=incident.id).count() == 3
+    assert [m.chat_id for m in await kinds("manager_alert")] == [manager.telegram_id]  # told once, not zero times
