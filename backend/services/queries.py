@@ -3,13 +3,16 @@
 Shared by the HTTP API, the dashboard and the staff commands, so every view counts the same way.
 """
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tortoise.connection import get_connection
-from tortoise.expressions import F, Q, RawSQL
-from tortoise.functions import Count
+from tortoise.expressions import Case as CaseWhen
+from tortoise.expressions import F, Q, RawSQL, When
+from tortoise.functions import Count, Sum
 
 from ..domain import Kind, Severity, Status, ValidationFailed
 from ..models import Case, CaseEvent
@@ -121,42 +124,93 @@ def local_day_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, date
     )
 
 
+NOT_COUNTED = [Status.INVALID, Status.CANCELLED]  # left out of service levels and means
+SLA_KEYS = ("resolved_on_time", "resolved_late", "open_past_promise")
+
+
+def period_index(bounds: Sequence[datetime]) -> CaseWhen:
+    """Which period [bounds[i], bounds[i + 1]) `received_at` lies in, as text "0", "1", …
+
+    Lets one query count many consecutive periods (days, weeks): filter the cases to
+    [bounds[0], bounds[-1]) and group by it. The bounds are ascending UTC datetimes (local_day_bounds).
+    """
+    return CaseWhen(*(When(received_at__lt=bound, then=str(i)) for i, bound in enumerate(bounds[1:])))
+
+
+def _service_level_counts(now: datetime) -> dict[str, Count]:
+    """Resolved within the promise, resolved after it, unresolved and past it (per row: at most one)."""
+    resolved = Q(resolved_at__isnull=False)
+    return {
+        "resolved_on_time": Count("id", _filter=resolved & Q(resolved_at__lte=F("promised_resolve_at"))),
+        "resolved_late": Count("id", _filter=resolved & Q(resolved_at__gt=F("promised_resolve_at"))),
+        "open_past_promise": Count("id", _filter=Q(resolved_at__isnull=True, promised_resolve_at__lt=now)),
+    }
+
+
+def _service_level(row: dict[str, Any]) -> dict[str, Any]:
+    on_time, late, breached = (int(row.get(key) or 0) for key in SLA_KEYS)
+    decided = on_time + late + breached
+    return {
+        "resolved_on_time": on_time,
+        "resolved_late": late,
+        "open_past_promise": breached,
+        "compliance": round(on_time / decided, 4) if decided else None,
+    }
+
+
+async def service_levels(bounds: Sequence[datetime], now: datetime) -> list[dict[str, Any]]:
+    """`statistics(...)["sla"]` of each period [bounds[i], bounds[i + 1]), all in one query."""
+    rows = await (
+        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1]).exclude(status__in=NOT_COUNTED)
+        .annotate(slot=period_index(bounds), **_service_level_counts(now)).group_by("slot")
+        .values("slot", *SLA_KEYS)
+    )
+    found = {int(row["slot"]): row for row in rows if row["slot"] is not None}
+    return [_service_level(found.get(i, {})) for i in range(len(bounds) - 1)]
+
+
 async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
-    """Counts and service levels for cases received in [start, end)."""
+    """Counts and service levels for cases received in [start, end).
+
+    Two queries: the counts by status, category and severity of every case, and the measures of the
+    counted ones (not invalid or cancelled), each a single pass over the period.
+    """
     period = Case.filter(received_at__gte=start, received_at__lt=end)
-
-    async def grouped(column: str) -> dict[str, int]:
-        rows = await period.annotate(n=Count("id")).group_by(column).values(column, "n")
-        return {str(row[column]): row["n"] for row in rows}
-
-    by_status = await grouped("status")
-    counted = period.exclude(status__in=[Status.INVALID, Status.CANCELLED])
-    on_time = await counted.filter(resolved_at__isnull=False, resolved_at__lte=F("promised_resolve_at")).count()
-    late = await counted.filter(resolved_at__isnull=False, resolved_at__gt=F("promised_resolve_at")).count()
-    breached_open = await counted.filter(resolved_at__isnull=True, promised_resolve_at__lt=now).count()
-    decided = on_time + late + breached_open
-    ratings = await counted.filter(satisfaction__isnull=False).values_list("satisfaction", flat=True)
+    columns = ("status", "category", "severity")
+    cube = await period.annotate(n=Count("id")).group_by(*columns).values(*columns, "n")
+    by: dict[str, Counter[str]] = {column: Counter() for column in columns}
+    for row in cube:
+        for column, counter in by.items():
+            counter[str(row[column])] += row["n"]
+    dialect = get_connection("default").capabilities.dialect
+    ratings = {f"rated_{score}": Count("id", _filter=Q(satisfaction=score)) for score in range(1, 6)}
+    rows = await period.exclude(status__in=NOT_COUNTED).annotate(
+        **_service_level_counts(now),
+        **ratings,
+        answers=Count("id", _filter=Q(satisfaction__isnull=False)),
+        rating_sum=Sum("satisfaction"),
+        reopened=Count("id", _filter=Q(reopen_count__gt=0)),
+        hours_to_first_feedback=RawSQL(_mean_hours_sql(dialect, "received_at", "first_feedback_at")),
+        hours_to_resolve=RawSQL(_mean_hours_sql(dialect, "received_at", "resolved_at")),
+    ).values(*SLA_KEYS, *ratings, "answers", "rating_sum", "reopened", "hours_to_first_feedback", "hours_to_resolve")
+    measures = rows[0] if rows else {}
+    answers = int(measures.get("answers") or 0)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "total": sum(by_status.values()),
-        "by_status": by_status,
-        "by_category": await grouped("category"),
-        "by_severity": await grouped("severity"),
-        "sla": {
-            "resolved_on_time": on_time,
-            "resolved_late": late,
-            "open_past_promise": breached_open,
-            "compliance": round(on_time / decided, 4) if decided else None,
-        },
-        "mean_hours_to_first_feedback": await mean_hours(counted, "received_at", "first_feedback_at"),
-        "mean_hours_to_resolve": await mean_hours(counted, "received_at", "resolved_at"),
+        "total": sum(by["status"].values()),
+        "by_status": dict(sorted(by["status"].items())),
+        "by_category": dict(sorted(by["category"].items())),
+        "by_severity": dict(sorted(by["severity"].items())),
+        "sla": _service_level(measures),
+        "mean_hours_to_first_feedback": _hours(measures.get("hours_to_first_feedback")),
+        "mean_hours_to_resolve": _hours(measures.get("hours_to_resolve")),
         "satisfaction": {
-            "answers": len(ratings),
-            "mean": round(sum(ratings) / len(ratings), 2) if ratings else None,
-            "distribution": {str(score): ratings.count(score) for score in range(1, 6)},
+            "answers": answers,
+            "mean": round(int(measures["rating_sum"]) / answers, 2) if answers else None,
+            "distribution": {str(score): int(measures.get(f"rated_{score}") or 0) for score in range(1, 6)},
         },
-        "reopened": await counted.filter(reopen_count__gt=0).count(),
+        "reopened": int(measures.get("reopened") or 0),
     }
 
 
@@ -168,12 +222,12 @@ _MEAN_HOURS = {
 _COLUMNS = frozenset({"received_at", "first_feedback_at", "resolved_at", "closed_at"})
 
 
-async def mean_hours(query, start: str, end: str) -> float | None:
-    """Mean hours from `start` to `end` over the rows of `query` that have `end` set."""
+def _mean_hours_sql(dialect: str, start: str, end: str) -> str:
+    """The mean hours from `start` to `end`; rows without `end` are left out (AVG skips NULL)."""
     if start not in _COLUMNS or end not in _COLUMNS:  # column names only ever come from this module
         raise ValueError(f"not a timestamp column: {start}, {end}")
-    dialect = get_connection("default").capabilities.dialect
-    rows = await (query.filter(**{f"{end}__isnull": False})
-                  .annotate(mean=RawSQL(_MEAN_HOURS[dialect].format(start=start, end=end))).values("mean"))
-    value = rows[0]["mean"] if rows else None
+    return _MEAN_HOURS[dialect].format(start=start, end=end)
+
+
+def _hours(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)

@@ -26,10 +26,9 @@ from ..domain import Severity, Status
 from ..i18n import N_, _
 from ..labels import SEVERITY_NAMES
 from ..models import Case, Department
-from .queries import OPEN_STATUSES, local_day_bounds
+from .queries import NOT_COUNTED, OPEN_STATUSES, local_day_bounds
 
 DIMENSIONS = ("category", "severity", "department_id")
-NOT_COUNTED = [Status.INVALID, Status.CANCELLED]  # left out of service levels, as in statistics()
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 DESCRIPTION_LIMIT = 80
 NO_VALUE = "—"

@@ -4,7 +4,6 @@ Tiles for the month come from `queries.statistics()` for the first of the month 
 days), exactly what `GET /api/v1/stats?from=…&to=…` answers for the same period.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,7 +14,15 @@ from tortoise.functions import Count
 from ..config import Settings
 from ..domain import Severity
 from ..models import Case, Department
-from ..services.queries import OPEN_STATUSES, CaseFilter, filtered, local_day_bounds, statistics
+from ..services.queries import (
+    OPEN_STATUSES,
+    CaseFilter,
+    filtered,
+    local_day_bounds,
+    period_index,
+    service_levels,
+    statistics,
+)
 from .charts import Chart, Series, bar_chart
 from .format import Formatter
 from .render import formatter, render
@@ -58,12 +65,20 @@ async def overview_figures(settings: Settings, now: datetime) -> Figures:
     )
 
 
+def day_starts(firsts: list[date], today: date, settings: Settings) -> list[datetime]:
+    """The bounds of consecutive periods of local days: each first day's start, then the end of today."""
+    tz = settings.timezone
+    return [local_day_bounds(day, day, tz)[0] for day in firsts] + [local_day_bounds(today, today, tz)[1]]
+
+
 async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> Chart:
-    first = today - timedelta(days=DAYS - 1)
-    lower, upper = local_day_bounds(first, today, settings.timezone)
-    rows = await Case.filter(received_at__gte=lower, received_at__lt=upper).values_list("received_at", "category")
-    days = [first + timedelta(days=i) for i in range(DAYS)]
-    counts = Counter((moment.astimezone(settings.timezone).date(), category) for moment, category in rows)
+    days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+    bounds = day_starts(days, today, settings)
+    rows = await (
+        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
+        .annotate(day=period_index(bounds), n=Count("id")).group_by("day", "category").values("day", "category", "n")
+    )
+    counts = {(days[int(row["day"])], row["category"]): row["n"] for row in rows}
     present = {category for _, category in counts}
     codes = [c for c in settings.policy.category_codes if c in present] + sorted(present - set(settings.policy.category_codes))
     series = [Series(fmt.category(code), [counts.get((day, code), 0) for day in days]) for code in codes]
@@ -76,12 +91,11 @@ async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> 
 async def weekly_sla(settings: Settings, fmt: Formatter, today: date, now: datetime) -> Chart:
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    values: list[float | None] = []
-    for start in weeks:
-        end = min(start + timedelta(days=6), today)
-        stats = await statistics(*local_day_bounds(start, end, settings.timezone), now)
-        compliance = stats["sla"]["compliance"]
-        values.append(None if compliance is None else round(compliance * 100, 1))
+    # statistics(week start, min(week end, today))["sla"] of each week, in one query
+    levels = await service_levels(day_starts(weeks, today, settings), now)
+    values: list[float | None] = [
+        None if level["compliance"] is None else round(level["compliance"] * 100, 1) for level in levels
+    ]
     name = fmt.t("SLA compliance")
     return bar_chart(
         fmt.t("SLA compliance by week"), [w.strftime("%m-%d") for w in weeks], [Series(name, values)],
