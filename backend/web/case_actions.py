@@ -56,6 +56,7 @@ FORM_ACTIONS: dict[str, FormAction] = {
     Action.REOPEN: lambda s, n, a, f: s.reopen(n, a, text(f, "reason")),
 }
 
+TYPED_FIELDS = ("note", "resolution", "reason")
 CHECK_INPUT = N_("Please check what you entered.")
 FIELD_PROBLEMS = {
     "note": N_("Please write the text first (at most 4000 characters)."),
@@ -100,5 +101,8 @@ async def case_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     except DomainError as error:
         status = next((code for cls, code in STATUS_OF.items() if isinstance(error, cls)), 400)
-        return await render_case(request, number, error=explain(error, formatter(request)), status=status)
+        # What was typed stays in the form, so a refused note or reason need not be written again.
+        typed = {name: text(form, name) for name in TYPED_FIELDS}
+        return await render_case(request, number, error=explain(error, formatter(request)), status=status,
+                                 typed=(request.match_info["action"], typed))
     return see_other(f"{case_path(change.case.number)}?done={change.action.value}")

@@ -129,8 +129,10 @@ def _yes_no(value: bool | None, fmt: Formatter) -> str:
 
 
 async def render_case(
-    request: web.Request, number: str, *, error: str = "", status: int = 200, done: str = ""
+    request: web.Request, number: str, *, error: str = "", status: int = 200, done: str = "",
+    typed: tuple[str, dict[str, str]] = ("", {}),
 ) -> web.Response:
+    """`typed`: the refused action and its text fields, shown again in that action's form."""
     ctx = ctx_of(request)
     viewer = viewer_of(request)
     fmt = formatter(request)
@@ -157,6 +159,7 @@ async def render_case(
         category_options=[(c, fmt.category(c)) for c in ctx.settings.policy.category_codes if c != case.category],
         severity_options=[(s.value, fmt.severity(s)) for s in sorted(Severity, key=lambda s: s.rank) if s != case.severity],
         error=error, done=fmt.action(done) if done else "",
+        typed=lambda action, name: typed[1].get(name, "") if typed[0] == action.value else "",
     )
 
 

@@ -188,3 +188,15 @@ async def test_csv_and_xlsx_export_the_filtered_list(board):
     response = await board.client.get("/dashboard/cases.csv?q=2-1-202")
     rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
     assert rows[1][rows[0].index("Contact phone")] == "13812345678"
+
+
+async def test_a_refused_action_keeps_what_was_typed(board):
+    case = await board.new_case()
+    await board.sign_in(Role.SUPERVISOR)
+    typed = "<b>已联系</b>维修班组，" + "明天上午上门。" * 600  # over 4000 characters: refused
+    refused = await board.post(f"/dashboard/cases/{case.number}/note", {"note": typed})
+    page = await refused.text()
+    assert refused.status == 400 and "Please write the text first" in page
+    kept = typed.replace("<b>", "&lt;b&gt;").replace("</b>", "&lt;/b&gt;")
+    assert page.count(kept) == 1  # back in the note form only, as text
+    assert "<b>已联系</b>" not in page
