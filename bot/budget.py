@@ -18,8 +18,11 @@ from backend.models import SendSlot
 
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-SECOND = timedelta(seconds=1)
-MINUTE = timedelta(minutes=1)
+# A slot is taken a moment before Telegram receives the call, and that moment varies: windows a little
+# longer than Telegram's keep any second (minute) as Telegram counts it within the limit.
+JITTER = timedelta(milliseconds=100)
+SECOND = timedelta(seconds=1) + JITTER
+MINUTE = timedelta(minutes=1) + JITTER
 # pg_advisory_xact_lock key of the ledger: "qc-send" read as a number, constant across instances.
 LEDGER_LOCK = int.from_bytes(b"qc-send", "big")
 

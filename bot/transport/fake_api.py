@@ -74,6 +74,7 @@ class FakeBotApi:
         bot_username: str = "qingchu_test_bot",
         bot_name: str = "清楚",
         enforce_rate_limits: bool = False,
+        local_mode: bool = False,
         strict_html_escapes: bool = True,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -83,6 +84,7 @@ class FakeBotApi:
         self.bot_user = FakeUser(int(head) if head.isdigit() else 1, bot_name,
                                  username=bot_username, is_bot=True)
         self.enforce_rate_limits = enforce_rate_limits
+        self.local_mode = local_mode  # like `telegram-bot-api --local`: plain http webhooks are accepted
         self.strict_html_escapes = strict_html_escapes
         self.clock = clock
         self.wall_clock = wall_clock

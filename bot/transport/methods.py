@@ -439,7 +439,7 @@ def set_webhook(api: FakeBotApi, p: Params, files: Files) -> bool:
     if not url:
         api.webhook = None
         return True
-    if not url.startswith("https://"):
+    if not url.startswith("https://") and not (api.local_mode and url.startswith("http://")):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     api.webhook = {"url": url, "secret_token": p.get("secret_token"),
                    "allowed_updates": p.get("allowed_updates"),
