@@ -43,7 +43,7 @@ from .actors import Actor
 from .clock_actions import ClockActions
 from .drafts import AttachmentDraft, CaseDraft
 from .followup import FollowUp
-from .outbox import OutboxKind, enqueue
+from .outbox import Message, OutboxKind, enqueue, enqueue_many
 from .sequence import next_sequence
 
 log = logging.getLogger(__name__)
@@ -123,8 +123,8 @@ class CaseService(ClockActions, FollowUp):
         category = draft.category or suggested_category or "other"
         kind = draft.kind or _enum_or(Kind, getattr(triage, "kind", None), Kind.COMPLAINT)
         async with in_transaction() as conn:
-            complainant = await self._upsert_complainant(conn, draft, now)
-            repeat = await self._is_repeat(conn, complainant, category, now)
+            complainant, known = await self._upsert_complainant(conn, draft, now)
+            repeat = known and await self._is_repeat(conn, complainant, category, now)
             severity = automatic_severity(
                 draft.severity or Severity.GENERAL,
                 SeveritySignals(
@@ -185,32 +185,38 @@ class CaseService(ClockActions, FollowUp):
                     using_db=conn, case=case, text=case.description, suggested=suggested_category,
                     corrected=draft.category, actor_kind=actor.kind, created_at=now,
                 )
-            await self._announce_new_case(conn, case, now, draft)
+            await self._announce_new_case(conn, case, complainant, now, draft)
         return case
 
-    async def _upsert_complainant(self, conn: BaseDBAsyncClient, draft: CaseDraft, now: datetime) -> Complainant | None:
+    async def _upsert_complainant(
+        self, conn: BaseDBAsyncClient, draft: CaseDraft, now: datetime
+    ) -> tuple[Complainant | None, bool]:
+        """The complainant of the draft, and whether they were known before (only then can it be a repeat)."""
         if draft.telegram_id is None:
             if not (draft.contact_name or draft.contact_phone):
-                return None
-            return await Complainant.create(
+                return None, False
+            created = await Complainant.create(
                 using_db=conn, name=draft.contact_name, phone=draft.contact_phone, unit=draft.unit,
                 locale=draft.locale, created_at=now, updated_at=now,
             )
+            return created, False
         complainant = await Complainant.get_or_none(telegram_id=draft.telegram_id).using_db(conn)
         if complainant is None:
-            return await Complainant.create(
+            created = await Complainant.create(
                 using_db=conn, telegram_id=draft.telegram_id, name=draft.contact_name,
                 phone=draft.contact_phone, unit=draft.unit, locale=draft.locale,
                 created_at=now, updated_at=now,
             )
+            return created, False
         # Remember the latest contact details so the next complaint can offer them again.
-        complainant.name = draft.contact_name or complainant.name
-        complainant.phone = draft.contact_phone or complainant.phone
-        complainant.unit = draft.unit or complainant.unit
-        complainant.locale = draft.locale or complainant.locale
-        complainant.updated_at = now
-        await complainant.save(using_db=conn)
-        return complainant
+        latest = {"name": draft.contact_name, "phone": draft.contact_phone, "unit": draft.unit, "locale": draft.locale}
+        changed = [name for name, value in latest.items() if value and value != getattr(complainant, name)]
+        if changed:  # a returning tenant usually gives the same details: then nothing to write
+            for name in changed:
+                setattr(complainant, name, latest[name])
+            complainant.updated_at = now
+            await complainant.save(using_db=conn, update_fields=[*changed, "updated_at"])
+        return complainant, True
 
     async def _is_repeat(self, conn: BaseDBAsyncClient, complainant: Complainant | None, category: str, now: datetime) -> bool:
         if complainant is None:
@@ -220,41 +226,37 @@ class CaseService(ClockActions, FollowUp):
             complainant_id=complainant.id, category=category, received_at__gte=since
         ).using_db(conn).exists()
 
-    async def _announce_new_case(self, conn: BaseDBAsyncClient, case: Case, now: datetime, draft: CaseDraft) -> None:
-        complainant = await case.complainant if case.complainant_id else None  # type: ignore[misc]
+    async def _announce_new_case(
+        self, conn: BaseDBAsyncClient, case: Case, complainant: Complainant | None, now: datetime, draft: CaseDraft
+    ) -> None:
+        """The receipt, the staff card (and photo), alerts: queued in one INSERT."""
+        messages: list[Message] = []
         if complainant and complainant.telegram_id:
-            await enqueue(
-                conn, chat_id=complainant.telegram_id, kind=OutboxKind.RECEIPT, now=now, case_id=case.id,
-                payload={"number": case.number, "locale": case.locale}, dedupe_key=f"receipt:{case.id}",
-            )
+            messages.append(Message(complainant.telegram_id, OutboxKind.RECEIPT,
+                                    {"number": case.number, "locale": case.locale}, f"receipt:{case.id}"))
         if self.settings.staff_chat_id is not None:
-            await enqueue(
-                conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.STAFF_CARD, now=now,
-                case_id=case.id, payload={"number": case.number}, dedupe_key=f"card:{case.id}",
-            )
+            messages.append(Message(self.settings.staff_chat_id, OutboxKind.STAFF_CARD, {"number": case.number},
+                                    f"card:{case.id}"))
             if any(item.kind == "photo" for item in draft.attachments):
-                await enqueue(
-                    conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.CARD_PHOTO, now=now,
-                    case_id=case.id, payload={"number": case.number}, dedupe_key=f"card-photo:{case.id}",
-                )
+                messages.append(Message(self.settings.staff_chat_id, OutboxKind.CARD_PHOTO,
+                                        {"number": case.number}, f"card-photo:{case.id}"))
         if case.severity is Severity.MAJOR:
-            await self._alert_role(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major", now)
+            messages += await self._role_alerts(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major")
         if case.off_hours:
             for officer in await Staff.filter(active=True, on_duty=True).using_db(conn):
-                await enqueue(
-                    conn, chat_id=officer.telegram_id, kind=OutboxKind.DUTY_ALERT, now=now,
-                    case_id=case.id, payload={"number": case.number},
-                    dedupe_key=f"duty:{case.id}:{officer.id}",
-                )
+                messages.append(Message(officer.telegram_id, OutboxKind.DUTY_ALERT, {"number": case.number},
+                                        f"duty:{case.id}:{officer.id}"))
+        await enqueue_many(conn, messages, now=now, case_id=case.id)
 
     async def _alert_role(self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str, now: datetime) -> int:
+        alerts = await self._role_alerts(conn, case, role, kind, reason)
+        await enqueue_many(conn, alerts, now=now, case_id=case.id)
+        return len(alerts)
+
+    async def _role_alerts(self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str) -> list[Message]:
         recipients = await Staff.filter(active=True, role=role).using_db(conn)
-        for person in recipients:
-            await enqueue(
-                conn, chat_id=person.telegram_id, kind=kind, now=now, case_id=case.id,
-                payload={"number": case.number, "reason": reason, "level": case.escalation_level},
-            )
-        return len(recipients)
+        payload = {"number": case.number, "reason": reason, "level": case.escalation_level}
+        return [Message(person.telegram_id, kind, payload) for person in recipients]
 
     # ---- transitions ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Enqueue messages in the caller's transaction. Delivery is the notifier's job (bot/, scheduler/)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -47,3 +47,28 @@ async def enqueue(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+class Message(NamedTuple):
+    """One outbox row to be written; see `enqueue_many`."""
+
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    dedupe_key: str | None = None
+
+
+async def enqueue_many(
+    connection: BaseDBAsyncClient, messages: list[Message], *, now: datetime, case_id: int | None = None
+) -> None:
+    """Several messages of one event in a single INSERT."""
+    if len(messages) == 1:
+        chat_id, kind, payload, dedupe_key = messages[0]
+        await enqueue(connection, chat_id=chat_id, kind=kind, now=now, case_id=case_id, payload=payload,
+                      dedupe_key=dedupe_key)
+    elif messages:
+        await OutboxMessage.bulk_create([
+            OutboxMessage(chat_id=m.chat_id, kind=m.kind, case_id=case_id, payload=m.payload,
+                          dedupe_key=m.dedupe_key, next_attempt_at=now, created_at=now)
+            for m in messages
+        ], using_db=connection)
