@@ -51,6 +51,10 @@ async def begin(turn: Turn) -> None:
     dialog = DialogState(turn.chat_id, turn.user_id, FLOW, DESCRIBE,
                          {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale})
     await save_dialog(dialog, turn.ctx.clock.now())
+    await _ask_first_description(turn)
+
+
+async def _ask_first_description(turn: Turn) -> None:
     await turn.reply(turn.t(
         "Please tell us what happened, in your own words: what, where, since when. "
         "You can send several messages and photos; press «That's all» when you are done."
@@ -123,7 +127,12 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
     if attachment is not None:
         _add_attachment(dialog, attachment)
     await save_dialog(dialog, turn.ctx.clock.now())
-    if text and not dialog.data.get("case"):
+    await _described(turn, dialog, with_text=bool(text))
+
+
+async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> None:
+    """After a part of the description is saved: an emergency is filed at once, else ask for more."""
+    if with_text and not dialog.data.get("case"):
         triage = _classify(turn, dialog)
         if triage is not None and _is_emergency(triage):
             await _file_emergency(turn, dialog, triage)
@@ -384,7 +393,14 @@ async def _ask_description(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _ask_again(turn: Turn, dialog: DialogState) -> None:
-    """After a crash mid-update the state was saved but the question may not have gone out: ask it again."""
+    """After a crash mid-update the state was saved but what follows may not have happened: do that again
+    (an emergency is filed, the open question asked)."""
+    if dialog.state == DESCRIBE and dialog.data.get("parts"):
+        await _described(turn, dialog, with_text=True)
+        return
+    if dialog.state == DESCRIBE and not dialog.data.get("return_to"):
+        await _ask_first_description(turn)
+        return
     ask = ASK.get(dialog.state)
     if ask is not None:
         await ask(turn, dialog)

@@ -147,3 +147,31 @@ async def test_an_update_processed_again_after_a_crash_is_not_applied_twice(hook
 
     dialog = await load_dialog(tenant.id, tenant.id)
     assert dialog.data["unit"] == "2-1-301" and "phone" not in dialog.data
+
+
+async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an_emergency_is_filed(hooked):
+    from backend.logs import set_update
+    from bot.dialogs import load_dialog, save_dialog
+
+    up, tenant = hooked.up, hooked.tenant
+    await post(hooked, up.command(tenant, "complain"))
+    await process_inbox(hooked.ctx, hooked.app)
+    part = up.text(tenant, "楼道灯坏了")
+    await post(hooked, part)
+    await process_inbox(hooked.ctx, hooked.app)
+    await InboxUpdate.filter(update_id=part.update_id).update(processed_at=None)  # died before marking it done
+    await process_inbox(hooked.ctx, hooked.app)
+    assert hooked.last() == t("Noted. Send more if there is more; press «That's all» when you are done.")
+    assert (await load_dialog(tenant.id, tenant.id)).data["parts"] == ["楼道灯坏了"]  # kept once
+
+    # This time the instance died after saving an emergency but before filing it.
+    alarm = up.text(tenant, "楼下有很重的煤气味")
+    await post(hooked, alarm)
+    dialog = await load_dialog(tenant.id, tenant.id)
+    dialog.data["parts"].append("楼下有很重的煤气味")
+    set_update(alarm.update_id)
+    await save_dialog(dialog, hooked.ctx.clock.now())
+    set_update(None)
+    await process_inbox(hooked.ctx, hooked.app)
+    case = await Case.get()
+    assert "煤气" in case.description and case.severity.value == "major"
