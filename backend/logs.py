@@ -7,6 +7,7 @@ Each record carries the update id and case number it concerns when the code hand
 import contextvars
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,8 +75,21 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{tags}]" if tags else line
 
 
+class CurrentStderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of the record, not the one seen at start-up
+    (a test runner or a daemon wrapper may replace and close it)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure_logging(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler()
+    handler = CurrentStderr()
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
