@@ -47,7 +47,7 @@ from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
-from .turn import CONTEXT_KEY, Turn
+from .turn import CONTEXT_KEY, Turn, answer_query
 from .webhook import ALLOWED_UPDATES, FROM_INBOX, inbox_loop
 
 log = logging.getLogger(__name__)
@@ -78,16 +78,14 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except IntegrityError:
             DUPLICATE_UPDATES.inc()
             log.info("update %s already handled; ignored", update.update_id)
-            if update.callback_query:
-                await update.callback_query.answer()
+            await answer_query(update.callback_query)
             raise ApplicationHandlerStop from None
     UPDATES.inc()
     if chat is not None and chat.type == ChatType.PRIVATE:
         recent = await InboxUpdate.filter(chat_id=chat.id, received_at__gt=now - FLOOD_WINDOW).count()
         if recent > ctx.settings.flood_limit:
             log.warning("chat %s sent %s updates in a minute; slowing down", chat.id, recent)
-            if update.callback_query:
-                await update.callback_query.answer()
+            await answer_query(update.callback_query)
             if recent == ctx.settings.flood_limit + 1:  # say it once, not once per extra message
                 turn = await Turn.of(update, context)
                 await turn.reply(turn.t("You are sending messages very quickly. Please wait a minute, then continue."))
@@ -114,7 +112,7 @@ async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         username = context.bot.username
         await message.reply_text(turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username))
     elif update.callback_query:
-        await update.callback_query.answer()
+        await answer_query(update.callback_query)
     raise ApplicationHandlerStop
 
 
@@ -311,8 +309,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         turn = await Turn.of(update, context)
-        if update.callback_query:
-            await update.callback_query.answer()
+        await answer_query(update.callback_query)
         await turn.reply(turn.t("Sorry, something went wrong on our side. Please try again in a moment."))
     except Exception:  # the apology itself failed (e.g. the database is down): already logged above
         log.warning("could not tell chat %s about the error", update.effective_chat.id)

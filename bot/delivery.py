@@ -73,14 +73,19 @@ async def deliver_due(
             # A later refresh of the same card will show the same truth: one edit instead of several.
             await _update(message, sent_at=now, last_error="superseded by a later refresh")
             continue
-        if not await budget.allow(message.chat_id, now):
-            RATE_LIMIT_WAITS.inc()
-            held.add(message.chat_id)
-            continue
+        # Claim first, then take a send slot: an instance that loses the claim to another must not spend
+        # a slot of the shared budget on a message it will not send.
         claimed = await OutboxMessage.filter(id=message.id, sent_at=None).filter(
             Q(claimed_until=None) | Q(claimed_until__lt=now)
         ).update(claimed_until=now + LEASE)
         if not claimed:
+            held.add(message.chat_id)
+            continue
+        if not await budget.allow(message.chat_id, ctx.clock.now()):
+            RATE_LIMIT_WAITS.inc()
+            await _update(message, claimed_until=None)
+            if message.chat_id > 0:  # a private chat is refused only when the overall limit is reached:
+                break  # nothing else can go in this round
             held.add(message.chat_id)
             continue
         with slot_taken():

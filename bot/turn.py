@@ -1,16 +1,26 @@
 """One incoming update, with what every handler needs: the app context, the person, their language."""
 
 import html
+import logging
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from backend.context import AppContext
 from backend.i18n import _, pick_locale
 from backend.models import Complainant
 
+log = logging.getLogger(__name__)
 CONTEXT_KEY = "qingchu"
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -51,6 +61,15 @@ class Turn:
 
     async def answer(self, text: str | None = None, alert: bool = False) -> None:
         """Answer the pressed button (Telegram requires it), optionally with a short toast."""
-        query = self.update.callback_query
-        if query is not None:
-            await query.answer(text, show_alert=alert)
+        await answer_query(self.update.callback_query, text, alert=alert)
+
+
+async def answer_query(query: CallbackQuery | None, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a pressed button; one that is already answered (an update handled again after a crash) or too
+    old is left alone: the answer only stops the button's spinner."""
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("callback query %s not answered: %s", query.id, exc)

@@ -118,3 +118,23 @@ async def test_a_crashed_pollers_lease_expires(database_url, bot_ctx, clock: Fro
     await leases.acquire("poller:x", "new host pid 2", clock.now() + timedelta(seconds=31), timedelta(seconds=30))
     with pytest.raises(leases.LeaseHeld, match="new host pid 2"):
         await leases.acquire("poller:x", "dead host pid 1", clock.now() + timedelta(seconds=32), timedelta(seconds=30))
+
+
+async def test_two_senders_share_the_budget_without_wasting_it(desk, clock):
+    """Two instances deliver the same outbox at once: 30 go out in the second, each slot used by a send."""
+    from tortoise.transactions import in_transaction
+
+    from backend.services.outbox import OutboxKind, enqueue
+    from bot.delivery import deliver_due
+
+    people = [desk.fake.add_user(f"住户{i}") for i in range(45)]
+    async with in_transaction() as conn:
+        for person in people:
+            await enqueue(conn, chat_id=person.id, kind=OutboxKind.DIALOG_EXPIRED, now=clock.now())
+    one, two = SharedSendBudget(), SharedSendBudget()
+    reports = await asyncio.gather(deliver_due(desk.ctx, desk.app.bot, budget=one),
+                                   deliver_due(desk.ctx, desk.app.bot, budget=two))
+    assert sum(r.sent for r in reports) == 30 == await SendSlot.all().count()
+    clock.advance(seconds=2)
+    await deliver_due(desk.ctx, desk.app.bot, budget=two)
+    assert len(desk.fake.message_calls()) == 45  # the rest in the next second, none twice

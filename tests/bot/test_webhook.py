@@ -175,3 +175,15 @@ async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an
     await process_inbox(hooked.ctx, hooked.app)
     case = await Case.get()
     assert "煤气" in case.description and case.severity.value == "major"
+
+
+async def test_a_press_already_answered_by_a_crashed_instance_still_moves_the_dialog_on(hooked):
+    up, tenant = hooked.up, hooked.tenant
+    for update in (up.command(tenant, "complain"), up.text(tenant, "楼道灯坏了")):
+        await post(hooked, update)
+    await process_inbox(hooked.ctx, hooked.app)
+    press = up.press(tenant, hooked.with_button(t("That's all")), t("That's all"))
+    await post(hooked, press)
+    await hooked.app.bot.answer_callback_query(press.callback_query.id)  # the instance that died got this far
+    await process_inbox(hooked.ctx, hooked.app)
+    assert hooked.with_button(t("✅ Correct"))  # Telegram refused the second answer; the tenant is not stuck
