@@ -39,7 +39,7 @@ from backend.services import leases
 
 from . import callbacks
 from .budget import budget_for
-from .delivery import deliver_due
+from .delivery import DeliveryReport, deliver_due
 from .dialogs import clear_dialog, load_dialog
 from .rate_limit import SharedRateLimiter
 from .staff import actions as staff_actions
@@ -338,8 +338,8 @@ def build_application(
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
 
-    async def deliver() -> None:
-        await deliver_due(ctx, application.bot, budget=budget)
+    async def deliver() -> DeliveryReport:
+        return await deliver_due(ctx, application.bot, budget=budget)
 
     application.bot_data["deliver"] = deliver
     application.add_handler(TypeHandler(Update, take_once), group=-2)
@@ -386,14 +386,18 @@ class RunningBot:
         await self.application.shutdown()
 
 
-async def delivery_loop(application: Application, interval: float = 1.0) -> None:
+async def delivery_loop(application: Application, interval: float = 1.0, over_budget_pause: float = 0.1) -> None:
+    """A round every `interval`; while messages wait for send slots, every `over_budget_pause`, so a slot
+    that comes free is used at once (the budget, not this loop, sets the pace)."""
     deliver = application.bot_data["deliver"]
     while True:
+        pause = interval
         try:
-            await deliver()
+            if (await deliver()).over_budget:
+                pause = over_budget_pause
         except Exception:
             log.exception("outbox delivery round failed")
-        await asyncio.sleep(interval)
+        await asyncio.sleep(pause)
 
 
 async def start_bot(

@@ -40,6 +40,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    over_budget: bool = False  # messages waited for a send slot: the next round should come soon
 
 
 def backoff(attempts: int) -> timedelta:
@@ -83,6 +84,7 @@ async def deliver_due(
             continue
         if not await budget.allow(message.chat_id, ctx.clock.now()):
             RATE_LIMIT_WAITS.inc()
+            report.over_budget = True
             await _update(message, claimed_until=None)
             if message.chat_id > 0:  # a private chat is refused only when the overall limit is reached:
                 break  # nothing else can go in this round
