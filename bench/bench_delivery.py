@@ -60,6 +60,7 @@ from bot.app import build_application
 from bot.budget import GLOBAL_PER_SECOND, GROUP_PER_MINUTE, SendBudget
 from bot.delivery import BATCH, deliver_due
 from bot.transport import ApiCall, FakeBotApi, FakeUser
+from bot.transport.fake_api import max_in_window
 from bot.transport.methods import MESSAGE_METHODS
 
 # Monday 23 November 2026, 10:00 in Shanghai: business hours, so no duty alerts; one case-number day.
@@ -268,15 +269,6 @@ async def drain(world: World, batch: int = BATCH) -> Drain:
 # ---- what the fake saw ---------------------------------------------------------------------------------
 
 
-def max_in_window(stamps: Iterable[float], window: float) -> int:
-    """Most calls in any span shorter than `window` seconds (the fake's and SendBudget's own semantics)."""
-    ordered = sorted(stamps)
-    best, lo = 0, 0
-    for hi, t in enumerate(ordered):
-        while t - ordered[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 def message_calls(calls: Iterable[ApiCall], chat_id: int | None = None) -> list[ApiCall]:

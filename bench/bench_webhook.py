@@ -64,6 +64,7 @@ from backend.db import tortoise_config  # noqa: E402
 from backend.models import OutboxMessage, SendSlot  # noqa: E402
 from backend.services.outbox import OutboxKind, enqueue  # noqa: E402
 from bot.budget import GLOBAL_PER_SECOND, GROUP_PER_MINUTE, MINUTE, SECOND  # noqa: E402
+from bot.transport.fake_api import max_in_window  # noqa: E402
 from tests.integration.cluster import (  # noqa: E402
     HOOK_PATH,
     NGINX,
@@ -126,15 +127,6 @@ def ledger_floor(messages: int) -> float:
     return max(0, math.ceil(messages / GLOBAL_PER_SECOND) - 1) * SECOND.total_seconds()
 
 
-def max_in_window(stamps: list[float], window: float) -> int:
-    """The most stamps in any half-open span of `window` seconds (as FakeBotApi.max_calls_in_window)."""
-    stamps = sorted(stamps)
-    best, lo = 0, 0
-    for hi, t in enumerate(stamps):
-        while t - stamps[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def metrics_of(http: aiohttp.ClientSession, port: int) -> dict[str, float]:

@@ -326,13 +326,7 @@ class FakeBotApi:
 
     def max_calls_in_window(self, window: float, chat_id: int | None = None) -> int:
         """The most message calls that fell in any ``window``-second span (rate checks)."""
-        stamps = [c.timestamp for c in self.message_calls(chat_id)]
-        best, lo = 0, 0
-        for hi, t in enumerate(stamps):
-            while t - stamps[lo] >= window:
-                lo += 1
-            best = max(best, hi - lo + 1)
-        return best
+        return max_in_window([c.timestamp for c in self.message_calls(chat_id)], window)
 
     def _check_rate(self, method: str, chat_id: int | str | None, now: float) -> None:
         if not self.enforce_rate_limits or method not in methods.MESSAGE_METHODS:
@@ -443,6 +437,17 @@ class FakeBotApi:
 
     def now(self) -> int:
         return int(self.wall_clock())
+
+
+def max_in_window(stamps: Iterable[float], window: float) -> int:
+    """The most stamps in any half-open span of `window` seconds (Telegram's way of counting a rate)."""
+    ordered = sorted(stamps)
+    best, lo = 0, 0
+    for hi, t in enumerate(ordered):
+        while t - ordered[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
