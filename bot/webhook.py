@@ -20,28 +20,46 @@ from backend.models import InboxUpdate
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)  # kept alive while processing: only a crash lets it run out
 BATCH = 50
+PARALLEL_CHATS = 4  # chats handled at once by one instance (a PostgreSQL pool has 5 connections)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 # Set while an update from the inbox is processed: it is already recorded, so it is not a redelivery.
 FROM_INBOX: contextvars.ContextVar[bool] = contextvars.ContextVar("from_inbox", default=False)
 
 
-async def process_inbox(ctx: AppContext, application: Application, *, batch: int = BATCH) -> int:
-    """Process recorded updates oldest first; a chat whose earlier update is still being handled waits."""
-    now = ctx.clock.now()
+async def process_inbox(
+    ctx: AppContext, application: Application, *, batch: int = BATCH, parallel: int = PARALLEL_CHATS
+) -> int:
+    """Process recorded updates oldest first until none is left that this instance may take.
+
+    Several chats are handled at once (up to `parallel`), each chat one update at a time in `update_id`
+    order; a chat whose earlier update another instance has in hand waits.
+    """
+    total = 0
+    while done := await _round(ctx, application, batch, asyncio.Semaphore(parallel)):
+        total += done
+    return total
+
+
+async def _round(ctx: AppContext, application: Application, batch: int, slots: asyncio.Semaphore) -> int:
+    """The oldest waiting update of each chat among the next `batch`, handled concurrently."""
     pending = await (InboxUpdate.filter(processed_at=None, payload__isnull=False)
                      .order_by("update_id").limit(batch))
-    held: set[int | None] = set()
-    done = 0
+    firsts: dict[object, InboxUpdate] = {}
     for row in pending:
-        if row.chat_id is not None and row.chat_id in held:
-            continue
+        firsts.setdefault(row.chat_id if row.chat_id is not None else ("update", row.update_id), row)
+    results = await asyncio.gather(*(_take(ctx, application, row, slots) for row in firsts.values()))
+    return sum(results)
+
+
+async def _take(ctx: AppContext, application: Application, row: InboxUpdate, slots: asyncio.Semaphore) -> int:
+    async with slots:
+        now = ctx.clock.now()
         claimed = await InboxUpdate.filter(update_id=row.update_id, processed_at=None).filter(
             Q(claimed_until=None) | Q(claimed_until__lt=now)
         ).update(claimed_until=now + LEASE)
-        if not claimed:  # another instance has this chat's earlier update in hand
-            held.add(row.chat_id)
-            continue
+        if not claimed:  # another instance has it in hand (or just finished it)
+            return 0
         token = FROM_INBOX.set(True)
         keep = asyncio.create_task(_keep_claim(ctx, row.update_id))
         try:
@@ -52,8 +70,7 @@ async def process_inbox(ctx: AppContext, application: Application, *, batch: int
             keep.cancel()
             FROM_INBOX.reset(token)
         await InboxUpdate.filter(update_id=row.update_id).update(processed_at=ctx.clock.now(), claimed_until=None)
-        done += 1
-    return done
+        return 1
 
 
 async def _keep_claim(ctx: AppContext, update_id: int) -> None:
@@ -72,8 +89,7 @@ async def inbox_loop(ctx: AppContext, application: Application, wake: asyncio.Ev
     """Process as soon as the webhook route records something (same process), else every `interval`."""
     while True:
         try:
-            while await process_inbox(ctx, application):
-                pass
+            await process_inbox(ctx, application)
         except Exception:
             log.exception("inbox round failed")
         try:

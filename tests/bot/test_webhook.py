@@ -187,3 +187,20 @@ async def test_a_press_already_answered_by_a_crashed_instance_still_moves_the_di
     await hooked.app.bot.answer_callback_query(press.callback_query.id)  # the instance that died got this far
     await process_inbox(hooked.ctx, hooked.app)
     assert hooked.with_button(t("✅ Correct"))  # Telegram refused the second answer; the tenant is not stuck
+
+
+async def test_a_chat_held_by_another_instance_waits_and_other_chats_go_on(hooked, clock):
+    from datetime import timedelta
+
+    up, first, second = hooked.up, hooked.tenant, hooked.fake.add_user("李")
+    start, text = up.command(first, "start"), up.text(first, "你好")
+    for update in (start, text, up.command(second, "start")):
+        await post(hooked, update)
+    # Another instance is handling the first tenant's /start right now.
+    await InboxUpdate.filter(update_id=start.update_id).update(claimed_until=clock.now() + timedelta(seconds=10))
+    assert await process_inbox(hooked.ctx, hooked.app) == 1  # the second tenant is not held up
+    assert await InboxUpdate.filter(processed_at=None).count() == 2  # the first tenant's text waits its turn
+    await InboxUpdate.filter(update_id=start.update_id).update(claimed_until=None)  # that instance died
+    assert await process_inbox(hooked.ctx, hooked.app) == 2
+    rows = await InboxUpdate.filter(chat_id=first.id).order_by("update_id")
+    assert rows[0].processed_at <= rows[1].processed_at
