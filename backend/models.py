@@ -350,17 +350,22 @@ class WebSession(Model):
 
 
 class SendSlot(Model):
-    """One Bot API send, counted by every instance: the shared ledger of Telegram's sending limits."""
+    """One Bot API send, counted by every instance: the shared ledger of Telegram's sending limits.
+
+    It counts while the call is in flight (done_at empty) and for a window after the call returned.
+    """
 
     id = fields.BigIntField(primary_key=True)
     chat_id = fields.BigIntField()
     taken_at = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "send_slot"
         indexes = (
             Index(fields=("taken_at",), name="send_slot_taken"),
             Index(fields=("chat_id", "taken_at"), name="send_slot_chat_taken"),
+            Index(fields=("done_at",), name="send_slot_done"),
         )
 
 

@@ -17,7 +17,6 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -41,7 +40,7 @@ from . import callbacks
 from .budget import budget_for
 from .delivery import DeliveryReport, deliver_due
 from .dialogs import clear_dialog, load_dialog
-from .rate_limit import SharedRateLimiter
+from .rate_limit import SendLimiter
 from .staff import actions as staff_actions
 from .staff import card as staff_card
 from .staff import commands as staff_commands
@@ -331,10 +330,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     budget = budget_for(settings)
-    if rate_limit:
-        # One process (SQLite): PTB's limiter. Instances sharing PostgreSQL: the shared ledger.
-        limiter = AIORateLimiter(max_retries=0) if settings.is_sqlite else SharedRateLimiter(budget)
-        builder = builder.rate_limiter(limiter)
+    if rate_limit:  # direct replies under the outbox's budget (shared by every instance on PostgreSQL)
+        builder = builder.rate_limiter(SendLimiter(budget))
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
 

@@ -1,16 +1,22 @@
 """Telegram's sending limits as a budget: about 30 messages a second overall and 20 a minute into one
 group. Messages over budget wait in the outbox for a later round instead of being refused by Telegram.
 
+A send takes a slot before the call and gives it back when the call returns. A slot counts while its call
+is in flight and for a window after it returned, so however long a call waited between taking its slot and
+reaching Telegram (a busy event loop, a slow network), Telegram never sees more than the limit in one
+window: every call it received in the last second is either still in flight here or returned less than a
+window ago.
+
 Two ledgers behind one interface: `SendBudget` counts in memory (the embedded SQLite set-up is one
 process), `SharedSendBudget` counts in the database, so that several instances on one PostgreSQL keep
 the limits together.
 """
 
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.config import Settings
@@ -18,18 +24,22 @@ from backend.models import SendSlot
 
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-# A slot is taken a moment before Telegram receives the call, and that moment varies: windows a little
-# longer than Telegram's keep any second (minute) as Telegram counts it within the limit.
+# Instances on different hosts see slightly different clocks: windows a little longer than Telegram's.
 JITTER = timedelta(milliseconds=100)
 SECOND = timedelta(seconds=1) + JITTER
 MINUTE = timedelta(minutes=1) + JITTER
+# A slot never given back (the process died mid-call) stops counting after this.
+IN_FLIGHT = timedelta(seconds=30)
 # pg_advisory_xact_lock key of the ledger: "qc-send" read as a number, constant across instances.
 LEDGER_LOCK = int.from_bytes(b"qc-send", "big")
 
 
 class Budget(Protocol):
-    async def allow(self, chat_id: int, now: datetime) -> bool:
-        """True, and counted, when a message to `chat_id` may go now."""
+    async def take(self, chat_id: int, now: datetime) -> object | None:
+        """A slot for one message to `chat_id`, or None when the limits are reached."""
+
+    async def give_back(self, slot: object, now: datetime) -> None:
+        """The call of `slot` returned (sent or not) at `now`."""
 
     async def prune(self, now: datetime) -> None:
         """Forget sends too old to matter."""
@@ -40,30 +50,45 @@ def is_group(chat_id: int) -> bool:
 
 
 @dataclass
+class _Slot:
+    chat_id: int
+    taken_at: datetime
+    done_at: datetime | None = None
+
+    def counts(self, now: datetime, window: timedelta) -> bool:
+        if self.done_at is None:
+            return self.taken_at > now - IN_FLIGHT
+        return self.done_at > now - window
+
+
+@dataclass
 class SendBudget:
     global_limit: int = GLOBAL_PER_SECOND
     group_limit: int = GROUP_PER_MINUTE
-    _all: deque[datetime] = field(default_factory=deque)
-    _groups: dict[int, deque[datetime]] = field(default_factory=dict)
+    _slots: list[_Slot] = field(default_factory=list)
 
-    async def allow(self, chat_id: int, now: datetime) -> bool:
-        _trim(self._all, now - SECOND)
-        if len(self._all) >= self.global_limit:
-            return False
-        if is_group(chat_id):
-            window = self._groups.setdefault(chat_id, deque())
-            _trim(window, now - MINUTE)
-            if len(window) >= self.group_limit:
-                return False
-            window.append(now)
-        self._all.append(now)
-        return True
+    async def take(self, chat_id: int, now: datetime) -> _Slot | None:
+        await self.prune(now)
+        if sum(s.counts(now, SECOND) for s in self._slots) >= self.global_limit:
+            return None
+        if is_group(chat_id) and (
+            sum(s.counts(now, MINUTE) for s in self._slots if s.chat_id == chat_id) >= self.group_limit
+        ):
+            return None
+        slot = _Slot(chat_id, now)
+        self._slots.append(slot)
+        return slot
+
+    async def give_back(self, slot: object, now: datetime) -> None:
+        if isinstance(slot, _Slot):
+            slot.done_at = now
 
     async def prune(self, now: datetime) -> None:
-        for chat_id, window in list(self._groups.items()):
-            _trim(window, now - MINUTE)
-            if not window:
-                del self._groups[chat_id]
+        self._slots = [s for s in self._slots if s.counts(now, MINUTE)]
+
+
+def _counted(now: datetime, window: timedelta) -> Q:
+    return Q(done_at__isnull=True, taken_at__gt=now - IN_FLIGHT) | Q(done_at__gt=now - window)
 
 
 @dataclass
@@ -74,19 +99,21 @@ class SharedSendBudget:
     global_limit: int = GLOBAL_PER_SECOND
     group_limit: int = GROUP_PER_MINUTE
 
-    async def allow(self, chat_id: int, now: datetime) -> bool:
+    async def take(self, chat_id: int, now: datetime) -> int | None:
         async with in_transaction() as conn:
             if conn.capabilities.dialect == "postgres":
                 await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [LEDGER_LOCK])
             slots = SendSlot.filter().using_db(conn)
-            if await slots.filter(taken_at__gt=now - SECOND).count() >= self.global_limit:
-                return False
+            if await slots.filter(_counted(now, SECOND)).count() >= self.global_limit:
+                return None
             if is_group(chat_id) and (
-                await slots.filter(chat_id=chat_id, taken_at__gt=now - MINUTE).count() >= self.group_limit
+                await slots.filter(_counted(now, MINUTE), chat_id=chat_id).count() >= self.group_limit
             ):
-                return False
-            await SendSlot.create(chat_id=chat_id, taken_at=now, using_db=conn)
-            return True
+                return None
+            return (await SendSlot.create(chat_id=chat_id, taken_at=now, using_db=conn)).id
+
+    async def give_back(self, slot: object, now: datetime) -> None:
+        await SendSlot.filter(id=slot).update(done_at=now)
 
     async def prune(self, now: datetime) -> None:
         await SendSlot.filter(taken_at__lt=now - 2 * MINUTE).delete()
@@ -95,8 +122,3 @@ class SharedSendBudget:
 def budget_for(settings: Settings) -> Budget:
     """In memory for the one-process SQLite set-up; in the database when instances share PostgreSQL."""
     return SendBudget() if settings.is_sqlite else SharedSendBudget()
-
-
-def _trim(window: deque[datetime], before: datetime) -> None:
-    while window and window[0] <= before:
-        window.popleft()

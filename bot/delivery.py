@@ -82,7 +82,8 @@ async def deliver_due(
         if not claimed:
             held.add(message.chat_id)
             continue
-        if not await budget.allow(message.chat_id, ctx.clock.now()):
+        slot = await budget.take(message.chat_id, ctx.clock.now())
+        if slot is None:
             RATE_LIMIT_WAITS.inc()
             report.over_budget = True
             await _update(message, claimed_until=None)
@@ -90,8 +91,11 @@ async def deliver_due(
                 break  # nothing else can go in this round
             held.add(message.chat_id)
             continue
-        with slot_taken():
-            outcome = await _send_one(ctx, bot, message)
+        try:
+            with slot_taken():
+                outcome = await _send_one(ctx, bot, message)
+        finally:
+            await budget.give_back(slot, ctx.clock.now())
         if outcome == "sent":
             SENT.labels(kind=message.kind).inc()
             report.sent += 1

@@ -1,7 +1,7 @@
-"""Direct Bot API calls (replies inside a conversation) under the same shared budget as the outbox.
+"""Direct Bot API calls (replies inside a conversation) under the same budget as the outbox.
 
-With several instances on one PostgreSQL, PTB's own `AIORateLimiter` would let each instance send 30 a
-second. This limiter asks the shared ledger instead and waits for a free slot. Outbox delivery takes its
+PTB's own `AIORateLimiter` counts apart from the outbox, and per process: with several instances each would
+send 30 a second. This limiter asks the budget the outbox uses instead and waits for a free slot. Outbox delivery takes its
 slot before calling the Bot API and marks the call with `slot_taken`, so a message is never counted twice.
 """
 
@@ -46,7 +46,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class SharedRateLimiter(BaseRateLimiter[None]):
+class SendLimiter(BaseRateLimiter[None]):
     def __init__(self, budget: Budget, now: Callable[[], datetime] = wall_clock) -> None:
         self.budget = budget
         self.now = now
@@ -66,19 +66,25 @@ class SharedRateLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> Any:
-        if endpoint in SENDING and not _slot_taken.get():
-            await self._wait_for_slot(_chat_id(data))
-        return await callback(*args, **kwargs)
+        if endpoint not in SENDING or _slot_taken.get():
+            return await callback(*args, **kwargs)
+        slot = await self._wait_for_slot(_chat_id(data))
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            if slot is not None:
+                await self.budget.give_back(slot, self.now())
 
-    async def _wait_for_slot(self, chat_id: int) -> None:
+    async def _wait_for_slot(self, chat_id: int) -> object | None:
         started = self.now()
         pause = 1.0 if is_group(chat_id) else 0.05
-        while not await self.budget.allow(chat_id, self.now()):
+        while (slot := await self.budget.take(chat_id, self.now())) is None:
             RATE_LIMIT_WAITS.inc()
             if self.now() - started > MAX_WAIT:
                 log.warning("no send slot for chat %s after %s; sending anyway", chat_id, MAX_WAIT)
-                return
+                return None
             await asyncio.sleep(pause)
+        return slot
 
 
 def _chat_id(data: dict[str, Any]) -> int:

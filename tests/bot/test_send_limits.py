@@ -12,7 +12,7 @@ from backend.models import SendSlot
 from backend.services import leases
 from bot.app import hold_poller_lease
 from bot.budget import SendBudget, SharedSendBudget
-from bot.rate_limit import SharedRateLimiter, slot_taken
+from bot.rate_limit import SendLimiter, slot_taken
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 GROUP, OTHER_GROUP, TENANT = -1001, -1002, 42
@@ -23,7 +23,13 @@ def ledgers():
 
 
 async def sends(budget, chat_id: int, count: int, at: datetime) -> int:
-    return sum([await budget.allow(chat_id, at) for _ in range(count)])
+    """How many of `count` messages got a slot at `at` (each call returning at once)."""
+    sent = 0
+    for _ in range(count):
+        if (slot := await budget.take(chat_id, at)) is not None:
+            await budget.give_back(slot, at)
+            sent += 1
+    return sent
 
 
 @ledgers()
@@ -51,8 +57,23 @@ async def test_instances_share_one_ledger(database_url):
     one, two = SharedSendBudget(), SharedSendBudget()  # as if in two processes
     assert await sends(one, GROUP, 15, T0) == 15
     assert await sends(two, GROUP, 15, T0 + timedelta(seconds=5)) == 5
-    results = await asyncio.gather(*(b.allow(TENANT, T0 + timedelta(seconds=9)) for b in [one, two] * 20))
-    assert sum(results) == 30
+    results = await asyncio.gather(*(b.take(TENANT, T0 + timedelta(seconds=9)) for b in [one, two] * 20))
+    assert sum(slot is not None for slot in results) == 30
+
+
+@ledgers()
+async def test_a_call_in_flight_counts_until_a_second_after_it_returned(database_url, make):
+    """However long a call takes to reach Telegram, it is counted while it may still arrive."""
+    budget = make()
+    slow = [await budget.take(TENANT, T0) for _ in range(30)]  # the event loop is busy: not sent yet
+    assert await sends(budget, TENANT, 1, T0 + timedelta(seconds=5)) == 0
+    for slot in slow:
+        await budget.give_back(slot, T0 + timedelta(seconds=6))  # they reached Telegram by now
+    assert await sends(budget, TENANT, 1, T0 + timedelta(seconds=6.5)) == 0
+    assert await sends(budget, TENANT, 30, T0 + timedelta(seconds=7.2)) == 30
+    forgotten = make()  # a process died mid-call: its slots stop counting after a while
+    [await forgotten.take(TENANT, T0) for _ in range(30)]
+    assert await sends(forgotten, TENANT, 1, T0 + timedelta(seconds=31)) == 1
 
 
 async def test_old_sends_are_forgotten(database_url):
@@ -73,7 +94,7 @@ class Clock:
 async def test_direct_replies_wait_for_a_free_slot_and_outbox_sends_are_not_counted_twice(database_url, monkeypatch):
     clock = Clock()
     budget = SharedSendBudget()
-    limiter = SharedRateLimiter(budget, now=clock)
+    limiter = SendLimiter(budget, now=clock)
     sent: list[int] = []
 
     async def call(chat_id: int) -> bool:
