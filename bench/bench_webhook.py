@@ -70,6 +70,7 @@ from tests.integration.cluster import (  # noqa: E402
     NGINX,
     SECRET,
     Cluster,
+    answers_healthz,
     free_port,
     fresh_database,
     wait_exit,
@@ -327,15 +328,7 @@ class Baseline:
         # The harness's nginx set-up with the trivial app as the only upstream (no instances, no fake API).
         proxy = Cluster(workdir, "", [port])
         proxy.http = aiohttp.ClientSession()
-        for _ in range(200):
-            try:
-                async with proxy.http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-        else:
+        if not await answers_healthz(proxy.http, port, 10):
             raise TimeoutError("the baseline app did not start")
         proxy.start_nginx()
         await proxy.wait_nginx()

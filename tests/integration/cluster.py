@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,23 @@ http {{
     }}
 }}
 """
+
+
+async def answers_healthz(
+    http: aiohttp.ClientSession, port: int, seconds: float, alive: Callable[[], bool] = lambda: True
+) -> bool:
+    """True once GET /healthz on 127.0.0.1:port answers 200; False after `seconds` or when `alive` says no."""
+    for _ in range(int(seconds * 20)):
+        if not alive():
+            return False
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return True
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    return False
 
 
 def free_port() -> int:
@@ -127,17 +145,9 @@ class Cluster:
         self.instances[port].wait()
 
     async def wait_ready(self, port: int, seconds: float = 60) -> None:
-        for _ in range(int(seconds * 10)):
-            if self.instances[port].poll() is not None:
-                raise RuntimeError(f"instance {port} exited: {self.log(port)}")
-            try:
-                async with self.http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-        raise TimeoutError(f"instance {port} did not answer: {self.log(port)}")
+        process = self.instances[port]
+        if not await answers_healthz(self.http, port, seconds, alive=lambda: process.poll() is None):
+            raise RuntimeError(f"instance {port} did not answer: {self.log(port)}")
 
     def start_nginx(self) -> None:
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in self.ports)
