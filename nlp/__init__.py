@@ -11,11 +11,12 @@ Everything is pure and thread-safe after ``load()``; loading (jieba, rules, mode
 
 from .retrain import retrain
 from .runtime import classify, configure, load
-from .triage import CATEGORIES, KINDS, SEVERITIES, Evidence, Triage
+from .triage import CATEGORIES, KINDS, SAFETY_CHECKS, SEVERITIES, Evidence, Triage
 
 __all__ = [
     "CATEGORIES",
     "KINDS",
+    "SAFETY_CHECKS",
     "SEVERITIES",
     "Evidence",
     "Triage",

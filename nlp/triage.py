@@ -19,6 +19,9 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 SEVERITIES: tuple[str, ...] = ("general", "important", "major")
+# The yes/no safety questions triage may ask for (see ``Triage.safety_check``): someone trapped in
+# a lift, visible fire or smoke, a gas smell still there, water still pouring out.
+SAFETY_CHECKS: tuple[str, ...] = ("lift_trapped", "fire", "gas", "flood")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class Triage:
     ``emergency`` is True when ``severity`` is major because of an emergency trigger; ``triggers``
     names those triggers (fire, gas, lift_trapped, …). ``collective`` is True when the wording speaks
     for several households; the backend applies its household rule on top.
+    ``safety_check`` is set when the text suggests an emergency but the evidence is weak (a stopped
+    lift with nobody said to be inside, a smell of smoke or gas, water on the floor): one of
+    ``SAFETY_CHECKS``, the yes/no question to ask the tenant before anything else. A "yes" makes
+    it an emergency with that trigger. Empty when the text is plainly an emergency or plainly not.
     """
 
     kind: str
@@ -57,6 +64,7 @@ class Triage:
     collective: bool = False
     emergency: bool = False
     triggers: tuple[str, ...] = ()
+    safety_check: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (for logs, the API and stored dialog state)."""
@@ -70,4 +78,5 @@ class Triage:
             "collective": self.collective,
             "emergency": self.emergency,
             "triggers": list(self.triggers),
+            "safety_check": self.safety_check,
         }
