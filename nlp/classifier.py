@@ -49,7 +49,7 @@ class Classifier:
         self.matcher = Matcher(
             rules, Negation(s.negation_cues, s.negation_exceptions, s.negation_gap)
         )
-        self.judge = SeverityJudge(s.hypothetical, s.trigger_priority)
+        self.judge = SeverityJudge(s.hypothetical, s.trigger_priority, s.collective_households)
         self.category_nb: NaiveBayes | None = None
         self.kind_nb: NaiveBayes | None = None
         if models is not None:
@@ -135,6 +135,7 @@ class Classifier:
             collective=sev.collective,
             emergency=sev.emergency,
             triggers=sev.triggers,
+            safety_check=sev.safety_check,
         )
 
     # ---- parts --------------------------------------------------------------------------------

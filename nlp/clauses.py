@@ -31,6 +31,16 @@ def clause_of(bounds: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
     return pos, pos
 
 
+def clause_window(bounds: Sequence[tuple[int, int]], pos: int, width: int) -> tuple[int, int]:
+    """From the start of the clause ``width`` clauses before the one holding ``pos`` to the end
+    of the one ``width`` clauses after it."""
+    i = bisect_right(bounds, (pos, _END)) - 1
+    if i < 0:
+        return pos, pos
+    lo, hi = max(0, i - width), min(len(bounds) - 1, i + width)
+    return bounds[lo][0], bounds[hi][1]
+
+
 class Negation:
     """Decides whether a keyword is negated ("没有漏水了", "不是噪音问题").
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import opencc
 
@@ -30,18 +30,31 @@ def _open_converter() -> opencc.OpenCC:
 class Normalizer:
     """Callable turning raw text into the form every rule and feature is written in."""
 
-    def __init__(self, emoji: Mapping[str, str], max_chars: int) -> None:
+    def __init__(
+        self,
+        emoji: Mapping[str, str],
+        max_chars: int,
+        rewrite: Callable[[str], str] | None = None,
+    ) -> None:
         self.max_chars = max_chars
         self._table: dict[int, str | None] = dict(_INVISIBLE)
         self._table.update({ord(k): v for k, v in emoji.items() if len(k) == 1})
         self._converter = _open_converter()
         self._lock = threading.Lock()  # the binding makes no thread-safety promise
+        self._rewrite = rewrite
 
-    def __call__(self, text: str) -> str:
-        text = text[: self.max_chars]  # cut first: nothing below may be slow on a pasted novel
+    def script(self, text: str) -> str:
+        """NFKC, emoji as words, Simplified script and lower case: no dialect rewriting."""
         text = unicodedata.normalize("NFKC", text).translate(self._table)
         if not text.isascii():
             with self._lock:
                 text = self._converter.convert(text)
-        text = _CJK_SPACE.sub(",", text.strip().lower())
+        return text.lower()
+
+    def __call__(self, text: str) -> str:
+        text = text[: self.max_chars]  # cut first: nothing below may be slow on a pasted novel
+        text = self.script(text)
+        if self._rewrite is not None and not text.isascii():
+            text = self._rewrite(text)  # Cantonese / Taiwan words and idioms → Mandarin
+        text = _CJK_SPACE.sub(",", text.strip())
         return _SPACES.sub(" ", text)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clauses import Negation, clause_bounds, clause_of
+from .clauses import Negation, clause_bounds, clause_of, clause_window
 
 
 def _split(cell: str | None) -> tuple[str, ...]:
@@ -23,6 +23,8 @@ class Rule:
     ``requires``: it counts only if one of these words is somewhere in the text.
     ``unless``: it does not count if one of these words is in the same clause.
     ``excludes``: it does not count if one of these words is anywhere in the text.
+    ``also``: and one of these words too, within ``window`` (near and also then look ``window``
+    clauses to each side: "电梯停在两层中间 | 门打不开 | 我妈还在里面" is one story).
     ``trigger``/``category`` are used by severity rules only.
     """
 
@@ -36,6 +38,8 @@ class Rule:
     excludes: tuple[str, ...] = ()
     trigger: str = ""
     category: str = ""
+    also: tuple[str, ...] = ()
+    window: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def load_rules(path: Path, table: str) -> list[Rule]:
                 excludes=_split(row.get("excludes")),
                 trigger=(row.get("trigger") or "").strip(),
                 category=(row.get("category") or "").strip(),
+                also=_split(row.get("also")),
+                window=int(row.get("window") or 0),
             )
         )
     return rules
@@ -86,6 +92,7 @@ class _Compiled:
     requires: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
+    also: re.Pattern[str] | None
 
     @classmethod
     def of(cls, rule: Rule) -> _Compiled:
@@ -95,11 +102,14 @@ class _Compiled:
             _any_of(rule.requires),
             _any_of(rule.unless),
             _any_of(rule.excludes),
+            _any_of(rule.also),
         )
 
-    def holds(self, text: str, clause_text: str) -> bool:
+    def holds(self, text: str, clause_text: str, window_text: str) -> bool:
+        around = window_text if self.rule.window else clause_text
         return (
-            (self.near is None or self.near.search(clause_text) is not None)
+            (self.near is None or self.near.search(around) is not None)
+            and (self.also is None or self.also.search(around) is not None)
             and (self.requires is None or self.requires.search(text) is not None)
             and (self.unless is None or self.unless.search(clause_text) is None)
             and (self.excludes is None or self.excludes.search(text) is None)
@@ -169,9 +179,14 @@ class Matcher:
         for a, b, group in raw:
             clause = clause_of(bounds, a)
             clause_text = text[clause[0] : clause[1]]
+            windows: dict[int, str] = {}
             cue: str | None = ""
             for compiled in group:
-                if not compiled.holds(text, clause_text):
+                width = compiled.rule.window
+                if width and width not in windows:
+                    w = clause_window(bounds, a, width)
+                    windows[width] = text[w[0] : w[1]]
+                if not compiled.holds(text, clause_text, windows.get(width, "")):
                     continue
                 if cue == "":  # the same for every rule of this term: compute once
                     cue = self._negation.negated(text, a, clause[0], cues, spans) if cues else None

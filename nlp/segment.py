@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,13 +39,16 @@ def _prune(tokenizer: jieba.Tokenizer, min_freq: int) -> None:
 class Segmenter:
     """Word segmentation; a private ``jieba.Tokenizer`` so the global one stays untouched."""
 
-    def __init__(self, userdict: Path, min_freq: int = 0) -> None:
+    def __init__(self, userdict: Path, min_freq: int = 0, extra_words: Iterable[str] = ()) -> None:
         self._tokenizer = jieba.Tokenizer()
         with _quiet(jieba.default_logger):
             self._tokenizer.initialize()
             if min_freq > 1:
                 _prune(self._tokenizer, min_freq)
             self._tokenizer.load_userdict(str(userdict))
+            for word in sorted(extra_words):
+                if len(word) > 1 and word not in self._tokenizer.FREQ:
+                    self._tokenizer.add_word(word)
 
     def cut(self, text: str) -> list[str]:
         # HMM off: domain words come from the dictionary, unknown ones fall apart into characters,

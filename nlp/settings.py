@@ -24,6 +24,7 @@ class Settings:
     negation_exceptions: tuple[str, ...]
     hypothetical: tuple[str, ...]
     trigger_priority: tuple[str, ...]
+    collective_households: int
     emoji: dict[str, str]
 
     @classmethod
@@ -47,5 +48,6 @@ class Settings:
             negation_exceptions=tuple(negation["exceptions"]),
             hypothetical=tuple(raw["hypothetical"]["markers"]),
             trigger_priority=tuple(raw["severity"]["trigger_priority"]),
+            collective_households=int(raw["severity"].get("collective_households", 3)),
             emoji=dict(raw.get("emoji", {})),
         )

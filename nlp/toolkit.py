@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .corpus import DATA_DIR
 from .features import features
+from .lexicon import Rewriter, load_lexicon
 from .normalize import Normalizer
 from .rules import Rule, load_rules
 from .segment import Segmenter
@@ -35,9 +36,14 @@ def load_toolkit(data_dir: Path = DATA_DIR) -> Toolkit:
         *load_rules(data_dir / "rules_kind.tsv", "kind"),
         *load_rules(data_dir / "rules_severity.tsv", "severity"),
     )
+    normalizer = Normalizer(settings.emoji, settings.max_chars)
+    rewriter = Rewriter(load_lexicon(data_dir / "lexicon.tsv", normalizer.script))
+    normalizer = Normalizer(settings.emoji, settings.max_chars, rewriter)
     return Toolkit(
         settings=settings,
-        normalizer=Normalizer(settings.emoji, settings.max_chars),
-        segmenter=Segmenter(data_dir / "userdict.txt", settings.segment_min_freq),
+        normalizer=normalizer,
+        segmenter=Segmenter(
+            data_dir / "userdict.txt", settings.segment_min_freq, extra_words=rewriter.targets()
+        ),
         rules=rules,
     )

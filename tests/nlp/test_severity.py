@@ -98,19 +98,27 @@ def test_no_longer_leaking_does_not_trigger_flooding() -> None:
     assert "漏水" not in triage.evidence.category
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "我们整栋楼都停水了",
-        "好几户都反映楼道灯不亮",
-        "全楼的网络都断了",
-        "大家都被广场舞吵得睡不着",
-    ],
-)
-def test_collective_wording_is_flagged_and_at_least_important(text: str) -> None:
+COLLECTIVE = [
+    # (text, severity, collective): a stated count of 3+ households or the whole building is
+    # major; a vaguer plural is important (docs/domain.md, collective complaints)
+    ("我们整栋楼都停水了", "major", True),
+    ("全楼的网络都断了", "major", True),
+    ("三十多户都闻到垃圾站的臭味", "major", True),
+    ("12户业主一起要求退车位费", "major", True),
+    ("好几户都反映楼道灯不亮", "important", False),
+    ("大家都被广场舞吵得睡不着", "important", False),
+    ("我和对门两户的门禁卡都失效了", "general", False),
+]
+
+
+@pytest.mark.parametrize(("text", "severity", "collective"), COLLECTIVE)
+def test_collective_by_count_is_major_and_a_vague_plural_important(
+    text: str, severity: str, collective: bool
+) -> None:
     triage = nlp.classify(text)
-    assert triage.collective
-    assert triage.severity in ("important", "major")
+    assert triage.severity == severity
+    assert triage.collective is collective
+    assert not triage.emergency  # a collective complaint does not wake the duty officer
 
 
 def test_single_household_is_not_collective() -> None:
