@@ -1,12 +1,14 @@
-"""Decisions: keyword rules and naive Bayes blended into kind, category and severity."""
+"""Decisions: keyword rules and logistic regression blended into kind and category; severity
+from its own rules (``severity.py``)."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
-from .bayes import JointScorer, NaiveBayes
 from .clauses import Negation
+from .linear import LinearModel
 from .model import Models
 from .rules import Hit, Matcher
 from .severity import SeverityJudge
@@ -16,6 +18,8 @@ from .triage import KINDS, Evidence, Triage
 # An emergency adds this much to its category's rule score, so that the blended probability
 # agrees with the category it is then given anyway (domain.md: fire → security, …).
 EMERGENCY_BOOST = 6.0
+# Statistical features with these characters ("水了", "已经") mean nothing to staff as evidence.
+_FUNCTION_CHARS = re.compile("[了的是我你他她在也都就和还又很啊呀吧呢哦嘛这那有个已经把被给让]")
 MAX_ALTERNATIVES = 3
 MIN_ALTERNATIVE_P = 0.01
 
@@ -50,23 +54,18 @@ class Classifier:
             rules, Negation(s.negation_cues, s.negation_exceptions, s.negation_gap)
         )
         self.judge = SeverityJudge(s.hypothetical, s.trigger_priority, s.collective_households)
-        self.category_nb: NaiveBayes | None = None
-        self.kind_nb: NaiveBayes | None = None
+        self.category_model: LinearModel | None = None
+        self.kind_model: LinearModel | None = None
         if models is not None:
-            self.category_nb = models.category.compile(self.categories)
-            self.kind_nb = models.kind.compile(KINDS)
-            if not self.category_nb.classes:
-                self.category_nb = None
+            self.category_model = models.category.restricted(self.categories)
+            self.kind_model = models.kind.restricted(KINDS)
+            if not self.category_model.classes:
+                self.category_model = None
         # A category can only be suggested if a keyword rule or the statistical layer knows it.
         known = {r.label for r in rules if r.table == "category"}
-        if self.category_nb is not None:
-            known.update(self.category_nb.classes)
+        if self.category_model is not None:
+            known.update(self.category_model.classes)
         self.suggestable = tuple(c for c in self.categories if c in known) or self.categories
-        self._scorer = (
-            JointScorer((self.category_nb, self.kind_nb))
-            if self.category_nb is not None and self.kind_nb is not None
-            else None
-        )
 
     # ---- public -------------------------------------------------------------------------------
 
@@ -79,25 +78,26 @@ class Classifier:
         norm = self.toolkit.normalize(text)
         if not norm:
             raise ValueError("cannot classify a text without visible characters")
-        hits = [h for h in self.matcher.find(norm) if h.negated_by is None]
+        found = self.matcher.find(norm)
+        hits = [h for h in found if h.negated_by is None]
         sev = self.judge.judge(norm, hits)
-        p_cat_nb: dict[str, float] | None = None
-        p_kind_nb: dict[str, float] | None = None
-        if blended and self._scorer is not None:
-            s = self.settings
+        p_cat_stat: dict[str, float] | None = None
+        p_kind_stat: dict[str, float] | None = None
+        feats: list[str] = []
+        if blended and self.category_model is not None:
             feats = self.toolkit.features(norm)
-            (p_cat_nb, p_kind_nb), known = self._scorer.proba(
-                feats, s.length_damping, (s.prior_weight, 1.0)
-            )
+            p_cat_stat, known = self.category_model.proba(feats)
+            if self.kind_model is not None and self.kind_model.classes:
+                p_kind_stat, _ = self.kind_model.proba(feats)
             if not known:  # "👍", "？？？": nothing to go on, say so instead of guessing
-                p_cat_nb = p_kind_nb = None
+                p_cat_stat = p_kind_stat = None
 
         cat_scores = self._scores(hits, "category")
         emergency_cat = self._emergency_category(sev.emergency_categories, cat_scores)
         if emergency_cat:
             cat_scores[emergency_cat] = cat_scores.get(emergency_cat, 0.0) + EMERGENCY_BOOST
-        cat_p = self._blend(cat_scores, self.suggestable, p_cat_nb)
-        if not cat_scores and p_cat_nb is None:
+        cat_p = self._blend(cat_scores, self.suggestable, p_cat_stat)
+        if not cat_scores and p_cat_stat is None:
             category = self._fallback_category()
         else:
             category = max(cat_p, key=cat_p.__getitem__)
@@ -108,21 +108,31 @@ class Classifier:
             for c in sorted(cat_p, key=cat_p.__getitem__, reverse=True)
             if c != category
             and cat_p[c] >= MIN_ALTERNATIVE_P
-            and (p_cat_nb is not None or c in cat_scores)
+            and (p_cat_stat is not None or c in cat_scores)
         )[:MAX_ALTERNATIVES]
 
         kind_scores = self._scores(hits, "kind")
-        kind_p = self._blend(kind_scores, KINDS, p_kind_nb)
-        if not kind_scores and p_kind_nb is None:
+        kind_p = self._blend(kind_scores, KINDS, p_kind_stat)
+        if not kind_scores and p_kind_stat is None:
             fb = self.settings.fallback_kind
             kind = fb.get(category, fb.get("*", "complaint"))
         else:
             kind = max(kind_p, key=kind_p.__getitem__)
 
+        category_words = self._words(norm, hits, "category", category) or (
+            sev.evidence if emergency_cat else ()
+        )
+        if not category_words and p_cat_stat is not None and self.category_model is not None:
+            # no keyword decided: show staff the words the statistical layer leaned on
+            negated = {norm[h.start : h.end] for h in found if h.negated_by is not None}
+            category_words = tuple(
+                w
+                for w in self.category_model.evidence(feats, category, limit=6)
+                if w not in negated and not _FUNCTION_CHARS.search(w)
+            )[:3]
         evidence = Evidence(
             kind=self._words(norm, hits, "kind", kind),
-            category=self._words(norm, hits, "category", category)
-            or (sev.evidence if emergency_cat else ()),
+            category=category_words,
             severity=sev.evidence,
         )
         return Triage(
@@ -152,15 +162,15 @@ class Classifier:
         return scores
 
     def _blend(
-        self, scores: Mapping[str, float], labels: Sequence[str], p_nb: Mapping[str, float] | None
+        self, scores: Mapping[str, float], labels: Sequence[str], p_stat: Mapping[str, float] | None
     ) -> dict[str, float]:
-        """rules_weight · softmax(rule scores) + (1 − rules_weight) · naive Bayes posterior."""
+        """rules_weight · softmax(rule scores) + (1 − rules_weight) · statistical posterior."""
         s = self.settings
         p_rules = _softmax(scores, labels, s.temperature)
-        if p_nb is None:
+        if p_stat is None:
             return dict(zip(labels, p_rules, strict=True))
         w = s.rules_weight
-        get = p_nb.get
+        get = p_stat.get
         return {lb: w * p + (1 - w) * get(lb, 0.0) for lb, p in zip(labels, p_rules, strict=True)}
 
     def _emergency_category(self, choices: Sequence[str], scores: Mapping[str, float]) -> str:

@@ -15,16 +15,9 @@ _NUMERAL = r"[0-9０-９]+|[零〇一二两俩三四五六七八九十百千几]
 # a number, an optional "more than", then a word for household
 _COUNT = re.compile(
     rf"(?<![第0-9])(上|好|数)?({_NUMERAL})(多|余|来|几)?(?:个|位|名)?"
-    r"(户(?![型口主外籍])|家(?=人|住户|业主|邻居|居民|都|也|一起|联名|反映|投诉|说|的|被|没|停|受|遭|已|共同|同时|天天|[,.!?;:，。！？；：\s]|$)"
+    r"(户(?![型口主外籍])|家(?=人|住户|业主|商户|租户|空置房|邻居|居民|都|也|一起|联名|反映|投诉|说|的|被|没|停|受|遭|已|共同|同时|天天|[,.!?;:，。！？；：\s]|$)"
     r"|业主|住户|居民)"
 )
-# "全楼", "全体业主", "整栋楼的住户", "业委会", "联名": the whole building speaks
-_WHOLE = re.compile(
-    r"全楼|全栋|全座|全体业主|全体住户|全体居民|所有业主|所有住户|整栋|整幢|整座楼|"
-    r"整个单元|整个小区|全小区|业委会|联名|半栋楼"
-)
-
-
 def chinese_number(text: str) -> int | None:
     """Value of a small number written in digits or Chinese numerals ("三十", "十二", "两百");
     "几" counts as two ("十几" → 12, "几十" → 20); a range counts its lower bound ("五六" → 5); None if it is not a number."""
@@ -53,7 +46,7 @@ def chinese_number(text: str) -> int | None:
 
 def stated_households(text: str) -> tuple[int, str] | None:
     """The largest number of households ``text`` (normalised) states, with the words that said
-    it; a whole building counts as many. None when no count is stated."""
+    it; None when no count is stated. ("全楼", "业委会" are words of the severity rules.)"""
     best: tuple[int, str] | None = None
     for m in _COUNT.finditer(text):
         prefix, number = m.group(1), m.group(2)
@@ -68,9 +61,6 @@ def stated_households(text: str) -> tuple[int, str] | None:
             value *= 10
         if best is None or value > best[0]:
             best = (value, m.group(0))
-    whole = _WHOLE.search(text)
-    if whole is not None and (best is None or best[0] < 30):
-        best = (30, whole.group(0))
     return best
 
 

@@ -1,7 +1,14 @@
-"""The statistical layer as a pair of naive Bayes models (category, kind), trained and stored."""
+"""The statistical layer: two logistic-regression models (category, kind), trained and stored.
+
+The shipped model (``nlp/data/triage-model.json``) is built from the train split by
+``python -m nlp.build``; a test checks that it matches the corpus it claims to come from.
+``qingchu nlp retrain`` writes a deployment's own model (corpus + staff corrections) to
+``TRIAGE_MODEL_FILE``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -10,26 +17,58 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bayes import NaiveBayes
-from .corpus import Example
+from .corpus import DATA_DIR, Example
+from .linear import LinearModel, TrainingConfig
+from .linear import train as fit
 from .toolkit import Toolkit
 
-FORMAT = "qingchu-triage-model/1"
+FORMAT = "qingchu-triage-model/2"
+SHIPPED_PATH = DATA_DIR / "triage-model.json"
+# What a model is trained from besides the examples: a change to any of these retrains.
+_INPUTS = ("lexicon.tsv", "userdict.txt", "settings.toml")
+_FEATURE_CODE = ("features.py", "linear.py", "normalize.py", "lexicon.py", "segment.py")
+
+
+class OldModelFormat(ValueError):
+    """A model file written by an earlier version (naive Bayes): retrain to replace it."""
 
 
 @dataclass
 class Models:
-    category: NaiveBayes
-    kind: NaiveBayes
+    category: LinearModel
+    kind: LinearModel
+    fingerprint: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "category": self.category.to_json(), "kind": self.kind.to_json()}
+        return {
+            "format": FORMAT,
+            "fingerprint": self.fingerprint,
+            "category": self.category.to_json(),
+            "kind": self.kind.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Models:
+        if data.get("format") == "qingchu-triage-model/1":
+            raise OldModelFormat("a naive Bayes model of an earlier version")
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} file (format={data.get('format')!r})")
-        return cls(NaiveBayes.from_json(data["category"]), NaiveBayes.from_json(data["kind"]))
+        return cls(
+            LinearModel.from_json(data["category"]),
+            LinearModel.from_json(data["kind"]),
+            str(data.get("fingerprint", "")),
+        )
+
+
+def fingerprint(corpus: Path) -> str:
+    """A hash of everything the shipped model is built from."""
+    digest = hashlib.sha256()
+    code_dir = Path(__file__).resolve().parent
+    for path in (corpus, *(DATA_DIR / n for n in _INPUTS), *(code_dir / n for n in _FEATURE_CODE)):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(repr(TrainingConfig()).encode())
+    return digest.hexdigest()[:16]
 
 
 def train(
@@ -40,20 +79,20 @@ def train(
     """Models from corpus examples plus staff corrections (text, category); corrections weigh
     ``correction_weight`` times a corpus example: they are real tenants' words. Returns the models
     and how many corrections were used."""
-    alpha = toolkit.settings.alpha
-    category, kind = NaiveBayes(alpha=alpha), NaiveBayes(alpha=alpha)
+    cat_data: list[tuple[list[str], str, float]] = []
+    kind_data: list[tuple[list[str], str, float]] = []
     for ex in examples:
         feats = toolkit.features(toolkit.normalize(ex.text))
-        category.add(feats, ex.category)
-        kind.add(feats, ex.kind)
+        cat_data.append((feats, ex.category, 1.0))
+        kind_data.append((feats, ex.kind, 1.0))
     used = 0
     for text, label in corrections:
         if not text or not text.strip() or not label or not label.strip():
             continue
         feats = toolkit.features(toolkit.normalize(text))
-        category.add(feats, label.strip(), toolkit.settings.correction_weight)
+        cat_data.append((feats, label.strip(), toolkit.settings.correction_weight))
         used += 1
-    return Models(category, kind), used
+    return Models(fit(cat_data), fit(kind_data)), used
 
 
 def save(models: Models, path: Path) -> None:
@@ -63,6 +102,7 @@ def save(models: Models, path: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(models.to_json(), fh, ensure_ascii=False, separators=(",", ":"))
+            fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -43,6 +43,11 @@ class Normalizer:
         self._lock = threading.Lock()  # the binding makes no thread-safety promise
         self._rewrite = rewrite
 
+    def simplified(self, text: str) -> str:
+        """Only the Traditional → Simplified conversion."""
+        with self._lock:
+            return self._converter.convert(text)
+
     def script(self, text: str) -> str:
         """NFKC, emoji as words, Simplified script and lower case: no dialect rewriting."""
         text = unicodedata.normalize("NFKC", text).translate(self._table)

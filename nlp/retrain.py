@@ -11,7 +11,7 @@ from .corpus import TRAIN_PATH, load_corpus
 
 
 def retrain(corrections: Iterable[tuple[str, str]], model_path: Path) -> dict[str, Any]:
-    """Train naive Bayes on the shipped train corpus plus ``corrections`` (text, corrected
+    """Train the statistical layer on the shipped train corpus plus ``corrections`` (text, corrected
     category), write it atomically to ``model_path`` as JSON, and report what went in.
 
     Corrections with an empty text or category are skipped. A process configured with this
@@ -29,6 +29,6 @@ def retrain(corrections: Iterable[tuple[str, str]], model_path: Path) -> dict[st
         "corpus_examples": len(examples),
         "corrections": used,
         "skipped": len(corrections) - used,
-        "classes": sorted(models.category.class_counts),
-        "features": len(models.category.feature_counts),
+        "classes": sorted(models.category.classes),
+        "features": len(models.category.weights),
     }

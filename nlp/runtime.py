@@ -31,8 +31,8 @@ _classifier: Classifier | None = None
 
 def configure(categories: Sequence[str] | None = None, model_path: Path | None = None) -> None:
     """Restrict suggestions to ``categories`` (the policy's taxonomy, default: domain.md's ten) and
-    use the naive Bayes model at ``model_path`` (written by ``retrain``; default: trained from the
-    shipped corpus at load). Takes effect on the next ``load()``/``classify()``.
+    use the statistical model at ``model_path`` (written by ``retrain``; default: the shipped
+    model built from the corpus). Takes effect on the next ``load()``/``classify()``.
 
     Keyword rules of categories not listed are ignored. A listed category without keyword rules
     can still be suggested when the statistical layer knows it, i.e. once staff corrections with
@@ -88,10 +88,22 @@ def forget_model(path: Path) -> None:
 def _build(config: _Config) -> Classifier:
     tk = toolkit()
     path = config.model_path
+    models = None
     if path is not None and path.exists():
-        models = model.read(path)  # a broken file is an error: better loud than silently stale
-    else:
-        if path is not None:
-            log.info("no triage model at %s yet; training from the shipped corpus", path)
-        models, _ = model.train(tk, load_corpus(TRAIN_PATH))
+        try:
+            models = model.read(path)  # a broken file is an error: better loud than silently stale
+        except model.OldModelFormat:
+            log.warning("%s was written by an earlier version; using the shipped model until "
+                        "'qingchu nlp retrain' replaces it", path)
+    elif path is not None:
+        log.info("no triage model at %s yet; using the shipped model", path)
+    if models is None:
+        models = _shipped(tk)
     return Classifier(tk, models, config.categories)
+
+
+def _shipped(tk: Toolkit) -> model.Models:
+    if model.SHIPPED_PATH.exists():
+        return model.read(model.SHIPPED_PATH)
+    log.warning("no shipped model at %s; training one from the corpus", model.SHIPPED_PATH)
+    return model.train(tk, load_corpus(TRAIN_PATH))[0]

@@ -13,9 +13,6 @@ class Settings:
     segment_min_freq: int
     rules_weight: float
     temperature: float
-    length_damping: float
-    prior_weight: float
-    alpha: float
     correction_weight: float
     fallback_category: str
     fallback_kind: dict[str, str]
@@ -37,9 +34,6 @@ class Settings:
             segment_min_freq=int(raw.get("segment_min_freq", 0)),
             rules_weight=float(blend["rules_weight"]),
             temperature=float(blend["temperature"]),
-            length_damping=float(blend["length_damping"]),
-            prior_weight=float(blend.get("prior_weight", 1.0)),
-            alpha=float(blend["alpha"]),
             correction_weight=float(blend["correction_weight"]),
             fallback_category=str(fallback["category"]),
             fallback_kind=dict(fallback["kind"]),

@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import nlp
-from nlp.bayes import NaiveBayes
+from nlp import model
+from nlp.corpus import TRAIN_PATH
+from nlp.linear import LinearModel, TrainingConfig, train
 
 CORRECTIONS = [
     ("楼下那台自动售货机总是吞硬币", "other"),
@@ -61,11 +63,32 @@ def test_missing_model_file_falls_back_to_the_shipped_corpus(tmp_path: Path) -> 
     assert nlp.classify("电梯坏了").category == "facility"
 
 
-def test_naive_bayes_json_round_trip() -> None:
-    nb = NaiveBayes(alpha=0.5)
-    nb.add(["电梯", "坏"], "facility")
-    nb.add(["垃圾", "臭"], "environment")
-    nb.compile()
-    again = NaiveBayes.from_json(json.loads(json.dumps(nb.to_json()))).compile()
-    assert again.proba(["电梯"]) == nb.proba(["电梯"])
-    assert max(again.proba(["垃圾"]).items(), key=lambda kv: kv[1])[0] == "environment"
+def test_linear_model_json_round_trip_and_taxonomy_subset() -> None:
+    data = [(["电梯", "坏"], "facility", 1.0), (["电梯", "停"], "facility", 1.0),
+            (["垃圾", "臭"], "environment", 1.0), (["垃圾", "满"], "environment", 1.0)]
+    m = train(data, TrainingConfig(min_count=1))
+    again = LinearModel.from_json(json.loads(json.dumps(m.to_json())))
+    assert max(again.proba(["垃圾"])[0].items(), key=lambda kv: kv[1])[0] == "environment"
+    assert again.evidence(["电梯", "垃圾"], "facility") == ("电梯",)
+    only = again.restricted(["environment"])
+    assert only.classes == ("environment",)
+    assert only.proba(["电梯"])[0] == {"environment": 1.0}
+
+
+def test_unknown_words_give_no_statistical_opinion() -> None:
+    m = train([(["电梯"], "facility", 1.0), (["电梯"], "facility", 1.0)], TrainingConfig())
+    assert m.proba(["👍"])[1] == 0
+
+
+def test_an_old_naive_bayes_model_file_falls_back_to_the_shipped_model(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": "qingchu-triage-model/1"}), encoding="utf-8")
+    nlp.configure(model_path=path)
+    assert nlp.classify("电梯坏了").category == "facility"
+
+
+def test_the_shipped_model_is_built_from_the_current_corpus() -> None:
+    shipped = model.read(model.SHIPPED_PATH)
+    assert shipped.fingerprint == model.fingerprint(TRAIN_PATH), (
+        "the corpus, lexicon or feature code changed: run `python -m nlp.build`"
+    )
