@@ -53,7 +53,9 @@ class Classifier:
         self.matcher = Matcher(
             rules, Negation(s.negation_cues, s.negation_exceptions, s.negation_gap)
         )
-        self.judge = SeverityJudge(s.hypothetical, s.trigger_priority, s.collective_households)
+        self.judge = SeverityJudge(
+            s.hypothetical, s.trigger_priority, s.collective_households, s.over
+        )
         self.category_model: LinearModel | None = None
         self.kind_model: LinearModel | None = None
         if models is not None:

@@ -20,6 +20,7 @@ class Settings:
     negation_cues: tuple[str, ...]
     negation_exceptions: tuple[str, ...]
     hypothetical: tuple[str, ...]
+    over: tuple[str, ...]
     trigger_priority: tuple[str, ...]
     collective_households: int
     emoji: dict[str, str]
@@ -41,6 +42,7 @@ class Settings:
             negation_cues=tuple(negation["cues"]),
             negation_exceptions=tuple(negation["exceptions"]),
             hypothetical=tuple(raw["hypothetical"]["markers"]),
+            over=tuple(raw.get("over", {}).get("markers", ())),
             trigger_priority=tuple(raw["severity"]["trigger_priority"]),
             collective_households=int(raw["severity"].get("collective_households", 3)),
             emoji=dict(raw.get("emoji", {})),

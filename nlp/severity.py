@@ -40,19 +40,27 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 class SeverityJudge:
     def __init__(
-        self, hypothetical: Sequence[str], priority: Sequence[str], min_households: int = 3
+        self,
+        hypothetical: Sequence[str],
+        priority: Sequence[str],
+        min_households: int = 3,
+        over: Sequence[str] = (),
     ) -> None:
         self.hypothetical = tuple(hypothetical)
+        self.over = tuple(over)
         self._rank = {trigger: i for i, trigger in enumerate(priority)}
         self.min_households = min_households
 
     def judge(self, text: str, hits: Sequence[Hit]) -> SeverityResult:
         by_level: dict[str, list[Hit]] = {}
+        over = any(m in text for m in self.over)  # "虚惊一场": whatever happened is over
         for hit in hits:
             if hit.rule.table != "severity" or hit.negated_by:
                 continue
             level = hit.rule.label
-            if level in ("major", "check"):
+            if over and level in ("major", "check"):
+                continue
+            if level in ("major", "check", "collective"):
                 clause = text[hit.clause[0] : hit.clause[1]]
                 if any(m in clause for m in self.hypothetical):
                     continue
@@ -90,7 +98,8 @@ class SeverityJudge:
                 cats,
             )
         if is_collective:
-            triggers = ["collective", *(h.rule.trigger for h in important)]
+            # "plural" says less than the count that made it collective
+            triggers = ["collective", *(h.rule.trigger for h in important if h.rule.label != "plural")]
             return SeverityResult(
                 "major", False, True, _unique(triggers), _unique(words), safety_check=check
             )
