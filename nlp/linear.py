@@ -97,8 +97,8 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    epochs: int = 12
-    learning_rate: float = 0.5
+    epochs: int = 20
+    learning_rate: float = 2.0
     l2: float = 1e-4
     min_count: int = 2
     seed: int = 13
