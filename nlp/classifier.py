@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .clauses import Negation
-from .linear import LinearModel
+from .linear import JointModel, LinearModel
 from .model import Models
 from .rules import Hit, Matcher
 from .severity import SeverityJudge
@@ -63,6 +63,12 @@ class Classifier:
             self.kind_model = models.kind.restricted(KINDS)
             if not self.category_model.classes:
                 self.category_model = None
+        self._joint = (
+            JointModel((self.category_model, self.kind_model))
+            if self.category_model is not None and self.kind_model is not None
+            and self.kind_model.classes
+            else None
+        )
         # A category can only be suggested if a keyword rule or the statistical layer knows it.
         known = {r.label for r in rules if r.table == "category"}
         if self.category_model is not None:
@@ -86,11 +92,9 @@ class Classifier:
         p_cat_stat: dict[str, float] | None = None
         p_kind_stat: dict[str, float] | None = None
         feats: list[str] = []
-        if blended and self.category_model is not None:
+        if blended and self._joint is not None:
             feats = self.toolkit.features(norm)
-            p_cat_stat, known = self.category_model.proba(feats)
-            if self.kind_model is not None and self.kind_model.classes:
-                p_kind_stat, _ = self.kind_model.proba(feats)
+            (p_cat_stat, p_kind_stat), known = self._joint.proba(feats)
             if not known:  # "👍", "？？？": nothing to go on, say so instead of guessing
                 p_cat_stat = p_kind_stat = None
 

@@ -35,11 +35,11 @@ class LinearModel:
 
     def scores(self, feats: Sequence[str]) -> tuple[list[float], int]:
         """Class scores and how many distinct features the model knew."""
-        get = self.weights.get
-        rows = [row for row in map(get, set(feats)) if row is not None]
+        unique = set(feats)
+        rows = [row for row in map(self.weights.get, unique) if row is not None]
         if not rows:
             return list(self.bias), 0
-        scale = 1.0 / math.sqrt(len(set(feats)))
+        scale = 1.0 / math.sqrt(len(unique))
         sums = [sum(col) for col in zip(*rows, strict=True)]
         return [b + scale * s for b, s in zip(self.bias, sums, strict=True)], len(rows)
 
@@ -93,6 +93,38 @@ class LinearModel:
         if len(bias) != len(classes) or any(len(r) != len(classes) for r in weights.values()):
             raise ValueError("weights do not match the classes")
         return cls(classes, weights, bias, dict(data.get("meta", {})))
+
+
+class JointModel:
+    """Several models over the same features scored with one look-up per feature (the category
+    and the kind model share their vocabulary, so this halves the work of a classification)."""
+
+    def __init__(self, models: Sequence[LinearModel]) -> None:
+        self.models = tuple(models)
+        widths = [len(m.classes) for m in self.models]
+        self._slices = []
+        start = 0
+        for w in widths:
+            self._slices.append((start, start + w))
+            start += w
+        zeros = [[0.0] * w for w in widths]
+        vocab = set().union(*(m.weights for m in self.models))
+        self._joint = LinearModel(
+            tuple(f"{i}:{c}" for i, m in enumerate(self.models) for c in m.classes),
+            {
+                f: [x for m, z in zip(self.models, zeros, strict=True) for x in m.weights.get(f, z)]
+                for f in vocab
+            },
+            [b for m in self.models for b in m.bias],
+        )
+
+    def proba(self, feats: Sequence[str]) -> tuple[list[dict[str, float]], int]:
+        """One posterior per model, and how many features the models knew."""
+        scores, known = self._joint.scores(feats)
+        return [
+            dict(zip(m.classes, _softmax(scores[a:b]), strict=True))
+            for m, (a, b) in zip(self.models, self._slices, strict=True)
+        ], known
 
 
 @dataclass(frozen=True)
