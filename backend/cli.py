@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     satisfaction.add_argument("--period", required=True, help="YYYY-MM of the survey, e.g. 2027-01")
 
     nlp = sub.add_parser("nlp", help="triage model").add_subparsers(dest="nlp_command", required=True)
-    nlp.add_parser("eval", help="evaluate triage on the shipped dev split (rules only and blended)")
+    nlp.add_parser("eval", help="evaluate triage on the test split and the blind file")
     nlp.add_parser("retrain", help="fold staff category corrections into the statistical layer")
     return parser
 

@@ -1,7 +1,8 @@
 """The monthly report as an Excel workbook and as a short Telegram message.
 
 Headers and sheet names are in the reader's `locale`; row labels (categories, severities, statuses)
-are in the language the report was built in.
+are in the language the report was built in. Every cell is written through `_header` or `_append`,
+which pass it through `spreadsheet.safe_cell` (no formulas, no characters the format cannot hold).
 """
 
 import os
@@ -17,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .i18n import N_, _
 from .services.reports import NO_VALUE, MonthlyReport, ReportRow
+from .spreadsheet import safe_row
 
 MAX_SUMMARY_CHARS = 3500
 PERCENT = "0.0%"
@@ -135,7 +137,7 @@ def _major_sheet(sheet: Worksheet, report: MonthlyReport, locale: str) -> None:
 
 
 def _header(sheet: Worksheet, titles: list[str]) -> None:
-    sheet.append(titles)
+    sheet.append(safe_row(titles))
     for cell in sheet[1]:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
@@ -144,8 +146,8 @@ def _header(sheet: Worksheet, titles: list[str]) -> None:
 
 
 def _append(sheet: Worksheet, values: list[Any], formats: Sequence[str | None] = ()) -> None:
-    """A row where None reads as '—' and numbers get their format."""
-    sheet.append([NO_VALUE if value is None else value for value in values])
+    """A row where None reads as '—', text is inert (no formula) and numbers get their format."""
+    sheet.append(safe_row([NO_VALUE if value is None else value for value in values]))
     for cell, fmt in zip(sheet[sheet.max_row], formats, strict=False):
         if fmt and cell.value != NO_VALUE:
             cell.number_format = fmt

@@ -1,10 +1,11 @@
-"""The aiohttp application factory: one route table, auth and error middlewares."""
+"""The aiohttp application factory: one route table; error, auth and input-check middlewares."""
 
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from aiohttp import web
 
+from .. import inputs
 from ..context import AppContext
 from ..services.actors import Actor
 from ..services.tokens import authenticate
@@ -54,13 +55,20 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     return await handler(request)
 
 
+@web.middleware
+async def input_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """The query string and path parameters of every API request, before any handler reads them."""
+    inputs.check_request(request.query, request.match_info)
+    return await handler(request)
+
+
 PUBLIC_PATHS = frozenset(r.path for r in ROUTES if r.public)
 WEBHOOK_PATH = web.AppKey("webhook_path", str)
 
 
 def create_app(ctx: AppContext) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=ctx.settings.max_body_bytes
+        middlewares=[error_middleware, auth_middleware, input_middleware], client_max_size=ctx.settings.max_body_bytes
     )
     app[routes.CTX] = ctx
     app[BOT_PROBE] = BotProbe()

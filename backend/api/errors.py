@@ -52,7 +52,10 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status, "http_error"
         )
-        return error_response(exc.status, code, exc.reason or code)
+        response = error_response(exc.status, code, exc.reason or code)
+        if "Allow" in exc.headers:  # a 405 says which methods the address takes (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "something went wrong on our side; it was logged")

@@ -4,8 +4,10 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Channel, Kind, Severity, Status
+from ..inputs import day_range_text
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+RANGE = day_range_text()
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -44,7 +46,13 @@ def openapi_document(routes: Any, settings: Settings) -> dict[str, Any]:
                                                     "content": {"text/plain": {"schema": {"type": "string"}}}}}},
         ("POST", "/api/v1/cases"): {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
-            "responses": {"201": _json("Created", case_ref), "400": _error("Bad input"), "413": _error("Body too large")},
+            "responses": {
+                "201": _json("Created; the same client_key with the same body returns the first case again", case_ref),
+                "400": _error("Bad input"),
+                "409": _error("client_key was already used for another case with a different body "
+                              "(code client_key_reused; details name the key and the case)"),
+                "413": _error("Body too large"),
+            },
         },
         ("GET", "/api/v1/cases"): {
             "parameters": [
@@ -75,10 +83,12 @@ def openapi_document(routes: Any, settings: Settings) -> dict[str, Any]:
         },
         ("GET", "/api/v1/stats"): {
             "parameters": [
-                _query("from", {"type": "string", "format": "date"}, "first local day (default: 29 days before to)"),
-                _query("to", {"type": "string", "format": "date"}, "last local day (default: today)"),
+                _query("from", {"type": "string", "format": "date"},
+                       f"first local day, {RANGE} (default: 29 days before to)"),
+                _query("to", {"type": "string", "format": "date"}, f"last local day, {RANGE} (default: today)"),
             ],
-            "responses": {"200": _json("Statistics", {"type": "object"}), "400": _error("Bad period")},
+            "responses": {"200": _json("Statistics", {"type": "object"}),
+                          "400": _error(f"Bad period: a date outside {RANGE}, from after to, or more than 366 days")},
         },
     }
     paths: dict[str, dict[str, Any]] = {}
@@ -119,7 +129,11 @@ def openapi_document(routes: Any, settings: Settings) -> dict[str, Any]:
                         "contact_name": {"type": "string", "maxLength": 100},
                         "contact_phone": {"type": "string", "maxLength": 32},
                         "locale": {"type": "string", "enum": ["zh_CN", "zh_TW", "en"]},
-                        "client_key": {"type": "string", "maxLength": 80},
+                        "client_key": {
+                            "type": "string", "minLength": 1, "maxLength": 80,
+                            "description": "the client's own id of this case: sending it again returns the same "
+                            "case (201), with a different body it is refused (409 client_key_reused)",
+                        },
                     },
                 },
                 "Case": {"type": "object", "properties": {

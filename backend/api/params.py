@@ -1,6 +1,8 @@
-"""Strict parsing of query strings and JSON bodies: a wrong value names its field, never a 500."""
+"""Strict parsing of query strings and JSON bodies: a wrong value names its field, never a 500.
 
-import json
+Text, JSON limits and the calendar are checked by the validated-input layer (`backend.inputs`).
+"""
+
 from collections.abc import Iterable
 from datetime import date
 from enum import Enum
@@ -8,20 +10,18 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from .. import inputs
 from .errors import BadRequest
 
 E = TypeVar("E", bound=Enum)
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object ({} when there is no body)."""
+async def json_body(request: web.Request, *, repair_text: bool = False) -> dict[str, Any]:
+    """The request's JSON object ({} when there is no body); see `inputs.parse_json` for `repair_text`."""
     raw = await request.read()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON", field="body") from None
+    body = inputs.parse_json(raw, repair=repair_text)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", field="body")
     return body
@@ -108,6 +108,8 @@ def query_date(request: web.Request, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        return inputs.check_day(date.fromisoformat(raw))
+    except inputs.OutOfRange:
+        raise BadRequest(f"{name} must be a date from {inputs.day_range_text()}", field=name) from None
     except ValueError:
         raise BadRequest(f"{name} must be a date like 2026-11-01", field=name) from None

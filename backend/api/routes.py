@@ -1,6 +1,7 @@
 """HTTP API handlers (/api/v1). Every change goes through the case service."""
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -16,12 +17,13 @@ from ..services import queries
 from ..services.actors import Actor
 from ..services.cases import Change
 from ..services.drafts import CaseDraft
-from ..services.inbox import record_update
+from ..services.inbox import record_update, shape_problem, valid_update_id
 from . import params
 from .errors import BadRequest
 from .probes import BOT_PROBE
 from .serializers import case_json, event_json
 
+log = logging.getLogger(__name__)
 CTX = web.AppKey("ctx", AppContext)
 ACTOR_KEY = web.RequestKey("actor", Actor)
 
@@ -68,9 +70,14 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not hmac.compare_digest(sent.encode(), ctx.settings.webhook_secret.encode()):
         raise PermissionDenied("wrong or missing secret token")
-    body = await params.json_body(request)
-    if not isinstance(body.get("update_id"), int) or isinstance(body.get("update_id"), bool):
-        raise BadRequest("update_id must be a whole number", field="update_id")
+    # Text the database cannot store is repaired rather than refused: it is what a tenant sent.
+    body = await params.json_body(request, repair_text=True)
+    if not valid_update_id(body.get("update_id")):
+        raise BadRequest("update_id must be a whole number from 0 to 2^63-1", field="update_id")
+    problem = shape_problem(body)
+    if problem is not None:  # no Telegram update: answering 400 or 500 would only make it come back
+        log.warning("webhook update %s dropped: %s", body["update_id"], problem)
+        return web.json_response({"ok": True})
     if await record_update(body, ctx.clock.now()):
         ctx.updates_waiting.set()
     return web.json_response({"ok": True})
@@ -96,8 +103,10 @@ async def create_case(request: web.Request) -> web.Response:
         locale=params.choice(body.get("locale", ctx.settings.default_locale), ("zh_CN", "zh_TW", "en"), "locale"),
         client_key=params.text(body, "client_key", max_length=80) or None,
     )
-    case = await ctx.cases.submit(draft, actor_of(request))
-    return web.json_response(case_json(case, ctx.clock.now(), full_phone=True), status=201)
+    actor = actor_of(request)
+    # A client_key names one case: sending it again with another body is a client's mistake (409).
+    case = await ctx.cases.submit(draft, actor, require_same_body=True)
+    return web.json_response(case_json(case, ctx.clock.now(), full_phone=sees_full_phone(actor)), status=201)
 
 
 async def list_cases(request: web.Request) -> web.Response:

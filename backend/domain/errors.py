@@ -34,3 +34,9 @@ class Conflict(DomainError):
     """A concurrent change won (e.g. two staff claimed the same case)."""
 
     code = "conflict"
+
+
+class ClientKeyReused(Conflict):
+    """A client_key sent again with a different case: the key names the first case only."""
+
+    code = "client_key_reused"

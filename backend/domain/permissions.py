@@ -1,6 +1,6 @@
 """Who may do what to a case (domain.md roles). Pure: the service supplies the facts."""
 
-from .enums import Action, ActorKind, Role
+from .enums import Action, ActorKind, Role, Status
 from .errors import PermissionDenied
 
 A = Action
@@ -23,6 +23,13 @@ STAFF_MINIMUM_ROLE: dict[Action, Role] = {
     A.CANCEL: Role.SUPERVISOR,
 }
 
+# Some actions need a higher role from one status: reopening a closed case overturns the tenant's
+# confirmation (or the survey's "no response"), which is a manager's decision (domain.md: the manager
+# "decides what lower levels can't"). A tenant's "not solved" reopens a resolved case only.
+STATUS_MINIMUM_ROLE: dict[tuple[Action, Status], Role] = {
+    (A.REOPEN, Status.CLOSED): Role.MANAGER,
+}
+
 # Work on a case someone else owns needs this role (an agent covers a colleague only by a note).
 OWNER_ONLY_BELOW: dict[Action, Role] = {
     A.START: Role.SUPERVISOR,
@@ -41,12 +48,14 @@ def check_permission(
     owns_case: bool = False,
     case_has_other_owner: bool = False,
     is_complainant: bool = False,
+    status: Status | None = None,
 ) -> None:
-    """Raise PermissionDenied unless the actor may take `action`."""
+    """Raise PermissionDenied unless the actor may take `action` (on a case in `status`, when given)."""
     if actor_kind is ActorKind.SYSTEM:
         return
+    by_status = STATUS_MINIMUM_ROLE.get((action, status)) if status is not None else None
     if actor_kind is ActorKind.TENANT:
-        if action in TENANT_ACTIONS and is_complainant:
+        if action in TENANT_ACTIONS and is_complainant and by_status is None:
             return
         raise PermissionDenied(f"a tenant cannot {action.value} this case", action=action.value)
     if role is None:
@@ -54,9 +63,12 @@ def check_permission(
     if action is A.CLAIM and actor_kind is not ActorKind.STAFF:
         raise PermissionDenied("only a staff member can claim a case", action=action.value)
     minimum = STAFF_MINIMUM_ROLE.get(action, Role.AGENT)
+    if by_status is not None and by_status.at_least(minimum):
+        minimum = by_status
     if not role.at_least(minimum):
+        where = f" a {status.value} case" if by_status is minimum and status is not None else ""
         raise PermissionDenied(
-            f"{action.value} needs the {minimum.value} role or higher", action=action.value
+            f"{action.value}{where} needs the {minimum.value} role or higher", action=action.value
         )
     owner_rule = OWNER_ONLY_BELOW.get(action)
     if owner_rule and case_has_other_owner and not owns_case and not role.at_least(owner_rule):

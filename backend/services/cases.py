@@ -36,6 +36,7 @@ from ..domain import (
     next_status,
 )
 from ..domain.contact import building_of, normalize_phone
+from ..domain.errors import ClientKeyReused
 from ..domain.permissions import check_permission
 from ..logs import set_case
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
@@ -88,11 +89,13 @@ class CaseService(ClockActions, FollowUp):
 
     # ---- creation -------------------------------------------------------------------------------
 
-    async def submit(self, draft: CaseDraft, actor: Actor) -> Case:
+    async def submit(self, draft: CaseDraft, actor: Actor, *, require_same_body: bool = False) -> Case:
         """Record a new case with its receipt; the same client_key returns the same case.
 
         A repeated client_key is recognised by the unique constraint (the transaction rolls back and the
-        existing case is returned), so the usual first submit costs no extra lookup.
+        existing case is returned), so the usual first submit costs no extra lookup. With
+        `require_same_body` (API clients) a repeat whose draft differs from the first one is refused
+        with ClientKeyReused; the bot's own dialog keys keep returning the case they filed.
         """
         draft = draft.validated(self.policy)
         triage = draft.triage
@@ -104,8 +107,21 @@ class CaseService(ClockActions, FollowUp):
             if draft.client_key:  # a retry (or a concurrent twin) of a submit that already went through
                 existing = await Case.get_or_none(client_key=draft.client_key)
                 if existing:
+                    if require_same_body:
+                        await self._check_same_body(existing, draft)
                     return existing
             raise
+
+    @staticmethod
+    async def _check_same_body(existing: Case, draft: CaseDraft) -> None:
+        submitted = await CaseEvent.filter(case_id=existing.id, action=Action.SUBMIT.value).first()
+        recorded = (submitted.data or {}).get("fingerprint") if submitted else None
+        if recorded is not None and recorded != draft.fingerprint():
+            raise ClientKeyReused(
+                f"client_key {draft.client_key!r} was already used for case {existing.number} with a different "
+                "body; use a new client_key for a new case",
+                field="client_key", client_key=draft.client_key, case=existing.number,
+            )
 
     def _safe_classify(self, text: str) -> Any:
         try:
@@ -177,7 +193,8 @@ class CaseService(ClockActions, FollowUp):
                 )
             await self._event(
                 conn, case, actor, Action.SUBMIT, "", Status.NEW, now,
-                data={"repeat": repeat, "severity": severity.value, "channel": draft.channel.value},
+                data={"repeat": repeat, "severity": severity.value, "channel": draft.channel.value,
+                      "fingerprint": draft.fingerprint()},
             )
             if suggested_category and draft.category and draft.category != suggested_category:
                 # The tenant (or the agent on the phone) corrected the suggestion: training data.
@@ -518,6 +535,7 @@ class CaseService(ClockActions, FollowUp):
                 owns_case=actor.kind is ActorKind.STAFF and case.owner_id == actor.id,
                 case_has_other_owner=case.owner_id is not None,
                 is_complainant=actor.kind is ActorKind.TENANT and case.complainant_id == actor.id,
+                status=case.status,
             )
             before = case.status
             case.status = next_status(action, before)
@@ -621,7 +639,8 @@ def _triage_record(triage: Any) -> dict[str, Any]:
     if triage is None:
         return {}
     record: dict[str, Any] = {}
-    for key in ("kind", "category", "severity", "confidence", "alternatives", "emergency", "collective"):
+    for key in ("kind", "category", "severity", "confidence", "alternatives", "emergency", "collective",
+                "triggers", "safety_check"):
         value = getattr(triage, key, None)
         if value is not None:
             record[key] = list(value) if isinstance(value, tuple) else value

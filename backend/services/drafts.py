@@ -1,6 +1,9 @@
 """What a new case is made of, validated before anything touches the database."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 from ..domain import Channel, Kind, Policy, Severity, ValidationFailed
@@ -45,6 +48,16 @@ class CaseDraft:
     client_key: str | None = None
     attachments: list[AttachmentDraft] = field(default_factory=list)
     triage: Any = None  # a TriageResult already computed by the dialog, if any
+
+    def fingerprint(self) -> str:
+        """A digest of what the sender chose (not the triage), to tell a retry from another case."""
+        chosen = {
+            name: value.value if isinstance(value, Enum) else value
+            for name, value in self.__dict__.items() if name not in ("triage", "attachments", "client_key")
+        }
+        chosen["attachments"] = [item.file_unique_id or item.file_id for item in self.attachments]
+        text = json.dumps(chosen, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def validated(self, policy: Policy) -> "CaseDraft":
         """A cleaned copy, or ValidationFailed naming the field."""

@@ -24,6 +24,7 @@ from tortoise.queryset import QuerySet
 from ..config import Settings
 from ..domain import Severity, Status
 from ..i18n import N_, _
+from ..inputs import check_month
 from ..labels import SEVERITY_NAMES
 from ..models import Case, Department
 from .queries import NOT_COUNTED, OPEN_STATUSES, local_day_bounds
@@ -138,14 +139,17 @@ class MonthlyReport:
 
 
 def month_from_text(text: str) -> tuple[int, int]:
-    """'2026-10' → (2026, 10); ValueError naming the expected form otherwise."""
+    """'2026-10' → (2026, 10); ValueError naming the expected form otherwise.
+
+    A month outside the supported calendar raises `inputs.OutOfRange` (a ValueError too).
+    """
     match = _MONTH.fullmatch((text or "").strip())
     if match is None:
         raise ValueError(f"expected a month like 2026-10 (year-month), got {text!r}")
     year, month = int(match.group(1)), int(match.group(2))
     if year < 1 or not 1 <= month <= 12:
         raise ValueError(f"expected a month like 2026-10 with a month from 01 to 12, got {text!r}")
-    return year, month
+    return check_month(year, month)
 
 
 def previous_month(today: date) -> tuple[int, int]:

@@ -40,6 +40,10 @@ def like_q(text: str) -> Q:
 
 def text_q(text: str, dialect: str) -> Q:
     """The condition of `q=text` (already stripped, non-empty) for the database dialect."""
+    if "\x00" in text:
+        # Neither FTS5 (an unterminated string) nor PostgreSQL (no NUL in text) takes it, and no stored
+        # text holds it (backend.inputs refuses it): such a text matches nothing.
+        return Q(id__in=[])
     if dialect == "sqlite":
         exact = SQLITE_PAD_CHAR not in text  # the pad could complete such a text: a false candidate
         return _IndexQ(_sqlite_parts, text) if exact else _IndexQ(_sqlite_parts, text) & like_q(text)

@@ -1,4 +1,8 @@
-"""The filtered case list as CSV or XLSX. Phones are masked for anyone below supervisor."""
+"""The filtered case list as CSV or XLSX. Phones are masked for anyone below supervisor.
+
+Every cell goes through `backend.spreadsheet.safe_cell` in the writers (no formulas, no characters
+the format cannot hold).
+"""
 
 import csv
 import io
@@ -7,11 +11,11 @@ from collections.abc import Callable
 from openpyxl import Workbook
 
 from ..i18n import N_
+from ..spreadsheet import safe_row
 from .case_rows import CaseRow
 from .format import Formatter
 
 MAX_ROWS = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS: tuple[tuple[str, Callable[[CaseRow], str]], ...] = (
     (N_("Case number"), lambda r: r.number),
@@ -33,30 +37,25 @@ COLUMNS: tuple[tuple[str, Callable[[CaseRow], str]], ...] = (
 )
 
 
-def safe_cell(value: str) -> str:
-    """Text that a spreadsheet will never run as a formula (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def table(rows: list[CaseRow], fmt: Formatter) -> tuple[list[str], list[list[str]]]:
     headers = [fmt.t(title) for title, _ in COLUMNS]
-    return headers, [[safe_cell(read(row)) for _, read in COLUMNS] for row in rows]
+    return headers, [[read(row) for _, read in COLUMNS] for row in rows]
 
 
 def to_csv(headers: list[str], rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow(safe_row(headers))
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Chinese text
 
 
 def to_xlsx(headers: list[str], rows: list[list[str]], title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "cases")
-    sheet.append(headers)
+    sheet.append(safe_row(headers))
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ..config import Settings
+from ..domain import normalize_case_number
 from ..models import Attachment
 
 FILE_BOT = web.AppKey("dashboard_file_bot", object)  # a telegram.Bot, or None without Telegram
@@ -57,9 +58,10 @@ def _store(path: Path, data: bytes) -> None:
 
 async def case_file(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/cases/{number}/files/{attachment_id}: the file, for anyone who may see the case."""
-    attachment = await Attachment.get_or_none(
-        id=int(request.match_info["attachment_id"]), case__number=request.match_info["number"].upper()
-    )
+    number = normalize_case_number(request.match_info["number"])
+    if number is None:
+        raise web.HTTPNotFound()
+    attachment = await Attachment.get_or_none(id=int(request.match_info["attachment_id"]), case__number=number)
     bot = request.app.get(FILE_BOT)
     if attachment is None or bot is None:
         raise web.HTTPNotFound()

@@ -8,6 +8,7 @@ from multidict import MultiMapping
 
 from ..config import Settings
 from ..domain import Severity, Status
+from ..inputs import FIRST_DAY, LAST_DAY
 from ..models import Department
 from ..services.queries import OPEN_STATUSES, CaseFilter, local_day_bounds
 
@@ -40,6 +41,11 @@ def _date(text: str) -> date | None:
         return None
 
 
+def _outside_calendar(**dates: date | None) -> tuple[str, ...]:
+    """The names of the dates beyond the supported calendar (they cannot be filtered on)."""
+    return tuple(name for name, day in dates.items() if day is not None and not FIRST_DAY <= day <= LAST_DAY)
+
+
 def _int(text: str, default: int | None = None) -> int | None:
     text = text.strip()
     return int(text) if text.isdigit() and len(text) < 10 else default
@@ -61,7 +67,7 @@ class ListQuery:
     text: str = ""
     sort: str = DEFAULT_SORT
     page: int = 1
-    problems: tuple[str, ...] = field(default=(), compare=False)
+    problems: tuple[str, ...] = field(default=(), compare=False)  # parameters that cannot be served
 
     @classmethod
     def from_query(cls, query: MultiMapping[str], settings: Settings) -> "ListQuery":
@@ -70,6 +76,7 @@ class ListQuery:
         severities = tuple(s for s in _values(query, "severity") if s in Severity.__members__.values())
         owner = query.get("owner", "").strip()
         sort = query.get("sort", DEFAULT_SORT)
+        date_from, date_to = _date(query.get("from", "")), _date(query.get("to", ""))
         return cls(
             statuses=statuses,
             categories=categories,
@@ -78,11 +85,12 @@ class ListQuery:
             owner=owner if owner == "me" or (owner.isdigit() and len(owner) < 10) else "",
             overdue=query.get("overdue", "") in ("1", "true", "on"),
             unclaimed=query.get("unclaimed", "") in ("1", "true", "on"),
-            date_from=_date(query.get("from", "")),
-            date_to=_date(query.get("to", "")),
+            date_from=date_from,
+            date_to=date_to,
             text=query.get("q", "").strip()[:MAX_TEXT],
             sort=sort if sort in SORTS else DEFAULT_SORT,
             page=max(1, _int(query.get("page", ""), 1) or 1),
+            problems=_outside_calendar(**{"from": date_from, "to": date_to}),
         )
 
     @property
@@ -103,8 +111,8 @@ class ListQuery:
         owner_id = staff_id if self.owner == "me" else int(self.owner) if self.owner else None
         lower = upper = None
         if self.date_from or self.date_to:
-            first = self.date_from or date(2000, 1, 1)
-            last = self.date_to or date(9998, 12, 31)
+            first = self.date_from or FIRST_DAY
+            last = self.date_to or LAST_DAY
             lower, upper = local_day_bounds(first, last, settings.timezone)  # UTC, as queries need
             lower = lower if self.date_from else None
             upper = upper if self.date_to else None

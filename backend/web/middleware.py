@@ -1,4 +1,4 @@
-"""The dashboard's own request pipeline: session, CSRF, friendly errors and security headers.
+"""The dashboard's own request pipeline: input checks, session, CSRF, friendly errors, security headers.
 
 It sits in front of the API middlewares and answers every /dashboard request itself, so the API's
 Bearer-token check and JSON errors never apply to the browser pages, and the API never sees a cookie.
@@ -9,11 +9,13 @@ import logging
 from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
 
+from .. import inputs
+from ..domain import ValidationFailed
 from ..i18n import N_
 from ..services.signin import session_for
 from .auth import cookie_value, is_public, sign_in_needed
 from .csrf import FIELD, origin_allowed, token_matches
-from .render import message_page
+from .render import Refused, message_page
 from .state import PREFIX, VIEWER, ctx_of
 from .viewer import Viewer
 
@@ -43,6 +45,8 @@ async def dashboard_middleware(request: web.Request, handler) -> web.StreamRespo
         response = await _dispatch(request)
     except web.HTTPException as exc:
         response = _from_http_exception(request, exc)
+    except Refused as refusal:
+        response = refusal.page(request)
     except Exception:
         log.exception("dashboard error on %s %s", request.method, request.path)
         response = message_page(
@@ -58,6 +62,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if match_info.http_exception is not None:
         raise match_info.http_exception
     if isinstance(match_info.route.resource, StaticResource) or is_public(match_info.handler):
+        _check(inputs.check_request, request.query, match_info)
         return await match_info.handler(request)
     ctx = ctx_of(request)
     found = await session_for(cookie_value(request), ctx.clock.now())
@@ -65,14 +70,28 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return sign_in_needed(request)
     session, staff = found
     request[VIEWER] = Viewer(session, staff)
+    _check(inputs.check_request, request.query, match_info)  # after sign-in: the refusal is in their language
     if request.method not in SAFE_METHODS:
-        form = await request.post()
+        form = await request.post()  # read here for every form: the handlers get it from the cache
         if not token_matches(form.get(FIELD), session) or not origin_allowed(request, ctx.settings.base_url):
             return message_page(
                 request, 403, N_("This form has expired"),
                 N_("The form could not be checked. Please reload the page and try again."),
             )
+        _check(inputs.check_form, form)
     return await match_info.handler(request)
+
+
+def _check(check, *values) -> None:
+    """Input the database cannot store (see backend.inputs) is refused before any handler reads it."""
+    try:
+        check(*values)
+    except ValidationFailed as exc:
+        raise Refused(
+            400, N_("Request refused"),
+            N_("The field “{field}” contains a character that cannot be saved. Please remove it and try again."),
+            field=exc.details.get("field", ""),
+        ) from None
 
 
 def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
@@ -81,7 +100,10 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.St
     if exc.status == 404:
         return message_page(request, 404, N_("Not found"), N_("There is nothing at this address."))
     if exc.status == 405:
-        return message_page(request, 405, N_("Not allowed"), N_("This address does not accept that request."))
+        page = message_page(request, 405, N_("Not allowed"), N_("This address does not accept that request."))
+        if "Allow" in exc.headers:  # which methods the address does take (RFC 9110)
+            page.headers["Allow"] = exc.headers["Allow"]
+        return page
     if exc.status == 413:
         return message_page(request, 413, N_("Too large"), N_("What you sent is too large."))
     return message_page(request, exc.status, N_("Request refused"), N_("The request could not be handled."))

@@ -71,10 +71,21 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     return response
 
 
-def message_page(request: web.Request, status: int, title: str, text: str) -> web.Response:
-    """A friendly page for refusals and errors (title and text are msgids)."""
+def message_page(request: web.Request, status: int, title: str, text: str, **values: Any) -> web.Response:
+    """A friendly page for refusals and errors (title and text are msgids; `values` fill the text)."""
     fmt = formatter(request)
-    return render(request, "message.html", status=status, title=fmt.t(title), text=fmt.t(text))
+    return render(request, "message.html", status=status, title=fmt.t(title), text=fmt.t(text, **values))
+
+
+class Refused(Exception):
+    """Raised by a view for a request it cannot serve: the pipeline answers with a message page."""
+
+    def __init__(self, status: int, title: str, text: str, **values: Any) -> None:
+        super().__init__(text)
+        self.status, self.title, self.text, self.values = status, title, text, values
+
+    def page(self, request: web.Request) -> web.Response:
+        return message_page(request, self.status, self.title, self.text, **self.values)
 
 
 def see_other(location: str) -> web.Response:

@@ -38,7 +38,7 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", f"{PREFIX}/cases.csv", views_cases.export_csv),
     ("GET", f"{PREFIX}/cases.xlsx", views_cases.export_xlsx),
     ("GET", f"{PREFIX}/cases/{NUMBER}", views_case.case_page),
-    ("GET", f"{PREFIX}/cases/{NUMBER}/files/{{attachment_id:\\d{{1,12}}}}", files.case_file),
+    ("GET", f"{PREFIX}/cases/{NUMBER}/files/{{attachment_id:\\d{{1,9}}}}", files.case_file),
     ("POST", f"{PREFIX}/cases/{NUMBER}/{{action:[a-z_]{{1,32}}}}", case_actions.case_action),
     ("GET", f"{PREFIX}/reports", views_reports.report_list),
     ("GET", f"{PREFIX}/reports/{MONTH}", views_reports.report_page),

@@ -9,6 +9,7 @@ from ..domain.contact import mask_phone
 from ..domain.permissions import check_permission
 from ..domain.transitions import allowed_actions
 from ..i18n import N_
+from ..labels import triage_reasons
 from ..models import Attachment, Case, Department, Staff
 from ..services import queries
 from .case_rows import is_overdue
@@ -63,7 +64,7 @@ def offered_actions(case: Case, viewer: Viewer, top_level: int) -> list[Action]:
         try:
             check_permission(
                 action, ActorKind.STAFF, viewer.role, owns_case=case.owner_id == viewer.staff.id,
-                case_has_other_owner=case.owner_id is not None,
+                case_has_other_owner=case.owner_id is not None, status=case.status,
             )
         except PermissionDenied:
             continue
@@ -102,6 +103,7 @@ def _fields(case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: 
             Field(t("Status"), fmt.status(case.status)),
             Field(t("Category"), fmt.category(case.category)),
             Field(t("Suggested category"), suggested),
+            Field(t("Triage read"), triage_reasons(case.triage, fmt.locale), long=True),
             Field(t("Severity"), fmt.severity(case.severity)),
             Field(t("Owner"), owner),
             Field(t("Department"), department),

@@ -4,12 +4,13 @@ from aiohttp import web
 
 from ..domain import Severity, Status
 from ..i18n import N_
+from ..inputs import FIRST_DAY, LAST_DAY
 from ..models import Case, Department, Staff
 from ..services import queries
 from .case_rows import Names, case_row, names_for
 from .export import MAX_ROWS, table, to_csv, to_xlsx
 from .filters import OPEN, PER_PAGE, SORTS, ListQuery
-from .render import formatter, render
+from .render import Refused, formatter, render
 from .state import PREFIX, ctx_of, viewer_of
 
 LIST_PATH = f"{PREFIX}/cases"
@@ -26,6 +27,11 @@ SORT_NAMES = {
 async def _query(request: web.Request) -> tuple[ListQuery, queries.CaseFilter | None]:
     ctx = ctx_of(request)
     wanted = ListQuery.from_query(request.query, ctx.settings)
+    if wanted.problems:  # only dates beyond the supported calendar; other odd values are dropped
+        raise Refused(
+            400, N_("Date out of range"), N_("Please choose dates from {first} to {last}."),
+            first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(),
+        )
     return wanted, await wanted.case_filter(ctx.settings, viewer_of(request).staff.id)
 
 

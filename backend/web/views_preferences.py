@@ -9,8 +9,15 @@ from .state import PREFIX, viewer_of
 
 
 def safe_next(value: object) -> str:
-    """Only a path inside the dashboard: never another site (open redirect)."""
-    if isinstance(value, str) and (value == PREFIX or value.startswith(PREFIX + "/")) and "\\" not in value:
+    """Only a path inside the dashboard: never another site (open redirect), never a second header line.
+
+    The form sends the page's own address, which is URL-encoded: printable ASCII without spaces.
+    Anything else (CR/LF, other control characters, backslashes) leads to the overview.
+    """
+    if (
+        isinstance(value, str) and (value == PREFIX or value.startswith(PREFIX + "/"))
+        and value.isascii() and value.isprintable() and " " not in value and "\\" not in value
+    ):
         return value
     return f"{PREFIX}/"
 

@@ -7,10 +7,11 @@ from aiohttp import web
 
 from ..domain import Role
 from ..i18n import N_
+from ..inputs import FIRST_DAY, LAST_DAY, OutOfRange
 from ..models import Case
 from ..reports_xlsx import write_monthly_xlsx
 from ..services.reports import month_from_text, monthly_report
-from .render import formatter, message_page, render
+from .render import Refused, formatter, message_page, render
 from .state import PREFIX, ctx_of, viewer_of
 
 MAX_MONTHS = 36
@@ -49,6 +50,11 @@ async def _report(request: web.Request):
     ctx = ctx_of(request)
     try:
         year, month = month_from_text(request.match_info["month"])
+    except OutOfRange:
+        raise Refused(
+            400, N_("Month out of range"), N_("Please choose a month from {first} to {last}."),
+            first=f"{FIRST_DAY:%Y-%m}", last=f"{LAST_DAY:%Y-%m}",
+        ) from None
     except ValueError:
         raise web.HTTPNotFound() from None
     return await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=formatter(request).locale)

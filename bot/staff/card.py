@@ -6,7 +6,7 @@ from backend.context import AppContext
 from backend.domain import Action, Role, Severity, allowed_actions
 from backend.domain.contact import mask_phone
 from backend.i18n import N_, _
-from backend.labels import kind_name, severity_name
+from backend.labels import kind_name, severity_name, triage_reasons
 from backend.models import Attachment, Case, Staff
 
 from ..callbacks import cb
@@ -45,6 +45,9 @@ async def card_text(ctx: AppContext, case: Case) -> str:
         _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(mask_phone(case.contact_phone))),
         _("Problem: {text}", locale, text=esc(case.description[:1500])),
     ]
+    reasons = triage_reasons(case.triage, locale)
+    if reasons:
+        lines.append(_("Triage read: {reasons}", locale, reasons=esc(reasons)))
     photos = await Attachment.filter(case_id=case.id).count()
     if photos:
         lines.append(_("Photos and files: {count}", locale, count=photos))

@@ -4,8 +4,10 @@ Each step asks one thing; the state lives in the database (bot.dialogs), so a re
 continues where the tenant was. Unexpected input gets a short hint and the dialog stays where it was.
 """
 
+import dataclasses
 import logging
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from telegram import InlineKeyboardButton as Button
@@ -23,8 +25,8 @@ from ..callbacks import Callback, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
 from ..render import category_name, triage_label
 from ..turn import Turn
-from . import steps
-from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SUMMARY, UNIT
+from . import safety, steps
+from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SAFETY, SUMMARY, UNIT
 
 log = logging.getLogger(__name__)
 FLOW = "intake"
@@ -71,6 +73,7 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
         return
     handler = {
         DESCRIBE: _describe_message,
+        SAFETY: _safety_message,
         UNIT: _unit_message,
         PHONE: _phone_message,
         NAME: _name_message,
@@ -131,12 +134,24 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> None:
-    """After a part of the description is saved: an emergency is filed at once, else ask for more."""
+    """After a part of the description is saved: an emergency is filed at once, a possible one gets the
+    safety question first (it stays open until answered), else ask for more."""
     if with_text and not dialog.data.get("case"):
         triage = _classify(turn, dialog)
         if triage is not None and _is_emergency(triage):
             await _file_emergency(turn, dialog, triage)
             return
+        check = _safety_check(dialog, triage)
+        if check and dialog.state != SAFETY:
+            await _open_safety_question(turn, dialog, check)
+            return
+    if dialog.state == SAFETY:
+        await _ask_safety(turn, dialog, again=True)
+        return
+    await _ask_more(turn)
+
+
+async def _ask_more(turn: Turn) -> None:
     await turn.reply(
         turn.t("Noted. Send more if there is more; press «That's all» when you are done."),
         keyboard([button(turn, turn.t("That's all"), "done")]),
@@ -155,7 +170,9 @@ def _classify(turn: Turn, dialog: DialogState) -> Any:
 
 
 def _is_emergency(triage: Any) -> bool:
-    return bool(getattr(triage, "emergency", False)) or getattr(triage, "severity", "") == Severity.MAJOR
+    """An emergency trigger, not any major: a collective complaint ("三十多户…") is major but
+    is filed through the normal questions, without "get to safety"."""
+    return bool(getattr(triage, "emergency", False))
 
 
 def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, ...]) -> None:
@@ -169,17 +186,20 @@ def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, 
 
 
 async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
-    """An emergency is answered at once and filed with what is known; questions come afterwards."""
+    """An emergency is answered at once, with advice that fits it, and filed with what is known
+    (always major); questions come afterwards."""
     settings = turn.ctx.settings
     _remember_triage(dialog, triage, settings.policy.category_codes)
     dialog.data["category"] = dialog.data["suggested"]
+    dialog.data["severity"] = Severity.MAJOR.value
+    dialog.data["triggers"] = list(getattr(triage, "triggers", ()) or ())  # marks the dialog's case as major
+    dialog.data.pop("safety", None)  # more text made the open question moot
     duty = settings.duty_phone
-    await turn.reply(
-        turn.t("⚠️ This sounds like an emergency. Please get to safety first; call 119 (fire), "
-               "110 (police) or 120 (ambulance) if anyone is in danger.")
-        + "\n" + (turn.t("Property duty phone: {phone}", phone=duty) if duty else "")
-    )
-    case = await _submit(turn, dialog)
+    lines = [turn.t(safety.advice_for(dialog.data["triggers"]))]
+    if duty:
+        lines.append(turn.t("Property duty phone: {phone}", phone=duty))
+    await turn.reply("\n".join(lines))
+    case = await _submit(turn, dialog, triage)
     if case is None:
         return
     dialog.data["case"] = case.number
@@ -187,6 +207,91 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
         "Our staff have been alerted. Case number: {number}.", number=case.number
     ))
     await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+
+
+# ---- the safety question --------------------------------------------------------------------------
+
+
+def _safety_check(dialog: DialogState, triage: Any) -> str:
+    """The safety question triage asks for, unless this dialog already had it answered."""
+    check = getattr(triage, "safety_check", "") or ""
+    if not safety.question_for(check) or check in dialog.data.get("safety_done", []):
+        return ""
+    return check
+
+
+async def _open_safety_question(turn: Turn, dialog: DialogState, check: str) -> None:
+    dialog.state = SAFETY
+    dialog.data["safety"] = check
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await _ask_safety(turn, dialog)
+
+
+async def _ask_safety(turn: Turn, dialog: DialogState, *, again: bool = False) -> None:
+    check = dialog.data["safety"]
+    lead = (turn.t("Noted. Please answer this question first:") if again
+            else turn.t("For your safety, please answer one question first:"))
+    argument = f"{check}:{_dialog_tag(dialog)}"
+    await turn.reply(
+        f"{lead}\n<b>{turn.t(safety.question_for(check))}</b>",
+        keyboard([button(turn, turn.t("Yes"), "safe", f"y:{argument}"),
+                  button(turn, turn.t("No"), "safe", f"n:{argument}")]),
+    )
+
+
+def _dialog_tag(dialog: DialogState) -> str:
+    """A short mark of this dialog in its buttons: a button of an earlier dialog is recognised as stale."""
+    return str(dialog.data.get("key", ""))[:8]
+
+
+def _is_current_safety_button(dialog: DialogState, argument: str) -> bool:
+    answer, _, asked = argument.partition(":")
+    return answer in ("y", "n") and asked == f"{dialog.data.get('safety')}:{_dialog_tag(dialog)}"
+
+
+async def _safety_message(turn: Turn, dialog: DialogState) -> None:
+    """A typed yes or no answers the open question; anything else is more description."""
+    answer = safety.typed_answer(turn.update.effective_message.text or "")
+    if answer is None:
+        await _describe_message(turn, dialog)
+        return
+    await _safety_answered(turn, dialog, answer)
+
+
+async def _safety_pressed(turn: Turn, dialog: DialogState, argument: str) -> None:
+    await _safety_answered(turn, dialog, argument.startswith("y:"))
+
+
+async def _safety_answered(turn: Turn, dialog: DialogState, yes: bool) -> None:
+    """Yes: the emergency path at once. No: the description goes on, and the question is not asked again."""
+    check = dialog.data.pop("safety")
+    dialog.data.setdefault("safety_done", []).append(check)
+    dialog.state = DESCRIBE
+    if yes:
+        # Not saved before filing: a crash in between leaves the question open, and the retried answer
+        # files the same case (the submit is idempotent on the dialog's key).
+        await _file_emergency(turn, dialog, _confirmed(_classify(turn, dialog), check))
+        return
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await _ask_more(turn)
+
+
+def _confirmed(triage: Any, check: str) -> Any:
+    """The triage once the tenant said "yes": an emergency whose trigger is the question asked
+    (``safety_check`` is kept, so the case shows the answer decided it)."""
+    values = {"severity": Severity.MAJOR.value, "emergency": True,
+              "triggers": (safety.TRIGGER[check],), "safety_check": check}
+    if dataclasses.is_dataclass(triage) and not isinstance(triage, type):
+        return dataclasses.replace(triage, **values)
+    known = vars(triage) if triage is not None else {"kind": Kind.COMPLAINT.value, "category": "other"}
+    return SimpleNamespace(**{**known, **values})
+
+
+async def _safety_repeat(turn: Turn, dialog: DialogState, _: str) -> None:
+    await _ask_safety(turn, dialog)
+
+
+# ---- the other steps ------------------------------------------------------------------------------
 
 
 async def _unit_message(turn: Turn, dialog: DialogState) -> None:
@@ -395,7 +500,7 @@ async def _ask_description(turn: Turn, dialog: DialogState) -> None:
 async def _ask_again(turn: Turn, dialog: DialogState) -> None:
     """After a crash mid-update the state was saved but what follows may not have happened: do that again
     (an emergency is filed, the open question asked)."""
-    if dialog.state == DESCRIBE and dialog.data.get("parts"):
+    if dialog.state in (DESCRIBE, SAFETY) and dialog.data.get("parts"):
         await _described(turn, dialog, with_text=True)
         return
     if dialog.state == DESCRIBE and not dialog.data.get("return_to"):
@@ -408,6 +513,7 @@ async def _ask_again(turn: Turn, dialog: DialogState) -> None:
 
 ASK = {
     DESCRIBE: _ask_description,
+    SAFETY: _ask_safety,
     CONFIRM: _ask_confirm,
     UNIT: _ask_unit,
     PHONE: _ask_phone,
@@ -434,11 +540,16 @@ async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback
         await _ask_again(turn, dialog)
         return
     handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(("*", callback.action))
-    if handler is None:
+    if handler is None or _stale(dialog, callback):
         await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
         return
     await turn.answer()
     await handler(turn, dialog, callback.argument)
+
+
+def _stale(dialog: DialogState, callback: Callback) -> bool:
+    """A button of an earlier question that the dialog's state alone does not tell apart."""
+    return callback.action == "safe" and not _is_current_safety_button(dialog, callback.argument)
 
 
 async def _done_describing(turn: Turn, dialog: DialogState, _: str) -> None:
@@ -521,14 +632,17 @@ async def _submit_pressed(turn: Turn, dialog: DialogState, _: str) -> None:
     await clear_dialog(turn.chat_id, turn.user_id)
 
 
-async def _submit(turn: Turn, dialog: DialogState):
-    """File the case (idempotent on the dialog's key); on a database failure keep everything."""
+async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
+    """File the case (idempotent on the dialog's key); on a database failure keep everything.
+    An emergency is major whatever a later classification says (a "yes" to the safety question)."""
     data = dialog.data
     draft = CaseDraft(
         description="\n".join(data.get("parts", [])),
         channel=Channel.CHAT,
         kind=Kind(data["kind"]) if data.get("kind") in Kind._value2member_map_ else None,
         category=data.get("category"),
+        severity=Severity.MAJOR if "triggers" in data else None,
+        triage=triage,
         location=data.get("unit", ""),
         unit=data.get("unit", ""),
         expectation=data.get("expectation", ""),
@@ -560,6 +674,8 @@ async def _submit(turn: Turn, dialog: DialogState):
 
 CALLBACKS = {
     (DESCRIBE, "done"): _done_describing,
+    (SAFETY, "safe"): _safety_pressed,
+    (SAFETY, "done"): _safety_repeat,
     (CONFIRM, "cat"): _pick_category,
     (CONFIRM, "cats"): _all_categories,
     (UNIT, "unit_again"): _reuse_unit,

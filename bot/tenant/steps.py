@@ -6,6 +6,8 @@ Pure: given what the dialog knows, which question comes next.
 from typing import Any
 
 DESCRIBE = "describe"
+# Between description parts: the one yes/no safety question, asked when triage suspects an emergency.
+SAFETY = "safety"
 CONFIRM = "confirm"
 UNIT = "unit"
 PHONE = "phone"

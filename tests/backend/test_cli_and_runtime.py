@@ -95,10 +95,13 @@ async def test_run_serves_the_api_and_stops_cleanly(tmp_path):
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
 
 
-def test_nlp_eval_prints_both_models(cli_env, capsys):
+def test_nlp_eval_prints_the_test_split_and_the_blind_file(cli_env, capsys):
     assert cli.main(["nlp", "eval"]) == 0
     out = capsys.readouterr().out
-    assert "rules-only" in out and "blended" in out and "emergency recall" in out
+    summary = out.split("== summary ==")[1]
+    assert summary.count("macro-F1") == 2
+    assert "major recall" in summary and "false majors" in summary and "traditional" in summary
+    assert "confusion" in out and "precision" in out
 
 
 async def _seed_correction(url: str) -> None:

@@ -9,6 +9,7 @@ from backend.domain import (
     Role,
     Severity,
     SeveritySignals,
+    Status,
     automatic_severity,
     format_case_number,
     normalize_case_number,
@@ -97,9 +98,43 @@ def test_case_number_format():
     ("QC－20261123－0007", "QC-20261123-0007"),
     ("20261123", None),
     ("DROP TABLE", None),
+    ("QC-20261123-" + "1" * 20, "QC-20261123-" + "1" * 20),  # 32 characters: what the column holds
+    ("QC-20261123-" + "1" * 21, None),  # longer than any stored number: not found, not an error
+    ("QC-20261203-" + "1" * 28, None),
 ])
 def test_case_number_as_typed_by_tenants(typed, number):
     assert normalize_case_number(typed) == number
+
+
+def test_case_number_limit_is_the_column_length():
+    from backend.domain.numbering import MAX_LENGTH
+    from backend.models import Case
+
+    assert Case._meta.fields_map["number"].max_length == MAX_LENGTH
+
+
+@pytest.mark.parametrize(("kind", "role", "status", "allowed"), [
+    # a resolved case goes back to work on a supervisor's word or the tenant's "not solved" …
+    (ActorKind.STAFF, Role.SUPERVISOR, Status.RESOLVED, True),
+    (ActorKind.API, Role.SUPERVISOR, Status.RESOLVED, True),
+    (ActorKind.TENANT, None, Status.RESOLVED, True),
+    # … a closed one only on a manager's (transitions.py; domain.md: the manager decides what lower levels can't)
+    (ActorKind.STAFF, Role.SUPERVISOR, Status.CLOSED, False),
+    (ActorKind.API, Role.SUPERVISOR, Status.CLOSED, False),
+    (ActorKind.TENANT, None, Status.CLOSED, False),
+    (ActorKind.STAFF, Role.MANAGER, Status.CLOSED, True),
+    (ActorKind.API, Role.ADMIN, Status.CLOSED, True),
+    (ActorKind.SYSTEM, None, Status.CLOSED, True),
+])
+def test_who_may_reopen_by_status(kind, role, status, allowed):
+    def check():
+        check_permission(Action.REOPEN, kind, role, is_complainant=True, status=status)
+
+    if allowed:
+        check()
+    else:
+        with pytest.raises(PermissionDenied):
+            check()
 
 
 @pytest.mark.parametrize(("typed", "phone"), [

@@ -175,3 +175,18 @@ async def test_staff_commands(desk, staff):
         "Only registered staff can do this. Ask an administrator to add you.")
     await desk.process(desk.up.command(li, "case", case.number))
     assert case.number in desk.fake.chat(li).last().text
+
+
+async def test_the_card_shows_what_triage_read_in_the_tenants_words(desk, triager):
+    import nlp
+    from tests.bot.test_tenant_intake import file_a_case
+
+    text = "我们这栋三十多户，晚上都被工地打桩吵得睡不着"
+    triager.result = nlp.classify(text)  # the real classifier for this one text
+    await file_a_case(desk, text=text)
+    await desk.press(t("✅ Submit"))
+    case = await Case.get()
+    assert case.triage["triggers"] == ["collective"]
+    text = card(desk).text
+    assert t("Triage read: {reasons}", reasons="").split("{")[0].strip() in text
+    assert t("3 or more households") in text and "三十多户" in text

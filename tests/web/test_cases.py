@@ -200,3 +200,13 @@ async def test_a_refused_action_keeps_what_was_typed(board):
     kept = typed.replace("<b>", "&lt;b&gt;").replace("</b>", "&lt;/b&gt;")
     assert page.count(kept) == 1  # back in the note form only, as text
     assert "<b>已联系</b>" not in page
+
+
+async def test_case_page_shows_what_triage_read(board):
+    await board.sign_in(Role.SUPERVISOR)
+    case = await board.new_case()
+    case.triage = {"triggers": ["flood"], "evidence": {"severity": ["水管爆了"], "category": ["水管"]}}
+    await case.save(update_fields=["triage"])
+    page = await board.page(f"/dashboard/cases/{case.number}")
+    assert "Triage read" in page
+    assert "flooding or burst pipe · “水管爆了”“水管”" in page
