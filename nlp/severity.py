@@ -58,7 +58,7 @@ class SeverityJudge:
             if hit.rule.table != "severity" or hit.negated_by:
                 continue
             level = hit.rule.label
-            if over and level in ("major", "check"):
+            if over and level in ("major", "check", "collective"):
                 continue
             if level in ("major", "check", "collective"):
                 clause = text[hit.clause[0] : hit.clause[1]]
