@@ -2,17 +2,26 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
+
 from .config import ConfigError, Settings, load_settings
-from .db import DatabaseNotReady
+from .db import DatabaseMissing, DatabaseNotReady
 from .domain import DomainError, Role
 from .logs import configure_logging
 from .services.leases import LeaseHeld
 
 Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+NO_STAFF = """no staff yet. Register someone whose numeric Telegram id you know:
+  qingchu staff add --telegram-id ID --name NAME --role agent|supervisor|manager|admin [--department CODE]
+or create a code they send to the bot as /join CODE:
+  qingchu staff invite --name NAME --role ROLE [--department CODE]
+(`qingchu department list` shows the department codes)"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     dep_add = department.add_parser("add", help="add or rename a department")
     dep_add.add_argument("--code", required=True)
     dep_add.add_argument("--name", required=True)
+    department.add_parser("list", help="list departments and the categories the policy routes to each")
 
     hook = sub.add_parser("webhook", help="Telegram webhook (BOT_MODE=webhook)").add_subparsers(dest="webhook_command", required=True)
     hook.add_parser("info", help="what Telegram has as the webhook")
@@ -93,7 +103,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
-    await run_console(settings)
+    await run_console(settings, stdin=sys.stdin, out=sys.stdout)  # whatever they are now (a test may swap them)
     return 0
 
 
@@ -123,9 +133,12 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         print(plaintext)
         print(f"token {token.id} ({token.role.value}, {token.name}) created; it is shown only this once", file=sys.stderr)
     elif args.token_command == "list":
-        for token in await ApiToken.all().order_by("id"):
+        tokens = await ApiToken.all().order_by("id")
+        for token in tokens:
             state = "revoked" if token.revoked_at else "active"
             print(f"{token.id}\t{token.prefix}…\t{token.role.value}\t{state}\t{token.name}")
+        if not tokens:
+            print("no API tokens yet; create one with `qingchu token create --role ROLE --name NAME`", file=sys.stderr)
     else:
         if not await revoke_token(args.id, now):
             print(f"no active token {args.id}", file=sys.stderr)
@@ -151,10 +164,13 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}")
     elif args.staff_command == "list":
-        for person in await Staff.all().order_by("id").prefetch_related("department"):
+        people = await Staff.all().order_by("id").prefetch_related("department")
+        for person in people:
             department = person.department.code if person.department else "-"
             state = "active" if person.active else "inactive"
             print(f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}")
+        if not people:
+            print(NO_STAFF, file=sys.stderr)
     else:
         if not await deactivate_staff(args.telegram_id, SystemClock().now()):
             print(f"no staff member with Telegram id {args.telegram_id}", file=sys.stderr)
@@ -164,10 +180,26 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
+    from .models import Department
     from .services.staff import add_department
 
-    department = await add_department(args.code, args.name)
-    print(f"department {department.code} ({department.name}) saved")
+    if args.department_command == "add":
+        department = await add_department(args.code, args.name)
+        print(f"department {department.code} ({department.name}) saved")
+        return 0
+    routed: dict[str, list[str]] = {}
+    for category in settings.policy.categories:
+        if category.department:
+            routed.setdefault(category.department, []).append(category.code)
+    departments = await Department.all().order_by("code")
+    for department in departments:
+        state = "active" if department.active else "inactive"
+        print(f"{department.code}\t{department.name}\t{state}\t{', '.join(routed.get(department.code, [])) or '-'}")
+    if not departments:
+        print("no departments yet; add one with `qingchu department add --code CODE --name NAME`", file=sys.stderr)
+    for code in sorted(set(routed) - {d.code for d in departments}):
+        print(f"the policy routes {', '.join(routed[code])} to department {code!r}, which does not exist; "
+              f"add it with `qingchu department add --code {code} --name NAME`", file=sys.stderr)
     return 0
 
 
@@ -297,9 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"qingchu: configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, service=args.command == "run")
     try:
         return asyncio.run(_dispatch(settings, args))
+    except DatabaseMissing as exc:
+        print(_missing_database(exc, settings), file=sys.stderr)
+        return 2
     except (DatabaseNotReady, DomainError, LeaseHeld) as exc:
         print(f"qingchu: {_message(exc)}", file=sys.stderr)
         return 2
@@ -312,6 +347,34 @@ def main(argv: list[str] | None = None) -> int:
 
 def _message(exc: Any) -> str:
     return getattr(exc, "message", None) or str(exc)
+
+
+def _missing_database(exc: DatabaseMissing, settings: Settings) -> str:
+    """Where the command looked for the database, why there, and how to point it at the real one."""
+    env_file = Path(".env").resolve()
+    if os.environ.get("DATABASE_URL", "").strip():
+        source = "set in the environment"
+    elif env_file.is_file() and (dotenv_values(env_file).get("DATABASE_URL") or "").strip():
+        source = f"set in {env_file}"
+    elif env_file.is_file():
+        source = f"the default; {env_file} does not set it"
+    else:
+        source = f"the default; there is no .env in {env_file.parent}"
+    lines = [f"qingchu: no database at {exc.path}", f"DATABASE_URL is {settings.database_url} ({source})."]
+    given = Path(settings.database_url[len("sqlite://"):].split("?", 1)[0])
+    if not given.is_absolute():
+        lines[-1] += " Its path is taken from the current directory."
+        home = next((p for p in Path.cwd().parents if (p / given).is_file()), None)
+    else:
+        home = None
+    if home is not None:
+        lines += [f"There is a database at {home / given}: run qingchu in {home}, or set",
+                  f"DATABASE_URL=sqlite://{home / given} in the environment or in .env."]
+    else:
+        lines += ["Run qingchu in the directory of your .env and data/, or point DATABASE_URL at your database in",
+                  "the environment or in .env (e.g. DATABASE_URL=sqlite:///srv/qingchu/data/qingchu.sqlite3)."]
+    lines.append("Only `qingchu migrate` and `qingchu run` create a new database.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

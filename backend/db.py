@@ -17,6 +17,14 @@ class DatabaseNotReady(RuntimeError):
     """The schema is behind the code; the message says what to run."""
 
 
+class DatabaseMissing(DatabaseNotReady):
+    """The SQLite file does not exist and this command may not create it (only `run` and `migrate` do)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}")
+        self.path = path
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {"default": database_url},
@@ -32,11 +40,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a `sqlite://PATH` URL (relative paths are relative to the current directory); None for
+    another database or an in-memory one."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url[len("sqlite://"):].split("?", 1)[0]
+    return None if path in (":memory:", "") else Path(path)
+
+
 def _ensure_sqlite_dir(database_url: str) -> None:
-    if database_url.startswith("sqlite://"):
-        path = database_url[len("sqlite://"):].split("?", 1)[0]
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if (path := sqlite_path(database_url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 async def migrate(database_url: str) -> list[str]:
@@ -62,8 +77,15 @@ async def pending_migrations() -> list[str]:
     return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
 
 
-async def open_database(database_url: str, *, auto_migrate: bool) -> None:
-    """Connect; on SQLite apply pending migrations, elsewhere refuse an unmigrated schema."""
+async def open_database(database_url: str, *, auto_migrate: bool, create: bool = False) -> None:
+    """Connect; on SQLite apply pending migrations, elsewhere refuse an unmigrated schema.
+
+    A SQLite file that does not exist is created only with `create` (`qingchu run`); otherwise DatabaseMissing,
+    so a command run in the wrong directory does not quietly start a new, empty database there.
+    """
+    path = sqlite_path(database_url)
+    if path is not None and not create and not path.is_file():
+        raise DatabaseMissing(path.resolve())
     if auto_migrate:
         applied = await migrate(database_url)
         for name in applied:

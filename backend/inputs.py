@@ -8,7 +8,9 @@ calendar cannot handle is refused as bad input naming its field (HTTP 400), neve
 - query strings and path parameters: `check_request` (the API's input middleware and the dashboard's
   pipeline call it for every request);
 - dashboard forms: `check_form` (the dashboard's pipeline, which reads every form for the CSRF check);
-- dates and months: `check_day`, `check_month` (API parameters, dashboard filters, monthly reports).
+- dates and months: `check_day`, `check_month` (API parameters, dashboard filters, monthly reports);
+- credentials in headers and cookies: `credential` (API tokens, the webhook secret, the session cookie);
+- ids and page numbers typed into query strings and forms: `whole_number`.
 
 Text the databases cannot store: NUL (PostgreSQL refuses it in text and JSON) and lone UTF-16
 surrogates, which only JSON escapes like "\\ud800" can produce (they cannot be encoded as UTF-8).
@@ -139,6 +141,28 @@ def check_request(query: Mapping[str, str], path_values: Mapping[str, str]) -> N
 
 def check_form(form: Mapping[str, Any]) -> None:
     check_pairs(form.items())
+
+
+def whole_number(text: str, max_digits: int = 9) -> int | None:
+    """`text` (stripped) as a number of 1…max_digits ASCII digits; None when it is none.
+
+    Not `str.isdigit()`: it also accepts "²" or "①", which int() refuses. Nine digits fit every id column.
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= max_digits):
+        return None
+    return int(text)
+
+
+def credential(value: str | None) -> str:
+    """A token from a header or cookie as text: "" when absent or when it cannot be a token.
+
+    aiohttp hands over header bytes that are not UTF-8 as lone surrogates, which no hash, encoder or
+    database accepts; such a value matches no credential, so it is treated like a missing one.
+    """
+    if value is None or unstorable(value) is not None:
+        return ""
+    return value.strip()
 
 
 # ---- calendar -----------------------------------------------------------------------------------------

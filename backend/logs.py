@@ -88,10 +88,23 @@ class CurrentStderr(logging.StreamHandler):
         pass
 
 
-def configure_logging(level: str, fmt: str) -> None:
+# Libraries whose INFO lines are routine, not news: Tortoise's "Tortoise-ORM shutdown", APScheduler's two lines
+# per job run, httpx's line per Bot API request (with the bot token in its URL). They log at LOG_LEVEL=DEBUG.
+CHATTY_LIBRARIES = ("tortoise", "apscheduler", "httpx", "httpcore", "aiosqlite")
+
+
+def configure_logging(level: str, fmt: str, *, service: bool = True) -> None:
+    """Log records to stderr.
+
+    `service` (`qingchu run`): our records at LOG_LEVEL. Otherwise (a command a person typed) only warnings and
+    errors, so its output is what the command did; LOG_LEVEL=DEBUG shows everything in both cases.
+    """
     handler = CurrentStderr()
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    debug = logging.getLevelName(level) <= logging.DEBUG
+    root.setLevel(level if service or debug else max(logging.getLevelName(level), logging.WARNING))
+    for name in CHATTY_LIBRARIES:  # a logger's own level wins over the root's: never below the root's
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else max(logging.WARNING, root.level))

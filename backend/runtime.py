@@ -42,7 +42,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, parts:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
 
-    await open_database(settings.database_url, auto_migrate=settings.is_sqlite)
+    await open_database(settings.database_url, auto_migrate=settings.is_sqlite, create=True)
     await asyncio.to_thread(load_triage, settings)  # dictionaries load once, before the first complaint
     ctx = AppContext.build(settings)
     runner = web.AppRunner(create_app(ctx), access_log=None)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -46,6 +45,7 @@ from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
+from .text import button
 from .turn import CONTEXT_KEY, Turn, answer_query
 from .webhook import ALLOWED_UPDATES, FROM_INBOX, inbox_loop
 
@@ -97,8 +97,16 @@ FLOOD_WINDOW = timedelta(minutes=1)
 
 async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tenant dialogs run in private chats; the staff group gets cards, buttons and staff commands;
-    any other group is pointed to the private chat."""
+    any other group is pointed to the private chat. An update without a sender (a channel post, a poll)
+    concerns nobody the desk serves."""
     chat = update.effective_chat
+    if update.effective_user is None:
+        log.info("update %s (%s) has no sender; ignored", update.update_id, update_kind(update))
+        raise ApplicationHandlerStop
+    if chat is None and update.callback_query is not None:  # a button under an inline message: we send none
+        log.info("update %s: a button pressed outside any chat; ignored", update.update_id)
+        await answer_query(update.callback_query)
+        raise ApplicationHandlerStop
     if chat is None or chat.type == ChatType.PRIVATE:
         return
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
@@ -109,10 +117,19 @@ async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is not None and message.text and message.text.startswith("/"):
         turn = await Turn.of(update, context)
         username = context.bot.username
-        await message.reply_text(turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username))
+        await turn.reply(turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username),
+                         reply_to_message_id=message.message_id)
     elif update.callback_query:
         await answer_query(update.callback_query)
+    else:
+        log.info("update %s (%s) in %s %s, not the staff group; ignored", update.update_id, update_kind(update),
+                 chat.type, chat.id)
     raise ApplicationHandlerStop
+
+
+def update_kind(update: Update) -> str:
+    """What an update carries ("message", "edited_message", "callback_query" …), for log lines."""
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "unknown")
 
 
 async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,23 +139,30 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if callback is not None and callback.scope == staff_card.SCOPE:
             await staff_actions.on_callback(turn, callback)
         else:
-            await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+            await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
         return
     message = update.effective_message
     if message is None or update.edited_message is not None:
+        log.info("update %s in the staff group: %s; ignored", update.update_id,
+                 "an edit" if update.edited_message is not None else "no message")
         return
     text = message.text or ""
     if text.startswith("/"):
-        command, *args = text[1:].split()
-        command = command.split("@", 1)[0].lower()
-        if command in STAFF_COMMANDS:
+        command, _, target = (text[1:].split() or [""])[0].partition("@")
+        command, args = command.lower(), text[1:].split()[1:]
+        if target and target.lower() != (context.bot.username or "").lower():
+            log.info("update %s in the staff group: a command for @%s; ignored", update.update_id, target)
+        elif command in STAFF_COMMANDS:
             await staff_commands.run(turn, command, args)
         elif command == "duty":
             await staff_commands.duty(turn, args)
         elif command == "dashboard":
             await staff_commands.dashboard(turn)
+        else:
+            log.info("update %s in the staff group: /%s is no staff command; ignored", update.update_id, command)
         return
-    await staff_actions.on_staff_message(turn)
+    if not await staff_actions.on_staff_message(turn):
+        log.debug("update %s in the staff group: not a reply to a prompt; ignored", update.update_id)
 
 
 async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,9 +188,9 @@ async def dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main_menu(turn: Turn) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(turn.t("📝 File a complaint or repair"), callback_data=callbacks.cb("m", "new"))],
-        [InlineKeyboardButton(turn.t("📂 My cases"), callback_data=callbacks.cb("m", "mine")),
-         InlineKeyboardButton(turn.t("❓ Help"), callback_data=callbacks.cb("m", "help"))],
+        [button(turn.plain("📝 File a complaint or repair"), callbacks.cb("m", "new"))],
+        [button(turn.plain("📂 My cases"), callbacks.cb("m", "mine")),
+         button(turn.plain("❓ Help"), callbacks.cb("m", "help"))],
     ])
 
 
@@ -226,7 +250,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
-    buttons = [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=callbacks.cb("l", code))] for code in SUPPORTED]
+    buttons = [[button(LANGUAGE_NAMES[code], callbacks.cb("l", code))] for code in SUPPORTED]
     await turn.reply(turn.t("Choose your language:"), InlineKeyboardMarkup(buttons))
 
 
@@ -273,7 +297,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     turn = await Turn.of(update, context)
     callback = callbacks.decode(update.callback_query.data)
     if callback is None:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
         return
     if callback.scope == intake.SCOPE:
         dialog = await load_dialog(turn.chat_id, turn.user_id)
@@ -297,7 +321,12 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else:
             await turn.reply(help_text(turn))
     else:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+
+
+async def not_handled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message, a reaction, an inline query …: nothing the desk answers."""
+    log.info("update %s (%s) needs no answer; ignored", update.update_id, update_kind(update))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -350,6 +379,7 @@ def build_application(
     application.add_handler(CommandHandler(list(STAFF_COMMANDS), staff_command))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    application.add_handler(TypeHandler(Update, not_handled))  # whatever no handler above took
     application.add_error_handler(on_error)
     return application
 

@@ -32,5 +32,18 @@ def decode(data: str | None) -> Callback | None:
     return Callback(parts[0], parts[1], parts[2] if len(parts) == 3 else "")
 
 
+MAX_NUMBER = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+
+
+def number(text: str) -> int | None:
+    """A whole number carried in callback data (a case, staff or survey id, a rating); None for anything
+    else a forged button may carry — not digits, another script's digits ("²", "٣"), or beyond the id
+    columns — which callers treat like an id that does not exist."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None
+
+
 def cb(scope: str, action: str, argument: str = "") -> str:
     return Callback(scope, action, argument).encode()

@@ -24,10 +24,19 @@ from backend.services.reports import month_from_text, monthly_report
 
 from .budget import Budget, SendBudget
 from .rate_limit import slot_taken
-from .render import category_name, esc
-from .staff.card import card_keyboard, card_text, owner_brief
+from .render import (
+    MORE_IN_DASHBOARD,
+    category_name,
+    dashboard_url,
+    esc,
+    more_by_status,
+    more_in_dashboard,
+)
+from .staff.card import card_keyboard, card_text, more_line, owner_brief
 from .tenant import satisfaction, survey
+from .text import ELLIPSIS, MAX_TEXT, MAX_TOPIC, caption, fit, label, visible_length
 from .timefmt import local_time
+from .turn import send_html
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -157,9 +166,11 @@ async def _case(message: OutboxMessage) -> Case:
     return await Case.get(id=message.case_id)
 
 
-async def _send(bot: Bot, chat_id: int, text: str, **extra: object) -> int:
-    sent = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **extra)
-    return sent.message_id
+async def _send(bot: Bot, chat_id: int, text: str, *, more: str = ELLIPSIS, **extra: object) -> int:
+    """One outbox row is one message (a retry must not repeat half of it): a text too long for Telegram is
+    cut with `more`, which says where the whole text is (the dashboard for staff, /status for a tenant)."""
+    sent = await send_html(bot, chat_id, text, extra.pop("reply_markup", None), more=more, **extra)
+    return sent[-1].message_id
 
 
 async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
@@ -196,7 +207,8 @@ async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage
     text = _(template, locale, number=esc(payload.get("number", "")), note=esc(payload.get("note", "")),
              owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)),
              expected=local_time(datetime.fromisoformat(expected), ctx.settings.timezone, locale) if expected else "—")
-    return await _send(bot, message.chat_id, text)
+    # A note may be as long as a message: the whole of it is in the timeline that /status shows.
+    return await _send(bot, message.chat_id, text, more=more_by_status(payload.get("number", ""), locale))
 
 
 async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> int | None:
@@ -205,7 +217,7 @@ async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> i
         return None
     if case.staff_thread_id is None:
         name = f"{case.number} {category_name(ctx.settings.policy, case.category, ctx.settings.default_locale)}"
-        topic = await bot.create_forum_topic(chat_id, name=name[:128])
+        topic = await bot.create_forum_topic(chat_id, name=label(name, MAX_TOPIC))
         case.staff_thread_id = topic.message_thread_id
         await Case.filter(id=case.id).update(staff_thread_id=case.staff_thread_id)
     return case.staff_thread_id
@@ -215,25 +227,30 @@ async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -
     case = await _case(message)
     thread = await _card_thread(ctx, bot, case, message.chat_id)
     return await _send(bot, message.chat_id, await card_text(ctx, case), reply_markup=card_keyboard(ctx, case),
-                       message_thread_id=thread)
+                       message_thread_id=thread, more=more_line(ctx, case, ctx.settings.default_locale))
 
 
 async def render_duty_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     """Outside business hours the duty officer gets the card privately, buttons included."""
     case = await _case(message)
     heading = _(ALERT_TEXT[OutboxKind.DUTY_ALERT], ctx.settings.default_locale, number=esc(case.number))
-    return await _send(bot, message.chat_id, f"{heading}\n\n{await card_text(ctx, case)}",
-                       reply_markup=card_keyboard(ctx, case))
+    card = await card_text(ctx, case, limit=MAX_TEXT - visible_length(heading) - 2)
+    return await _send(bot, message.chat_id, f"{heading}\n\n{card}", reply_markup=card_keyboard(ctx, case),
+                       more=more_line(ctx, case, ctx.settings.default_locale))
 
 
 async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    """The first photo under the card, with how many there are."""
+    """The first photo under the card, with how many there are and what the tenant wrote with it (a plain
+    caption, cut to Telegram's 1 024 with where to see the rest)."""
     case = await _case(message)
     photos = await Attachment.filter(case_id=case.id, kind="photo").order_by("id")
     card = await OutboxMessage.filter(case_id=case.id, kind=OutboxKind.STAFF_CARD).first()
     reply_to = card.telegram_message_id if card else None
+    locale = ctx.settings.default_locale
+    words = f"\n{photos[0].caption}" if photos[0].caption.strip() else ""
+    more = _(MORE_IN_DASHBOARD, locale, url=dashboard_url(ctx.settings, f"/cases/{case.number}"))
     sent = await bot.send_photo(
-        message.chat_id, photos[0].file_id, caption=f"📷 {case.number} · 1/{len(photos)}",
+        message.chat_id, photos[0].file_id, caption=caption(f"📷 {case.number} · 1/{len(photos)}{words}", more=more),
         reply_to_message_id=reply_to, message_thread_id=case.staff_thread_id,
     )
     return sent.message_id
@@ -246,7 +263,8 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
     if card is None:  # the card itself is not out yet; it will show the current state when it is
         return None
     case = await _case(message)
-    await bot.edit_message_text(await card_text(ctx, case), card.chat_id, card.telegram_message_id,
+    text = fit(await card_text(ctx, case), more=more_line(ctx, case, ctx.settings.default_locale))
+    await bot.edit_message_text(text, card.chat_id, card.telegram_message_id,
                                 parse_mode=ParseMode.HTML, reply_markup=card_keyboard(ctx, case))
     return card.telegram_message_id
 
@@ -254,7 +272,7 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
 async def render_owner_brief(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
     locale = message.payload.get("locale") or ctx.settings.default_locale
-    return await _send(bot, message.chat_id, await owner_brief(ctx, case, locale))
+    return await _send(bot, message.chat_id, await owner_brief(ctx, case, locale), more=more_line(ctx, case, locale))
 
 
 ALERT_TEXT = {
@@ -277,7 +295,7 @@ async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int
     text = _(ALERT_TEXT[message.kind], locale, number=esc(payload.get("number", "")),
              reason=_(REASON_TEXT[reason], locale) if reason in REASON_TEXT else esc(reason),
              level=payload.get("level", ""))
-    return await _send(bot, message.chat_id, text)
+    return await _send(bot, message.chat_id, text, more=_case_more(ctx, payload.get("number", ""), locale))
 
 
 async def render_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
@@ -294,8 +312,13 @@ STAFF_NOTICE = {
 
 
 async def render_staff_notice(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    text = _(STAFF_NOTICE[message.kind], ctx.settings.default_locale, number=esc(message.payload.get("number", "")))
-    return await _send(bot, message.chat_id, text)
+    locale, number = ctx.settings.default_locale, message.payload.get("number", "")
+    text = _(STAFF_NOTICE[message.kind], locale, number=esc(number))
+    return await _send(bot, message.chat_id, text, more=_case_more(ctx, number, locale))
+
+
+def _case_more(ctx: AppContext, number: str, locale: str) -> str:
+    return more_in_dashboard(ctx.settings, locale, f"/cases/{number}" if number else "/cases")
 
 
 async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
@@ -305,7 +328,8 @@ async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> in
     year, month = month_from_text(payload["month"])
     report = await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=locale)
     if payload.get("part") == "summary":
-        return await _send(bot, message.chat_id, esc(summary_text(report, locale)))
+        return await _send(bot, message.chat_id, esc(summary_text(report, locale)),
+                           more=more_in_dashboard(ctx.settings, locale, f"/reports/{payload['month']}"))
     buffer = io.BytesIO()
     write_monthly_xlsx(report, buffer, locale)
     sent = await bot.send_document(message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{payload['month']}.xlsx"))

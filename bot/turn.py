@@ -5,7 +5,9 @@ import logging
 from dataclasses import dataclass
 
 from telegram import (
+    Bot,
     CallbackQuery,
+    ForceReply,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -20,9 +22,11 @@ from backend.context import AppContext
 from backend.i18n import _, pick_locale
 from backend.models import Complainant
 
+from . import text as tg_text
+
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "qingchu"
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None
 
 
 @dataclass
@@ -51,17 +55,39 @@ class Turn:
         return self.update.effective_user.id
 
     def t(self, message: str, **values: object) -> str:
-        """Translate into this person's language; values are HTML-escaped (replies use HTML)."""
+        """Translate into this person's language for a message (HTML): values are HTML-escaped."""
         return _(message, self.locale, **{k: html.escape(str(v)) for k, v in values.items()})
 
-    async def reply(self, text: str, markup: Markup = None) -> Message:
-        return await self.context.bot.send_message(
-            self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+    def plain(self, message: str, **values: object) -> str:
+        """Translate for a plain-text place (a toast, a button label): values as they are, never escaped."""
+        return _(message, self.locale, **values)
+
+    async def reply(
+        self, text: str, markup: Markup = None, *, more: str = tg_text.ELLIPSIS, whole: bool = False,
+        **extra: object,
+    ) -> Message:
+        """Send HTML `text` to this chat. Too long for one message, it is cut with `more` as its last line
+        (say where the rest is), or with `whole=True` sent as several messages (the buttons on the last)."""
+        return (await send_html(self.context.bot, self.chat_id, text, markup, more=more, whole=whole, **extra))[-1]
 
     async def answer(self, text: str | None = None, alert: bool = False) -> None:
-        """Answer the pressed button (Telegram requires it), optionally with a short toast."""
+        """Answer the pressed button (Telegram requires it), optionally with a short plain-text toast
+        (from `plain`, not `t`)."""
         await answer_query(self.update.callback_query, text, alert=alert)
+
+
+async def send_html(
+    bot: Bot, chat_id: int, text: str, markup: Markup = None, *, more: str = tg_text.ELLIPSIS,
+    whole: bool = False, **extra: object,
+) -> list[Message]:
+    """Every HTML message leaves through here: fitted to Telegram's 4 096 (bot.text decides how)."""
+    parts = tg_text.split(text, more=more) if whole else [tg_text.fit(text, more=more)]
+    sent = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent.append(await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
+                                           reply_markup=markup if last else None, **extra))
+    return sent
 
 
 async def answer_query(query: CallbackQuery | None, text: str | None = None, *, alert: bool = False) -> None:
@@ -70,6 +96,6 @@ async def answer_query(query: CallbackQuery | None, text: str | None = None, *, 
     if query is None:
         return
     try:
-        await query.answer(text, show_alert=alert)
+        await query.answer(tg_text.alert(text), show_alert=alert)
     except BadRequest as exc:
         log.info("callback query %s not answered: %s", query.id, exc)

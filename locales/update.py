@@ -1,6 +1,6 @@
 """Refresh the catalogs after changing user-facing sentences: `python -m locales.update`.
 
-Extracts every marked sentence (_, N_, turn.t) into locales/qingchu.pot, merges it into the zh_CN, zh_TW and
+Extracts every marked sentence (_, N_, turn.t, turn.plain) into locales/qingchu.pot, merges it into the zh_CN, zh_TW and
 en catalogs (new entries empty, vanished ones dropped), and fills English with the msgid itself.
 Then translate the empty zh_CN / zh_TW entries; tests/locales fails while any is empty.
 """
@@ -17,7 +17,7 @@ POT = ROOT / "locales" / "qingchu.pot"
 
 def main() -> None:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
-    subprocess.run([pybabel, "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "t",
+    subprocess.run([pybabel, "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "t", "-k", "plain",
                     "--no-location", "--sort-output", "--omit-header", "-o", str(POT), str(ROOT)], check=True)
     template = read_po(POT.open("rb"))
     for locale in ("zh_CN", "zh_TW", "en"):

@@ -138,4 +138,6 @@ async def sweep_all(ctx: AppContext) -> SweepReport:
         SWEEP_ACTIONS.labels(sweep=name).inc(count)
     if report.total:
         log.info("sweep acted on %s", report.acted)
+    else:
+        log.debug("sweep: nothing due (%s skipped)", report.skipped)
     return report

@@ -42,12 +42,24 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         return TEST_DATABASE_URL
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     asyncio.run(db.migrate(f"sqlite://{path}"))
+    asyncio.run(_without_seeded_rows(f"sqlite://{path}"))
     return str(path)
 
 
-@pytest.fixture
-async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A clean, migrated database for one test."""
+async def _without_seeded_rows(url: str) -> None:
+    """Tests start from empty tables on SQLite as on PostgreSQL (where TRUNCATE empties them): the standard
+    departments of migration 0015 are removed, and each test creates the departments it needs.
+    tests/backend/test_migrations.py checks what a fresh install has."""
+    await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        await get_connection("default").execute_script("DELETE FROM department;")
+    finally:
+        await Tortoise.close_connections()
+
+
+async def open_clean_database(migrated_template: str, folder: Path) -> str:
+    """Open a clean, migrated database (a fresh copy of the SQLite template in `folder`, or the PostgreSQL
+    test database emptied) and return its URL. Close it with `Tortoise.close_connections()`."""
     # Tortoise caches each model's SQL by connection name and table, not by dialect: after a test that
     # opened SQLite (the CLI tests do), a PostgreSQL run would reuse "?" placeholders.
     EXECUTOR_CACHE.clear()
@@ -57,10 +69,18 @@ async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[
         tables = ", ".join(f'"{model._meta.db_table}"' for model in Tortoise.apps["models"].values())
         await get_connection("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE;")
     else:
-        path = tmp_path / "test.sqlite3"
+        folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test fixture, not a served path
+        path = folder / "test.sqlite3"
         shutil.copyfile(migrated_template, path)
         url = f"sqlite://{path}"
         await Tortoise.init(config=db.tortoise_config(url))
+    return url
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A clean, migrated database for one test."""
+    url = await open_clean_database(migrated_template, tmp_path)
     try:
         yield url
     finally:

@@ -10,7 +10,7 @@ from ..context import AppContext
 from ..services.actors import Actor
 from ..services.tokens import authenticate
 from ..web import setup_dashboard
-from . import routes
+from . import params, routes
 from .errors import error_middleware, error_response
 from .openapi import openapi_document
 from .probes import BOT_PROBE, BotProbe
@@ -44,8 +44,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     webhook = request.app.get(WEBHOOK_PATH)
     if resource is None or resource.canonical in PUBLIC_PATHS or resource.canonical == webhook:
         return await handler(request)
-    header = request.headers.get("Authorization", "")
-    scheme, _, credentials = header.partition(" ")
+    scheme, _, credentials = params.credential_header(request, "Authorization").partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         return error_response(401, "unauthorized", "send Authorization: Bearer <token>")
     token = await authenticate(credentials.strip(), request.app[routes.CTX].clock.now())

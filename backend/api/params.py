@@ -1,6 +1,8 @@
-"""Strict parsing of query strings and JSON bodies: a wrong value names its field, never a 500.
+"""Strict parsing of query strings, paths, headers and JSON bodies: a wrong value names its field, never a 500.
 
-Text, JSON limits and the calendar are checked by the validated-input layer (`backend.inputs`).
+Text, JSON limits, credentials and the calendar are checked by the validated-input layer (`backend.inputs`).
+API handlers read their request only through these functions (tests/backend/test_input_layer.py holds
+them to it); the OpenAPI document describes what they accept.
 """
 
 from collections.abc import Iterable
@@ -11,9 +13,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .. import inputs
+from ..domain import NotFound, normalize_case_number
 from .errors import BadRequest
 
 E = TypeVar("E", bound=Enum)
+MAX_TEXT = 4000  # a text field without a limit of its own
 
 
 async def json_body(request: web.Request, *, repair_text: bool = False) -> dict[str, Any]:
@@ -27,7 +31,7 @@ async def json_body(request: web.Request, *, repair_text: bool = False) -> dict[
     return body
 
 
-def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = 4000) -> str:
+def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str:
     value = body.get(name)
     if value is None:
         if required:
@@ -51,8 +55,14 @@ def optional_int(body: dict[str, Any], name: str, low: int, high: int) -> int | 
     return value
 
 
+def value_or(body: dict[str, Any], name: str, default: Any) -> Any:
+    """body[name], or `default` when it is absent or null: every optional field takes null for absent."""
+    value = body.get(name)
+    return default if value is None else value
+
+
 def boolean(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name, default)
+    value = value_or(body, name, default)
     if not isinstance(value, bool):
         raise BadRequest(f"{name} must be true or false", field=name)
     return value
@@ -92,6 +102,33 @@ def query_int(request: web.Request, name: str, default: int, low: int, high: int
     if not low <= value <= high:
         raise BadRequest(f"{name} must be from {low} to {high}", field=name)
     return value
+
+
+def query_text(request: web.Request, name: str, max_length: int) -> str:
+    """A free-text query parameter, stripped ("" when absent)."""
+    value = request.query.get(name, "").strip()
+    if len(value) > max_length:
+        raise BadRequest(f"{name} is longer than {max_length} characters", field=name)
+    return value
+
+
+def path_value(request: web.Request, name: str) -> str:
+    """A path parameter as the router matched it (already checked by the input middleware)."""
+    return request.match_info[name]
+
+
+def case_number(request: web.Request, name: str = "number") -> str:
+    """The case number in the path, normalised; NotFound (404) when it cannot be one."""
+    raw = request.match_info[name]
+    number = normalize_case_number(raw)
+    if number is None:
+        raise NotFound(f"no case {raw}")
+    return number
+
+
+def credential_header(request: web.Request, name: str) -> str:
+    """A token sent in header `name`: "" when missing or when it is not text (see `inputs.credential`)."""
+    return inputs.credential(request.headers.get(name))
 
 
 def query_bool(request: web.Request, name: str) -> bool:

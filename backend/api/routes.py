@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..context import AppContext
 from ..db import database_ok, pending_migrations
-from ..domain import Action, Channel, Kind, Role, Severity, Status, normalize_case_number
+from ..domain import Action, Channel, Kind, Role, Severity, Status
 from ..domain.errors import NotFound, PermissionDenied
 from ..metrics import render_metrics
 from ..services import queries
@@ -25,6 +25,24 @@ from .serializers import case_json, event_json
 
 log = logging.getLogger(__name__)
 CTX = web.AppKey("ctx", AppContext)
+
+# What the handlers accept; the OpenAPI document (openapi.py) is built from the same numbers.
+LOCALES = ("zh_CN", "zh_TW", "en")
+CLOSE_REASONS = ("confirmed", "no_response", "manual")
+MAX_TEXT = params.MAX_TEXT  # notes, reasons, resolution, comment, expectation
+NEW_CASE_TEXT = {  # optional text fields of a new case and their limits
+    "location": 200, "unit": 64, "expectation": MAX_TEXT, "subject": 200, "contact_name": 100,
+    "contact_phone": 32,
+}
+MAX_DESCRIPTION = 10_000
+MAX_CLIENT_KEY = 80
+MAX_DEPARTMENT_CODE = 32
+MAX_STAFF_ID = 2**31 - 1
+MAX_QUERY_TEXT = 100
+MAX_PAGE = 1_000_000
+DEFAULT_PER_PAGE = 20
+STATS_DEFAULT_DAYS = 30  # without `from`: the 30 days ending with `to`
+STATS_MAX_DAYS = 366  # from … to, both included
 ACTOR_KEY = web.RequestKey("actor", Actor)
 
 
@@ -67,7 +85,7 @@ async def metrics(request: web.Request) -> web.Response:
 async def telegram_webhook(request: web.Request) -> web.Response:
     """Telegram posts updates here (BOT_MODE=webhook). 200 only once the update is stored."""
     ctx = ctx_of(request)
-    sent = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    sent = params.credential_header(request, "X-Telegram-Bot-Api-Secret-Token")
     if not hmac.compare_digest(sent.encode(), ctx.settings.webhook_secret.encode()):
         raise PermissionDenied("wrong or missing secret token")
     # Text the database cannot store is repaired rather than refused: it is what a tenant sent.
@@ -80,28 +98,25 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
     if await record_update(body, ctx.clock.now()):
         ctx.updates_waiting.set()
+    else:
+        log.info("webhook update %s was recorded before (Telegram redelivered it); ignored", body["update_id"])
     return web.json_response({"ok": True})
 
 
 async def create_case(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     body = await params.json_body(request)
-    channel = params.enum_value(Channel, body.get("channel", "phone"), "channel")
+    channel = params.enum_value(Channel, params.value_or(body, "channel", Channel.PHONE), "channel")
     draft = CaseDraft(
-        description=params.text(body, "description", required=True, max_length=10_000),
+        description=params.text(body, "description", required=True, max_length=MAX_DESCRIPTION),
         channel=channel,
         kind=params.enum_value(Kind, body["kind"], "kind") if body.get("kind") is not None else None,
         category=params.choice(body["category"], ctx.settings.policy.category_codes, "category")
         if body.get("category") is not None else None,
         severity=params.enum_value(Severity, body["severity"], "severity") if body.get("severity") is not None else None,
-        location=params.text(body, "location", max_length=200),
-        unit=params.text(body, "unit", max_length=64),
-        expectation=params.text(body, "expectation"),
-        subject=params.text(body, "subject", max_length=200),
-        contact_name=params.text(body, "contact_name", max_length=100),
-        contact_phone=params.text(body, "contact_phone", max_length=32),
-        locale=params.choice(body.get("locale", ctx.settings.default_locale), ("zh_CN", "zh_TW", "en"), "locale"),
-        client_key=params.text(body, "client_key", max_length=80) or None,
+        **{name: params.text(body, name, max_length=limit) for name, limit in NEW_CASE_TEXT.items()},
+        locale=params.choice(params.value_or(body, "locale", ctx.settings.default_locale), LOCALES, "locale"),
+        client_key=params.text(body, "client_key", max_length=MAX_CLIENT_KEY) or None,
     )
     actor = actor_of(request)
     # A client_key names one case: sending it again with another body is a client's mistake (409).
@@ -116,14 +131,12 @@ async def list_cases(request: web.Request) -> web.Response:
         categories=[params.choice(v, ctx.settings.policy.category_codes, "category") for v in params.query_list(request, "category")],
         severities=[params.enum_value(Severity, v, "severity") for v in params.query_list(request, "severity")],
         overdue=params.query_bool(request, "overdue"),
-        text=request.query.get("q", "").strip(),
+        text=params.query_text(request, "q", MAX_QUERY_TEXT),
     )
-    if len(criteria.text) > 100:
-        raise BadRequest("q is longer than 100 characters", field="q")
     page = await queries.list_cases(
         criteria, ctx.clock.now(),
-        page=params.query_int(request, "page", 1, 1, 1_000_000),
-        per_page=params.query_int(request, "per_page", 20, 1, queries.MAX_PER_PAGE),
+        page=params.query_int(request, "page", 1, 1, MAX_PAGE),
+        per_page=params.query_int(request, "per_page", DEFAULT_PER_PAGE, 1, queries.MAX_PER_PAGE),
     )
     now = ctx.clock.now()
     return web.json_response({
@@ -132,18 +145,12 @@ async def list_cases(request: web.Request) -> web.Response:
     })
 
 
-def _number(request: web.Request) -> str:
-    number = normalize_case_number(request.match_info["number"])
-    if number is None:
-        raise NotFound(f"no case {request.match_info['number']}")
-    return number
-
-
 async def get_case(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    found = await queries.case_with_timeline(_number(request))
+    number = params.case_number(request)
+    found = await queries.case_with_timeline(number)
     if found is None:
-        raise NotFound(f"no case {request.match_info['number']}")
+        raise NotFound(f"no case {number}")
     case, events = found
     body = case_json(case, ctx.clock.now(), full_phone=sees_full_phone(actor_of(request)))
     body["timeline"] = [event_json(e) for e in events]
@@ -158,8 +165,8 @@ def _action_table() -> dict[str, ActionHandler]:
     return {
         Action.CLAIM: lambda c, n, a, b: c.cases.claim(n, a),
         Action.ASSIGN: lambda c, n, a, b: c.cases.assign(
-            n, a, staff_id=params.optional_int(b, "staff_id", 1, 2**31 - 1),
-            department_code=t(b, "department", max_length=32) or None, note=t(b, "note"),
+            n, a, staff_id=params.optional_int(b, "staff_id", 1, MAX_STAFF_ID),
+            department_code=t(b, "department", max_length=MAX_DEPARTMENT_CODE) or None, note=t(b, "note"),
         ),
         Action.START: lambda c, n, a, b: c.cases.start(n, a, t(b, "note")),
         Action.NOTE: lambda c, n, a, b: c.cases.add_note(
@@ -168,7 +175,7 @@ def _action_table() -> dict[str, ActionHandler]:
         Action.RESOLVE: lambda c, n, a, b: c.cases.resolve(n, a, t(b, "resolution", required=True)),
         Action.REOPEN: lambda c, n, a, b: c.cases.reopen(n, a, t(b, "reason", required=True)),
         Action.CLOSE: lambda c, n, a, b: c.cases.close(
-            n, a, reason=params.choice(b.get("reason", "manual"), ("confirmed", "no_response", "manual"), "reason"),
+            n, a, reason=params.choice(params.value_or(b, "reason", "manual"), CLOSE_REASONS, "reason"),
             satisfaction=params.optional_int(b, "satisfaction", 1, 5), comment=t(b, "comment"),
         ),
         Action.INVALID: lambda c, n, a, b: c.cases.mark_invalid(n, a, t(b, "reason", required=True)),
@@ -189,12 +196,12 @@ ACTIONS = _action_table()
 
 async def case_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    name = request.match_info["action"]
+    name = params.path_value(request, "action")
     handler = ACTIONS.get(name)
     if handler is None:
         raise NotFound(f"no action {name!r}; actions are {', '.join(ACTIONS)}")
     body = await params.json_body(request)
-    change = await handler(ctx, _number(request), actor_of(request), body)
+    change = await handler(ctx, params.case_number(request), actor_of(request), body)
     result = case_json(change.case, ctx.clock.now(), full_phone=sees_full_phone(actor_of(request)))
     result["event"] = event_json(change.event)
     return web.json_response(result)
@@ -204,11 +211,11 @@ async def stats(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     today = ctx.clock.now().astimezone(ctx.settings.timezone).date()
     end = params.query_date(request, "to") or today
-    start = params.query_date(request, "from") or end - timedelta(days=29)
+    start = params.query_date(request, "from") or end - timedelta(days=STATS_DEFAULT_DAYS - 1)
     if start > end:
         raise BadRequest("from must not be after to", field="from")
-    if (end - start).days > 366:
-        raise BadRequest("the period may be at most 366 days", field="from")
+    if (end - start).days + 1 > STATS_MAX_DAYS:
+        raise BadRequest(f"the period may be at most {STATS_MAX_DAYS} days", field="from")
     lower, upper = queries.local_day_bounds(start, end, ctx.settings.timezone)
     return web.json_response(await queries.statistics(lower, upper, ctx.clock.now()))
 

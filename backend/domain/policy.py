@@ -34,6 +34,7 @@ def parse_duration(value: Any, key: str) -> timedelta:
 class Category:
     code: str
     names: dict[str, str]
+    department: str = ""  # code of the department that usually handles it (routing); "" for none
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.code
@@ -85,6 +86,11 @@ class Policy:
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
+
+    def department_for(self, category: str) -> str:
+        """The code of the department that usually handles this category ("" when the policy names none)."""
+        found = self.category(category)
+        return found.department if found else ""
 
     @property
     def top_level(self) -> int:
@@ -150,8 +156,12 @@ def _categories(raw: Any) -> tuple[Category, ...]:
         if code in seen:
             raise PolicyError(f"categories[{i}].code: {code!r} appears twice")
         seen.add(code)
-        names = {k: str(v) for k, v in entry.items() if k != "code"}
-        result.append(Category(code=code, names=names))
+        department = entry.get("department", "")
+        if not isinstance(department, str) or (department and not re.fullmatch(r"[^\sA-Z/\\?#%]{1,32}", department)):
+            raise PolicyError(f"categories[{i}].department: expected a department code such as 'engineering', "
+                              f"got {department!r}")
+        names = {k: str(v) for k, v in entry.items() if k not in ("code", "department")}
+        result.append(Category(code=code, names=names, department=department))
     if "other" not in seen:
         raise PolicyError("categories: an 'other' category is required as the fallback")
     return tuple(result)

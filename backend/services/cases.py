@@ -42,6 +42,7 @@ from ..logs import set_case
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
 from .actors import Actor
 from .clock_actions import ClockActions
+from .departments import unknown_department
 from .drafts import AttachmentDraft, CaseDraft
 from .followup import FollowUp
 from .outbox import Message, OutboxKind, enqueue, enqueue_many
@@ -300,7 +301,7 @@ class CaseService(ClockActions, FollowUp):
         if department_code is not None:
             department = await Department.get_or_none(code=department_code, active=True)
             if department is None:
-                raise ValidationFailed("no active department with that code", field="department")
+                raise await unknown_department(department_code, active_only=True)
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             data: dict[str, Any] = {}
@@ -346,10 +347,21 @@ class CaseService(ClockActions, FollowUp):
         return await self._transition(ref, Action.RESOLVE, actor, note=resolution, apply=apply)
 
     async def reopen(self, ref: str | int, actor: Actor, reason: str) -> Change:
-        """The problem is not solved: back to work, one level up (domain.md, "reopen")."""
+        """The problem is not solved: back to work, one level up (domain.md, "reopen").
+
+        A closed case loses its follow-up answer (solved, rating, comment): it no longer describes the case
+        and must not count in statistics or exports; the reopen event keeps it. The next close asks again.
+        """
         reason = _required(reason, "reason")
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
+            previous: dict[str, Any] = {}
+            if case.satisfaction is not None or case.satisfaction_comment or case.solved_confirmed is not None:
+                previous = {"previous_satisfaction": case.satisfaction, "previous_comment": case.satisfaction_comment,
+                            "previous_solved": case.solved_confirmed}
+            case.satisfaction = None
+            case.satisfaction_comment = ""
+            case.solved_confirmed = None
             case.reopen_count += 1
             case.resolved_at = None
             case.closed_at = None
@@ -360,7 +372,7 @@ class CaseService(ClockActions, FollowUp):
                 case.severity, SeveritySignals(previously_dissatisfied=True)
             )
             case.escalation_level = min(case.escalation_level + 1, self.policy.top_level)
-            return {"level": case.escalation_level, "reopen_count": case.reopen_count}
+            return {"level": case.escalation_level, "reopen_count": case.reopen_count, **previous}
 
         return await self._transition(
             ref, Action.REOPEN, actor, note=reason, apply=apply, then=self._level_notifier("reopened")

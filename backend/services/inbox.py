@@ -67,3 +67,9 @@ async def record_update(payload: dict[str, Any], now: datetime) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+async def last_update_id() -> int | None:
+    """The highest update id recorded, if any: a new local session (`qingchu chat`) continues after it."""
+    newest = await InboxUpdate.all().order_by("-update_id").first().values_list("update_id", flat=True)
+    return newest

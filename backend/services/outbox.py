@@ -72,3 +72,11 @@ async def enqueue_many(
                           dedupe_key=m.dedupe_key, next_attempt_at=now, created_at=now)
             for m in messages
         ], using_db=connection)
+
+
+async def last_message_id(chat_id: int) -> int | None:
+    """The highest Telegram message id the outbox sent to this chat (cards are edited by that id), if any."""
+    return await (
+        OutboxMessage.filter(chat_id=chat_id, telegram_message_id__isnull=False)
+        .order_by("-telegram_message_id").first().values_list("telegram_message_id", flat=True)
+    )

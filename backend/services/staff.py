@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from ..domain import Role, ValidationFailed
 from ..models import Department, Staff, StaffInvite
 from .actors import Actor
+from .departments import unknown_department
 from .signin import end_sessions_of
 
 
@@ -25,7 +26,7 @@ async def _department(code: str | None) -> Department | None:
         return None
     department = await Department.get_or_none(code=code.strip().lower())
     if department is None:
-        raise ValidationFailed(f"no department {code!r}", field="department")
+        raise await unknown_department(code)
     return department
 
 

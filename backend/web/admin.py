@@ -14,6 +14,7 @@ from multidict import MultiMapping
 from ..domain import Role, ValidationFailed
 from ..domain.contact import normalize_phone
 from ..i18n import N_
+from ..inputs import whole_number
 from ..models import Department
 from .auth import Handler
 from .format import ROLE_NAMES, Formatter
@@ -94,9 +95,10 @@ def name_of(form: Form) -> str:
 
 def telegram_id_of(form: Form) -> int:
     value = field(form, "telegram_id")
-    if not TELEGRAM_ID.fullmatch(value):
+    number = whole_number(value, 16) if TELEGRAM_ID.fullmatch(value) else None
+    if number is None:
         raise ValidationFailed("a Telegram id is a positive number", field="telegram_id")
-    return int(value)
+    return number
 
 
 def phone_of(form: Form) -> str:
@@ -118,10 +120,10 @@ def explain(error: ValidationFailed, fmt: Formatter) -> str:
 
 
 def id_of(request: web.Request, key: str) -> int:
-    value = request.match_info[key]
-    if not value.isdigit() or len(value) > 9:
+    number = whole_number(request.match_info[key])
+    if number is None:
         raise web.HTTPNotFound()
-    return int(value)
+    return number
 
 
 async def department_options() -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import inputs
 from ..i18n import N_
 from ..services.signin import end_session, redeem_sign_in_link
 from .render import message_page, see_other
@@ -28,7 +29,8 @@ def is_public(handler: Any) -> bool:
 
 
 def cookie_value(request: web.Request) -> str | None:
-    return request.cookies.get(COOKIE)
+    """The session cookie; one that cannot be a session token (bytes that are not UTF-8) counts as none."""
+    return inputs.credential(request.cookies.get(COOKIE)) or None
 
 
 def sign_in_needed(request: web.Request) -> web.Response:

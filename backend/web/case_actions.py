@@ -19,6 +19,7 @@ from ..domain import (
     ValidationFailed,
 )
 from ..i18n import N_
+from ..inputs import whole_number
 from ..services.actors import Actor
 from ..services.cases import CaseService, Change
 from .format import Formatter
@@ -36,8 +37,7 @@ def text(form: Form, name: str) -> str:
 
 
 def _optional_int(form: Form, name: str) -> int | None:
-    value = text(form, name)
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(text(form, name))
 
 
 FORM_ACTIONS: dict[str, FormAction] = {

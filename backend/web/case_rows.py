@@ -7,7 +7,7 @@ from ..domain.contact import mask_phone
 from ..models import Case, Department, Staff
 from ..services.queries import OPEN_STATUSES
 from ..services.reports import shorten
-from .format import Formatter
+from .format import NO_VALUE, Formatter
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
@@ -61,6 +61,11 @@ class CaseRow:
     description: str
     resolved: str
     satisfaction: str
+
+    @property
+    def assignee(self) -> list[str]:
+        """Who has the case: [person, department], only one of them, or ["—"] when nobody has it yet."""
+        return [name for name in (self.owner, self.department) if name] or [NO_VALUE]
 
 
 def case_row(case: Case, names: Names, fmt: Formatter, *, full_phone: bool) -> CaseRow:

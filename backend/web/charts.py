@@ -3,6 +3,7 @@
 Pure functions: numbers in, rectangles and labels out. `templates/chart.html` draws them.
 """
 
+import math
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 480, 220
@@ -49,15 +50,15 @@ class Chart:
     baseline: float = field(default=HEIGHT - BOTTOM)
 
 
-def nice_ceiling(value: float) -> float:
-    """A round upper bound for the axis: 1, 2, 5, 10, 20, 50 …"""
-    if value <= 0:
-        return 1
-    step = 1.0
+def count_ticks(largest: float, *, most: int = 5) -> list[int]:
+    """Whole-number ticks from 0 for an axis of counts: a step of 1, 2, 5, 10, 20 … giving at most `most`
+    intervals, the top tick at or above `largest`. A count of 1 gets 0 and 1, never 0.5."""
+    step = 1
     while True:
         for factor in (1, 2, 5):
-            if value <= step * factor:
-                return step * factor
+            tick = step * factor
+            if largest <= tick * most:
+                return [tick * i for i in range(max(1, math.ceil(largest / tick)) + 1)]
         step *= 10
 
 
@@ -69,10 +70,12 @@ def bar_chart(
     title: str, groups: list[str], series: list[Series], *, head: list[str], percent: bool = False,
     label_every: int = 1, total_label: str = "",
 ) -> Chart:
-    """Vertical bars, one per group, stacked by series. `percent` fixes the axis at 0–100."""
+    """Vertical bars, one per group, stacked by series. `percent` fixes the axis at 0–100; otherwise the
+    values are counts and the axis gets whole-number ticks."""
     count = max(1, len(groups))
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(groups))]
-    top = 100.0 if percent else nice_ceiling(max(totals, default=0))
+    ticks: list[float] = [0.0, 50.0, 100.0] if percent else list(count_ticks(max(totals, default=0)))
+    top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / count
     bar_w = max(1.0, slot * 0.72)
@@ -95,7 +98,6 @@ def bar_chart(
         Label(round(LEFT + i * slot + slot / 2, 2), HEIGHT - 8, group)
         for i, group in enumerate(groups) if i % max(1, label_every) == 0
     ]
-    ticks = (0.0, top / 2, top)
     y_labels = [
         Label(LEFT - 4, round(TOP + plot_h - plot_h * tick / top + 4, 2), _number(tick) + ("%" if percent else ""))
         for tick in ticks

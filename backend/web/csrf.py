@@ -22,6 +22,9 @@ def origin_allowed(request: web.Request, base_url: str) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # not a URL ("http://["): no browser sends that for this site
+        return False
     base = urlsplit(base_url)
     return parts.netloc == request.host or (parts.scheme, parts.netloc) == (base.scheme, base.netloc)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ..config import Settings
 from ..domain import normalize_case_number
+from ..inputs import whole_number
 from ..models import Attachment
 
 FILE_BOT = web.AppKey("dashboard_file_bot", object)  # a telegram.Bot, or None without Telegram
@@ -61,7 +62,8 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     number = normalize_case_number(request.match_info["number"])
     if number is None:
         raise web.HTTPNotFound()
-    attachment = await Attachment.get_or_none(id=int(request.match_info["attachment_id"]), case__number=number)
+    attachment_id = whole_number(request.match_info["attachment_id"])
+    attachment = None if attachment_id is None else await Attachment.get_or_none(id=attachment_id, case__number=number)
     bot = request.app.get(FILE_BOT)
     if attachment is None or bot is None:
         raise web.HTTPNotFound()

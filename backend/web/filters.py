@@ -1,5 +1,6 @@
 """The case list's filters, sorting and page, read from and written back to the URL."""
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
@@ -8,13 +9,14 @@ from multidict import MultiMapping
 
 from ..config import Settings
 from ..domain import Severity, Status
-from ..inputs import FIRST_DAY, LAST_DAY
+from ..inputs import FIRST_DAY, LAST_DAY, whole_number
 from ..models import Department
 from ..services.queries import OPEN_STATUSES, CaseFilter, local_day_bounds
 
 OPEN = "open"  # a pseudo-status for "new, assigned or in progress"
 PER_PAGE = 25
 MAX_TEXT = 100
+MAX_DATE_TEXT = 20
 SORTS = {  # URL value → ORM order (queries.list_cases adds the id as tie-break)
     "-received": "-received_at",
     "received": "received_at",
@@ -34,9 +36,17 @@ def _values(query: MultiMapping[str], name: str) -> list[str]:
     return [part.strip() for raw in query.getall(name, []) for part in raw.split(",") if part.strip()]
 
 
+# The date fields are text (see templates/cases.html): 2026-11-23, also 2026-11-5, 2026/11/05, 2026.11.05,
+# 2026年11月5日 and 20261105, as people type them.
+DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})")
+
+
 def _date(text: str) -> date | None:
+    match = DATE_TEXT.fullmatch(text.strip())
+    if match is None:
+        return None
     try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
+        return date(*(int(part) for part in match.groups() if part is not None))
     except ValueError:
         return None
 
@@ -47,8 +57,8 @@ def _outside_calendar(**dates: date | None) -> tuple[str, ...]:
 
 
 def _int(text: str, default: int | None = None) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() and len(text) < 10 else default
+    number = whole_number(text)
+    return default if number is None else number
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class ListQuery:
     sort: str = DEFAULT_SORT
     page: int = 1
     problems: tuple[str, ...] = field(default=(), compare=False)  # parameters that cannot be served
+    date_texts: tuple[str, str] = field(default=("", ""), compare=False)  # the from/to fields as typed
 
     @classmethod
     def from_query(cls, query: MultiMapping[str], settings: Settings) -> "ListQuery":
@@ -76,13 +87,14 @@ class ListQuery:
         severities = tuple(s for s in _values(query, "severity") if s in Severity.__members__.values())
         owner = query.get("owner", "").strip()
         sort = query.get("sort", DEFAULT_SORT)
-        date_from, date_to = _date(query.get("from", "")), _date(query.get("to", ""))
+        texts = [query.get(name, "").strip()[:MAX_DATE_TEXT] for name in ("from", "to")]
+        date_from, date_to = (_date(text) for text in texts)
         return cls(
             statuses=statuses,
             categories=categories,
             severities=severities,
             department=query.get("department", "").strip()[:32],
-            owner=owner if owner == "me" or (owner.isdigit() and len(owner) < 10) else "",
+            owner=owner if owner == "me" or whole_number(owner) is not None else "",
             overdue=query.get("overdue", "") in ("1", "true", "on"),
             unclaimed=query.get("unclaimed", "") in ("1", "true", "on"),
             date_from=date_from,
@@ -91,7 +103,19 @@ class ListQuery:
             sort=sort if sort in SORTS else DEFAULT_SORT,
             page=max(1, _int(query.get("page", ""), 1) or 1),
             problems=_outside_calendar(**{"from": date_from, "to": date_to}),
+            date_texts=(texts[0], texts[1]),
         )
+
+    @property
+    def unreadable(self) -> list[str]:
+        """The typed dates that are no date: shown back with a hint, and not filtered on."""
+        days = (self.date_from, self.date_to)
+        return [text for text, day in zip(self.date_texts, days, strict=True) if text and day is None]
+
+    def date_field(self, index: int) -> str:
+        """The value of the from (0) or to (1) field: the date as YYYY-MM-DD, or what was typed."""
+        day = (self.date_from, self.date_to)[index]
+        return day.isoformat() if day else self.date_texts[index]
 
     @property
     def order(self) -> str:
@@ -108,7 +132,7 @@ class ListQuery:
             if department is None:
                 return None
             department_id = department.id
-        owner_id = staff_id if self.owner == "me" else int(self.owner) if self.owner else None
+        owner_id = staff_id if self.owner == "me" else whole_number(self.owner) if self.owner else None
         lower = upper = None
         if self.date_from or self.date_to:
             first = self.date_from or FIRST_DAY

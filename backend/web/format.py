@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Settings
-from ..domain import Action, Channel, Role, Severity, Status
+from ..domain import Action, ActorKind, Channel, Role, Severity, Status
 from ..i18n import N_, _
 from ..labels import kind_name, severity_name
 from ..services.reports import category_label, status_label
@@ -27,7 +27,7 @@ ACTION_NAMES = {
     Action.START: N_("Work started"),
     Action.NOTE: N_("Note"),
     Action.RESOLVE: N_("Resolved"),
-    Action.REOPEN: N_("Reopened"),
+    Action.REOPEN: N_("Case reopened"),  # "Reopened" alone is the count of reopenings
     Action.CLOSE: N_("Closed"),
     Action.INVALID: N_("Marked invalid"),
     Action.CANCEL: N_("Cancelled"),
@@ -36,6 +36,12 @@ ACTION_NAMES = {
     Action.CHANGE_SEVERITY: N_("Severity changed"),
     Action.SUPPLEMENT: N_("Details added"),
     Action.COMMENT: N_("Tenant comment"),
+}
+ACTOR_KINDS = {
+    ActorKind.TENANT: N_("Tenant"),
+    ActorKind.STAFF: N_("Staff"),
+    ActorKind.API: N_("API client"),
+    ActorKind.SYSTEM: N_("System"),
 }
 ROLE_NAMES = {
     Role.AGENT: N_("Agent"),
@@ -126,6 +132,20 @@ class Formatter:
             return self.t(ACTION_NAMES[Action(action)])
         except (ValueError, KeyError):
             return str(action)
+
+    def actor(self, kind: ActorKind | str, name: str = "") -> str:
+        """Who did something, for the timeline: a person's name; the tenant and API clients by kind and name;
+        the system by kind only (its names, "system" or "scheduler", are internal)."""
+        try:
+            actor_kind = ActorKind(kind)
+        except ValueError:
+            return name or str(kind)
+        label = self.t(ACTOR_KINDS[actor_kind])
+        if actor_kind is ActorKind.STAFF:
+            return name or label
+        if actor_kind is ActorKind.SYSTEM or not name:
+            return label
+        return f"{label} · {name}"
 
     def role(self, role: Role | str) -> str:
         return self.t(ROLE_NAMES[Role(role)])

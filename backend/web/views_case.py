@@ -27,7 +27,7 @@ PAGE_ACTIONS = (
 CLOCKS = (
     ("assign_due_at", N_("Owner to be assigned")),
     ("feedback_due_at", N_("First feedback to the tenant")),
-    ("resolve_due_at", N_("Resolution")),
+    ("resolve_due_at", N_("Resolution deadline")),
     ("hard_due_at", N_("Hard limit for any reply")),
     ("followup_due_at", N_("Follow-up survey")),
     ("survey_reminder_at", N_("Survey reminder")),
@@ -113,7 +113,7 @@ def _fields(case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: 
         ],
         t("Answer clearly"): [
             Field(t("First feedback"), fmt.when(case.first_feedback_at)),
-            Field(t("Resolution"), case.resolution, long=True),
+            Field(t("What was done"), case.resolution, long=True),
             Field(t("Resolved at"), fmt.when(case.resolved_at)),
             Field(t("Reason it is invalid"), case.invalid_reason, long=True),
             Field(t("Closed at"), fmt.when(case.closed_at)),

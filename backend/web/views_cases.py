@@ -57,6 +57,7 @@ async def case_list(request: web.Request) -> web.Response:
         department_options=department_options,
         owner_options=[("me", fmt.t("Me")), *staff_options],
         sort_options=[(key, fmt.t(label)) for key, label in SORT_NAMES.items() if key in SORTS],
+        today=fmt.now.astimezone(ctx.settings.timezone).date().isoformat(),
         csv_url=wanted.url(f"{PREFIX}/cases.csv", page=1),
         xlsx_url=wanted.url(f"{PREFIX}/cases.xlsx", page=1),
     )

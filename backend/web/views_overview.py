@@ -24,12 +24,22 @@ from ..services.queries import (
     statistics,
 )
 from .charts import Chart, Series, bar_chart
-from .format import Formatter
+from .format import NO_VALUE, Formatter
 from .render import formatter, render
 from .state import ctx_of
 
 DAYS = 30
 WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure of the overview: a short value (one line), its label, a link to the cases behind it."""
+
+    label: str
+    value: str
+    link: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,15 +155,15 @@ async def overview(request: web.Request) -> web.Response:
     ]
     today = figures.today.isoformat()
     tiles = [
-        (fmt.t("Open"), str(figures.open), "/dashboard/cases?status=open"),
-        (fmt.t("Unclaimed"), str(figures.unclaimed), "/dashboard/cases?unclaimed=1"),
-        (fmt.t("Overdue"), str(figures.overdue), "/dashboard/cases?overdue=1"),
-        (fmt.t("Major, open"), str(figures.major_open), "/dashboard/cases?status=open&severity=major"),
-        (fmt.t("New today"), str(figures.new_today), f"/dashboard/cases?from={today}&to={today}"),
-        (fmt.t("SLA compliance this month"), fmt.percent(month["sla"]["compliance"]), ""),
-        (fmt.t("Mean time to first feedback"), fmt.hours(month["mean_hours_to_first_feedback"]), ""),
-        (fmt.t("Mean time to resolution"), fmt.hours(month["mean_hours_to_resolve"]), ""),
-        (fmt.t("Satisfaction this month"), _satisfaction(fmt, month), ""),
+        Tile(fmt.t("Open"), str(figures.open), "/dashboard/cases?status=open"),
+        Tile(fmt.t("Unclaimed"), str(figures.unclaimed), "/dashboard/cases?unclaimed=1"),
+        Tile(fmt.t("Overdue"), str(figures.overdue), "/dashboard/cases?overdue=1"),
+        Tile(fmt.t("Major, open"), str(figures.major_open), "/dashboard/cases?status=open&severity=major"),
+        Tile(fmt.t("New today"), str(figures.new_today), f"/dashboard/cases?from={today}&to={today}"),
+        Tile(fmt.t("SLA compliance this month"), fmt.percent(month["sla"]["compliance"])),
+        Tile(fmt.t("Mean time to first feedback"), fmt.hours(month["mean_hours_to_first_feedback"])),
+        Tile(fmt.t("Mean time to resolution"), fmt.hours(month["mean_hours_to_resolve"])),
+        _satisfaction(fmt, month),
     ]
     return render(
         request, "overview.html", title=fmt.t("Overview"), tiles=tiles, charts=charts,
@@ -161,8 +171,10 @@ async def overview(request: web.Request) -> web.Response:
     )
 
 
-def _satisfaction(fmt: Formatter, stats: dict[str, Any]) -> str:
+def _satisfaction(fmt: Formatter, stats: dict[str, Any]) -> Tile:
+    """The mean as the figure ("4.20 / 5"), how many answered under the label: the figure stays one line."""
+    label = fmt.t("Satisfaction this month")
     mean = stats["satisfaction"]["mean"]
     if mean is None:
-        return "—"
-    return fmt.t("{mean} / 5 ({answers} answers)", mean=f"{mean:.2f}", answers=stats["satisfaction"]["answers"])
+        return Tile(label, NO_VALUE)
+    return Tile(label, f"{mean:.2f} / 5", note=fmt.t("Answers: {answers}", answers=stats["satisfaction"]["answers"]))

@@ -7,7 +7,7 @@ an alert and changes nothing.
 
 import logging
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
 
 from backend.domain import (
     Conflict,
@@ -23,9 +23,10 @@ from backend.models import Case, Department, Staff
 from backend.services.actors import Actor
 from backend.services.staff import staff_actor
 
-from ..callbacks import Callback, cb
+from ..callbacks import Callback, cb, number
 from ..dialogs import DialogState, clear_dialog, load_dialog, save_dialog
 from ..render import category_name
+from ..text import button
 from ..turn import Turn
 from .card import SCOPE
 
@@ -46,27 +47,29 @@ PROMPTS = {
 async def on_callback(turn: Turn, callback: Callback) -> None:
     actor = await staff_actor(turn.user_id)
     if actor is None:
-        await turn.answer(turn.t("Only registered staff can do this. Ask an administrator to add you."), alert=True)
+        await turn.answer(turn.plain("Only registered staff can do this. Ask an administrator to add you."), alert=True)
         return
-    case_id, _, extra = callback.argument.partition(":")
-    case = await Case.get_or_none(id=int(case_id)) if case_id.isdigit() else None
+    case_text, _, extra = callback.argument.partition(":")
+    case_id = number(case_text)
+    case = await Case.get_or_none(id=case_id) if case_id is not None else None
     if case is None:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."), alert=True)
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."), alert=True)
         return
     handler = HANDLERS.get(callback.action)
     if handler is None:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."), alert=True)
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."), alert=True)
         return
     try:
         await handler(turn, actor, case, extra)
     except Conflict as exc:
-        await turn.answer(turn.t("Already claimed by {owner}.", owner=exc.details.get("owner") or "—"), alert=True)
+        # A toast is plain text: the name exactly as written (O'Neil & Co), never HTML-escaped.
+        await turn.answer(turn.plain("Already claimed by {owner}.", owner=exc.details.get("owner") or "—"), alert=True)
         return
     except PermissionDenied:
-        await turn.answer(turn.t("Your role does not allow this."), alert=True)
+        await turn.answer(turn.plain("Your role does not allow this."), alert=True)
         return
     except (NotFound, DomainError):
-        await turn.answer(turn.t("This is not possible in the case's current state."), alert=True)
+        await turn.answer(turn.plain("This is not possible in the case's current state."), alert=True)
         return
     await turn.answer()
     await turn.context.application.bot_data["deliver"]()
@@ -83,9 +86,8 @@ async def _start(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
 async def _ask_text(turn: Turn, actor: Actor, case: Case, extra: str, action: str) -> None:
     dialog = DialogState(turn.chat_id, turn.user_id, FLOW, action, {"case_id": case.id, "extra": extra})
     await save_dialog(dialog, turn.ctx.clock.now())
-    await turn.context.bot.send_message(
-        turn.chat_id, turn.t(PROMPTS[action], number=case.number),
-        reply_markup=ForceReply(selective=True), message_thread_id=_thread(turn),
+    await turn.reply(
+        turn.t(PROMPTS[action], number=case.number), ForceReply(selective=True), message_thread_id=_thread(turn),
         reply_to_message_id=turn.update.effective_message.message_id if turn.update.effective_message else None,
     )
 
@@ -103,35 +105,38 @@ def _asking(action: str):
 
 
 async def _assign_menu(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
-    departments = await Department.filter(active=True).order_by("name")
+    routed = turn.ctx.settings.policy.department_for(case.category)  # the policy's routing comes first
+    departments = sorted(await Department.filter(active=True).order_by("name"), key=lambda d: d.code != routed)
     people = await Staff.filter(active=True).order_by("name").limit(20)
-    rows = [[InlineKeyboardButton(f"🏢 {d.name}", callback_data=cb(SCOPE, "dept", f"{case.id}:{d.id}"))] for d in departments]
-    rows += [[InlineKeyboardButton(f"👤 {p.name}", callback_data=cb(SCOPE, "to", f"{case.id}:{p.id}"))] for p in people]
+    rows = [[button(f"🏢 {d.name}", cb(SCOPE, "dept", f"{case.id}:{d.id}"))] for d in departments]
+    rows += [[button(f"👤 {p.name}", cb(SCOPE, "to", f"{case.id}:{p.id}"))] for p in people]
     await turn.reply(turn.t("Assign case {number} to:", number=case.number), InlineKeyboardMarkup(rows))
 
 
 async def _assign_department(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
-    department = await Department.get_or_none(id=int(extra)) if extra.isdigit() else None
+    department_id = number(extra)
+    department = await Department.get_or_none(id=department_id) if department_id is not None else None
     if department is None:
         raise NotFound("no such department")
     await turn.ctx.cases.assign(case.id, actor, department_code=department.code)
 
 
 async def _assign_person(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
-    if not extra.isdigit():
+    staff_id = number(extra)
+    if staff_id is None:
         raise NotFound("no such staff member")
-    await turn.ctx.cases.assign(case.id, actor, staff_id=int(extra))
+    await turn.ctx.cases.assign(case.id, actor, staff_id=staff_id)
 
 
 async def _recategorize_menu(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
     policy, locale = turn.ctx.settings.policy, turn.locale
     buttons = [
-        InlineKeyboardButton(category_name(policy, c.code, locale), callback_data=cb(SCOPE, "setcat", f"{case.id}:{c.code}"))
+        button(category_name(policy, c.code, locale), cb(SCOPE, "setcat", f"{case.id}:{c.code}"))
         for c in policy.categories if c.code != case.category
     ]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     rows.append([
-        InlineKeyboardButton(severity_name(s, locale), callback_data=cb(SCOPE, "setsev", f"{case.id}:{s.value}"))
+        button(severity_name(s, locale), cb(SCOPE, "setsev", f"{case.id}:{s.value}"))
         for s in Severity if s is not case.severity
     ])
     await turn.reply(turn.t("New category or severity for case {number}:", number=case.number), InlineKeyboardMarkup(rows))

@@ -1,6 +1,6 @@
 """The case card in the staff group: the truth about a case, with the buttons its state allows."""
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from backend.context import AppContext
 from backend.domain import Action, Role, Severity, allowed_actions
@@ -10,7 +10,8 @@ from backend.labels import kind_name, severity_name, triage_reasons
 from backend.models import Attachment, Case, Staff
 
 from ..callbacks import cb
-from ..render import category_name, esc, status_name
+from ..render import category_name, esc, more_in_dashboard, status_name
+from ..text import MAX_TEXT, button, fit, shorten, visible_length
 from ..timefmt import local_time
 
 SCOPE = "s"
@@ -27,7 +28,21 @@ BUTTONS: list[tuple[Action, str, str]] = [
 ]
 
 
-async def card_text(ctx: AppContext, case: Case) -> str:
+# How much of the tenant's words the card shows; the rest is in the dashboard.
+CARD_DESCRIPTION = 1500
+CARD_EXPECTATION = 300
+BRIEF_DESCRIPTION = 2500
+BRIEF_NOTE = 200
+
+
+def more_line(ctx: AppContext, case: Case, locale: str) -> str:
+    """The last line of a shortened card or brief: where to read the whole case."""
+    return more_in_dashboard(ctx.settings, locale, f"/cases/{case.number}")
+
+
+async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> str:
+    """The card (HTML), within `limit`: it is edited in place, so it must stay one message. Long tenant
+    texts are shortened and the card then ends with where to read them in full."""
     locale, tz, policy = ctx.settings.default_locale, ctx.settings.timezone, ctx.settings.policy
     major = case.severity is Severity.MAJOR
     lines = [
@@ -43,7 +58,7 @@ async def card_text(ctx: AppContext, case: Case) -> str:
     lines += [
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
         _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(mask_phone(case.contact_phone))),
-        _("Problem: {text}", locale, text=esc(case.description[:1500])),
+        _("Problem: {text}", locale, text=esc(shorten(case.description, CARD_DESCRIPTION))),
     ]
     reasons = triage_reasons(case.triage, locale)
     if reasons:
@@ -52,7 +67,7 @@ async def card_text(ctx: AppContext, case: Case) -> str:
     if photos:
         lines.append(_("Photos and files: {count}", locale, count=photos))
     if case.expectation:
-        lines.append(_("Tenant expects: {text}", locale, text=esc(case.expectation[:300])))
+        lines.append(_("Tenant expects: {text}", locale, text=esc(shorten(case.expectation, CARD_EXPECTATION))))
     if case.status.is_open:
         lines.append(_("Assign by {assign} · first feedback by {feedback} · resolve by {resolve}", locale,
                        assign=local_time(case.promised_assign_at, tz, locale),
@@ -62,7 +77,11 @@ async def card_text(ctx: AppContext, case: Case) -> str:
         managers = await Staff.filter(active=True, role=Role.MANAGER).order_by("id").limit(5)
         mentions = " ".join(f'<a href="tg://user?id={m.telegram_id}">{esc(m.name)}</a>' for m in managers)
         lines.append(_("Major case: the manager has been told.", locale) + (f" {mentions}" if mentions else ""))
-    return "\n".join(lines)
+    more = more_line(ctx, case, locale)
+    if shorten(case.description, CARD_DESCRIPTION) != (case.description or "") or (
+            shorten(case.expectation, CARD_EXPECTATION) != (case.expectation or "")):
+        lines.append(more)
+    return fit("\n".join(lines), limit, more=more)
 
 
 def card_keyboard(ctx: AppContext, case: Case) -> InlineKeyboardMarkup | None:
@@ -70,7 +89,7 @@ def card_keyboard(ctx: AppContext, case: Case) -> InlineKeyboardMarkup | None:
     # Once a case is resolved the next step is the tenant's (the follow-up survey): no buttons.
     allowed = set(allowed_actions(case.status)) if case.status.is_open else set()
     buttons = [
-        InlineKeyboardButton(_(label, locale), callback_data=cb(SCOPE, name, str(case.id)))
+        button(_(label, locale), cb(SCOPE, name, str(case.id)))
         for action, name, label in BUTTONS
         if action in allowed and not (action is Action.ESCALATE and case.escalation_level >= ctx.settings.policy.top_level)
     ]
@@ -80,17 +99,26 @@ def card_keyboard(ctx: AppContext, case: Case) -> InlineKeyboardMarkup | None:
 
 
 async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
-    """What the owner gets privately: the full phone number and the history."""
+    """What the owner gets privately: the full phone number and the history, in one message (HTML).
+
+    The history keeps its room: the description gives way first (down to a few lines), then a very long
+    history is cut at a line; the brief then ends with where to read it all (the dashboard)."""
     from backend.models import CaseEvent
 
     tz = ctx.settings.timezone
-    lines = [
+    head = [
         _("You own case {number}.", locale, number=esc(case.number)),
         _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(case.contact_phone or "—")),
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
-        _("Problem: {text}", locale, text=esc(case.description[:2500])),
     ]
+    history = []
     for event in await CaseEvent.filter(case_id=case.id).order_by("at", "id"):
-        note = f": {esc(event.note[:200])}" if event.note else ""
-        lines.append(f"• {local_time(event.at, tz, locale)} {esc(event.actor_name or event.actor_kind.value)} {esc(event.action)}{note}")
-    return "\n".join(lines)
+        note = f": {esc(shorten(event.note, BRIEF_NOTE))}" if event.note else ""
+        history.append(f"• {local_time(event.at, tz, locale)} {esc(event.actor_name or event.actor_kind.value)} {esc(event.action)}{note}")
+    more = more_line(ctx, case, locale)
+    used = sum(visible_length(line) + 1 for line in head + history) + visible_length(more) + 1
+    room = max(BRIEF_DESCRIPTION // 10, min(BRIEF_DESCRIPTION, MAX_TEXT - used - 40))
+    description = shorten(case.description, room)
+    problem = _("Problem: {text}", locale, text=esc(description))
+    text = "\n".join([*head, problem, *history, *([more] if description != (case.description or "") else [])])
+    return fit(text, more=more)

@@ -5,7 +5,7 @@ from backend.i18n import N_
 from backend.services import queries
 from backend.services.staff import redeem_invite, set_on_duty, staff_actor
 
-from ..render import case_line, esc
+from ..render import case_line, esc, more_in_dashboard
 from ..turn import Turn
 from .card import card_keyboard, card_text
 
@@ -19,7 +19,7 @@ async def _listing(turn: Turn, title: str, criteria: queries.CaseFilter, order: 
         return
     policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
     lines = [f"{title} ({page.total})"] + [esc(case_line(c, policy, turn.locale, tz)) for c in page.items]
-    await turn.reply("\n".join(lines))
+    await turn.reply("\n".join(lines), more=more_in_dashboard(turn.ctx.settings, turn.locale, "/cases"))
 
 
 async def run(turn: Turn, command: str, args: list[str]) -> None:

@@ -1,6 +1,6 @@
 """A tenant's own cases: list, timeline, status by number, cancel before work starts."""
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from backend.domain import DomainError, IllegalTransition, normalize_case_number
 from backend.i18n import N_
@@ -8,7 +8,8 @@ from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
 
 from ..callbacks import Callback, cb
-from ..render import case_line, category_name, esc, status_name
+from ..render import MORE_KEPT, case_line, category_name, esc, status_name
+from ..text import button
 from ..timefmt import local_time
 from ..turn import Turn
 
@@ -45,7 +46,7 @@ async def my_cases(turn: Turn) -> None:
         return
     policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
     lines = [turn.t("Your cases, newest first:")] + [esc(case_line(c, policy, turn.locale, tz)) for c in cases]
-    buttons = [[InlineKeyboardButton(c.number, callback_data=cb(SCOPE, "open", c.number))] for c in cases]
+    buttons = [[button(c.number, cb(SCOPE, "open", c.number))] for c in cases]
     await turn.reply("\n".join(lines), InlineKeyboardMarkup(buttons))
 
 
@@ -54,7 +55,9 @@ async def show_case(turn: Turn, number: str | None) -> None:
     if case is None:
         await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
         return
-    await turn.reply(await timeline_text(turn, case))
+    # Tenants have no dashboard and every word of an update was written for them: a long timeline comes as
+    # several messages (bot.text.split), not cut.
+    await turn.reply(await timeline_text(turn, case), whole=True, more=turn.t(MORE_KEPT))
 
 
 async def timeline_text(turn: Turn, case: Case) -> str:
@@ -83,7 +86,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
         await turn.answer()
         await show_case(turn, callback.argument)
     else:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
 
 
 async def cancel_case(turn: Turn, number_text: str) -> None:

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from tortoise.exceptions import BaseORMException
 
-from backend.domain import ActorKind, Channel, Kind, Severity, ValidationFailed
+from backend.domain import ActorKind, Channel, DomainError, Kind, Severity, ValidationFailed
 from backend.domain.contact import normalize_phone
 from backend.i18n import N_
 from backend.labels import kind_name
@@ -24,6 +24,8 @@ from backend.services.drafts import AttachmentDraft, CaseDraft
 from ..callbacks import Callback, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
 from ..render import category_name, triage_label
+from ..text import label as plain_label
+from ..text import shorten
 from ..turn import Turn
 from . import safety, steps
 from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SAFETY, SUMMARY, UNIT
@@ -39,7 +41,8 @@ CASE_FIELD = {"unit": "unit", "phone": "contact_phone", "name": "contact_name", 
 
 
 def button(turn: Turn, label: str, action: str, argument: str = "") -> Button:
-    return Button(label, callback_data=cb(SCOPE, action, argument))
+    """A button of this dialog; `label` is plain text (`turn.plain`, not `turn.t`)."""
+    return Button(plain_label(label), callback_data=cb(SCOPE, action, argument))
 
 
 def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
@@ -123,7 +126,7 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
     parts: list[str] = dialog.data.setdefault("parts", [])
     if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
         await turn.reply(turn.t("We have a lot of detail already. Please press «That's all» to continue."),
-                         keyboard([button(turn, turn.t("That's all"), "done")]))
+                         keyboard([button(turn, turn.plain("That's all"), "done")]))
         return
     if text:
         parts.append(text)
@@ -154,7 +157,7 @@ async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> Non
 async def _ask_more(turn: Turn) -> None:
     await turn.reply(
         turn.t("Noted. Send more if there is more; press «That's all» when you are done."),
-        keyboard([button(turn, turn.t("That's all"), "done")]),
+        keyboard([button(turn, turn.plain("That's all"), "done")]),
     )
 
 
@@ -234,8 +237,8 @@ async def _ask_safety(turn: Turn, dialog: DialogState, *, again: bool = False) -
     argument = f"{check}:{_dialog_tag(dialog)}"
     await turn.reply(
         f"{lead}\n<b>{turn.t(safety.question_for(check))}</b>",
-        keyboard([button(turn, turn.t("Yes"), "safe", f"y:{argument}"),
-                  button(turn, turn.t("No"), "safe", f"n:{argument}")]),
+        keyboard([button(turn, turn.plain("Yes"), "safe", f"y:{argument}"),
+                  button(turn, turn.plain("No"), "safe", f"n:{argument}")]),
     )
 
 
@@ -369,7 +372,7 @@ async def _supplement(turn: Turn, dialog: DialogState, values: dict[str, Any]) -
         return
     try:
         await turn.ctx.cases.supplement(dialog.data["case"], Actor.tenant(complainant.id, complainant.name), **fields)
-    except ValidationFailed as exc:
+    except DomainError as exc:  # not valid, or the case was cancelled or closed meanwhile: the dialog goes on
         log.info("supplement refused for %s: %s", dialog.data["case"], exc.message)
 
 
@@ -407,16 +410,16 @@ async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(
         turn.t("This looks like <b>{label}</b>. Is that right?", label=label),
         keyboard(
-            [button(turn, turn.t("✅ Correct"), "cat", dialog.data["suggested"])],
+            [button(turn, turn.plain("✅ Correct"), "cat", dialog.data["suggested"])],
             alternatives,
-            [button(turn, turn.t("Other…"), "cats")],
+            [button(turn, turn.plain("Other…"), "cats")],
         ),
     )
 
 
 async def _ask_unit(turn: Turn, dialog: DialogState) -> None:
     remembered = turn.complainant.unit if turn.complainant else ""
-    markup = keyboard([button(turn, turn.t("Use {unit} again", unit=remembered), "unit_again")]) if remembered else None
+    markup = keyboard([button(turn, turn.plain("Use {unit} again", unit=remembered), "unit_again")]) if remembered else None
     await turn.reply(turn.t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."), markup)
 
 
@@ -425,10 +428,10 @@ async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
     if remembered:
         await turn.reply(
             turn.t("Can we reach you at {phone}?", phone=remembered),
-            keyboard([button(turn, turn.t("Yes, use this number"), "phone_again")]),
+            keyboard([button(turn, turn.plain("Yes, use this number"), "phone_again")]),
         )
     share = ReplyKeyboardMarkup(
-        [[KeyboardButton(turn.t("📱 Share my phone number"), request_contact=True)]],
+        [[KeyboardButton(plain_label(turn.plain("📱 Share my phone number")), request_contact=True)]],
         resize_keyboard=True, one_time_keyboard=True,
     )
     await turn.reply(turn.t("Please share your phone number with the button below, or type it."), share)
@@ -437,14 +440,14 @@ async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
 async def _ask_name(turn: Turn, dialog: DialogState) -> None:
     user = turn.update.effective_user
     known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
-    markup = keyboard([button(turn, turn.t("Call me {name}", name=known[:30]), "name_again")]) if known else None
+    markup = keyboard([button(turn, turn.plain("Call me {name}", name=known), "name_again")]) if known else None
     await turn.reply(turn.t("How should we address you?"), markup)
 
 
 def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
     if dialog.data.get("files"):
-        return keyboard([button(turn, turn.t("Done"), "files_done")])
-    return keyboard([button(turn, turn.t("Skip"), "files_done")])
+        return keyboard([button(turn, turn.plain("Done"), "files_done")])
+    return keyboard([button(turn, turn.plain("Skip"), "files_done")])
 
 
 async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
@@ -457,7 +460,7 @@ async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
 async def _ask_expect(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(
         turn.t("What would you like us to do? (optional)"),
-        keyboard([button(turn, turn.t("Skip"), "expect_skip")]),
+        keyboard([button(turn, turn.plain("Skip"), "expect_skip")]),
     )
 
 
@@ -470,25 +473,21 @@ def summary_text(turn: Turn, dialog: DialogState) -> str:
                category=category_name(policy, data.get("category", "other"), turn.locale)),
         turn.t("Where: {unit}", unit=data.get("unit", "")),
         turn.t("Contact: {name} {phone}", name=data.get("name", ""), phone=data.get("phone", "")),
-        turn.t("What happened: {text}", text=_shorten("\n".join(data.get("parts", [])), 1500)),
+        turn.t("What happened: {text}", text=shorten("\n".join(data.get("parts", [])), 1500)),
     ]
     if data.get("files"):
         lines.append(turn.t("Photos and files: {count}", count=len(data["files"])))
     if data.get("expectation"):
-        lines.append(turn.t("You expect: {text}", text=_shorten(data["expectation"], 500)))
+        lines.append(turn.t("You expect: {text}", text=shorten(data["expectation"], 500)))
     return "\n".join(lines)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _ask_summary(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(
         summary_text(turn, dialog),
         keyboard(
-            [button(turn, turn.t("✅ Submit"), "submit")],
-            [button(turn, turn.t("✏️ Change something"), "edit"), button(turn, turn.t("✖️ Cancel"), "quit")],
+            [button(turn, turn.plain("✅ Submit"), "submit")],
+            [button(turn, turn.plain("✏️ Change something"), "edit"), button(turn, turn.plain("✖️ Cancel"), "quit")],
         ),
     )
 
@@ -533,7 +532,7 @@ EDIT_LABELS = {
 
 async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback) -> None:
     if dialog is None or dialog.flow != FLOW:
-        await turn.answer(turn.t("This button belongs to a finished conversation."), alert=False)
+        await turn.answer(turn.plain("This button belongs to a finished conversation."), alert=False)
         return
     if dialog.applied(turn.update.update_id):
         await turn.answer()
@@ -541,7 +540,7 @@ async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback
         return
     handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(("*", callback.action))
     if handler is None or _stale(dialog, callback):
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
         return
     await turn.answer()
     await handler(turn, dialog, callback.argument)
@@ -604,7 +603,7 @@ async def _skip_expectation(turn: Turn, dialog: DialogState, _: str) -> None:
 
 
 async def _edit_menu(turn: Turn, dialog: DialogState, _: str) -> None:
-    buttons = [button(turn, turn.t(EDIT_LABELS[s]), "edit_field", s) for s in steps.EDITABLE]
+    buttons = [button(turn, turn.plain(EDIT_LABELS[s]), "edit_field", s) for s in steps.EDITABLE]
     await turn.reply(turn.t("What would you like to change?"),
                      InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
 
@@ -658,14 +657,14 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
     except ValidationFailed as exc:
         log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
         await turn.reply(turn.t("Something in the case is not complete. Please press «Change something» and check it."),
-                         keyboard([button(turn, turn.t("✏️ Change something"), "edit")]))
+                         keyboard([button(turn, turn.plain("✏️ Change something"), "edit")]))
         return None
     except (BaseORMException, OSError, ConnectionError):
         log.exception("submit failed for chat %s", turn.chat_id)
         await turn.reply(
             turn.t("Sorry, we could not save your case just now. Everything you typed is kept: "
                    "please press «Submit» again in a moment."),
-            keyboard([button(turn, turn.t("✅ Submit"), "submit")]),
+            keyboard([button(turn, turn.plain("✅ Submit"), "submit")]),
         )
         return None
     await turn.context.application.bot_data["deliver"]()

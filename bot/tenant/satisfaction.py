@@ -1,11 +1,12 @@
 """The twice-yearly satisfaction question in the tenant's chat."""
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from backend.i18n import N_, _
 from backend.services.satisfaction import record_answer
 
-from ..callbacks import Callback, cb
+from ..callbacks import Callback, cb, number
+from ..text import button
 from ..turn import Turn
 
 SCOPE = "q"
@@ -14,17 +15,18 @@ QUESTION = N_("Hello! Our twice-yearly survey: overall, how satisfied are you wi
 
 
 def question(survey_id: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    stars = [InlineKeyboardButton(f"{n} ⭐", callback_data=cb(SCOPE, str(survey_id), str(n))) for n in range(1, 6)]
+    stars = [button(f"{n} ⭐", cb(SCOPE, str(survey_id), str(n))) for n in range(1, 6)]
     return _(QUESTION, locale), InlineKeyboardMarkup([stars])
 
 
 async def on_callback(turn: Turn, callback: Callback) -> None:
     answered = (
-        turn.complainant is not None and callback.action.isdigit() and callback.argument.isdigit()
-        and await record_answer(int(callback.action), turn.complainant.id, int(callback.argument), turn.ctx.clock.now())
+        turn.complainant is not None and (survey_id := number(callback.action)) is not None
+        and (score := number(callback.argument)) is not None
+        and await record_answer(survey_id, turn.complainant.id, score, turn.ctx.clock.now())
     )
     if not answered:
-        await turn.answer(turn.t("Thank you — we already have your answer."))
+        await turn.answer(turn.plain("Thank you — we already have your answer."))
         return
     await turn.answer()
     await turn.reply(turn.t("Thank you for your answer! It helps us serve you better."))

@@ -1,14 +1,15 @@
 """The follow-up survey in the tenant's chat: solved? then a 1–5 rating and an optional comment."""
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from backend.domain import DomainError, Status
 from backend.i18n import N_, _
 from backend.models import Case
 from backend.services.actors import Actor
 
-from ..callbacks import Callback, cb
+from ..callbacks import Callback, cb, number
 from ..dialogs import DialogState, clear_dialog, save_dialog
+from ..text import button
 from ..turn import Turn
 
 SCOPE = "v"
@@ -20,31 +21,31 @@ REMINDER = N_("A gentle reminder — case {number}: is the problem solved? Your 
 
 def survey_keyboard(case_id: int, locale: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("✅ Solved", locale), callback_data=cb(SCOPE, "yes", str(case_id))),
-        InlineKeyboardButton(_("❌ Not solved", locale), callback_data=cb(SCOPE, "no", str(case_id))),
+        button(_("✅ Solved", locale), cb(SCOPE, "yes", str(case_id))),
+        button(_("❌ Not solved", locale), cb(SCOPE, "no", str(case_id))),
     ]])
 
 
 async def _own_case(turn: Turn, argument: str) -> Case | None:
-    case_id = argument.split(":", 1)[0]
-    if not case_id.isdigit() or turn.complainant is None:
+    case_id = number(argument.split(":", 1)[0])
+    if case_id is None or turn.complainant is None:
         return None
-    return await Case.get_or_none(id=int(case_id), complainant_id=turn.complainant.id)
+    return await Case.get_or_none(id=case_id, complainant_id=turn.complainant.id)
 
 
 async def on_callback(turn: Turn, callback: Callback) -> None:
     case = await _own_case(turn, callback.argument)
     if case is None:
-        await turn.answer(turn.t("This button is no longer active. Please use the latest message."))
+        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
         return
     if case.status is not Status.RESOLVED and callback.action in ("yes", "no", "rate"):
-        await turn.answer(turn.t("This follow-up is already finished. Thank you!"))
+        await turn.answer(turn.plain("This follow-up is already finished. Thank you!"))
         return
     await turn.answer()
     actor = Actor.tenant(turn.complainant.id, turn.complainant.name)
     try:
         if callback.action == "yes":
-            stars = [InlineKeyboardButton(s, callback_data=cb(SCOPE, "rate", f"{case.id}:{i}")) for i, s in enumerate(STARS, 1)]
+            stars = [button(s, cb(SCOPE, "rate", f"{case.id}:{i}")) for i, s in enumerate(STARS, 1)]
             await turn.reply(turn.t("Glad to hear it. How satisfied are you with how we handled it? (1 = poor, 5 = excellent)"),
                              InlineKeyboardMarkup([stars]))
         elif callback.action == "no":
@@ -52,12 +53,12 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
             await turn.reply(turn.t("We are sorry it is not solved yet. Case {number} is being handled again, "
                                     "and a senior colleague will follow it.", number=case.number))
         elif callback.action == "rate":
-            score = int(callback.argument.rsplit(":", 1)[1]) if callback.argument.count(":") == 1 else 0
+            score = (number(callback.argument.rsplit(":", 1)[1]) or 0) if callback.argument.count(":") == 1 else 0
             await turn.ctx.cases.answer_survey(case.id, actor, solved=True, satisfaction=score)
             await save_dialog(DialogState(turn.chat_id, turn.user_id, FLOW, "comment", {"case_id": case.id}),
                               turn.ctx.clock.now())
             await turn.reply(turn.t("Thank you for your rating! Anything else you would like to tell us? Just reply, or press «Skip»."),
-                             InlineKeyboardMarkup([[InlineKeyboardButton(turn.t("Skip"), callback_data=cb(SCOPE, "skip", str(case.id)))]]))
+                             InlineKeyboardMarkup([[button(turn.plain("Skip"), cb(SCOPE, "skip", str(case.id)))]]))
         elif callback.action == "skip":
             await clear_dialog(turn.chat_id, turn.user_id)
             await turn.reply(turn.t("Thank you. Case {number} is closed.", number=case.number))

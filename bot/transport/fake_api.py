@@ -64,7 +64,8 @@ class FakeBotApi:
     """A strict fake of the Telegram Bot API for one bot.
 
     ``clock`` (monotonic, for rate measurement) and ``wall_clock`` (Unix time, for message
-    dates) are injectable so tests can move time.
+    dates) are injectable so tests can move time. ``first_update_id`` lets a new session on an
+    existing database continue after the updates it already recorded (``qingchu chat``).
     """
 
     def __init__(
@@ -78,6 +79,7 @@ class FakeBotApi:
         strict_html_escapes: bool = True,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        first_update_id: int = 10_000,
     ) -> None:
         self.token = token
         head = token.split(":", 1)[0]
@@ -104,7 +106,7 @@ class FakeBotApi:
         self._ids = itertools.count(1)
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
-        self._update_ids = itertools.count(10_000)
+        self._update_ids = itertools.count(first_update_id)
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._media_groups = itertools.count(13_000_000_000_000_001)
 

@@ -296,6 +296,21 @@ async def test_raising_severity_tightens_the_clocks_and_alerts_managers(service)
     assert lowered.case.feedback_due_at == case.received_at + timedelta(hours=1)  # promises never lengthen
 
 
+async def test_assigning_an_unknown_department_names_the_active_codes(service):
+    agent = await make_staff()
+    case = await service.submit(tenant_draft(), Actor.system())
+    with pytest.raises(ValidationFailed) as error:
+        await service.assign(case.number, actor_for(agent), department_code="engineering")
+    assert "there is no active department yet" in error.value.message
+    await Department.create(code="engineering", name="工程部")
+    await Department.create(code="cleaning", name="保洁部")
+    await Department.create(code="greening", name="绿化部", active=False)
+    with pytest.raises(ValidationFailed) as error:
+        await service.assign(case.number, actor_for(agent), department_code="eng")
+    assert error.value.message == "no active department 'eng'; the active department codes are cleaning, engineering"
+    assert error.value.details == {"field": "department"}
+
+
 async def test_assign_to_a_department(service):
     agent = await make_staff()
     engineering = await Department.create(code="engineering", name="工程部")

@@ -69,6 +69,7 @@ def test_a_policy_file_can_shrink_hours_to_seconds(tmp_path: Path):
     (lambda p: p["escalation"].update(levels=["agent", "boss"]), "escalation.levels"),
     (lambda p: p["limits"].update(major_after_days=0), "limits.major_after_days"),
     (lambda p: p["categories"].pop(), "categories"),  # without "other"
+    (lambda p: p["categories"][0].update(department="Engineering Dept"), "categories[0].department"),
 ])
 def test_bad_policy_names_the_key(change, key):
     import tomllib

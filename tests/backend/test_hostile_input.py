@@ -232,3 +232,97 @@ async def test_openapi_documents_the_409_of_a_reused_client_key(api):
     responses = document["paths"]["/api/v1/cases"]["post"]["responses"]
     assert "409" in responses and "client_key" in responses["409"]["description"]
     assert "client_key" in json.dumps(document["components"]["schemas"]["NewCase"]["properties"]["client_key"])
+
+
+# ---- found by the header probes and the OpenAPI fuzzer's review (test_openapi_fuzz.py) ----------
+
+
+async def raw_status(server, request: bytes) -> int:
+    """Send bytes as they are (clients refuse header bytes that are not UTF-8); the answer's status."""
+    import asyncio
+
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize("credentials", [b"qc_\xff\xfe", b"qc_\xed\xa0\x80abc", b"\xff"])
+async def test_a_token_that_is_not_utf8_is_401_not_500(api, credentials):
+    request = (b"GET /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + credentials
+               + b"\r\nConnection: close\r\n\r\n")
+    assert await raw_status(api.server, request) == 401
+
+
+async def test_a_webhook_secret_that_is_not_utf8_is_403_not_500(settings, clock):
+    from dataclasses import replace
+
+    from aiohttp.test_utils import TestServer
+
+    from backend.api.app import create_app
+    from backend.context import AppContext
+    from tests.conftest import FakeTriage
+
+    hooked = replace(settings, bot_mode="webhook", webhook_url="https://desk.example.org/telegram/hook",
+                     webhook_secret="s3cret")
+    server = TestServer(create_app(AppContext.build(hooked, clock, classify=lambda text: FakeTriage())))
+    await server.start_server()
+    try:
+        body = b'{"update_id": 1}'
+        request = (b"POST /telegram/hook HTTP/1.1\r\nHost: x\r\nX-Telegram-Bot-Api-Secret-Token: s3cret\xff\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                   % (len(body), body))
+        assert await raw_status(server, request) == 403
+    finally:
+        await server.close()
+
+
+def test_credential_treats_unreadable_values_as_missing():
+    assert inputs.credential(None) == inputs.credential("qc_\udcff") == inputs.credential("a\x00") == ""
+    assert inputs.credential(" qc_abc ") == "qc_abc"
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("from=2024-01-01&to=2024-12-31", 200),  # a leap year: 366 days
+    ("from=2025-01-01&to=2026-01-01", 200),  # 366 days
+    ("from=2025-01-01&to=2026-01-02", 400),  # 367 days: one more than the documented limit
+    ("to=2026-11-23", 200),
+])
+async def test_the_stats_period_is_at_most_366_days_both_ends_included(api, query, status):
+    response = await api.get(f"/api/v1/stats?{query}", headers=await api.auth())
+    assert response.status == status, await response.text()
+    if status == 400:
+        assert (await response.json())["error"]["details"]["field"] == "from"
+
+
+def test_whole_number_takes_ascii_digits_only():
+    assert inputs.whole_number(" 42 ") == 42 and inputs.whole_number("0") == 0
+    for text in ("²", "①", "١٢", "4²", "", "-1", "+1", "1_000", "1" * 10):
+        assert inputs.whole_number(text) is None, text
+    assert inputs.whole_number("1" * 12, max_digits=12) == int("1" * 12)
+
+
+async def test_null_counts_as_absent_for_every_optional_field(api):
+    """A generated client sends null for what it leaves unset; channel, locale and to_tenant took it as 400."""
+    headers = await api.auth(Role.MANAGER)
+    body = {**NEW_CASE, "channel": None, "locale": None, "kind": None, "category": None, "severity": None,
+            "unit": None, "client_key": None}
+    response = await api.post("/api/v1/cases", json=body, headers=headers)
+    assert response.status == 201, await response.text()
+    created = await response.json()
+    assert created["channel"] == "phone"
+    number = created["number"]
+    response = await api.post(f"/api/v1/cases/{number}/actions/note", json={"note": "已派单", "to_tenant": None},
+                              headers=headers)
+    assert response.status == 200, await response.text()
+    assert (await response.json())["event"]["public"] is True
+    staff = await make_staff(Role.AGENT)
+    for action, body in (("assign", {"staff_id": staff.id, "note": None}), ("resolve", {"resolution": "修好了"}),
+                         ("close", {"reason": None, "satisfaction": None, "comment": None})):
+        response = await api.post(f"/api/v1/cases/{number}/actions/{action}", json=body, headers=headers)
+        assert response.status == 200, (action, await response.text())
+    assert (await Case.get(number=number)).close_reason == "manual"

@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
+from backend.domain import Role
+from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
 from backend.services.queries import statistics
+from backend.services.reports import monthly_report
 from tests.factories import actor_for, make_staff, tenant_draft
 
 
@@ -31,3 +34,41 @@ async def test_mean_hours_and_compliance(service, clock):
 async def test_no_cases_no_means(service, clock):
     stats = await statistics(clock.now() - timedelta(days=1), clock.now(), clock.now())
     assert stats["mean_hours_to_resolve"] is None and stats["mean_hours_to_first_feedback"] is None
+
+
+async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(service, clock, settings):
+    """Issue 15, item 18: the old answer no longer describes the case; statistics and reports stop counting it."""
+    agent, manager = await make_staff(), await make_staff(Role.MANAGER)
+    start = clock.now()
+    rated = await service.submit(tenant_draft(telegram_id=1), Actor.system())
+    kept = await service.submit(tenant_draft(telegram_id=2), Actor.system())
+    for case in (rated, kept):
+        await service.claim(case.number, actor_for(agent))
+        await service.resolve(case.number, actor_for(agent), "已修好")
+    await service.close(rated.number, Actor.tenant(rated.complainant_id), satisfaction=2, comment="修得太慢")
+    await service.close(kept.number, Actor.tenant(kept.complainant_id), satisfaction=5)
+    before = await statistics(start, clock.now() + timedelta(hours=1), clock.now())
+    assert before["satisfaction"] == {"answers": 2, "mean": 3.5, "distribution": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}}
+
+    clock.advance(hours=1)
+    change = await service.reopen(rated.number, actor_for(manager), "业主来电说还在漏水")
+    case = await Case.get(id=rated.id)
+    assert (case.satisfaction, case.satisfaction_comment, case.solved_confirmed) == (None, "", None)
+    assert change.event.data["previous_satisfaction"] == 2 and change.event.data["previous_comment"] == "修得太慢"
+    assert change.event.data["previous_solved"] is True
+    stored = await CaseEvent.get(id=change.event.id)  # the history keeps the answer
+    assert (stored.data["previous_satisfaction"], stored.data["previous_comment"]) == (2, "修得太慢")
+
+    after = await statistics(start, clock.now(), clock.now())
+    assert after["satisfaction"] == {"answers": 1, "mean": 5.0, "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}}
+    report = await monthly_report(2026, 11, settings, clock.now(), locale="en")
+    assert (report.overall.satisfaction_answers, report.overall.mean_satisfaction) == (1, 5.0)
+
+
+async def test_reopening_a_resolved_case_records_no_rating_it_never_had(service, clock):
+    agent = await make_staff()
+    case = await service.submit(tenant_draft(telegram_id=1), Actor.system())
+    await service.claim(case.number, actor_for(agent))
+    await service.resolve(case.number, actor_for(agent), "已修好")
+    change = await service.answer_survey(case.id, Actor.tenant(case.complainant_id), solved=False)
+    assert "previous_satisfaction" not in change.event.data and change.case.satisfaction is None

@@ -121,6 +121,18 @@ async def test_assign_to_a_department_and_change_category(desk, staff):
     assert (await TriageCorrection.get()).corrected == "environment"
 
 
+async def test_the_assign_menu_offers_the_department_the_policy_routes_the_category_to_first(desk, staff):
+    for code, name in (("security", "保安部"), ("cleaning", "保洁部"), ("customer_service", "客服部"),
+                       ("engineering", "工程部")):
+        await Department.create(code=code, name=name)
+    case = await submitted_case(desk)
+    assert case.category == "facility" and desk.ctx.settings.policy.department_for("facility") == "engineering"
+    supervisor, _ = staff["陈主管"]
+    await press_card(desk, supervisor, "📤 Assign…")
+    rows = [label for row in desk.fake.chat(desk.staff_group).last().buttons for label, _ in row]
+    assert rows[:4] == ["🏢 工程部", "🏢 保安部", "🏢 保洁部", "🏢 客服部"]
+
+
 async def test_telegram_429_is_waited_out_and_nothing_is_lost(desk, clock):
     desk.fake.fail_next("sendMessage", chat_id=desk.staff_group.id, kind="retry_after", retry_after=30)
     case = await submitted_case(desk)

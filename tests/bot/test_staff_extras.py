@@ -75,7 +75,7 @@ async def test_first_photo_goes_under_the_card_with_the_count(desk):
     await desk.press(t("Skip"))
     await desk.press(t("✅ Submit"))
     card, photo = desk.fake.chat(desk.staff_group).bot_messages()[:2]
-    assert photo.photo and photo.caption.endswith("1/2")
+    assert photo.photo and photo.caption.splitlines() == [f"📷 {card.text.split()[0]} · 1/2", "天花板渗水"]
     assert photo.data.get("reply_to_message", {}).get("message_id") == card.message_id
 
 

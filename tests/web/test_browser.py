@@ -106,9 +106,9 @@ async def _seed(ctx: AppContext) -> str:
     return case.number
 
 
-async def _no_horizontal_scroll(page) -> None:
+async def _no_horizontal_scroll(page, viewport: dict = PHONE) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width}px"
+    assert width <= viewport["width"], f"{page.url} scrolls sideways: {width}px"
 
 
 async def test_sign_in_overview_action_and_phone_layout(browser, served):
@@ -227,4 +227,152 @@ async def test_admin_creates_a_token_and_the_staff_page_fits_a_phone(browser, se
     await wide.screenshot(path=str(ARTIFACTS / "admin-staff-desktop.png"), full_page=True)
     assert not problems, problems  # no CSP violation, no script error, no alert
     await desktop.close()
+    await context.close()
+
+
+# ---- layout at 1280 px and 390 px (issue 15, item 17) ------------------------------------------------
+
+# The number of text lines an element's content takes (rects of one line overlap vertically).
+LINES_JS = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0).sort((a, b) => a.top - b.top);
+  let lines = 0, bottom = -Infinity;
+  for (const r of rects) {
+    if (r.top >= bottom - 2) { lines += 1; bottom = r.bottom; } else { bottom = Math.max(bottom, r.bottom); }
+  }
+  return lines;
+}"""
+LONG_TEXT = ("12栋2单元楼道的声控灯坏了快两个星期了，晚上下楼梯完全看不见，老人小孩上下楼很危险，"
+             "之前打过电话说会来修但一直没人来，请尽快安排师傅更换灯泡并检查线路")
+
+
+async def _signed_in(browser, ctx: AppContext, base: str, locale: str, viewport: dict, browser_locale: str = "zh-CN"):
+    manager = await make_staff(Role.MANAGER, name="赵经理", locale=locale)
+    phone = viewport == PHONE
+    context = await browser.new_context(
+        viewport=viewport, locale=browser_locale, device_scale_factor=2 if phone else 1, is_mobile=phone, has_touch=phone,
+    )
+    page = await context.new_page()
+    await page.goto((await create_sign_in_link(manager, ctx.settings, ctx.clock.now())).replace(ctx.settings.base_url, base))
+    return context, page
+
+
+async def _lines(locator) -> list[int]:
+    return [await cell.evaluate(LINES_JS) for cell in await locator.all()]
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+async def test_case_list_keeps_numbers_categories_and_statuses_on_one_line(browser, served, locale, viewport):
+    base, ctx = served
+    await _seed(ctx)
+    worker = actor_for(await make_staff(Role.SUPERVISOR, name="欧阳主管（三期工程）"))
+    for n in range(6):  # long descriptions, long names, overdue badges: what squeezed the short columns
+        case = await ctx.cases.submit(tenant_draft(LONG_TEXT + str(n), telegram_id=4000 + n, unit="12栋2单元1802",
+                                                   category="security" if n % 2 else "billing"), Actor.system())
+        if n % 3 == 0:
+            await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
+    ctx.clock.advance(hours=2)
+    context, page = await _signed_in(browser, ctx, base, locale, viewport)
+    await page.goto(f"{base}/dashboard/cases")
+    rows = page.locator("table.cases tbody tr")
+    assert await rows.count() == 25
+    for column, name in ((1, "number"), (2, "received"), (3, "category"), (4, "severity"), (5, "status")):
+        lines = await _lines(page.locator(f"table.cases tbody td:nth-child({column})"))
+        assert set(lines) == {1}, f"{name} cells wrap at {viewport['width']} px: {lines}"
+    if viewport == DESKTOP:
+        number = await page.locator("table.cases tbody td:nth-child(1)").first.bounding_box()
+        received = await page.locator("table.cases tbody td:nth-child(2)").first.bounding_box()
+        assert number["height"] == received["height"]  # the number cell is one line high, like the date
+        description = await page.locator("table.cases tbody td.summary").first.bounding_box()
+        assert description["width"] <= 0.45 * viewport["width"], description
+    await _no_horizontal_scroll(page, viewport)
+    suffix = "desktop" if viewport == DESKTOP else "phone"
+    await page.screenshot(path=str(ARTIFACTS / f"cases-long-{locale}-{suffix}.png"), full_page=True,
+                          clip={"x": 0, "y": 0, "width": viewport["width"], "height": 1400})
+    await context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+async def test_overview_counts_get_whole_ticks_and_tiles_one_line(browser, served, viewport):
+    base, ctx = served
+    await _seed(ctx)
+    context, page = await _signed_in(browser, ctx, base, "zh_CN", viewport)
+    await page.goto(f"{base}/dashboard/")
+    figures = page.locator("figure.chart")
+    assert await figures.count() == 4
+    for i in range(4):
+        figure = figures.nth(i)
+        ticks = [await t.text_content() for t in await figure.locator("svg text.axis[text-anchor=end]").all()]
+        assert len(ticks) >= 2, ticks
+        if not ticks[-1].endswith("%"):
+            assert all(t.isdigit() for t in ticks), (await figure.locator("figcaption").inner_text(), ticks)
+    lines = await _lines(page.locator(".tile-value"))
+    assert set(lines) == {1}, f"a tile value wraps: {lines}"
+    for tile in await page.locator(".tile").all():  # and stays inside its tile
+        assert await tile.evaluate("t => t.scrollWidth <= t.clientWidth"), await tile.inner_text()
+    assert "份评价" in await page.locator(".tile", has_text="本月满意度").inner_text()
+    await _no_horizontal_scroll(page, viewport)
+    suffix = "desktop" if viewport == DESKTOP else "phone"
+    await page.screenshot(path=str(ARTIFACTS / f"overview-ticks-{suffix}.png"), full_page=True)
+    await context.close()
+
+
+async def test_date_filters_follow_the_page_language_not_the_browser(browser, served):
+    """A Chinese page in an English browser: the date fields ask for 年-月-日 and take what is typed."""
+    base, ctx = served
+    await _seed(ctx)
+    context, page = await _signed_in(browser, ctx, base, "zh_CN", DESKTOP, browser_locale="en-US")
+    await page.goto(f"{base}/dashboard/cases")
+    field = page.locator("form.filters input[name=from]")
+    assert await field.get_attribute("placeholder") == "年-月-日"
+    await field.click()
+    await page.keyboard.type("2026-11-20")
+    await page.locator("form.filters input[name=to]").click()
+    await page.keyboard.type("2026-11-21")
+    await page.screenshot(path=str(ARTIFACTS / "cases-dates-desktop.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 400})
+    await page.locator("form.filters button[type=submit]").click()
+    await page.wait_for_load_state()
+    assert "from=2026-11-20" in page.url and "to=2026-11-21" in page.url, page.url
+    assert await page.locator("table.cases tbody tr").count() == 4  # 3 cases on the 20th, 1 on the 21st
+    assert await field.input_value() == "2026-11-20"
+    await field.fill("2026-11-31")  # no such day: said in the page's language, the text kept to correct
+    await page.locator("form.filters button[type=submit]").click()
+    await page.wait_for_load_state()
+    assert "“2026-11-31”不是有效日期，请按 2026-11-23 的格式填写。" in await page.locator("[role=alert]").inner_text()
+    assert await field.input_value() == "2026-11-31"
+    await page.screenshot(path=str(ARTIFACTS / "cases-bad-date-desktop.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 500})
+    await context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+async def test_reopened_case_page_in_chinese(browser, served, viewport):
+    """Distinct labels, actors in Chinese, no old rating in the fields, the old rating in the timeline."""
+    base, ctx = served
+    await Department.create(code="eng", name="工程部")
+    worker = actor_for(await make_staff(Role.SUPERVISOR, name="郑主管"))
+    case = await ctx.cases.submit(tenant_draft(LONG_TEXT, telegram_id=43), Actor.system())
+    await ctx.cases.supplement(case.number, Actor.tenant(case.complainant_id), location="3栋2单元楼道")
+    await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
+    await ctx.cases.resolve(case.number, worker, "已更换声控灯并检查线路")
+    await ctx.cases.close(case.number, Actor.tenant(case.complainant_id), satisfaction=2, comment="修得太慢")
+    context, page = await _signed_in(browser, ctx, base, "zh_CN", viewport)
+    await page.goto(f"{base}/dashboard/cases/{case.number}")
+    form = page.locator("form[action$='/reopen']")
+    await form.locator("textarea[name=reason]").fill("业主来电说灯又不亮了")
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_url(f"{base}/dashboard/cases/{case.number}?done=reopen")
+    labels = [await dt.inner_text() for dt in await page.locator(".fields dt").all()]
+    assert len(labels) == len(set(labels)) and "处理结果" in labels and "处理完成时限" in labels, labels
+    fields = await page.locator(".case-main").inner_text()
+    assert "2 / 5" not in fields.split("记清楚")[0]
+    timeline = await page.locator(".timeline").inner_text()
+    assert "业主" in timeline and "系统" in timeline and "已重开" in timeline
+    assert "tenant" not in timeline and "system" not in timeline
+    assert "重开前的评分：2 / 5，业主意见：“修得太慢”" in timeline
+    await _no_horizontal_scroll(page, viewport)
+    suffix = "desktop" if viewport == DESKTOP else "phone"
+    await page.screenshot(path=str(ARTIFACTS / f"case-reopened-{suffix}.png"), full_page=True)
+    await page.locator(".timeline").screenshot(path=str(ARTIFACTS / f"case-reopened-timeline-{suffix}.png"))
     await context.close()

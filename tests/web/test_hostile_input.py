@@ -183,3 +183,55 @@ async def test_only_a_manager_is_offered_and_allowed_to_reopen_a_closed_case(boa
     assert f'action="{path}/reopen"' in await board.page(path)
     assert (await board.post(f"{path}/reopen", {"reason": "业主又来电"})).status == 303
     assert (await Case.get(id=case.id)).status is Status.IN_PROGRESS
+
+
+# ---- headers: a session cookie that is not UTF-8, an Origin that is not a URL --------------------
+
+
+async def raw_status(board, request: bytes) -> int:
+    """Send bytes as they are (clients refuse header bytes that are not UTF-8); the answer's status."""
+    import asyncio
+
+    server = board.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_a_session_cookie_that_is_not_utf8_is_no_session(board):
+    request = b"GET /dashboard/ HTTP/1.1\r\nHost: x\r\nCookie: qingchu_session=\xff\xfe\r\nConnection: close\r\n\r\n"
+    assert await raw_status(board, request) == 401  # the sign-in page, not a 500
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "https://]x["])
+async def test_an_origin_that_is_not_a_url_is_refused_like_a_foreign_one(board, origin):
+    await board.sign_in(Role.MANAGER)
+    response = await board.client.post(
+        "/dashboard/language", data={"locale": "zh_CN", "csrf_token": await board.csrf()},
+        headers={"Origin": origin}, allow_redirects=False,
+    )
+    assert response.status == 403, await response.text()
+
+
+# ---- digits that str.isdigit() accepts and int() refuses ----------------------------------------
+
+
+@pytest.mark.parametrize("query", ["page=²", "owner=²", "page=①", "owner=1²"])
+async def test_superscript_digits_in_list_parameters_are_ignored_not_500(board, query):
+    await board.sign_in(Role.MANAGER)
+    for path in ("/dashboard/cases", "/dashboard/cases.csv", "/dashboard/cases.xlsx"):
+        response = await board.client.get(f"{path}?{query}")
+        assert response.status == 200, (path, await response.text())
+
+
+async def test_a_superscript_staff_id_in_the_assign_form_is_refused_not_500(board):
+    await board.sign_in(Role.MANAGER)
+    case = await board.new_case()
+    response = await board.post(f"/dashboard/cases/{case.number}/assign", {"staff_id": "²"})
+    assert response.status == 400, await response.text()
+    assert (await Case.get(number=case.number)).owner_id is None
