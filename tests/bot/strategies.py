@@ -335,6 +335,10 @@ def steps(*, unstorable: bool = False, who: st.SearchStrategy[str] = people,
     lone surrogates); `waits`: time may pass (hours: dialogs expire, surveys go out)."""
     said = texts(unstorable=unstorable) | command_texts(unstorable)
     waiting = [st.builds(Wait, st.sampled_from([1, 30, 121, 5 * 60, 24 * 60, 4 * 24 * 60]))] if waits else []
+    # Forged buttons of the kind that matters where it matters, unless the caller fixed who and where.
+    anyone = who is people
+    tenants_at_home = (st.sampled_from(TENANTS), st.just(PRIVATE)) if anyone else (who, where)
+    staff_at_work = (st.sampled_from((*STAFF, STRANGER)), st.just(STAFF_GROUP)) if anyone else (who, where)
     return st.one_of(
         st.builds(Say, who, where, said),
         st.builds(Say, who, where, said),
@@ -342,10 +346,8 @@ def steps(*, unstorable: bool = False, who: st.SearchStrategy[str] = people,
         st.builds(Press, who, where, back, st.integers(min_value=0, max_value=20), st.booleans()),
         st.builds(Press, who, where, st.just(0), st.integers(min_value=0, max_value=20)),
         st.builds(Forge, who, where, callback_data(unstorable=unstorable)),
-        st.builds(Forge, *((who, where) if who is not people else (st.sampled_from(TENANTS), st.just(PRIVATE))),
-                  tenant_button_data()),
-        st.builds(Forge, *((who, where) if who is not people else (st.sampled_from((*STAFF, STRANGER)),
-                                                                    st.just(STAFF_GROUP))), staff_button_data()),
+        st.builds(Forge, *tenants_at_home, tenant_button_data()),
+        st.builds(Forge, *staff_at_work, staff_button_data()),
         st.builds(Borrow, who, st.sampled_from(PEOPLE), back, st.integers(min_value=0, max_value=20)),
         st.builds(Share, who, phones(unstorable=unstorable), st.sampled_from(["own", "own", "other", "book"])),
         st.builds(Media, who, where, st.sampled_from(["photo", "document", "sticker", "location", "voice"]),
@@ -381,8 +383,8 @@ def dialog_walks(*, who: str = TENANT, max_noise: int = 3) -> st.SearchStrategy[
     return st.tuples(
         st.lists(tenant_round, min_size=12, max_size=16),
         st.lists(staff_round, min_size=4, max_size=10),
-        st.lists(st.builds(Wait, st.sampled_from([5 * 60, 24 * 60])), max_size=1),
-        st.lists(tenant_round, min_size=1, max_size=4),
+        st.lists(st.builds(Wait, st.sampled_from([5 * 60, 24 * 60])), min_size=1, max_size=1),
+        st.lists(tenant_round, min_size=2, max_size=5),
     ).map(_flatten)
 
 
@@ -579,14 +581,21 @@ class Scene:
         chat = self.chat(who, PRIVATE)
         dialog = await load_dialog(chat.id, person.id)
         self.reached.add(f"{dialog.flow}:{dialog.state}" if dialog else "no dialog")
-        say = lambda text: self._message(person, chat, text)  # noqa: E731
-        press = lambda prefix: self._press_prefixed(person, chat, prefix, choice)  # noqa: E731
+
+        def say(text: str) -> dict[str, Any]:
+            return self._message(person, chat, text)
+
+        def press(prefix: str) -> dict[str, Any] | None:
+            """The `choice`-th button starting with `prefix` on the newest message that has one."""
+            picked = self._pick(chat, 0, choice, prefix)
+            return self._callback(person, *picked) if picked else None
+
         if dialog is None:
-            survey = self._pick(chat, 0, choice, "v:")
-            if survey and choice % 2:
-                return self._callback(person, *survey)
-            return say(["/complain", "/new", "/complain", "/start"][choice % 4]) if choice != 3 else (
-                press("m:new") or say("/complain"))
+            # A follow-up survey waiting: solved / 5 stars (1, 2) or not solved / 2 stars (3); else a new case.
+            follow_up = self._pick(chat, 0, {1: 0, 2: 4, 3: 1}.get(choice, 0), "v:")
+            if follow_up and choice:
+                return self._callback(person, *follow_up)
+            return (choice == 3 and press("m:new")) or say(["/complain", "/new", "/complain", "/complain"][choice])
         if dialog.flow == "survey":
             return say(["服务很好，谢谢", "师傅态度一般", "👍", "太慢了"][choice % 4])
         state, data = dialog.state, dialog.data
@@ -599,8 +608,7 @@ class Scene:
         if state == "confirm":
             return press("i:cat:") or press("i:cats")
         if state == "unit":
-            return press("i:unit_again") if choice == 3 and press("i:unit_again") else say(
-                ["2-1-301", "3栋1单元1202", "商铺 A-12"][choice % 3])
+            return (choice == 3 and press("i:unit_again")) or say(["2-1-301", "3栋1单元1202", "商铺 A-12"][choice % 3])
         if state == "phone":
             if choice == 1:
                 return self.up.contact(person, "+86 138 1234 5678").to_dict()
@@ -616,10 +624,6 @@ class Scene:
         if state == "summary":
             return press("i:edit") if choice == 3 else press("i:submit")
         return say("/cancel")
-
-    def _press_prefixed(self, person: FakeUser, chat: FakeChat, prefix: str, choice: int) -> dict[str, Any] | None:
-        picked = self._pick(chat, 0, choice, prefix)
-        return self._callback(person, *picked) if picked else None
 
     async def _advance_staff(self, person: FakeUser, choice: int) -> dict[str, Any] | None:
         chat = self.staff_group

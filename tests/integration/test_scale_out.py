@@ -16,6 +16,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from backend import db
 from backend.models import Case, InboxUpdate, OutboxMessage
 from bot.transport import FakeUser, UpdateFactory
+from bot.webhook import PARALLEL_CHATS
 from tests.bot.conftest import t
 from tests.conftest import TEST_DATABASE_URL, on_postgres
 from tests.integration.cluster import NGINX, Cluster, free_port, fresh_database
@@ -134,9 +135,16 @@ async def test_two_instances_behind_nginx_survive_a_kill(cluster: Cluster):
         await Tortoise.close_connections()
         EXECUTOR_CACHE.clear()
 
-    # No Bot API message went out twice, and together the instances kept Telegram's limits.
+    # No Bot API message went out twice, except in the one window the design cannot close: the killed
+    # instance sent a reply to Telegram and died before marking its update done (Telegram has no
+    # idempotency key). That repeats at most one reply in each chat it was handling at the kill.
+    doubled_chats = []
     for tenant in tenants:
         texts = [m.text for m in tenant.messages()]
-        doubled = [text for text, n in Counter(texts).items() if n > 1]
-        assert not doubled, f"tenant {tenant.index} got twice: {doubled}"
+        doubled = {text: n for text, n in Counter(texts).items() if n > 1}
+        assert all(n == 2 for n in doubled.values()) and len(doubled) <= 1, (
+            f"tenant {tenant.index} got more than one reply again: {doubled}")
+        if doubled:
+            doubled_chats.append(tenant.index)
+    assert len(doubled_chats) <= PARALLEL_CHATS, f"replies repeated in {doubled_chats}"
     assert cluster.fake.max_calls_in_window(1.0) <= 30
