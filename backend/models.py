@@ -283,6 +283,8 @@ class InboxUpdate(Model):
     payload = fields.JSONField(null=True)
     claimed_until = fields.DatetimeField(null=True)
     processed_at = fields.DatetimeField(null=True)
+    # A private chat over the flood limit: its update is kept (payload) and handled once this time comes.
+    held_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "inbox_update"

@@ -465,7 +465,7 @@ async def staff_act(world: World, cases: list[Case], n: int) -> Claims:
         agent = world.agents[i % len(world.agents)]
         actor = Actor.staff(agent.id, agent.name, agent.role)
         await world.ctx.cases.claim(case.number, actor)
-        if i % 2 == 0:  # «Claim» then «Start» right away: two refreshes of the same card pending together
+        if i % 2 == 0:  # “Claim” then “Start” right away: two refreshes of the same card pending together
             await world.ctx.cases.start(case.number, actor)
             started += 1
     return Claims(len(chosen), started, time.perf_counter() - tick)

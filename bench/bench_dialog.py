@@ -6,8 +6,8 @@ For each database it creates a fresh, migrated database and drives --dialogs com
 by a different tenant, through bot.app.build_application and the in-process Bot API fake (bot.transport),
 exactly as tests/bot/test_tenant_intake.py does:
 
-    /complain, description, «That's all», «✅ Correct», unit, shared contact, «Call me …», «Skip»,
-    «Skip», «✅ Submit»                                             (10 updates per dialog)
+    /complain, description, “That's all”, “✅ Correct”, unit, shared contact, “Call me …”, “Skip”,
+    “Skip”, “✅ Submit”                                             (10 updates per dialog)
 
 The baseline is a bare echo bot (one MessageHandler replying with the same text, one CallbackQueryHandler
 answering) run through the same fake on the same number of updates of the same shapes, interleaved in
@@ -159,8 +159,8 @@ class People:
 # ---- the two bots -----------------------------------------------------------------------------------
 
 STEPS = (
-    "/complain", "description", "«That's all»", "«✅ Correct»", "unit", "shared contact", "«Call me …»",
-    "«Skip» (files)", "«Skip» (expectation)", "«✅ Submit»",
+    "/complain", "description", "“That's all”", "“✅ Correct”", "unit", "shared contact", "“Call me …”",
+    "“Skip” (files)", "“Skip” (expectation)", "“✅ Submit”",
 )
 UPDATES_PER_DIALOG = len(STEPS)
 

@@ -5,7 +5,7 @@ import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import (
     BotCommand,
@@ -35,7 +35,7 @@ from backend.metrics import DUPLICATE_UPDATES, UPDATES
 from backend.models import Complainant, InboxUpdate
 from backend.services import leases
 
-from . import callbacks
+from . import callbacks, flood
 from .budget import budget_for
 from .delivery import DeliveryReport, deliver_due
 from .dialogs import clear_dialog, load_dialog
@@ -47,7 +47,7 @@ from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
 from .text import button
 from .turn import CONTEXT_KEY, Turn, answer_query
-from .webhook import ALLOWED_UPDATES, FROM_INBOX, inbox_loop
+from .webhook import ALLOWED_UPDATES, INBOX_ROW, inbox_loop
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
@@ -71,9 +71,11 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = ctx.clock.now()
     set_update(update.update_id)  # every log line of this update names it …
     set_case(None)  # … and the case it touches, once known
-    if not FROM_INBOX.get():  # webhook updates were recorded (and deduplicated) before they got here
+    row = INBOX_ROW.get()  # webhook updates (and held ones) were recorded and deduplicated before they got here
+    if row is None:
         try:
-            await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now)
+            row = await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None,
+                                           received_at=now)
         except IntegrityError:
             DUPLICATE_UPDATES.inc()
             log.info("update %s already handled; ignored", update.update_id)
@@ -81,18 +83,46 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise ApplicationHandlerStop from None
     UPDATES.inc()
     if chat is not None and chat.type == ChatType.PRIVATE:
-        recent = await InboxUpdate.filter(chat_id=chat.id, received_at__gt=now - FLOOD_WINDOW).count()
-        if recent > ctx.settings.flood_limit:
-            log.warning("chat %s sent %s updates in a minute; slowing down", chat.id, recent)
-            await answer_query(update.callback_query)
-            if recent == ctx.settings.flood_limit + 1:  # say it once, not once per extra message
-                turn = await Turn.of(update, context)
-                await turn.reply(turn.t("You are sending messages very quickly. Please wait a minute, then continue."))
+        await slow_down(update, context, row, now)
+
+
+async def slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, now: datetime) -> None:
+    """Over the flood limit an update is held for a minute (the tenant is told once); a possible
+    emergency never waits. An update handled now first lets the chat's held updates go before it."""
+    ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
+    limit, chat_id = ctx.settings.flood_limit, update.effective_chat.id
+    load = await flood.chat_load(chat_id, update.update_id, now)
+    if load.recent > limit and row.held_until is None:  # an update is held once at most
+        if not flood.may_be_emergency(ctx, update):
+            await hold(update, context, row, load.recent, now)
             raise ApplicationHandlerStop
+        log.warning("chat %s is over the flood limit, but update %s may be an emergency: handled now",
+                    chat_id, update.update_id)
+    if load.held_before:
+        await flood.release(ctx, context.application, load.held_before)
+
+
+async def hold(update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, recent: int,
+               now: datetime) -> None:
+    ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
+    limit, chat_id = ctx.settings.flood_limit, update.effective_chat.id
+    await answer_query(update.callback_query)
+    if recent > limit * flood.HOLD_FACTOR:
+        log.warning("chat %s sent %s updates in a minute; update %s dropped", chat_id, recent, update.update_id)
+        return
+    await flood.hold(row, update, now)
+    log.warning("chat %s sent %s updates in a minute; update %s held until %s", chat_id, recent,
+                update.update_id, row.held_until)
+    if recent == limit + 1:  # say it once, not once per extra message
+        turn = await Turn.of(update, context)
+        lines = [turn.t("You are sending messages very quickly. I have kept everything you sent "
+                        "and will answer it in about a minute.")]
+        if ctx.settings.duty_phone:
+            lines.append(turn.t("In an emergency call the duty phone: {phone}", phone=ctx.settings.duty_phone))
+        await turn.reply("\n".join(lines))
 
 
 STAFF_COMMANDS = ("queue", "mine", "overdue", "case")
-FLOOD_WINDOW = timedelta(minutes=1)
 
 
 async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -240,8 +270,14 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.args:
         await tenant_cases.cancel_case(turn, context.args[0])
         return
-    if await load_dialog(turn.chat_id, turn.user_id) is not None:
+    dialog = await load_dialog(turn.chat_id, turn.user_id)
+    if dialog is not None:
         await clear_dialog(turn.chat_id, turn.user_id)
+        if dialog.data.get("case"):  # an emergency filed before its questions: the case stands
+            await turn.reply(turn.t("Case {number} stands and our staff are on it; we skipped the remaining "
+                                    "questions. Send /status {number} to follow it.", number=dialog.data["case"]),
+                             ReplyKeyboardRemove())
+            return
         await turn.reply(turn.t("Stopped. Nothing was filed. Send /complain whenever you need us."),
                          ReplyKeyboardRemove())
         return
@@ -443,6 +479,7 @@ async def start_bot(
         else:
             tasks.append(await hold_poller_lease(ctx))
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            tasks.append(asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting)))  # held updates
     if send:
         tasks.append(asyncio.create_task(delivery_loop(application)))
     return RunningBot(application, tasks)

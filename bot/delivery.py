@@ -176,12 +176,19 @@ async def _send(bot: Bot, chat_id: int, text: str, *, more: str = ELLIPSIS, **ex
 async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
     locale, tz = case.locale, ctx.settings.timezone
-    text = "\n".join([
+    # An emergency's receipt leads with the alert (what to do now came just before it, from the dialog).
+    alerted = [_("🚨 The staff on duty have been alerted.", locale)] if _is_emergency(case) else []
+    text = "\n".join(alerted + [
         _("✅ Received. Your case number is {number}.", locale, number=esc(case.number)),
         _("We will get back to you by {when}.", locale, when=local_time(case.promised_feedback_at, tz, locale)),
         _("To see its progress, send /status {number} or /mycases.", locale, number=esc(case.number)),
     ])
     return await _send(bot, message.chat_id, text)
+
+
+def _is_emergency(case: Case) -> bool:
+    triage = case.triage or {}
+    return bool(triage.get("emergency") or triage.get("triggers"))
 
 
 OUR_STAFF = N_("our staff")

@@ -5,7 +5,6 @@ from datetime import tzinfo
 from backend.config import Settings
 from backend.domain import Policy, Status
 from backend.i18n import N_, _
-from backend.labels import severity_name
 from backend.models import Case
 
 from .text import esc
@@ -50,11 +49,6 @@ def category_name(policy: Policy, code: str, locale: str) -> str:
 
 def status_name(status: Status | str, locale: str) -> str:
     return _(STATUS_NAMES[Status(status)], locale)
-
-
-def triage_label(policy: Policy, category: str, severity: str, locale: str) -> str:
-    """'Facilities · general' in the reader's language."""
-    return f"{category_name(policy, category, locale)} · {severity_name(severity, locale)}"
 
 
 def case_line(case: Case, policy: Policy, locale: str, tz: tzinfo) -> str:

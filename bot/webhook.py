@@ -23,8 +23,9 @@ BATCH = 50
 PARALLEL_CHATS = 4  # chats handled at once by one instance (a PostgreSQL pool has 5 connections)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
-# Set while an update from the inbox is processed: it is already recorded, so it is not a redelivery.
-FROM_INBOX: contextvars.ContextVar[bool] = contextvars.ContextVar("from_inbox", default=False)
+# The inbox row of the update being processed: it is already recorded, so it is not a redelivery; the flood
+# guard may hold it again (bot.flood).
+INBOX_ROW: contextvars.ContextVar[InboxUpdate | None] = contextvars.ContextVar("inbox_row", default=None)
 
 
 async def process_inbox(
@@ -43,24 +44,30 @@ async def process_inbox(
 
 async def _round(ctx: AppContext, application: Application, batch: int, slots: asyncio.Semaphore) -> int:
     """The oldest waiting update of each chat among the next `batch`, handled concurrently."""
+    now = ctx.clock.now()
     pending = await (InboxUpdate.filter(processed_at=None, payload__isnull=False)
+                     .filter(Q(held_until=None) | Q(held_until__lte=now))
                      .order_by("update_id").limit(batch))
     firsts: dict[object, InboxUpdate] = {}
     for row in pending:
         firsts.setdefault(row.chat_id if row.chat_id is not None else ("update", row.update_id), row)
-    results = await asyncio.gather(*(_take(ctx, application, row, slots) for row in firsts.values()))
+    results = await asyncio.gather(*(take_update(ctx, application, row, slots) for row in firsts.values()))
     return sum(results)
 
 
-async def _take(ctx: AppContext, application: Application, row: InboxUpdate, slots: asyncio.Semaphore) -> int:
-    async with slots:
+async def take_update(
+    ctx: AppContext, application: Application, row: InboxUpdate, slots: asyncio.Semaphore | None = None
+) -> int:
+    """Claim a recorded update, process it and mark it done (1), or leave it to whoever has it (0)."""
+    async with slots or asyncio.Semaphore(1):
         now = ctx.clock.now()
         claimed = await InboxUpdate.filter(update_id=row.update_id, processed_at=None).filter(
             Q(claimed_until=None) | Q(claimed_until__lt=now)
         ).update(claimed_until=now + LEASE)
         if not claimed:  # another instance has it in hand (or just finished it)
             return 0
-        token = FROM_INBOX.set(True)
+        token = INBOX_ROW.set(row)
+        held_before = row.held_until
         keep = asyncio.create_task(_keep_claim(ctx, row.update_id))
         try:
             await application.process_update(Update.de_json(row.payload, application.bot))
@@ -68,7 +75,10 @@ async def _take(ctx: AppContext, application: Application, row: InboxUpdate, slo
             log.exception("update %s could not be processed", row.update_id)
         finally:
             keep.cancel()
-            FROM_INBOX.reset(token)
+            INBOX_ROW.reset(token)
+        if row.held_until != held_before:  # held by the flood guard: handled once its minute has passed
+            await InboxUpdate.filter(update_id=row.update_id).update(claimed_until=None)
+            return 1
         await InboxUpdate.filter(update_id=row.update_id).update(processed_at=ctx.clock.now(), claimed_until=None)
         return 1
 

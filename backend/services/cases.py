@@ -560,7 +560,9 @@ class CaseService(ClockActions, FollowUp):
             case.updated_at = now
             await case.save(using_db=conn)
             event = await self._event(conn, case, actor, action, before, case.status, now, note=note, public=visible, data=data)
-            await self._notify_change(conn, case, action, note if visible else "", visible, now, data)
+            # The tenant who acted is answered where they acted (the chat), not told again by the outbox.
+            tell_tenant = visible and not (actor.kind is ActorKind.TENANT and case.complainant_id == actor.id)
+            await self._notify_change(conn, case, action, note if visible else "", tell_tenant, now, data)
             if then is not None:
                 await then(conn, case, now)
         return Change(case=case, action=action, from_status=before, event=event)
@@ -584,10 +586,10 @@ class CaseService(ClockActions, FollowUp):
         )
 
     async def _notify_change(
-        self, conn: BaseDBAsyncClient, case: Case, action: Action, note: str, visible: bool,
+        self, conn: BaseDBAsyncClient, case: Case, action: Action, note: str, tell_tenant: bool,
         now: datetime, data: dict[str, Any],
     ) -> None:
-        if visible and case.complainant_id:
+        if tell_tenant and case.complainant_id:
             complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
             if complainant and complainant.telegram_id:
                 await enqueue(

@@ -2,7 +2,7 @@
 
 from telegram import InlineKeyboardMarkup
 
-from backend.domain import DomainError, IllegalTransition, normalize_case_number
+from backend.domain import DomainError, IllegalTransition, Status, normalize_case_number
 from backend.i18n import N_
 from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
@@ -89,17 +89,34 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
         await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
 
 
+# Why a tenant's /cancel CASE-NUMBER does not cancel, by the case's status (open cases that are new or
+# assigned can be cancelled, backend.domain.transitions).
+CANCEL_REFUSAL = {
+    Status.IN_PROGRESS: N_("Work on case {number} has already started, so it can no longer be cancelled. "
+                           "If you no longer need it, please tell the colleague handling it."),
+    Status.CANCELLED: N_("Case {number} was already cancelled."),
+    Status.RESOLVED: N_("Case {number} is already resolved, so there is nothing to cancel."),
+    Status.CLOSED: N_("Case {number} is already closed, so there is nothing to cancel."),
+    Status.INVALID: N_("Case {number} was not accepted, so there is nothing to cancel."),
+}
+
+
 async def cancel_case(turn: Turn, number_text: str) -> None:
+    """One message, true to the case's state; cancelling twice says it is already cancelled."""
     case = await own_case(turn, normalize_case_number(number_text))
     if case is None:
         await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
         return
+    if case.status in CANCEL_REFUSAL:
+        await turn.reply(turn.t(CANCEL_REFUSAL[case.status], number=case.number))
+        return
     try:
         await turn.ctx.cases.cancel(case.number, Actor.tenant(turn.complainant.id, turn.complainant.name),
                                     turn.t("Cancelled by the tenant in chat"))
-    except IllegalTransition:
-        await turn.reply(turn.t("Work on case {number} has already started, so it can no longer be cancelled. "
-                                "If you no longer need it, please tell the colleague handling it.", number=case.number))
+    except IllegalTransition:  # the status changed meanwhile (a colleague started work)
+        await case.refresh_from_db()
+        template = CANCEL_REFUSAL.get(case.status, N_("Case {number} cannot be cancelled."))
+        await turn.reply(turn.t(template, number=case.number))
         return
     except DomainError:
         await turn.reply(turn.t("Case {number} cannot be cancelled.", number=case.number))

@@ -23,7 +23,7 @@ from backend.services.drafts import AttachmentDraft, CaseDraft
 
 from ..callbacks import Callback, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
-from ..render import category_name, triage_label
+from ..render import category_name
 from ..text import label as plain_label
 from ..text import shorten
 from ..turn import Turn
@@ -62,7 +62,7 @@ async def begin(turn: Turn) -> None:
 async def _ask_first_description(turn: Turn) -> None:
     await turn.reply(turn.t(
         "Please tell us what happened, in your own words: what, where, since when. "
-        "You can send several messages and photos; press «That's all» when you are done."
+        "You can send several messages and photos; press “That's all” when you are done."
     ))
 
 
@@ -125,7 +125,7 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
         return
     parts: list[str] = dialog.data.setdefault("parts", [])
     if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
-        await turn.reply(turn.t("We have a lot of detail already. Please press «That's all» to continue."),
+        await turn.reply(turn.t("We have a lot of detail already. Please press “That's all” to continue."),
                          keyboard([button(turn, turn.plain("That's all"), "done")]))
         return
     if text:
@@ -156,7 +156,7 @@ async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> Non
 
 async def _ask_more(turn: Turn) -> None:
     await turn.reply(
-        turn.t("Noted. Send more if there is more; press «That's all» when you are done."),
+        turn.t("Noted. Send more if there is more; press “That's all” when you are done."),
         keyboard([button(turn, turn.plain("That's all"), "done")]),
     )
 
@@ -189,8 +189,9 @@ def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, 
 
 
 async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
-    """An emergency is answered at once, with advice that fits it, and filed with what is known
-    (always major); questions come afterwards."""
+    """An emergency is answered at once with what to do now (advice that fits it, the duty phone), then
+    filed with what is known (always major): the receipt says the staff on duty are alerted, then the case
+    number and times. The remaining questions come afterwards."""
     settings = turn.ctx.settings
     _remember_triage(dialog, triage, settings.policy.category_codes)
     dialog.data["category"] = dialog.data["suggested"]
@@ -206,9 +207,6 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
     if case is None:
         return
     dialog.data["case"] = case.number
-    await turn.reply(turn.t(
-        "Our staff have been alerted. Case number: {number}.", number=case.number
-    ))
     await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
 
 
@@ -336,23 +334,23 @@ async def _name_message(turn: Turn, dialog: DialogState) -> None:
 async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
     attachment = _attachment_of(turn)
     if attachment is None:
-        await turn.reply(turn.t("Please send photos or files here, or press «Done» / «Skip»."),
+        await turn.reply(turn.t("Please send photos or files here, or press “Done” / “Skip”."),
                          _evidence_keyboard(turn, dialog))
         return
     if not _add_attachment(dialog, attachment):
-        await turn.reply(turn.t("That is the most files we can take for one case. Please press «Done»."),
+        await turn.reply(turn.t("That is the most files we can take for one case. Please press “Done”."),
                          _evidence_keyboard(turn, dialog))
         return
     await save_dialog(dialog, turn.ctx.clock.now())
     count = len(dialog.data.get("files", []))
-    await turn.reply(turn.t("Received ({count} so far). Send more or press «Done».", count=count),
+    await turn.reply(turn.t("Received ({count} so far). Send more or press “Done”.", count=count),
                      _evidence_keyboard(turn, dialog))
 
 
 async def _expect_message(turn: Turn, dialog: DialogState) -> None:
     text = (turn.update.effective_message.text or "").strip()
     if not text:
-        await turn.reply(turn.t("Please type what you would like us to do, or press «Skip»."))
+        await turn.reply(turn.t("Please type what you would like us to do, or press “Skip”."))
         return
     await _answer(turn, dialog, EXPECT, expectation=text)
 
@@ -402,7 +400,7 @@ async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
 
 async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
     policy = turn.ctx.settings.policy
-    label = triage_label(policy, dialog.data["suggested"], dialog.data.get("severity", "general"), turn.locale)
+    label = category_name(policy, dialog.data["suggested"], turn.locale)  # severity is for staff only
     alternatives = [
         button(turn, category_name(policy, code, turn.locale), "cat", code)
         for code in dialog.data.get("alternatives", [])
@@ -452,7 +450,7 @@ def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
 
 async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(
-        turn.t("Photos or documents help us fix it faster. Send them now, or press «Skip»."),
+        turn.t("Photos or documents help us fix it faster. Send them now, or press “Skip”."),
         _evidence_keyboard(turn, dialog),
     )
 
@@ -656,14 +654,14 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
         case = await turn.ctx.cases.submit(draft, Actor(ActorKind.TENANT, name=data.get("name", "")))
     except ValidationFailed as exc:
         log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
-        await turn.reply(turn.t("Something in the case is not complete. Please press «Change something» and check it."),
+        await turn.reply(turn.t("Something in the case is not complete. Please press “Change something” and check it."),
                          keyboard([button(turn, turn.plain("✏️ Change something"), "edit")]))
         return None
     except (BaseORMException, OSError, ConnectionError):
         log.exception("submit failed for chat %s", turn.chat_id)
         await turn.reply(
             turn.t("Sorry, we could not save your case just now. Everything you typed is kept: "
-                   "please press «Submit» again in a moment."),
+                   "please press “Submit” again in a moment."),
             keyboard([button(turn, turn.plain("✅ Submit"), "submit")]),
         )
         return None

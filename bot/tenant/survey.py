@@ -57,7 +57,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
             await turn.ctx.cases.answer_survey(case.id, actor, solved=True, satisfaction=score)
             await save_dialog(DialogState(turn.chat_id, turn.user_id, FLOW, "comment", {"case_id": case.id}),
                               turn.ctx.clock.now())
-            await turn.reply(turn.t("Thank you for your rating! Anything else you would like to tell us? Just reply, or press «Skip»."),
+            await turn.reply(turn.t("Thank you for your rating! Anything else you would like to tell us? Just reply, or press “Skip”."),
                              InlineKeyboardMarkup([[button(turn.plain("Skip"), cb(SCOPE, "skip", str(case.id)))]]))
         elif callback.action == "skip":
             await clear_dialog(turn.chat_id, turn.user_id)
@@ -71,7 +71,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
 async def on_comment(turn: Turn, dialog: DialogState) -> None:
     text = (turn.update.effective_message.text or "").strip()
     if not text:
-        await turn.reply(turn.t("Please write your comment as text, or press «Skip»."))
+        await turn.reply(turn.t("Please write your comment as text, or press “Skip”."))
         return
     await clear_dialog(turn.chat_id, turn.user_id)
     try:

@@ -8,8 +8,8 @@ from tests.bot.conftest import t
 
 async def test_console_files_a_case_end_to_end(settings):
     script = "\n".join([
-        "/complain", "小区东门的路灯坏了三天了", "1",  # «That's all»
-        "1",  # «Correct»
+        "/complain", "小区东门的路灯坏了三天了", "1",  # “That's all”
+        "1",  # “Correct”
         "1-1-101", "@contact 13812345678", "1", "1", "1", "1", "@quit",
     ]) + "\n"
     out = io.StringIO()

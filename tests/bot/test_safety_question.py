@@ -19,7 +19,7 @@ from tests.bot.conftest import t
 from tests.factories import make_staff
 
 STALE = "This button is no longer active. Please use the latest message."
-NOTED = "Noted. Send more if there is more; press «That's all» when you are done."
+NOTED = "Noted. Send more if there is more; press “That's all” when you are done."
 # What the tenant writes when triage is unsure, per safety check and language.
 WEAK = {
     "lift_trapped": {"zh_CN": "3栋电梯停在半路不动了", "zh_TW": "3棟電梯停在半路不動了",
@@ -221,7 +221,7 @@ async def test_other_text_is_more_description_and_the_question_stays_open(desk):
     assert question("fire") in desk.last()
     await desk.process(desk.up.photo(desk.tenant))  # a photo too
     assert question("fire") in desk.last()
-    await desk.process(desk.up.callback(desk.tenant, desk.chat().last(), "i:done"))  # an older «That's all»
+    await desk.process(desk.up.callback(desk.tenant, desk.chat().last(), "i:done"))  # an older “That's all”
     assert question("fire") in desk.last()
     await desk.send("有")
     case = await Case.get()

@@ -66,6 +66,30 @@ async def test_cancel_own_case_only_before_work_starts(desk):
     )
 
 
+async def test_cancel_is_confirmed_once_and_a_repeat_says_it_is_already_cancelled(desk):
+    case = await submitted_case(desk)
+    before = len(desk.chat().texts())
+    await desk.command("cancel", case.number)
+    await deliver_due(desk.ctx, desk.app.bot)  # the outbox must not confirm it a second time
+    await desk.command("cancel", case.number)
+    await deliver_due(desk.ctx, desk.app.bot)
+    assert desk.chat().texts()[before:] == [
+        t("Case {number} is cancelled.", number=case.number),
+        t("Case {number} was already cancelled.", number=case.number),
+    ]
+
+
+async def test_cancelling_a_resolved_case_says_it_is_resolved(desk):
+    case = await submitted_case(desk)
+    agent = await make_staff()
+    await desk.ctx.cases.claim(case.number, actor_for(agent))
+    await desk.ctx.cases.resolve(case.number, actor_for(agent), "已修好")
+    await desk.command("cancel", case.number)
+    assert desk.last() == t("Case {number} is already resolved, so there is nothing to cancel.", number=case.number)
+    await case.refresh_from_db()
+    assert case.status is Status.RESOLVED
+
+
 async def test_started_case_cannot_be_cancelled_by_the_tenant(desk):
     case = await submitted_case(desk)
     agent = await make_staff()

@@ -90,6 +90,48 @@ async def test_emergency_is_answered_at_once_and_filed_before_questions(desk, cl
     assert await Case.all().count() == 1
 
 
+async def test_emergency_reply_leads_with_what_to_do_then_the_alert_then_number_and_time(desk):
+    from bot.tenant import safety
+
+    await desk.command("complain")
+    before = len(desk.chat().texts())
+    await desk.send("厨房里有很重的煤气味")
+    case = await Case.get()
+    advice, receipt, question = desk.chat().texts()[before:]
+    assert advice == t(safety.advice_for(())) + "\n" + t("Property duty phone: {phone}", phone="400-800-1234")
+    assert receipt.splitlines()[:2] == [t("🚨 The staff on duty have been alerted."),
+                                        t("✅ Received. Your case number is {number}.", number=case.number)]
+    assert question == t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.")
+
+
+async def test_cancel_after_an_emergency_says_the_case_stands(desk):
+    await desk.command("complain")
+    await desk.send("厨房里有很重的煤气味")
+    case = await Case.get()
+    await desk.command("cancel")
+    assert desk.last() == t("Case {number} stands and our staff are on it; we skipped the remaining questions. "
+                            "Send /status {number} to follow it.", number=case.number)
+    await case.refresh_from_db()
+    assert case.status is Status.NEW
+    await desk.command("cancel")  # nothing left to stop
+    assert desk.last() == t("There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER.")
+
+
+async def test_the_tenant_is_shown_the_category_not_the_severity(desk, triager):
+    from tests.conftest import FakeTriage
+
+    triager.result = FakeTriage("facility", "important", "repair")
+    await desk.command("complain")
+    await desk.send("电梯又坏了，这个月第三次")
+    await desk.press(t("That's all"))
+    from bot.render import category_name
+
+    label = category_name(desk.ctx.settings.policy, "facility", "zh_CN")
+    assert desk.last() == t("This looks like <b>{label}</b>. Is that right?", label=label).replace(
+        "<b>", "").replace("</b>", "")
+    assert "重要" not in desk.last() and "一般" not in desk.last()
+
+
 async def test_unexpected_input_keeps_the_step(desk):
     await desk.command("complain")
     await desk.process(desk.up.sticker(desk.tenant))
@@ -165,7 +207,7 @@ async def test_database_failure_at_submit_loses_nothing(desk, monkeypatch):
 
     monkeypatch.setattr(desk.ctx.cases, "submit", down)
     await desk.press(t("✅ Submit"))
-    assert t("Sorry, we could not save your case just now. Everything you typed is kept: please press «Submit» again in a moment.") in desk.last()
+    assert t("Sorry, we could not save your case just now. Everything you typed is kept: please press “Submit” again in a moment.") in desk.last()
     monkeypatch.setattr(desk.ctx.cases, "submit", original)
     await desk.press(t("✅ Submit"))
     assert await Case.all().count() == 1
@@ -212,23 +254,6 @@ async def test_an_internal_error_becomes_a_short_apology(desk, monkeypatch, capl
     assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
     assert "bug in a step" not in desk.last()
     assert any(record.exc_info and "bug in a step" in str(record.exc_info[1]) for record in caplog.records)
-
-
-async def test_flooding_gets_one_polite_message_and_is_ignored_for_a_minute(desk, clock):
-    from dataclasses import replace
-
-    desk.ctx.settings = replace(desk.ctx.settings, flood_limit=5)
-    desk.ctx.cases.settings = desk.ctx.settings
-    for _ in range(5):
-        await desk.command("start")
-    for _ in range(4):
-        await desk.send("在吗")
-    slow_down = t("You are sending messages very quickly. Please wait a minute, then continue.")
-    assert desk.chat().texts().count(slow_down) == 1
-    assert desk.last() == slow_down
-    clock.advance(minutes=1, seconds=1)
-    await desk.command("start")
-    assert desk.last() != slow_down
 
 
 async def test_idle_dialog_is_put_aside_by_the_scheduler_with_a_message(desk, clock):

@@ -161,7 +161,7 @@ async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an
     await process_inbox(hooked.ctx, hooked.app)
     await InboxUpdate.filter(update_id=part.update_id).update(processed_at=None)  # died before marking it done
     await process_inbox(hooked.ctx, hooked.app)
-    assert hooked.last() == t("Noted. Send more if there is more; press «That's all» when you are done.")
+    assert hooked.last() == t("Noted. Send more if there is more; press “That's all” when you are done.")
     assert (await load_dialog(tenant.id, tenant.id)).data["parts"] == ["楼道灯坏了"]  # kept once
 
     # This time the instance died after saving an emergency but before filing it.

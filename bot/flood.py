@@ -1,0 +1,70 @@
+"""A private chat sending faster than the flood limit is slowed down, never silenced.
+
+Domain rule: nothing a tenant sends is silently dropped. Over the limit an update is kept in the inbox
+(its payload) and handled once the minute has passed (`held_until`); the tenant is told once. Text that
+triage reads as a possible emergency is never held back.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import Application
+
+from backend.context import AppContext
+from backend.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+FLOOD_WINDOW = timedelta(minutes=1)
+HOLD_FACTOR = 5  # at most this many times the limit is kept per minute; beyond that a chat is abusive
+
+
+@dataclass(frozen=True)
+class ChatLoad:
+    recent: int  # updates of the chat within the window, up to and including this one
+    held_before: tuple[int, ...]  # earlier updates of the chat still held, oldest first
+
+
+async def chat_load(chat_id: int, update_id: int, now: datetime) -> ChatLoad:
+    """One query. In webhook mode later updates may already be recorded: they do not count against an
+    earlier one. A held update is released within a minute, so two windows back find all of them."""
+    rows = await InboxUpdate.filter(
+        chat_id=chat_id, received_at__gt=now - 2 * FLOOD_WINDOW, update_id__lte=update_id
+    ).order_by("update_id").values_list("update_id", "received_at", "held_until", "processed_at")
+    recent = sum(1 for _, received, _, _ in rows if received > now - FLOOD_WINDOW)
+    held = tuple(uid for uid, _, held_until, done in rows if held_until is not None and done is None and uid < update_id)
+    return ChatLoad(recent, held)
+
+
+def may_be_emergency(ctx: AppContext, update: Update) -> bool:
+    """Text that triage calls an emergency, or asks the safety question about, is handled at once."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if not text.strip():
+        return False
+    try:
+        triage = ctx.cases.classify(text)
+    except Exception:  # triage is advice: without it, the update waits like any other
+        log.exception("triage failed while checking a held update")
+        return False
+    return bool(getattr(triage, "emergency", False) or getattr(triage, "safety_check", ""))
+
+
+async def hold(row: InboxUpdate, update: Update, now: datetime) -> None:
+    """Keep the update to be handled after the window (the inbox loop takes it then)."""
+    row.held_until = now + FLOOD_WINDOW
+    row.payload = row.payload or update.to_dict()
+    await InboxUpdate.filter(update_id=row.update_id).update(held_until=row.held_until, payload=row.payload)
+
+
+async def release(ctx: AppContext, application: Application, update_ids: tuple[int, ...]) -> None:
+    """Handle held updates now, in order (an update that is handled now must not overtake them)."""
+    from .webhook import (
+        take_update,  # the inbox handles an update exactly as it does after the minute
+    )
+
+    for update_id in update_ids:
+        row = await InboxUpdate.get_or_none(update_id=update_id, processed_at=None)
+        if row is not None and row.payload is not None:
+            await take_update(ctx, application, row)
