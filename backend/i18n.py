@@ -55,6 +55,26 @@ def pick_locale(value: str | None, default: str = DEFAULT) -> str:
     return default
 
 
+# What people type after /language: codes, and the names of the scripts as they write them.
+LANGUAGE_WORDS = {
+    "繁体": "zh_TW", "繁體": "zh_TW", "繁体中文": "zh_TW", "繁體中文": "zh_TW", "正体": "zh_TW", "正體": "zh_TW",
+    "台湾": "zh_TW", "台灣": "zh_TW", "香港": "zh_TW", "tw": "zh_TW", "hk": "zh_TW", "traditional": "zh_TW",
+    "简体": "zh_CN", "簡體": "zh_CN", "简体中文": "zh_CN", "簡體中文": "zh_CN", "中文": "zh_CN", "cn": "zh_CN",
+    "simplified": "zh_CN", "chinese": "zh_CN",
+    "英文": "en", "英語": "en", "英语": "en", "english": "en",
+}
+
+
+def language_choice(text: str) -> str | None:
+    """The catalog a typed choice names (`en`, `zh`, `zh-TW`, `繁体`, `简体` …); None when it names none."""
+    word = text.strip().lower().replace("-", "_")
+    if word in LANGUAGE_WORDS:
+        return LANGUAGE_WORDS[word]
+    if word in ("zh", "en") or word.startswith(("zh_", "en_")):
+        return pick_locale(word)
+    return None
+
+
 def _(message: str, locale: str | None = None, **values: object) -> str:
     """Translate `message` into `locale` and fill in {named} values."""
     text = translations(locale).gettext(message)

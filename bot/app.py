@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from telegram import (
     BotCommand,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardRemove,
     Update,
 )
@@ -29,7 +30,7 @@ from telegram.request import BaseRequest
 from tortoise.exceptions import IntegrityError
 
 from backend.context import AppContext
-from backend.i18n import N_, SUPPORTED, _
+from backend.i18n import N_, SUPPORTED, _, language_choice
 from backend.logs import set_case, set_update
 from backend.metrics import DUPLICATE_UPDATES, UPDATES
 from backend.models import Complainant, InboxUpdate
@@ -45,6 +46,7 @@ from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
+from .tenant.small_talk import is_small_talk
 from .text import button
 from .turn import CONTEXT_KEY, Turn, answer_query
 from .webhook import ALLOWED_UPDATES, INBOX_ROW, inbox_loop
@@ -285,7 +287,12 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/language en` (or zh, zh-TW, 繁体, 简体 …) sets it at once; without a known one, the choice."""
     turn = await Turn.of(update, context)
+    code = language_choice(" ".join(context.args or []))
+    if code is not None:
+        await set_language(turn, code)
+        return
     buttons = [[button(LANGUAGE_NAMES[code], callbacks.cb("l", code))] for code in SUPPORTED]
     await turn.reply(turn.t("Choose your language:"), InlineKeyboardMarkup(buttons))
 
@@ -317,16 +324,26 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await turn.reply(turn.t("Your unfinished case was put aside after a long pause. Send /complain to start again."))
         return
     if dialog is None:
-        if update.effective_message and update.effective_message.text and not update.effective_message.text.startswith("/"):
-            await turn.reply(turn.t("To file a complaint or repair, press the button below or send /complain."),
-                             main_menu(turn))
-        else:
-            await turn.reply(turn.t("Sorry, I did not understand that. Send /help to see what I can do."))
+        await outside_dialog(turn, update.effective_message)
         return
     if dialog.flow == survey.FLOW:
         await survey.on_comment(turn, dialog)
         return
     await intake.on_message(turn, dialog)
+
+
+async def outside_dialog(turn: Turn, message: Message | None) -> None:
+    """A greeting gets the menu; anything else a tenant writes (or photographs) is offered for filing."""
+    text = (message.text or message.caption or "") if message is not None else ""
+    if text.startswith("/") or message is None or not (text.strip() or message.photo or message.document):
+        await turn.reply(turn.t("Sorry, I did not understand that. Send /help to see what I can do."))
+    elif text and is_small_talk(text) and not message.photo:
+        await turn.reply(turn.t("To file a complaint or repair, press the button below or send /complain."),
+                         main_menu(turn))
+    elif len(text) > intake.MAX_MESSAGE:
+        await turn.reply(turn.t("That message is too long for us to keep. Please send it in shorter parts."))
+    else:
+        await intake.offer(turn)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

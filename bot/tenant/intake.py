@@ -28,7 +28,19 @@ from ..text import label as plain_label
 from ..text import shorten
 from ..turn import Turn
 from . import safety, steps
-from .steps import CONFIRM, DESCRIBE, DONE, EVIDENCE, EXPECT, NAME, PHONE, SAFETY, SUMMARY, UNIT
+from .steps import (
+    CONFIRM,
+    DESCRIBE,
+    DONE,
+    EVIDENCE,
+    EXPECT,
+    NAME,
+    OFFER,
+    PHONE,
+    SAFETY,
+    SUMMARY,
+    UNIT,
+)
 
 log = logging.getLogger(__name__)
 FLOW = "intake"
@@ -52,11 +64,55 @@ def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
 # ---- start ----------------------------------------------------------------------------------------
 
 
+def _new_dialog(turn: Turn, state: str) -> DialogState:
+    return DialogState(turn.chat_id, turn.user_id, FLOW, state,
+                       {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale})
+
+
 async def begin(turn: Turn) -> None:
-    dialog = DialogState(turn.chat_id, turn.user_id, FLOW, DESCRIBE,
-                         {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale})
+    dialog = _new_dialog(turn, DESCRIBE)
     await save_dialog(dialog, turn.ctx.clock.now())
     await _ask_first_description(turn)
+
+
+async def offer(turn: Turn) -> None:
+    """Free text (or a photo) sent outside a dialog is kept and offered for filing, so the tenant need not
+    type it again; a possible emergency goes straight on (filed at once, or the safety question)."""
+    dialog = _new_dialog(turn, OFFER)
+    if not await _keep_part(turn, dialog):
+        return
+    triage = _classify(turn, dialog)
+    if triage is not None and (_is_emergency(triage) or _safety_check(dialog, triage)):
+        dialog.state = DESCRIBE
+        await save_dialog(dialog, turn.ctx.clock.now())
+        await _described(turn, dialog, with_text=True)
+        return
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await _ask_offer(turn, dialog)
+
+
+async def _ask_offer(turn: Turn, dialog: DialogState) -> None:
+    await turn.reply(
+        turn.t("Shall I file this as a new case? You can still add details and photos before it is sent."),
+        keyboard([button(turn, turn.plain("📝 Yes, file it"), "offer", "y"),
+                  button(turn, turn.plain("No, thanks"), "offer", "n")]),
+    )
+
+
+async def _offer_answered(turn: Turn, dialog: DialogState, answer: str) -> None:
+    if answer == "y":
+        dialog.state = DESCRIBE
+        await save_dialog(dialog, turn.ctx.clock.now())
+        await _ask_more(turn)
+        return
+    await clear_dialog(turn.chat_id, turn.user_id)
+    await turn.reply(turn.t("All right, nothing was filed. Send /complain whenever you need us."))
+
+
+async def _offer_message(turn: Turn, dialog: DialogState) -> None:
+    """More text after the offer: the tenant is describing; it becomes the description."""
+    dialog.state = DESCRIBE
+    await _describe_message(turn, dialog)
 
 
 async def _ask_first_description(turn: Turn) -> None:
@@ -75,6 +131,7 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
         await _ask_again(turn, dialog)
         return
     handler = {
+        OFFER: _offer_message,
         DESCRIBE: _describe_message,
         SAFETY: _safety_message,
         UNIT: _unit_message,
@@ -123,17 +180,27 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
             "(voice messages cannot be handled yet)."
         ))
         return
+    if not await _keep_part(turn, dialog):
+        return
+    await save_dialog(dialog, turn.ctx.clock.now())
+    await _described(turn, dialog, with_text=bool(text))
+
+
+async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
+    """Add the message's text and attachment to the description (not saved yet); False if it is full."""
+    message = turn.update.effective_message
+    text = (message.text or message.caption or "").strip()
     parts: list[str] = dialog.data.setdefault("parts", [])
     if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
         await turn.reply(turn.t("We have a lot of detail already. Please press “That's all” to continue."),
                          keyboard([button(turn, turn.plain("That's all"), "done")]))
-        return
+        return False
     if text:
         parts.append(text)
+    attachment = _attachment_of(turn)
     if attachment is not None:
         _add_attachment(dialog, attachment)
-    await save_dialog(dialog, turn.ctx.clock.now())
-    await _described(turn, dialog, with_text=bool(text))
+    return True
 
 
 async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> None:
@@ -449,10 +516,10 @@ def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
 
 
 async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
-    await turn.reply(
-        turn.t("Photos or documents help us fix it faster. Send them now, or press “Skip”."),
-        _evidence_keyboard(turn, dialog),
-    )
+    count = len(dialog.data.get("files", []))
+    text = (turn.t("Received ({count} so far). Send more or press “Done”.", count=count) if count
+            else turn.t("Photos or documents help us fix it faster. Send them now, or press “Skip”."))
+    await turn.reply(text, _evidence_keyboard(turn, dialog))
 
 
 async def _ask_expect(turn: Turn, dialog: DialogState) -> None:
@@ -509,6 +576,7 @@ async def _ask_again(turn: Turn, dialog: DialogState) -> None:
 
 
 ASK = {
+    OFFER: _ask_offer,
     DESCRIBE: _ask_description,
     SAFETY: _ask_safety,
     CONFIRM: _ask_confirm,
@@ -670,6 +738,7 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
 
 
 CALLBACKS = {
+    (OFFER, "offer"): _offer_answered,
     (DESCRIBE, "done"): _done_describing,
     (SAFETY, "safe"): _safety_pressed,
     (SAFETY, "done"): _safety_repeat,

@@ -5,6 +5,8 @@ Pure: given what the dialog knows, which question comes next.
 
 from typing import Any
 
+# Free text sent outside a dialog: kept, with the offer to file it as a case.
+OFFER = "offer"
 DESCRIBE = "describe"
 # Between description parts: the one yes/no safety question, asked when triage suspects an emergency.
 SAFETY = "safety"

@@ -26,6 +26,23 @@ async def test_language_command_switches_and_is_remembered(desk):
     assert desk.last() == t("Language set to English.", "zh_TW")
 
 
+@pytest.mark.parametrize(("argument", "locale"), [
+    ("en", "en"), ("EN", "en"), ("zh", "zh_CN"), ("zh-TW", "zh_TW"), ("zh_tw", "zh_TW"), ("繁体", "zh_TW"),
+    ("繁體中文", "zh_TW"), ("简体", "zh_CN"), ("English", "en"), ("zh-Hant", "zh_TW"), ("zh-CN", "zh_CN"),
+])
+async def test_language_command_takes_its_argument(desk, argument, locale):
+    await desk.command("language", argument)
+    assert desk.last() == t("Language set to English.", locale)
+    assert (await Complainant.get(telegram_id=desk.tenant.id)).locale == locale
+
+
+@pytest.mark.parametrize("argument", ["klingon", "fr", "zzz 简体", "1"])
+async def test_language_command_with_an_unknown_argument_offers_the_choice(desk, argument):
+    await desk.command("language", argument)
+    assert desk.last() == t("Choose your language:") and desk.with_button("English")
+    assert await Complainant.filter(telegram_id=desk.tenant.id).count() == 0
+
+
 async def test_whole_intake_in_english_with_receipt(desk):
     person = desk.fake.add_user("Anna", language_code="en-GB")
     await desk.command("complain", user=person)
