@@ -16,6 +16,7 @@ from tortoise.exceptions import BaseORMException
 
 from backend.domain import ActorKind, Channel, DomainError, Kind, Severity, ValidationFailed
 from backend.domain.contact import normalize_phone
+from backend.domain.units import find_unit
 from backend.i18n import N_
 from backend.labels import kind_name
 from backend.services.actors import Actor
@@ -482,10 +483,24 @@ async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
     )
 
 
+def _unit_in_description(dialog: DialogState) -> str:
+    """A unit the tenant already wrote ("我住3栋1单元602"): offered as a button, not asked again."""
+    mention = find_unit("\n".join(dialog.data.get("parts", [])))
+    return mention.text if mention is not None else ""
+
+
 async def _ask_unit(turn: Turn, dialog: DialogState) -> None:
     remembered = turn.complainant.unit if turn.complainant else ""
-    markup = keyboard([button(turn, turn.plain("Use {unit} again", unit=remembered), "unit_again")]) if remembered else None
-    await turn.reply(turn.t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."), markup)
+    found = _unit_in_description(dialog)
+    again = [button(turn, turn.plain("Use {unit} again", unit=remembered), "unit_again")] if remembered else []
+    if found:
+        yes = [button(turn, turn.plain("✅ Yes, {unit}", unit=found), "unit_found")]
+        await turn.reply(turn.t("Is it at <b>{unit}</b>? Press the button, or type the right building-unit-room "
+                                "or shop number.", unit=found),
+                         keyboard(yes, again if remembered != found else []))
+        return
+    await turn.reply(turn.t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."),
+                     keyboard(again) if again else None)
 
 
 async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
@@ -648,6 +663,14 @@ async def _reuse_unit(turn: Turn, dialog: DialogState, _: str) -> None:
         await _answer(turn, dialog, UNIT, unit=turn.complainant.unit)
 
 
+async def _unit_found(turn: Turn, dialog: DialogState, _: str) -> None:
+    found = _unit_in_description(dialog)
+    if found:
+        await _answer(turn, dialog, UNIT, unit=found)
+        return
+    await _ask_unit(turn, dialog)
+
+
 async def _reuse_phone(turn: Turn, dialog: DialogState, _: str) -> None:
     if turn.complainant and turn.complainant.phone:
         await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
@@ -745,6 +768,7 @@ CALLBACKS = {
     (CONFIRM, "cat"): _pick_category,
     (CONFIRM, "cats"): _all_categories,
     (UNIT, "unit_again"): _reuse_unit,
+    (UNIT, "unit_found"): _unit_found,
     (PHONE, "phone_again"): _reuse_phone,
     (NAME, "name_again"): _reuse_name,
     (EVIDENCE, "files_done"): _files_done,
