@@ -98,10 +98,13 @@ class FollowUp:
             raise ValidationFailed("satisfaction must be a whole number from 1 to 5", field="satisfaction")
         return await self.close(case_id, actor, reason="confirmed", satisfaction=satisfaction)
 
-    async def comment_survey(self, case_id: int, actor: Actor, comment: str) -> "Change":
+    async def comment_survey(self, case_id: int, actor: Actor, comment: str) -> "Change | None":
+        """The survey's closing comment; the same comment again (an update handled twice) is kept once."""
         comment = (comment or "").strip()
         if not comment or len(comment) > MAX_COMMENT:
             raise ValidationFailed(f"a comment has 1–{MAX_COMMENT} characters", field="comment")
+        if await Case.filter(id=case_id, satisfaction_comment=comment).exists():
+            return None
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             case.satisfaction_comment = comment

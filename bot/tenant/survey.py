@@ -73,9 +73,9 @@ async def on_comment(turn: Turn, dialog: DialogState) -> None:
     if not text:
         await turn.reply(turn.t("Please write your comment as text, or press “Skip”."))
         return
-    await clear_dialog(turn.chat_id, turn.user_id)
-    try:
+    try:  # kept before the dialog ends: an update handled again after a crash records it once
         await turn.ctx.cases.comment_survey(dialog.data["case_id"], Actor.tenant(turn.complainant.id), text[:2000])
     except DomainError:
         pass  # the comment is a courtesy; a closed or reopened case keeps working without it
+    await clear_dialog(turn.chat_id, turn.user_id)
     await turn.reply(turn.t("Thank you, we have noted your comment."))

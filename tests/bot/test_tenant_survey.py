@@ -75,3 +75,27 @@ async def test_unanswered_survey_is_reminded_once_then_closed(desk, clock):
     await case.refresh_from_db()
     assert case.status is Status.CLOSED and case.close_reason == "no_response"
     assert await OutboxMessage.filter(kind="survey_reminder").count() == 1
+
+
+async def test_a_comment_handled_twice_is_kept_once(desk, clock, monkeypatch):
+    from backend.models import CaseEvent
+    from bot.dialogs import load_dialog
+    from bot.tenant import survey
+
+    case = await resolved_and_surveyed(desk, clock)
+    await desk.press(t("✅ Solved"))
+    await desk.press("5 ⭐")
+
+    async def crash(*args):
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(survey, "clear_dialog", crash)  # the instance fails after the comment was kept
+    await desk.send("师傅来得很快")
+    assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
+    monkeypatch.undo()
+    assert await load_dialog(desk.tenant.id, desk.tenant.id) is not None  # the comment step is still open
+    await desk.send("师傅来得很快")  # the tenant tries again: the comment is kept once
+    assert desk.last() == t("Thank you, we have noted your comment.")
+    await case.refresh_from_db()
+    assert case.satisfaction_comment == "师傅来得很快"
+    assert await CaseEvent.filter(case_id=case.id, action="comment").count() == 1
