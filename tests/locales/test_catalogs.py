@@ -74,3 +74,35 @@ def test_telegram_language_codes(code, locale):
 
 def test_values_are_filled_in():
     assert _("Case {number} is cancelled.", "zh_CN", number="QC-1") == "工单 QC-1 已撤销。"
+
+
+QUOTED = {"zh_CN": re.compile(r"“([^”]+)”"), "zh_TW": re.compile(r"「([^」]+)」"), "en": re.compile(r"“([^”]+)”")}
+BUTTON_PREFIX = re.compile(r"^(\W+\s)")  # the emoji and space in front of a button label
+
+
+def _button_label(entries: dict[str, str], quoted: str) -> str | None:
+    """The translated label of the button that an instruction quotes, without its emoji; None: not a button."""
+    for msgid, msgstr in entries.items():
+        prefix = BUTTON_PREFIX.match(msgid)
+        if msgid == quoted:
+            return msgstr
+        if prefix and msgid == prefix.group(1) + quoted:
+            return msgstr.removeprefix(prefix.group(1))
+    return None
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_an_instruction_quotes_the_button_exactly_as_it_is_labelled(locale):
+    """'press “That's all”' must name the button the tenant actually sees, in every language."""
+    entries, english = catalog(locale), catalog("en")
+    checked, wrong = 0, []
+    for msgid, msgstr in entries.items():
+        names = QUOTED["en"].findall(msgid)
+        labels = [_button_label(entries, name) for name in names]
+        if not names or None in labels:
+            continue  # quotes a value ({comment}) or a header, not a button
+        checked += 1
+        if QUOTED[locale].findall(msgstr) != labels:
+            wrong.append((msgid, msgstr, labels))
+    assert checked >= 8 and not wrong, wrong
+    assert english  # the en catalog is read the same way
