@@ -2,7 +2,8 @@
 processes them, one chat's updates in update_id order.
 
 The webhook route only records; processing is the bot part's job, so several instances behind a load
-balancer can share the work through the database.
+balancer can share the work through the database. In polling mode the same loop handles the updates the
+flood guard held (bot.flood) once their minute has passed.
 """
 
 import asyncio
