@@ -33,6 +33,7 @@ TRIGGER_NAMES = {
     "collective": N_("3 or more households"), "plural": N_("several residents"),
     "repeat": N_("raised before"), "promise": N_("promise not kept"), "trade": N_("shop cannot trade"),
     "media": N_("government or media"), "hazard": N_("safety hazard"),
+    "danger": N_("someone in danger (the tenant said yes)"),
 }
 MAX_WORDS = 6
 

@@ -58,13 +58,18 @@ class Classifier:
         )
         self.category_model: LinearModel | None = None
         self.kind_model: LinearModel | None = None
+        self.severity_model: LinearModel | None = None
         if models is not None:
             self.category_model = models.category.restricted(self.categories)
             self.kind_model = models.kind.restricted(KINDS)
+            self.severity_model = models.severity
             if not self.category_model.classes:
                 self.category_model = None
         self._joint = (
-            JointModel((self.category_model, self.kind_model))
+            JointModel(
+                (self.category_model, self.kind_model)
+                + ((self.severity_model,) if self.severity_model is not None else ())
+            )
             if self.category_model is not None and self.kind_model is not None
             and self.kind_model.classes
             else None
@@ -91,12 +96,16 @@ class Classifier:
         sev = self.judge.judge(norm, hits)
         p_cat_stat: dict[str, float] | None = None
         p_kind_stat: dict[str, float] | None = None
+        p_sev_stat: dict[str, float] | None = None
         feats: list[str] = []
         if blended and self._joint is not None:
             feats = self.toolkit.features(norm)
-            (p_cat_stat, p_kind_stat), known = self._joint.proba(feats)
+            posteriors, known = self._joint.proba(feats)
+            p_cat_stat, p_kind_stat = posteriors[0], posteriors[1]
+            p_sev_stat = posteriors[2] if len(posteriors) > 2 else None
             if not known:  # "👍", "？？？": nothing to go on, say so instead of guessing
-                p_cat_stat = p_kind_stat = None
+                p_cat_stat = p_kind_stat = p_sev_stat = None
+        safety_check = sev.safety_check or self._danger_check(sev.severity, p_sev_stat)
 
         cat_scores = self._scores(hits, "category")
         emergency_cat = self._emergency_category(sev.emergency_categories, cat_scores)
@@ -151,7 +160,7 @@ class Classifier:
             collective=sev.collective,
             emergency=sev.emergency,
             triggers=sev.triggers,
-            safety_check=sev.safety_check,
+            safety_check=safety_check,
         )
 
     # ---- parts --------------------------------------------------------------------------------
@@ -190,6 +199,13 @@ class Classifier:
             if scores.get(c, 0.0) > scores.get(best, 0.0):
                 best = c
         return best
+
+    def _danger_check(self, severity: str, p_sev: Mapping[str, float] | None) -> str:
+        """The general safety question when no rule found an emergency but the severity model reads
+        one in the story ("门打不开，我妈还在里面"). Never major by itself: the tenant's "yes" is."""
+        if severity == "major" or p_sev is None:
+            return ""
+        return "danger" if p_sev.get("emergency", 0.0) > self.settings.danger_threshold else ""
 
     def _fallback_category(self) -> str:
         fb = self.settings.fallback_category

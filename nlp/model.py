@@ -1,4 +1,5 @@
-"""The statistical layer: two logistic-regression models (category, kind), trained and stored.
+"""The statistical layer: logistic-regression models (category, kind, and a severity model that only
+raises the safety question), trained and stored.
 
 The shipped model (``nlp/data/triage-model.json``) is built from the train split by
 ``python -m nlp.build``; a test checks that it matches the corpus it claims to come from.
@@ -33,19 +34,33 @@ class OldModelFormat(ValueError):
     """A model file written by an earlier version (naive Bayes): retrain to replace it."""
 
 
+# Classes of the severity model: an emergency told in any words, a collective complaint, anything else.
+SEVERITY_CLASSES = ("emergency", "collective", "not")
+
+
+def severity_class(example: Example) -> str:
+    if example.severity != "major":
+        return "not"
+    return "collective" if "count" in example.tags else "emergency"
+
+
 @dataclass
 class Models:
     category: LinearModel
     kind: LinearModel
     fingerprint: str = ""
+    severity: LinearModel | None = None  # absent in files written before it existed
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "format": FORMAT,
             "fingerprint": self.fingerprint,
             "category": self.category.to_json(),
             "kind": self.kind.to_json(),
         }
+        if self.severity is not None:
+            data["severity"] = self.severity.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Models:
@@ -57,6 +72,7 @@ class Models:
             LinearModel.from_json(data["category"]),
             LinearModel.from_json(data["kind"]),
             str(data.get("fingerprint", "")),
+            LinearModel.from_json(data["severity"]) if "severity" in data else None,
         )
 
 
@@ -81,10 +97,12 @@ def train(
     and how many corrections were used."""
     cat_data: list[tuple[list[str], str, float]] = []
     kind_data: list[tuple[list[str], str, float]] = []
+    sev_data: list[tuple[list[str], str, float]] = []
     for ex in examples:
         feats = toolkit.features(toolkit.normalize(ex.text))
         cat_data.append((feats, ex.category, 1.0))
         kind_data.append((feats, ex.kind, 1.0))
+        sev_data.append((feats, severity_class(ex), 1.0))
     used = 0
     for text, label in corrections:
         if not text or not text.strip() or not label or not label.strip():
@@ -92,7 +110,8 @@ def train(
         feats = toolkit.features(toolkit.normalize(text))
         cat_data.append((feats, label.strip(), toolkit.settings.correction_weight))
         used += 1
-    return Models(fit(cat_data), fit(kind_data)), used
+    severity = fit(sev_data, classes=SEVERITY_CLASSES) if sev_data else None
+    return Models(fit(cat_data), fit(kind_data), severity=severity), used
 
 
 def save(models: Models, path: Path) -> None:

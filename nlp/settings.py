@@ -23,6 +23,7 @@ class Settings:
     over: tuple[str, ...]
     trigger_priority: tuple[str, ...]
     collective_households: int
+    danger_threshold: float
     emoji: dict[str, str]
 
     @classmethod
@@ -45,5 +46,6 @@ class Settings:
             over=tuple(raw.get("over", {}).get("markers", ())),
             trigger_priority=tuple(raw["severity"]["trigger_priority"]),
             collective_households=int(raw["severity"].get("collective_households", 3)),
+            danger_threshold=float(raw["severity"].get("danger_threshold", 1.0)),
             emoji=dict(raw.get("emoji", {})),
         )

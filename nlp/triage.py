@@ -20,8 +20,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 SEVERITIES: tuple[str, ...] = ("general", "important", "major")
 # The yes/no safety questions triage may ask for (see ``Triage.safety_check``): someone trapped in
-# a lift, visible fire or smoke, a gas smell still there, water still pouring out.
-SAFETY_CHECKS: tuple[str, ...] = ("lift_trapped", "fire", "gas", "flood")
+# a lift, visible fire or smoke, a gas smell still there, water still pouring out, and — when only
+# the statistical layer reads an emergency in the story — anyone in danger.
+SAFETY_CHECKS: tuple[str, ...] = ("lift_trapped", "fire", "gas", "flood", "danger")
 
 
 @dataclass(frozen=True)

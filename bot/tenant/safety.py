@@ -15,8 +15,9 @@ QUESTIONS = {
     "fire": N_("Can you see flames or thick smoke right now?"),
     "gas": N_("Can you still smell gas right now?"),
     "flood": N_("Is water still pouring out?"),
+    "danger": N_("Is anyone in danger or hurt right now?"),
 }
-TRIGGER = {"lift_trapped": "lift_trapped", "fire": "fire", "gas": "gas", "flood": "flood"}
+TRIGGER = {"lift_trapped": "lift_trapped", "fire": "fire", "gas": "gas", "flood": "flood", "danger": "danger"}
 
 GENERIC_ADVICE = N_(
     "⚠️ This sounds like an emergency. Please get to safety first; call 119 (fire), "

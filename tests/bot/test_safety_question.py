@@ -27,6 +27,9 @@ WEAK = {
     "fire": {"zh_CN": "楼道里有烟味", "zh_TW": "樓道裡有煙味", "en": "I smell smoke in the corridor"},
     "gas": {"zh_CN": "好像有煤气味", "zh_TW": "好像有瓦斯味", "en": "I think I smell gas in the kitchen"},
     "flood": {"zh_CN": "地上好多水", "zh_TW": "地上好多水", "en": "There is a lot of water on the floor"},
+    # no rule reads an emergency here; the severity model does (nlp: danger_threshold)
+    "danger": {"zh_CN": "有个人倒在车库里不动了", "zh_TW": "有個人倒喺停車場唔郁",
+               "en": "someone is trying to force open the door of 1203 right now"},
 }
 # Plainly an emergency: filed at once with these triggers.
 PLAIN = {
