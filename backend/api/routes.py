@@ -67,13 +67,18 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve: database reachable, migrations current, Telegram reachable (when enabled)."""
+    """Ready to serve: database reachable, migrations current, Telegram reachable (when enabled).
+
+    In webhook mode an unreachable Bot API is reported but does not make the instance unready: updates
+    still arrive and are recorded, and the outbox sends what waits once Telegram answers again.
+    """
     ctx = ctx_of(request)
     checks = {"database": "ok" if await database_ok() else "unavailable"}
     if checks["database"] == "ok":
         checks["migrations"] = "current" if not await pending_migrations() else "pending"
     checks["bot"] = await request.app[BOT_PROBE].check(ctx) if ctx.settings.telegram_enabled else "off"
-    ready = checks["database"] == "ok" and checks.get("migrations") == "current" and checks["bot"] in ("ok", "off")
+    bot_ok = checks["bot"] in ("ok", "off") or ctx.settings.bot_mode == "webhook"
+    ready = checks["database"] == "ok" and checks.get("migrations") == "current" and bot_ok
     return web.json_response({"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503)
 
 

@@ -42,6 +42,15 @@ async def test_not_ready_when_the_bot_api_does_not_answer(client_for, settings):
     assert response.status == 503 and (await response.json())["bot"] == "unreachable"
 
 
+async def test_a_webhook_instance_stays_ready_when_the_bot_api_does_not_answer(client_for, settings):
+    unreachable = replace(settings, bot_token="123456789:" + "x" * 35, telegram_api_base_url="http://127.0.0.1:9",
+                          bot_mode="webhook", webhook_url="https://desk.example.org/telegram/hook",
+                          webhook_secret="s3cret-token-for-tests-0123456789")
+    response = await (await client_for(unreachable)).get("/readyz")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "ready" and body["bot"] == "unreachable"
+
+
 async def test_ready_with_a_reachable_bot_api(client_for, settings):
     from bot.transport import FakeBotApi
     from bot.transport.server import serve_fake_bot_api
