@@ -11,12 +11,15 @@ from typing import Any
 from dotenv import dotenv_values
 
 from .config import ConfigError, Settings, load_settings
-from .db import DatabaseMissing, DatabaseNotReady
+from .db import DatabaseMissing, DatabaseNotReady, DatabaseUnmigrated
 from .domain import DomainError, Role
 from .logs import configure_logging
 from .services.leases import LeaseHeld
 
 Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+# Exit codes: 1 something failed (e.g. the database server is down), 2 bad configuration or usage,
+# 3 the database is missing or not migrated (run `qingchu migrate`).
+EXIT_FAILED, EXIT_USAGE, EXIT_UNMIGRATED = 1, 2, 3
 NO_STAFF = """no staff yet. Register someone whose numeric Telegram id you know:
   qingchu staff add --telegram-id ID --name NAME --role agent|supervisor|manager|admin [--department CODE]
 or create a code they send to the bot as /join CODE:
@@ -33,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only", metavar="PARTS",
                      help="comma-separated parts to run: api, bot, scheduler, sender (default: all)")
     sub.add_parser("migrate", help="apply pending database migrations")
-    sub.add_parser("check", help="validate the configuration and the policy file, then exit")
+    sub.add_parser("check", help="validate the configuration and the policy file, reach the database and "
+                                 "check its migrations, then exit (1: database down, 2: bad configuration, "
+                                 "3: not migrated)")
     sub.add_parser("chat", help="play a tenant in a local console against the real bot (no Telegram needed)")
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
@@ -116,9 +121,14 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """The configuration, then the database: reachable and migrated (exit 1 or 3 when not)."""
+    from .db import check_database
+
     print(f"configuration ok: database {settings.database_url.split('://')[0]}, "
           f"{len(settings.policy.categories)} categories, time zone {settings.timezone.key}, "
           f"Telegram {'on' if settings.telegram_enabled else 'off'}")
+    await check_database(settings.database_url)
+    print("database ok: reachable, every migration applied")
     return 0
 
 
@@ -149,7 +159,7 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
-    from .domain.contact import mask_phone
+    from .domain.contact import example_phone, mask_phone, normalize_phone, regions_for
     from .models import Staff
     from .services.staff import add_staff, create_invite, deactivate_staff
 
@@ -158,9 +168,16 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
         print(code)
         print(f"give this code to {args.name}; they send /join {code} to the bot within 7 days", file=sys.stderr)
     elif args.staff_command == "add":
+        phone = ""
+        if args.phone.strip():
+            phone = normalize_phone(args.phone, regions_for(settings.default_locale, settings.phone_region)) or ""
+            if not phone:
+                print(f"qingchu: --phone: {args.phone!r} is no phone number; write it like "
+                      f"{example_phone(settings.phone_region)!r}, or with + and the country code", file=sys.stderr)
+                return 2
         person = await add_staff(
             args.telegram_id, args.name, args.role, SystemClock().now(),
-            department_code=args.department, phone=args.phone,
+            department_code=args.department, phone=phone,
         )
         print(f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}")
     elif args.staff_command == "list":
@@ -328,21 +345,27 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         print(f"qingchu: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     configure_logging(settings.log_level, settings.log_format, service=args.command == "run")
     try:
         return asyncio.run(_dispatch(settings, args))
     except DatabaseMissing as exc:
         print(_missing_database(exc, settings), file=sys.stderr)
-        return 2
-    except (DatabaseNotReady, DomainError, LeaseHeld) as exc:
+        return EXIT_UNMIGRATED
+    except DatabaseUnmigrated as exc:
         print(f"qingchu: {_message(exc)}", file=sys.stderr)
-        return 2
+        return EXIT_UNMIGRATED
+    except DatabaseNotReady as exc:  # unreachable: try again once the server is up
+        print(f"qingchu: {_message(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except (DomainError, LeaseHeld) as exc:
+        print(f"qingchu: {_message(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # e.g. the port is taken or the database server is down
         print(f"qingchu: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
 
 
 def _message(exc: Any) -> str:

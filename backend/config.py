@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from .domain.contact import known_region
 from .domain.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 
 LOCALES = ("zh_CN", "zh_TW", "en")
@@ -37,6 +38,7 @@ class Settings:
     case_prefix: str = "QC"
     policy_file: Path = DEFAULT_POLICY_PATH
     duty_phone: str = ""
+    phone_region: str = "CN"  # where a phone number typed without + is read first (domain.contact.regions_for)
     log_level: str = "INFO"
     log_format: str = "text"
     max_body_bytes: int = 1_048_576
@@ -90,6 +92,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         case_prefix=get.pattern("CASE_NUMBER_PREFIX", "QC", r"[A-Z][A-Z0-9]{0,9}", "1–10 capital letters or digits, starting with a letter"),
         policy_file=policy_file,
         duty_phone=get.text("DUTY_PHONE", ""),
+        phone_region=get.region(),
         log_level=get.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         log_format=get.choice("LOG_FORMAT", ("text", "json"), "text"),
         max_body_bytes=get.integer("MAX_BODY_BYTES", 1_048_576, 1024, 50 * 1_048_576),
@@ -156,6 +159,12 @@ class _Reader:
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"TIMEZONE: unknown time zone {value!r} (use a name like Asia/Shanghai)") from None
+
+    def region(self) -> str:
+        value = self.raw("PHONE_REGION") or "CN"
+        if not known_region(value.upper()):
+            raise ConfigError(f"PHONE_REGION: expected a two-letter region code such as CN, HK or TW, got {value!r}")
+        return value.upper()
 
     def bot_token(self) -> str | None:
         value = self.raw("BOT_TOKEN")

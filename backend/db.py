@@ -14,10 +14,18 @@ APP = "models"
 
 
 class DatabaseNotReady(RuntimeError):
-    """The schema is behind the code; the message says what to run."""
+    """The database cannot be used yet; the message says why and what to do."""
 
 
-class DatabaseMissing(DatabaseNotReady):
+class DatabaseUnreachable(DatabaseNotReady):
+    """No connection (server down, wrong host or password): exit code 1, try again later."""
+
+
+class DatabaseUnmigrated(DatabaseNotReady):
+    """The schema is behind the code: exit code 3, run `qingchu migrate`."""
+
+
+class DatabaseMissing(DatabaseUnmigrated):
     """The SQLite file does not exist and this command may not create it (only `run` and `migrate` do)."""
 
     def __init__(self, path: Path) -> None:
@@ -91,18 +99,41 @@ async def open_database(database_url: str, *, auto_migrate: bool, create: bool =
         for name in applied:
             log.info("applied migration %s", name)
     _ensure_sqlite_dir(database_url)
+    await _connect(database_url)
+    try:
+        await _require_current()
+    except DatabaseUnmigrated:
+        await Tortoise.close_connections()
+        raise
+    await refresh_statistics()
+
+
+async def check_database(database_url: str) -> None:
+    """For `qingchu check`: reachable and migrated, or DatabaseMissing / DatabaseUnreachable /
+    DatabaseUnmigrated. Changes nothing (no file created, no migration applied)."""
+    path = sqlite_path(database_url)
+    if path is not None and not path.is_file():
+        raise DatabaseMissing(path.resolve())
+    await _connect(database_url)
+    try:
+        await _require_current()
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _connect(database_url: str) -> None:
     await Tortoise.init(config=tortoise_config(database_url))
     try:
         await get_connection("default").execute_query("SELECT 1")
     except Exception as exc:  # the driver's own error says best what is wrong
         await Tortoise.close_connections()
-        raise DatabaseNotReady(f"cannot reach the database ({_redacted(database_url)}): {exc}") from None
+        raise DatabaseUnreachable(f"cannot reach the database ({_redacted(database_url)}): {exc}") from None
+
+
+async def _require_current() -> None:
     pending = await pending_migrations()
-    if not pending:
-        await refresh_statistics()
     if pending:
-        await Tortoise.close_connections()
-        raise DatabaseNotReady(
+        raise DatabaseUnmigrated(
             f"the database is missing {len(pending)} migration(s) ({', '.join(pending)}); "
             "run `qingchu migrate` first"
         )

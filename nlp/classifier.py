@@ -16,7 +16,7 @@ from .toolkit import Toolkit
 from .triage import KINDS, Evidence, Triage
 
 # An emergency adds this much to its category's rule score, so that the blended probability
-# agrees with the category it is then given anyway (domain.md: fire → security, …).
+# agrees with the category it is then given anyway (docs/domain.md#categories: fire → security, …).
 EMERGENCY_BOOST = 6.0
 # Statistical features with these characters ("水了", "已经") mean nothing to staff as evidence.
 _FUNCTION_CHARS = re.compile("[了的是我你他她在也都就和还又很啊呀吧呢哦嘛这那有个已经把被给让]")

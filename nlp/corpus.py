@@ -1,6 +1,6 @@
 """The shipped labelled corpus: ``nlp/data/corpus_{train,dev,test,blind}.tsv``.
 
-Columns: text, kind, category, severity, tags. Labelling conventions (docs/domain.md):
+Columns: text, kind, category, severity, tags. Labelling conventions (docs/domain.md#labelling-conventions):
 - kind: a broken thing that must be fixed is ``repair``; a nuisance, danger or misconduct is
   ``complaint``; a question ``inquiry``; an idea or praise ``suggestion``.
 - category: who fixes it decides. Staff conduct itself is ``service``; a thing reported again

@@ -1,6 +1,6 @@
 """How many households a text says it speaks for: "三十多户", "12户业主", "五六家", "上百户居民".
 
-Domain rule (docs/domain.md, collective complaints): a text that itself states three or more
+Domain rule (docs/domain.md#collective-complaints): a text that itself states three or more
 households is a collective complaint, hence major. This module only reads the number.
 """
 

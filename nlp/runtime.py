@@ -30,7 +30,7 @@ _classifier: Classifier | None = None
 
 
 def configure(categories: Sequence[str] | None = None, model_path: Path | None = None) -> None:
-    """Restrict suggestions to ``categories`` (the policy's taxonomy, default: domain.md's ten) and
+    """Restrict suggestions to ``categories`` (the policy's taxonomy, default: the ten of docs/domain.md#categories) and
     use the statistical model at ``model_path`` (written by ``retrain``; default: the shipped
     model built from the corpus). Takes effect on the next ``load()``/``classify()``.
 

@@ -1,6 +1,6 @@
 """Severity as its own decision: emergencies, collective complaints, repeat/promise/trade/media.
 
-Policy (docs/domain.md, severity):
+Policy (docs/domain.md#severity):
 - an emergency trigger that is not negated ("没有煤气味了") nor hedged in its clause ("有火灾隐患",
   "万一着火") makes a case major and an *emergency* (filed at once, the duty officer alerted);
 - a text that states three or more households ("三十多户", "12户业主") or the whole building

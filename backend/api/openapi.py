@@ -6,8 +6,9 @@ with the server:
 
 - one operation per case action (`/api/v1/cases/{number}/actions/assign`, …) with its own body;
 - enums for status, category (from the running policy), severity, kind, channel, locale, close reason;
-- patterns and length limits wherever the server refuses a value (no NUL in any text, a phone number
-  `normalize_phone` accepts, dates within the supported calendar);
+- patterns and length limits wherever the server refuses a value (no NUL in any text, the characters
+  of a phone number `normalize_phone` reads (whether it is a valid number only the description can
+  say), dates within the supported calendar);
 - every response: the case, its timeline, the event an action wrote, statistics, the probes, and the
   error envelope {"error": {"code", "message", "details"}} with the statuses each operation can answer.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Action, ActorKind, Channel, Kind, Role, Severity, Status
+from ..domain.contact import PHONE_SHAPE
 from ..domain.permissions import OWNER_ONLY_BELOW, STAFF_MINIMUM_ROLE, STATUS_MINIMUM_ROLE
 from ..domain.transitions import TRANSITIONS
 from ..inputs import FIRST_DAY, LAST_DAY, MAX_INT_DIGITS, MAX_JSON_DEPTH, day_range_text
@@ -31,13 +33,10 @@ ACTION_TEMPLATE = "/api/v1/cases/{number}/actions/{action}"
 NO_NUL = "^[^\\u0000]*$"
 # Required text: not blank after trimming whitespace, and no NUL.
 NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-# What backend.domain.contact.normalize_phone accepts, written the usual ways: a mainland mobile
-# (+86 optional, single spaces or hyphens between digits), a landline with area code, 8 digits (Hong
-# Kong, or a landline without area code), or + country code and number (8–15 digits in all).
-PHONE = (
-    "^(|(\\+86[ -]?)?1[3-9][0-9]([ -]?[0-9]){8}|0[0-9]{2,3}[ -]?[0-9]{7,8}|[0-9]{4}[ -]?[0-9]{4}"
-    "|\\+[1-9][0-9]{0,2} ?[0-9]{7,12})$"
-)
+# The characters backend.domain.contact.normalize_phone reads a phone number from (digits, also
+# full-width, spaces, brackets, dots, dashes, one leading +), or "" for none. Whether the digits are a
+# valid number (phonenumbers' metadata, in the regions of the locale) no pattern can say: 400 otherwise.
+PHONE = f"^(|{PHONE_SHAPE})$"
 # A day within the supported calendar (FIRST_DAY … LAST_DAY: the years 2000–2999).
 DAY = "^2[0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 assert (FIRST_DAY.isoformat(), LAST_DAY.isoformat()) == ("2000-01-01", "2999-12-31"), "update DAY"
@@ -302,7 +301,8 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
         "category_suggested": {"type": "string", "description": "what triage suggested; \"\" when nothing"},
         "severity": _enum(Severity), "status": _enum(Status), "channel": _enum(Channel),
         **{name: string for name in ("description", "location", "unit", "expectation", "subject", "contact_name")},
-        "contact_phone": {"type": "string", "description": "masked (139****5678) for agent tokens"},
+        "contact_phone": {"type": "string", "description": "E.164 (+8613912345678); masked "
+                          "(+86 139****5678) for agent tokens; \"\" when none"},
         "owner_id": integer | {"nullable": True}, "department_id": integer | {"nullable": True},
         "escalation_level": integer, "reopen_count": integer, "off_hours": boolean, "overdue": boolean,
         "resolution": string, "invalid_reason": string,
@@ -338,10 +338,12 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
                 **{name: _text(limit) for name, limit in routes.NEW_CASE_TEXT.items() if name != "contact_phone"},
                 "contact_phone": {
                     "type": "string", "maxLength": routes.NEW_CASE_TEXT["contact_phone"], "pattern": PHONE,
-                    "nullable": True, "example": "13912345678",
-                    "description": "a mainland mobile (13912345678, 139-1234-5678, +86 139 1234 5678), a "
-                    "landline with area code (021-12345678), 8 digits, or + country code and number; "
-                    "empty for none. Stored as digits.",
+                    "nullable": True, "example": "139 1234 5678",
+                    "description": "a phone number as people write it: +country code and number "
+                    "(+86 139 1234 5678, +852 9123 4567), or without + a number of the server's PHONE_REGION "
+                    "or of CN, HK, TW or MO: 139-1234-5678, 021-12345678, (02) 2345-6789, 0988-123-456, "
+                    "9123 4567. 400 when it is no valid number there. Empty for none. Stored and returned "
+                    "in E.164 (+8613912345678).",
                 },
                 "locale": _enum(routes.LOCALES, "the tenant's language (default DEFAULT_LOCALE)", nullable=True),
                 "client_key": {

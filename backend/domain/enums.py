@@ -1,4 +1,4 @@
-"""The vocabulary of a case, as in domain.md. String enums so they store and serialise as plain text."""
+"""The vocabulary of a case, as in docs/domain.md#categories-kinds-and-channels. String enums so they store and serialise as plain text."""
 
 from enum import StrEnum
 

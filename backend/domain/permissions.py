@@ -1,4 +1,4 @@
-"""Who may do what to a case (domain.md roles). Pure: the service supplies the facts."""
+"""Who may do what to a case (docs/domain.md#roles-and-permissions). Pure: the service supplies the facts."""
 
 from .enums import Action, ActorKind, Role, Status
 from .errors import PermissionDenied
@@ -24,7 +24,7 @@ STAFF_MINIMUM_ROLE: dict[Action, Role] = {
 }
 
 # Some actions need a higher role from one status: reopening a closed case overturns the tenant's
-# confirmation (or the survey's "no response"), which is a manager's decision (domain.md: the manager
+# confirmation (or the survey's "no response"), which is a manager's decision (docs/domain.md#who-may-cancel-reopen-and-close: the manager
 # "decides what lower levels can't"). A tenant's "not solved" reopens a resolved case only.
 STATUS_MINIMUM_ROLE: dict[tuple[Action, Status], Role] = {
     (A.REOPEN, Status.CLOSED): Role.MANAGER,

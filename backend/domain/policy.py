@@ -1,6 +1,6 @@
 """The service policy (taxonomy, time limits, business hours, escalation) as plain data.
 
-Loaded from a TOML file (see backend/default_policy.toml); every number of domain.md lives there.
+Loaded from a TOML file (see backend/default_policy.toml); every number of docs/domain.md#policy-file lives there.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Severity rules: raised automatically, never lowered automatically (domain.md, "Severity")."""
+"""Severity rules: raised automatically, never lowered automatically (docs/domain.md#severity)."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""Due times from severity, policy and business hours (domain.md, "Time limits").
+"""Due times from severity, policy and business hours (docs/domain.md#time-limits).
 
 All datetimes here are timezone-aware. The SLA clocks run day and night ("tenants do not stop waiting at
 night"); only the hard limit counts working days, and business hours decide who is on duty.

@@ -1,4 +1,4 @@
-"""The life of a case (domain.md, "Life of a case") as one table.
+"""The life of a case (docs/domain.md#statuses-and-transitions) as one table.
 
 Each action maps the statuses it may start from to the status it leads to. An action that keeps the
 status (a note, an escalation) maps a status to itself.

@@ -35,7 +35,7 @@ from ..domain import (
     is_business_time,
     next_status,
 )
-from ..domain.contact import building_of, normalize_phone
+from ..domain.contact import building_of, normalize_phone, regions_for
 from ..domain.errors import ClientKeyReused
 from ..domain.permissions import check_permission
 from ..logs import set_case
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 Classifier = Callable[[str], Any]
 AfterHook = Callable[[BaseDBAsyncClient, "Case", datetime], Awaitable[None]]
 
-# Events the tenant hears about in their own chat (domain.md, "Keeping the tenant informed").
+# Events the tenant hears about in their own chat (docs/domain.md#messages-to-tenants).
 TENANT_VISIBLE = {
     Action.CLAIM, Action.ASSIGN, Action.RESOLVE, Action.REOPEN, Action.INVALID, Action.CANCEL,
     Action.CLOSE,
@@ -98,7 +98,7 @@ class CaseService(ClockActions, FollowUp):
         `require_same_body` (API clients) a repeat whose draft differs from the first one is refused
         with ClientKeyReused; the bot's own dialog keys keep returning the case they filed.
         """
-        draft = draft.validated(self.policy)
+        draft = draft.validated(self.policy, self.settings.phone_region)
         triage = draft.triage
         if draft.category is None or draft.kind is None or draft.severity is None:
             triage = triage or self._safe_classify(draft.description)
@@ -347,7 +347,7 @@ class CaseService(ClockActions, FollowUp):
         return await self._transition(ref, Action.RESOLVE, actor, note=resolution, apply=apply)
 
     async def reopen(self, ref: str | int, actor: Actor, reason: str) -> Change:
-        """The problem is not solved: back to work, one level up (domain.md, "reopen").
+        """The problem is not solved: back to work, one level up (docs/domain.md#reopen).
 
         A closed case loses its follow-up answer (solved, rating, comment): it no longer describes the case
         and must not count in statistics or exports; the reopen event keeps it. The next close asks again.
@@ -438,12 +438,10 @@ class CaseService(ClockActions, FollowUp):
         contact_name: str | None = None, contact_phone: str | None = None, expectation: str | None = None,
         attachments: list[AttachmentDraft] | None = None,
     ) -> Change:
-        """Details that arrive after the case was filed (an emergency is filed before they are asked)."""
-        phone = None
-        if contact_phone is not None:
-            phone = normalize_phone(contact_phone)
-            if phone is None:
-                raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
+        """Details that arrive after the case was filed (an emergency is filed before they are asked).
+
+        The phone is stored in E.164, read in the regions of the case's language (domain.contact.regions_for).
+        """
         values = {"unit": unit, "location": location, "contact_name": contact_name, "expectation": expectation}
         for name, value in values.items():
             if value is not None and len(value) > (MAX_NOTE if name == "expectation" else 200):
@@ -458,7 +456,10 @@ class CaseService(ClockActions, FollowUp):
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             changed = {k: v.strip() for k, v in values.items() if v is not None and v.strip()}
-            if phone is not None:
+            if contact_phone is not None:
+                phone = normalize_phone(contact_phone, regions_for(case.locale, self.settings.phone_region))
+                if phone is None:  # raised inside the transaction: nothing of the supplement is kept
+                    raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
                 changed["contact_phone"] = phone
             for name, value in changed.items():
                 setattr(case, name, value)

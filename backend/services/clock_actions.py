@@ -23,7 +23,7 @@ class ClockActions:
     """Mixed into CaseService: uses its `_transition` door, policy and clock."""
 
     async def escalate_missed_clock(self, case_id: int, clock: str) -> "Change | None":
-        """A promise was missed: one level up and tell that level (domain.md, "Escalation ladder").
+        """A promise was missed: one level up and tell that level (docs/domain.md#escalation).
 
         The clock is re-armed so that a second miss escalates again, up to the top level.
         """
@@ -77,7 +77,7 @@ class ClockActions:
         )
 
     async def age_to_major(self, case_id: int) -> "Change | None":
-        """Still unresolved after `major_after_days`: the case becomes major (domain.md, "Severity")."""
+        """Still unresolved after `major_after_days`: the case becomes major (docs/domain.md#unresolved-for-too-long)."""
         limit = timedelta(days=self.policy.major_after_days)
 
         def still_due(case: Case, now: datetime) -> bool:

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from ..domain import Channel, Kind, Policy, Severity, ValidationFailed
-from ..domain.contact import normalize_phone
+from ..domain.contact import normalize_phone, regions_for
 
 MAX_DESCRIPTION = 10_000
 MAX_SHORT = 200
@@ -59,8 +59,12 @@ class CaseDraft:
         text = json.dumps(chosen, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def validated(self, policy: Policy) -> "CaseDraft":
-        """A cleaned copy, or ValidationFailed naming the field."""
+    def validated(self, policy: Policy, phone_region: str) -> "CaseDraft":
+        """A cleaned copy, or ValidationFailed naming the field.
+
+        The phone is stored in E.164; without + it is read in the regions of the tenant's language and the
+        deployment's PHONE_REGION (`phone_region`), see domain.contact.regions_for.
+        """
         description = (self.description or "").strip()
         if not description:
             raise ValidationFailed("description must not be empty", field="description")
@@ -75,7 +79,7 @@ class CaseDraft:
             )
         phone = ""
         if self.contact_phone.strip():
-            phone = normalize_phone(self.contact_phone) or ""
+            phone = normalize_phone(self.contact_phone, regions_for(self.locale, phone_region)) or ""
             if not phone:
                 raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
         for name in ("location", "unit", "subject", "contact_name"):

@@ -77,7 +77,7 @@ class FollowUp:
         )
 
     async def close_unanswered(self, case_id: int) -> "Change | None":
-        """No answer after the reminder: closed as "no response" (domain.md, "Follow-up")."""
+        """No answer after the reminder: closed as "no response" (docs/domain.md#follow-up-survey-after-resolution)."""
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             case.closed_at = now

@@ -1,4 +1,4 @@
-"""The monthly report (domain.md, "Records, reports and privacy").
+"""The monthly report (docs/domain.md#reports).
 
 Counts per category, severity and department for the cases received in one local calendar month,
 counted the same way as `queries.statistics`: SLA compliance = resolved on time / (on time + late +

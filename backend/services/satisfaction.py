@@ -1,5 +1,5 @@
 """The twice-yearly satisfaction survey: a random sample of tenants, always including everyone who
-complained since the last survey; answers counted per category (domain.md, "Follow-up and satisfaction")."""
+complained since the last survey; answers counted per category (docs/domain.md#twice-yearly-satisfaction-survey)."""
 
 import random
 from datetime import datetime, timedelta

@@ -11,8 +11,9 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
+from ..config import Settings
 from ..domain import Role, ValidationFailed
-from ..domain.contact import normalize_phone
+from ..domain.contact import normalize_phone, regions_for
 from ..i18n import N_
 from ..inputs import whole_number
 from ..models import Department
@@ -101,11 +102,12 @@ def telegram_id_of(form: Form) -> int:
     return number
 
 
-def phone_of(form: Form) -> str:
+def phone_of(form: Form, settings: Settings) -> str:
+    """The staff member's phone in E.164; without + it is read in PHONE_REGION first (then CN, HK, TW, MO)."""
     value = field(form, "phone")
     if not value:
         return ""
-    phone = normalize_phone(value)
+    phone = normalize_phone(value, regions_for(settings.default_locale, settings.phone_region))
     if phone is None:
         raise ValidationFailed("not a phone number", field="phone")
     return phone

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.contact import mask_phone
 from ..models import Case, Department, Staff
 from ..services.queries import OPEN_STATUSES
 from ..services.reports import shorten
@@ -81,7 +80,7 @@ def case_row(case: Case, names: Names, fmt: Formatter, *, full_phone: bool) -> C
         unit=case.unit,
         location=case.location,
         contact_name=case.contact_name,
-        contact_phone=case.contact_phone if full_phone else mask_phone(case.contact_phone),
+        contact_phone=fmt.phone(case.contact_phone, full=full_phone),
         owner=names.owner(case),
         department=names.department(case),
         overdue=is_overdue(case, fmt.now),

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Action, ActorKind, Channel, Role, Severity, Status
+from ..domain.contact import display_phone, mask_phone
 from ..i18n import N_, _
 from ..labels import kind_name, severity_name
 from ..services.reports import category_label, status_label
@@ -68,6 +69,10 @@ class Formatter:
 
     def t(self, message: str, **values: Any) -> str:
         return _(message, self.locale, **values)
+
+    def phone(self, phone: str, *, full: bool) -> str:
+        """The whole number as people of the deployment's region write it, or masked."""
+        return display_phone(phone, self.settings.phone_region) if full else mask_phone(phone)
 
     # ---- time ----------------------------------------------------------------------------------
 

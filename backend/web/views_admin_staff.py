@@ -88,7 +88,7 @@ async def staff_add(request: web.Request) -> web.Response:
             raise ValidationFailed("that is you", field="self")
         await add_staff(
             telegram_id, name_of(form), field(form, "role"), ctx_of(request).clock.now(),
-            department_code=department_code_of(form), phone=phone_of(form),
+            department_code=department_code_of(form), phone=phone_of(form, ctx_of(request).settings),
         )
     except ValidationFailed as error:
         return await _refusal(request, error, entered(form))

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ..domain import Action, ActorKind, PermissionDenied, Severity, normalize_case_number
-from ..domain.contact import mask_phone
 from ..domain.permissions import check_permission
 from ..domain.transitions import allowed_actions
 from ..i18n import N_
@@ -81,7 +80,7 @@ class Field:
 
 def _fields(case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: str, photos: int) -> dict[str, list[Field]]:
     t = fmt.t
-    phone = case.contact_phone if viewer.sees_phone_of(case) else mask_phone(case.contact_phone)
+    phone = fmt.phone(case.contact_phone, full=viewer.sees_phone_of(case))
     suggested = fmt.category(case.category_suggested) if case.category_suggested else ""
     return {
         t("Hear it fully"): [

@@ -4,7 +4,7 @@ from telegram import InlineKeyboardMarkup
 
 from backend.context import AppContext
 from backend.domain import Action, Role, Severity, allowed_actions
-from backend.domain.contact import mask_phone
+from backend.domain.contact import display_phone, mask_phone
 from backend.i18n import N_, _
 from backend.labels import kind_name, severity_name, triage_reasons
 from backend.models import Attachment, Case, Staff
@@ -108,7 +108,8 @@ async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
     tz = ctx.settings.timezone
     head = [
         _("You own case {number}.", locale, number=esc(case.number)),
-        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(case.contact_phone or "—")),
+        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"),
+          phone=esc(display_phone(case.contact_phone, ctx.settings.phone_region) or "—")),
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
     ]
     history = []

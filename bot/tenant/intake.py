@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, 
 from tortoise.exceptions import BaseORMException
 
 from backend.domain import ActorKind, Channel, DomainError, Kind, Severity, ValidationFailed
-from backend.domain.contact import normalize_phone
+from backend.domain.contact import display_phone, example_phone, normalize_phone, regions_for
 from backend.domain.units import find_unit
 from backend.i18n import N_
 from backend.labels import kind_name
@@ -381,9 +381,13 @@ async def _phone_message(turn: Turn, dialog: DialogState) -> None:
         name = " ".join(p for p in (message.contact.first_name, message.contact.last_name) if p)
     else:
         raw, name = message.text or "", ""
-    phone = normalize_phone(raw)
+    regions = regions_for(turn.locale, turn.ctx.settings.phone_region)
+    # Telegram sends a shared contact's number in international form, usually without the "+"
+    international = normalize_phone("+" + raw.lstrip("+"), regions) if message.contact is not None else None
+    phone = international or normalize_phone(raw, regions)
     if phone is None:
-        await turn.reply(turn.t("That does not look like a phone number. Please type it again, for example 13812345678."))
+        await turn.reply(turn.t("That does not look like a phone number. Please type it again, for example {example}, "
+                                "or with + and the country code.", example=example_phone(regions[0])))
         return
     if name and not dialog.data.get("name"):
         dialog.data["telegram_name"] = name
@@ -507,7 +511,7 @@ async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
     remembered = turn.complainant.phone if turn.complainant else ""
     if remembered:
         await turn.reply(
-            turn.t("Can we reach you at {phone}?", phone=remembered),
+            turn.t("Can we reach you at {phone}?", phone=_display_phone(turn, remembered)),
             keyboard([button(turn, turn.plain("Yes, use this number"), "phone_again")]),
         )
     share = ReplyKeyboardMarkup(
@@ -522,6 +526,10 @@ async def _ask_name(turn: Turn, dialog: DialogState) -> None:
     known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
     markup = keyboard([button(turn, turn.plain("Call me {name}", name=known), "name_again")]) if known else None
     await turn.reply(turn.t("How should we address you?"), markup)
+
+
+def _display_phone(turn: Turn, phone: str) -> str:
+    return display_phone(phone, turn.ctx.settings.phone_region)
 
 
 def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
@@ -552,7 +560,7 @@ def summary_text(turn: Turn, dialog: DialogState) -> str:
         turn.t("Type: {kind} · {category}", kind=kind_name(data.get("kind", "complaint"), turn.locale),
                category=category_name(policy, data.get("category", "other"), turn.locale)),
         turn.t("Where: {unit}", unit=data.get("unit", "")),
-        turn.t("Contact: {name} {phone}", name=data.get("name", ""), phone=data.get("phone", "")),
+        turn.t("Contact: {name} {phone}", name=data.get("name", ""), phone=_display_phone(turn, data.get("phone", ""))),
         turn.t("What happened: {text}", text=shorten("\n".join(data.get("parts", [])), 1500)),
     ]
     if data.get("files"):

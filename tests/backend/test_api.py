@@ -77,13 +77,27 @@ async def test_register_list_and_fetch_a_phone_case(api):
     created = await create(api, headers)
     assert created["number"] == "QC-20261123-0001" and created["channel"] == "phone"
     listing = await (await api.get("/api/v1/cases", headers=headers)).json()
-    assert listing["total"] == 1 and listing["items"][0]["contact_phone"] == "139****5678"
+    assert listing["total"] == 1 and listing["items"][0]["contact_phone"] == "+86 139****5678"
     one = await (await api.get(f"/api/v1/cases/{created['number']}", headers=headers)).json()
     assert [e["action"] for e in one["timeline"]] == ["submit"]
-    assert one["contact_phone"] == "139****5678"  # an agent token sees it masked
+    assert one["contact_phone"] == "+86 139****5678"  # an agent token sees it masked
     supervisor = await api.auth(Role.SUPERVISOR)
     one = await (await api.get(f"/api/v1/cases/{created['number']}", headers=supervisor)).json()
-    assert one["contact_phone"] == "13912345678"
+    assert one["contact_phone"] == "+8613912345678"  # E.164
+
+
+@pytest.mark.parametrize(("locale", "typed", "stored"), [
+    ("zh_TW", "0988-123-456", "+886988123456"),
+    ("zh_TW", "(02) 2345-6789", "+886223456789"),
+    ("zh_TW", "9123 4567", "+85291234567"),
+    ("zh_CN", "+852 9123 4567", "+85291234567"),
+    ("zh_CN", "021-1234 5678", "+862112345678"),
+])
+async def test_a_phone_case_from_taiwan_or_hong_kong_is_stored_in_e164(api, locale, typed, stored):
+    body = {**NEW_CASE, "locale": locale, "contact_phone": typed}
+    response = await api.post("/api/v1/cases", json=body, headers=await api.auth(Role.SUPERVISOR))
+    assert response.status == 201, await response.text()
+    assert (await response.json())["contact_phone"] == stored
 
 
 async def test_lower_case_number_in_url_is_accepted(api):
@@ -123,6 +137,8 @@ async def test_bad_filters_are_400_naming_the_field(api, query, field):
     ({"description": "x", "channel": "pigeon"}, "channel"),
     ({"description": "x", "category": "weather"}, "category"),
     ({"description": "x", "contact_phone": "12"}, "contact_phone"),
+    ({"description": "x", "contact_phone": "0988-123-45"}, "contact_phone"),  # a digit short anywhere
+    ({"description": "x", "contact_phone": "138 1234 5678 ext 5"}, "contact_phone"),
     ({"description": "x", "unit": "9" * 65}, "unit"),
 ])
 async def test_bad_new_case_is_400(api, body, field):

@@ -50,7 +50,7 @@ async def test_submit_records_case_event_receipt_and_card(service):
     assert receipt.chat_id == 777 and receipt.payload["number"] == case.number
     assert await Attachment.filter(case_id=case.id).count() == 1
     tenant = await Complainant.get(telegram_id=777)
-    assert (tenant.name, tenant.phone, tenant.unit) == ("王女士", "13812345678", "3-1-1202")
+    assert (tenant.name, tenant.phone, tenant.unit) == ("王女士", "+8613812345678", "3-1-1202")  # E.164
 
 
 async def test_numbers_count_up_per_day_and_restart_the_next_day(service, clock):
@@ -171,7 +171,8 @@ async def test_full_life_of_a_case(service, clock):
         ("close", "resolved", "closed"),
     ]
     updates = await OutboxMessage.filter(kind="tenant_update").order_by("id")
-    assert [u.payload["event"] for u in updates] == ["claim", "note", "resolve", "close"]
+    # the tenant closed it themselves: they are answered where they acted, not told again by the outbox
+    assert [u.payload["event"] for u in updates] == ["claim", "note", "resolve"]
     assert updates[1].payload["note"] == "师傅下午两点上门检查"
 
 
@@ -362,8 +363,32 @@ async def test_tenant_supplements_an_emergency_filed_early(service):
         case.number, tenant, unit="5栋302", contact_phone="13900001111",
         attachments=[AttachmentDraft("photo-9")],
     )
-    assert (change.case.unit, change.case.building, change.case.contact_phone) == ("5栋302", "5", "13900001111")
+    assert (change.case.unit, change.case.building, change.case.contact_phone) == ("5栋302", "5", "+8613900001111")
     assert change.event.data["fields"] == ["contact_phone", "unit", "attachments"]
     assert await Attachment.filter(case_id=case.id).count() == 1
     with pytest.raises(ValidationFailed):
         await service.supplement(case.number, tenant, contact_phone="123")
+
+
+@pytest.mark.parametrize(("locale", "typed", "stored"), [
+    ("zh_TW", "0988-123-456", "+886988123456"),  # a Taiwan mobile
+    ("zh_TW", "9123 4567", "+85291234567"),  # a Hong Kong mobile
+    ("zh_CN", "138 0013 8000", "+8613800138000"),
+])
+async def test_phones_from_taiwan_and_hong_kong_are_accepted_and_stored_in_e164(service, locale, typed, stored):
+    case = await service.submit(tenant_draft(contact_phone=typed, locale=locale), Actor.system())
+    assert case.contact_phone == stored
+    assert (await Complainant.get(id=case.complainant_id)).phone == stored
+    later = await service.submit(tenant_draft(contact_phone="", unit="", locale=locale, telegram_id=778), Actor.system())
+    change = await service.supplement(later.number, Actor.tenant(later.complainant_id), contact_phone=typed)
+    assert change.case.contact_phone == stored
+
+
+async def test_a_refused_phone_in_a_supplement_keeps_nothing_of_it(service):
+    case = await service.submit(tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system())
+    with pytest.raises(ValidationFailed) as refused:
+        await service.supplement(case.number, Actor.tenant(case.complainant_id), unit="5栋302", contact_phone="0988-123")
+    assert refused.value.details["field"] == "contact_phone"
+    fresh = await Case.get(id=case.id)
+    assert (fresh.unit, fresh.contact_phone) == ("", "")
+    assert not await CaseEvent.filter(case_id=case.id, action="supplement").exists()

@@ -20,7 +20,7 @@ from backend.logs import CHATTY_LIBRARIES
 
 SETTINGS = frozenset(
     """DATABASE_URL BOT_TOKEN TELEGRAM_API_BASE_URL STAFF_CHAT_ID TIMEZONE DEFAULT_LOCALE HTTP_HOST HTTP_PORT
-    CASE_NUMBER_PREFIX POLICY_FILE DUTY_PHONE LOG_LEVEL LOG_FORMAT MAX_BODY_BYTES SWEEP_INTERVAL_SECONDS
+    CASE_NUMBER_PREFIX POLICY_FILE DUTY_PHONE PHONE_REGION LOG_LEVEL LOG_FORMAT MAX_BODY_BYTES SWEEP_INTERVAL_SECONDS
     TRIAGE_MODEL_FILE DIALOG_IDLE_MINUTES STAFF_TOPICS FLOOD_LIMIT_PER_MINUTE PUBLIC_BASE_URL BOT_MODE
     WEBHOOK_URL WEBHOOK_SECRET SESSION_HOURS""".split()
 )
@@ -100,6 +100,15 @@ def test_staff_and_department(cli_db, capsys):
     assert "no department 'nope'; the department codes are cleaning, customer_service, engineering, security" in (
         capsys.readouterr().err
     )
+
+
+def test_staff_add_stores_the_phone_in_e164_and_refuses_what_is_no_number(cli_db, capsys):
+    add = ["staff", "add", "--name", "陈师傅", "--role", "agent", "--telegram-id"]
+    assert cli.main([*add, "44", "--phone", "0988-123-45"]) == 2
+    assert "--phone: '0988-123-45' is no phone number; write it like '131 2345 6789'" in capsys.readouterr().err
+    assert cli.main([*add, "44", "--phone", "9123 4567"]) == 0  # not mainland: read as Hong Kong
+    assert cli.main(["staff", "list"]) == 0
+    assert "+852 91****67" in capsys.readouterr().out
 
 
 def test_migrate_on_an_empty_database(cli_env, capsys):
@@ -345,7 +354,7 @@ async def test_a_sweep_with_nothing_to_do_logs_only_at_debug(settings, clock, ca
     ["dashboard", "link", "--telegram-id", "1"], ["report", "monthly"], ["nlp", "retrain"], ["chat"],
 ])
 def test_only_run_and_migrate_create_the_database(cli_env, capsys, argv):
-    assert cli.main(argv) == 2
+    assert cli.main(argv) == 3
     err = capsys.readouterr().err
     assert f"qingchu: no database at {cli_env.resolve() / 'cli.sqlite3'}\n" in err
     assert "(set in the environment)" in err and "Only `qingchu migrate` and `qingchu run` create" in err
@@ -359,7 +368,7 @@ def test_the_missing_database_message_says_where_the_url_came_from(tmp_path, mon
     monkeypatch.chdir(home)
     assert cli.main(["migrate"]) == 0
     monkeypatch.chdir(elsewhere)
-    assert cli.main(["staff", "list"]) == 2
+    assert cli.main(["staff", "list"]) == 3
     err = capsys.readouterr().err
     where = home.resolve() / "data" / "qingchu.sqlite3"
     assert f"no database at {elsewhere.resolve() / 'data' / 'qingchu.sqlite3'}" in err
@@ -367,7 +376,7 @@ def test_the_missing_database_message_says_where_the_url_came_from(tmp_path, mon
     assert f"There is a database at {where}: run qingchu in {home.resolve()}" in err
     assert f"DATABASE_URL=sqlite://{where} in the environment or in .env" in err
     (elsewhere / ".env").write_text("DATABASE_URL=sqlite://db/desk.sqlite3\n", encoding="utf-8")
-    assert cli.main(["token", "list"]) == 2
+    assert cli.main(["token", "list"]) == 3
     assert f"(set in {elsewhere.resolve() / '.env'})" in capsys.readouterr().err
     assert sorted(p.name for p in elsewhere.iterdir()) == [".env"]
 
@@ -377,9 +386,33 @@ def test_through_the_console_script_in_another_directory(tmp_path):
     elsewhere = tmp_path / "reports"
     elsewhere.mkdir()
     done = qingchu("report", "monthly", "--month", "2026-10", cwd=elsewhere)
-    assert done.returncode == 2 and done.stdout == ""
+    assert done.returncode == 3 and done.stdout == ""
     assert f"no database at {elsewhere.resolve() / 'data' / 'qingchu.sqlite3'}" in done.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_check_reaches_the_database_and_tells_missing_unmigrated_and_down_apart(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from backend import db
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path}/desk.sqlite3")
+    assert cli.main(["check"]) == 3  # missing: nothing is created
+    assert "no database at" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    asyncio.run(migrate_api(config=db.tortoise_config(f"sqlite://{tmp_path}/desk.sqlite3"),
+                            target="models.0015_standard_departments"))
+    assert cli.main(["check"]) == 3
+    err = capsys.readouterr().err
+    assert "missing 2 migration(s)" in err and "run `qingchu migrate` first" in err
+    assert cli.main(["migrate"]) == 0
+    capsys.readouterr()
+    assert cli.main(["check"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "database ok: reachable, every migration applied"
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:9/none")
+    assert cli.main(["check"]) == 1
+    assert "cannot reach the database" in capsys.readouterr().err
 
 
 def test_unknown_departments_are_answered_with_the_codes(cli_db, capsys):

@@ -1,4 +1,4 @@
-"""Configuration: defaults from domain.md, and a wrong value names its variable."""
+"""Configuration: defaults from docs/domain.md#policy-file, and a wrong value names its variable."""
 
 from pathlib import Path
 

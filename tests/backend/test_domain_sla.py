@@ -1,4 +1,4 @@
-"""Time limits of domain.md: clocks per severity, running day and night; the hard limit counts working days."""
+"""Time limits of docs/domain.md#time-limits: clocks per severity, running day and night; the hard limit counts working days."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo

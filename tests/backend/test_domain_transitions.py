@@ -1,4 +1,4 @@
-"""The life of a case, as in domain.md: new → assigned → in_progress → resolved → closed, with side paths."""
+"""The life of a case, as in docs/domain.md#statuses-and-transitions: new → assigned → in_progress → resolved → closed, with side paths."""
 
 import pytest
 

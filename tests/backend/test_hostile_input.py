@@ -187,11 +187,11 @@ async def test_a_supervisor_still_reopens_a_resolved_case(api):
 
 async def test_the_201_of_a_new_case_masks_the_phone_for_an_agent(api):
     as_agent = await create(api, await api.auth(Role.AGENT))
-    assert as_agent["contact_phone"] == "139****5678"
+    assert as_agent["contact_phone"] == "+86 139****5678"
     fetched = await (await api.get(f"/api/v1/cases/{as_agent['number']}", headers=await api.auth(Role.AGENT))).json()
     assert fetched["contact_phone"] == as_agent["contact_phone"]
     as_supervisor = await create(api, await api.auth(Role.SUPERVISOR))
-    assert as_supervisor["contact_phone"] == "13912345678"
+    assert as_supervisor["contact_phone"] == "+8613912345678"
 
 
 # ---- row 16: one client_key, one case -----------------------------------------------------------

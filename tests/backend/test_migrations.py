@@ -64,8 +64,56 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
     await Department.create(code="security", name="秩序部", active=False)
     await Department.create(code="greening", name="绿化部")
     await Tortoise.close_connections()
-    assert await db.migrate(url) == ["models.0015_standard_departments"]
+    assert await db.migrate(url) == [
+        "models.0015_standard_departments", "models.0016_inbox_held", "models.0017_phones_e164",
+    ]
     assert await _departments(url) == {
         "engineering": ("工程维修部", True), "security": ("秩序部", False), "greening": ("绿化部", True),
         "cleaning": ("保洁部", True), "customer_service": ("客服部", True),
     }
+
+
+# Values the old rules stored (or, for staff added with the CLI, as typed) → after 0017.
+OLD_PHONES = [
+    ("13812345678", "+8613812345678"),  # a mainland mobile
+    ("02112345678", "+862112345678"),  # a landline with area code
+    ("+85291234567", "+85291234567"),  # + numbers were E.164 already
+    ("+86 138-1234-5679", "+8613812345679"),  # typed at the CLI
+    ("91234567", "91234567"),  # 8 digits: Hong Kong, or a landline without area code? Left alone
+    ("12345", "12345"),  # no valid number: left alone
+    ("", ""),
+]
+
+
+async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path):
+    from datetime import UTC, datetime
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from backend.domain import Kind, Role, Severity
+    from backend.models import Case, Complainant, Staff
+
+    url = f"sqlite://{tmp_path}/phones.sqlite3"
+    await migrate_api(config=db.tortoise_config(url), target="models.0016_inbox_held")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=db.tortoise_config(url))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for i, (old, _) in enumerate(OLD_PHONES):
+        await Staff.create(telegram_id=100 + i, name=f"staff {i}", role=Role.AGENT, phone=old, created_at=now)
+        person = await Complainant.create(name=f"tenant {i}", phone=old, created_at=now, updated_at=now)
+        await Case.create(
+            number=f"QC-20260101-{i:04d}", kind=Kind.COMPLAINT, category="facility", severity=Severity.GENERAL,
+            description="漏水", contact_phone=old, complainant=person, promised_assign_at=now,
+            promised_feedback_at=now, promised_resolve_at=now, received_at=now, created_at=now, updated_at=now,
+        )
+    await Tortoise.close_connections()
+    assert await db.migrate(url) == ["models.0017_phones_e164"]
+    await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        expected = [new for _, new in OLD_PHONES]
+        assert [s.phone for s in await Staff.all().order_by("telegram_id")] == expected
+        assert [c.phone for c in await Complainant.all().order_by("id")] == expected
+        assert [c.contact_phone for c in await Case.all().order_by("number")] == expected
+    finally:
+        await Tortoise.close_connections()

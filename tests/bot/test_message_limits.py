@@ -94,7 +94,7 @@ async def test_the_owner_brief_of_a_long_case_with_ten_internal_notes_arrives_sh
     brief = shown(desk.fake.chat(owner_user).last())
     assert len(brief) <= MAX_TEXT
     assert brief.startswith(t("You own case {number}.", number=case.number))
-    assert "13812345678" in brief  # the full phone number, as before
+    assert "138 1234 5678" in brief  # the full phone number, as the region writes it
     assert brief.endswith(dashboard_line(desk, case.number))
     assert "内部备注9" in brief  # the history keeps its room; the description gave way
     # Nothing is lost: the case keeps every word.

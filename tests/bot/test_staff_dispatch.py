@@ -44,8 +44,8 @@ async def test_full_case_from_tenant_to_resolution(desk, staff):
     await press_card(desk, li, "🙋 Claim")
     assert t("Owner: {name}", name="小李") in card(desk).text and card(desk).edited
     # The owner gets the full phone number privately; the group only the masked one.
-    assert "13812345678" in desk.fake.chat(li).last().text
-    assert "13812345678" not in card(desk).text
+    assert "138 1234 5678" in desk.fake.chat(li).last().text
+    assert "1234 5678" not in card(desk).text and "138****5678" in card(desk).text
     await press_card(desk, li, "▶️ Start")
     await press_card(desk, li, "📝 Progress…")
     await reply_in_group(desk, li, "师傅已到现场，正在更换水管")

@@ -22,7 +22,7 @@ async def test_happy_path_from_complaint_to_receipt(desk):
     assert desk.with_button(t("📝 File a complaint or repair"))
     await file_a_case(desk)
     summary = desk.last()
-    assert "3-1-1202" in summary and "13812345678" in summary and "王芳" in summary
+    assert "3-1-1202" in summary and "138 1234 5678" in summary and "王芳" in summary
     await desk.press(t("✅ Submit"))
     case = await Case.get()
     assert case.status is Status.NEW and case.unit == "3-1-1202" and case.contact_name == "王芳"
@@ -85,7 +85,7 @@ async def test_emergency_is_answered_at_once_and_filed_before_questions(desk, cl
     await desk.send("13700002222")
     await desk.send("赵女士")
     await case.refresh_from_db()
-    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-602", "13700002222", "赵女士")
+    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-602", "+8613700002222", "赵女士")
     assert case.number in desk.last()
     assert await Case.all().count() == 1
 
@@ -156,7 +156,8 @@ async def test_bad_phone_is_asked_again(desk):
     await desk.press(t("✅ Correct"))
     await desk.send("1-1-101")
     await desk.send("12345")
-    assert desk.last() == t("That does not look like a phone number. Please type it again, for example 13812345678.")
+    assert desk.last() == t("That does not look like a phone number. Please type it again, for example {example}, "
+                            "or with + and the country code.", example="131 2345 6789")
 
 
 async def test_submit_pressed_twice_and_duplicate_update_make_one_case(desk):
@@ -222,7 +223,7 @@ async def test_next_complaint_offers_the_remembered_unit_and_phone(desk):
     await desk.press(t("✅ Correct"))
     await desk.press(t("Use {unit} again", unit="3-1-1202"))
     await desk.press(t("Yes, use this number"))
-    assert (await Complainant.get()).phone == "13812345678"
+    assert (await Complainant.get()).phone == "+8613812345678"
 
 
 async def test_group_chat_points_to_the_private_chat(desk):

@@ -66,7 +66,7 @@ async def test_a_whole_complaint_through_the_webhook_in_order(hooked):
     await post(hooked, up.press(tenant, hooked.with_button(t("That's all")), t("That's all")))
     await process_inbox(hooked.ctx, hooked.app)
     await post(hooked, up.press(tenant, hooked.with_button(t("✅ Correct")), t("✅ Correct")))
-    for text in ("2-1-301", "13812345678", "王芳"):
+    for text in ("2-1-301", "+8613812345678", "王芳"):
         await post(hooked, up.text(tenant, text))
     await process_inbox(hooked.ctx, hooked.app)
     await post(hooked, up.press(tenant, hooked.with_button(t("Skip")), t("Skip")))
@@ -76,7 +76,7 @@ async def test_a_whole_complaint_through_the_webhook_in_order(hooked):
     await post(hooked, up.press(tenant, hooked.with_button(t("✅ Submit")), t("✅ Submit")))
     await process_inbox(hooked.ctx, hooked.app)
     case = await Case.get()
-    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-301", "13812345678", "王芳")
+    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-301", "+8613812345678", "王芳")
 
 
 async def test_a_chat_waits_while_its_earlier_update_is_claimed_elsewhere(hooked, clock):

@@ -119,7 +119,8 @@ async def test_two_instances_behind_nginx_survive_a_kill(cluster: Cluster):
         assert len(cases) == TENANTS and set(by_tenant.values()) == {1}
         for tenant in tenants:
             case = next(c for c in cases if c.complainant.telegram_id == tenant.user.id)
-            assert (case.unit, case.contact_phone, case.contact_name) == (tenant.unit, tenant.phone, tenant.name)
+            stored_phone = "+86" + tenant.phone  # E.164
+            assert (case.unit, case.contact_phone, case.contact_name) == (tenant.unit, stored_phone, tenant.name)
             receipts = [m for m in tenant.messages() if (m.text or "").startswith(RECEIPT_START)]
             assert case.number in receipts[0].text
             assert len(receipts) == 1, f"tenant {tenant.index}: {len(receipts)} receipts"

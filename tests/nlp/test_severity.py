@@ -1,4 +1,4 @@
-"""Severity: every emergency trigger of domain.md, collective wording, repeat/promise/trade/media."""
+"""Severity: every emergency trigger of docs/domain.md#emergency-triggers, collective wording, repeat/promise/trade/media."""
 
 import pytest
 
@@ -100,7 +100,7 @@ def test_no_longer_leaking_does_not_trigger_flooding() -> None:
 
 COLLECTIVE = [
     # (text, severity, collective): a stated count of 3+ households or the whole building is
-    # major; a vaguer plural is important (docs/domain.md, collective complaints)
+    # major; a vaguer plural is important (docs/domain.md#collective-complaints)
     ("我们整栋楼都停水了", "major", True),
     ("全楼的网络都断了", "major", True),
     ("三十多户都闻到垃圾站的臭味", "major", True),

@@ -32,8 +32,8 @@ async def test_old_closed_cases_lose_personal_data_but_keep_statistics(service, 
     assert old.anonymized_at == clock.now() and old.building == "3" and old.satisfaction == 5
     assert old.status is Status.CLOSED and old.category == "facility"
     assert await Attachment.filter(case_id=old.id).count() == 0
-    assert recent.contact_phone == "13812345678" and await Attachment.filter(case_id=recent.id).count() == 1
-    assert open_case.contact_phone == "13812345678"
+    assert recent.contact_phone == "+8613812345678" and await Attachment.filter(case_id=recent.id).count() == 1
+    assert open_case.contact_phone == "+8613812345678"
     assert await Complainant.filter(telegram_id=1).exists()  # still has an open case
     stats = await statistics(datetime(2026, 1, 1, tzinfo=UTC), clock.now() + timedelta(days=1), clock.now())
     assert stats["total"] == 3

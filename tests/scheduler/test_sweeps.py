@@ -1,4 +1,4 @@
-"""The scheduler keeps every promise of domain.md: escalation, feedback, aging, collective complaints,
+"""The scheduler keeps every promise of docs/domain.md#what-happens-when-a-clock-runs-out: escalation, feedback, aging, collective complaints,
 the follow-up survey — each acted on exactly once, however often it sweeps."""
 
 import asyncio

@@ -99,10 +99,10 @@ async def test_admin_adds_staff_and_changes_role_and_department(board):
     assert response.status == 303 and response.headers["Location"] == f"{STAFF}?done=saved"
     person = await Staff.get(telegram_id=123456789).prefetch_related("department")
     assert person.name == "钱师傅" and person.role == Role.AGENT and person.department.code == "eng"
-    assert person.phone == "13812345678" and person.active
+    assert person.phone == "+8613812345678" and person.active  # E.164
     page = await board.page(f"{STAFF}?done=saved")
     assert "Saved." in page and "钱师傅" in page and "123456789" in page
-    assert "138****5678" in page and "13812345678" not in page  # phones are masked
+    assert "+86 138****5678" in page and "13812345678" not in page  # phones are masked
 
     response = await board.post(f"{STAFF}/{person.id}/update", {"role": "supervisor", "department": "clean"})
     assert response.status == 303
@@ -121,6 +121,7 @@ async def test_invalid_staff_input_is_a_friendly_message(board):
         ({"telegram_id": "77", "name": "x", "role": "boss"}, "Choose a role."),
         ({"telegram_id": "77", "name": "x", "role": "agent", "department": "nowhere"}, "Choose an active department."),
         ({"telegram_id": "77", "name": "x", "role": "agent", "phone": "call me"}, "phone number that can be dialled"),
+        ({"telegram_id": "77", "name": "x", "role": "agent", "phone": "138 1234 567"}, "phone number that can be dialled"),
     )
     for data, sentence in cases:
         response = await board.post(STAFF, data)
