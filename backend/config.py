@@ -52,6 +52,8 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = ""
     session_hours: int = 12
+    data_dir: Path = Path("data")  # files the service keeps besides the database (the dashboard's file cache)
+    file_cache_mb: int = 500
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
     @property
@@ -104,6 +106,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         public_base_url=get.http_url("PUBLIC_BASE_URL") or "",
         **get.webhook(),
         session_hours=get.integer("SESSION_HOURS", 12, 1, 24 * 30),
+        data_dir=Path(get.text("DATA_DIR", "data")),
+        file_cache_mb=get.integer("FILE_CACHE_MB", 500, 1, 1_000_000),
         policy=policy,
     )
 

@@ -4,12 +4,11 @@
 pipeline (session, CSRF, friendly error pages, security headers) to the application.
 """
 
-from pathlib import Path
 
 from aiohttp import web
 
 from ..context import AppContext
-from .files import CACHE_DIR, FILE_BOT, close_file_bot, make_file_bot
+from .files import CACHE_BYTES, CACHE_DIR, FILE_BOT, close_file_bot, make_file_bot
 from .middleware import SECURITY_HEADERS, dashboard_middleware
 from .render import build_environment
 from .routes import add_routes
@@ -23,7 +22,8 @@ def setup_dashboard(app: web.Application, ctx: AppContext) -> None:
     app[CTX] = ctx
     app[TEMPLATES] = build_environment()
     app[FILE_BOT] = make_file_bot(ctx.settings)
-    app[CACHE_DIR] = Path("data") / "file-cache"
+    app[CACHE_DIR] = ctx.settings.data_dir / "file-cache"
+    app[CACHE_BYTES] = ctx.settings.file_cache_mb * 1024 * 1024
     app.on_cleanup.append(close_file_bot)
     # First in line: dashboard requests are answered by the dashboard's own pipeline, the rest pass on.
     app.middlewares.insert(0, dashboard_middleware)

@@ -16,6 +16,7 @@ from ..models import Attachment
 
 FILE_BOT = web.AppKey("dashboard_file_bot", object)  # a telegram.Bot, or None without Telegram
 CACHE_DIR = web.AppKey("dashboard_file_cache", Path)
+CACHE_BYTES = web.AppKey("dashboard_file_cache_bytes", int)  # FILE_CACHE_MB
 MAX_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 
 
@@ -49,12 +50,37 @@ async def _download(bot, file_id: str) -> tuple[bytes, str]:
     return data, telegram_file.file_path or ""
 
 
-def _store(path: Path, data: bytes) -> None:
+def _store(path: Path, data: bytes, cap: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent)
     with os.fdopen(handle, "wb") as out:
         out.write(data)
     os.replace(temporary, path)  # atomic: a half-written file is never served
+    prune_cache(path.parent, cap, keep=path)
+
+
+def prune_cache(directory: Path, cap: int, *, keep: Path) -> list[Path]:
+    """Remove the least recently stored files until the cache holds at most `cap` bytes (`keep`, the file
+    just stored, stays). A removed file is fetched from Telegram again when asked for."""
+    files = []
+    for entry in directory.iterdir():
+        try:
+            stat = entry.stat()
+        except OSError:  # removed meanwhile by another instance
+            continue
+        if entry.is_file():
+            files.append((stat.st_mtime, stat.st_size, entry))
+    total = sum(size for _, size, _ in files)
+    removed = []
+    for _, size, entry in sorted(files, key=lambda item: item[0]):
+        if total <= cap:
+            break
+        if entry == keep:
+            continue
+        entry.unlink(missing_ok=True)
+        total -= size
+        removed.append(entry)
+    return removed
 
 
 async def case_file(request: web.Request) -> web.StreamResponse:
@@ -75,7 +101,7 @@ async def case_file(request: web.Request) -> web.StreamResponse:
             data, remote_name = await _download(bot, attachment.file_id)
         except (TelegramError, OSError, TimeoutError):  # Telegram unreachable or the file is gone
             raise web.HTTPNotFound() from None
-        await asyncio.to_thread(_store, path, data)
+        await asyncio.to_thread(_store, path, data, request.app.get(CACHE_BYTES, 500 * 1024 * 1024))
     else:
         remote_name = ""
     photo = attachment.kind == "photo"
