@@ -394,6 +394,7 @@ def test_through_the_console_script_in_another_directory(tmp_path):
 def test_check_reaches_the_database_and_tells_missing_unmigrated_and_down_apart(tmp_path, monkeypatch, capsys):
     import asyncio
 
+    from tortoise import Tortoise
     from tortoise.migrations.api import migrate as migrate_api
 
     from backend import db
@@ -401,8 +402,12 @@ def test_check_reaches_the_database_and_tells_missing_unmigrated_and_down_apart(
     monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path}/desk.sqlite3")
     assert cli.main(["check"]) == 3  # missing: nothing is created
     assert "no database at" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
-    asyncio.run(migrate_api(config=db.tortoise_config(f"sqlite://{tmp_path}/desk.sqlite3"),
-                            target="models.0015_standard_departments"))
+    async def migrate_to_0015() -> None:
+        await migrate_api(config=db.tortoise_config(f"sqlite://{tmp_path}/desk.sqlite3"),
+                          target="models.0015_standard_departments")
+        await Tortoise.close_connections()  # an open aiosqlite connection keeps the test process alive
+
+    asyncio.run(migrate_to_0015())
     assert cli.main(["check"]) == 3
     err = capsys.readouterr().err
     assert "missing 2 migration(s)" in err and "run `qingchu migrate` first" in err
