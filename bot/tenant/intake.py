@@ -86,7 +86,7 @@ async def offer(turn: Turn) -> None:
     if triage is not None and (_is_emergency(triage) or _safety_check(dialog, triage)):
         dialog.state = DESCRIBE
         await save_dialog(dialog, turn.ctx.clock.now())
-        await _described(turn, dialog, with_text=True)
+        await _described(turn, dialog, with_text=True, triage=triage)
         return
     await save_dialog(dialog, turn.ctx.clock.now())
     await _ask_offer(turn, dialog)
@@ -204,11 +204,12 @@ async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
     return True
 
 
-async def _described(turn: Turn, dialog: DialogState, *, with_text: bool) -> None:
+async def _described(turn: Turn, dialog: DialogState, *, with_text: bool, triage: Any = None) -> None:
     """After a part of the description is saved: an emergency is filed at once, a possible one gets the
-    safety question first (it stays open until answered), else ask for more."""
+    safety question first (it stays open until answered), else ask for more. `triage`: of the description
+    as it is now, when the caller already has it."""
     if with_text and not dialog.data.get("case"):
-        triage = _classify(turn, dialog)
+        triage = triage or _classify(turn, dialog)
         if triage is not None and _is_emergency(triage):
             await _file_emergency(turn, dialog, triage)
             return
