@@ -29,19 +29,32 @@ or create a code they send to the bot as /join CODE:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="qingchu", description="清楚 qingchu — a complaint desk for property management in Telegram."
+        prog="qingchu",
+        description="清楚 qingchu — a complaint desk for property management in Telegram.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    run = sub.add_parser("run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot")
-    run.add_argument("--only", metavar="PARTS",
-                     help="comma-separated parts to run: api, bot, scheduler, sender (default: all)")
+    run = sub.add_parser(
+        "run", help="start the HTTP API, the scheduler and (with BOT_TOKEN) the Telegram bot"
+    )
+    run.add_argument(
+        "--only",
+        metavar="PARTS",
+        help="comma-separated parts to run: api, bot, scheduler, sender (default: all)",
+    )
     sub.add_parser("migrate", help="apply pending database migrations")
-    sub.add_parser("check", help="validate the configuration and the policy file, reach the database and "
-                                 "check its migrations, then exit (1: database down, 2: bad configuration, "
-                                 "3: not migrated)")
-    sub.add_parser("chat", help="play a tenant in a local console against the real bot (no Telegram needed)")
+    sub.add_parser(
+        "check",
+        help="validate the configuration and the policy file, reach the database and "
+        "check its migrations, then exit (1: database down, 2: bad configuration, "
+        "3: not migrated)",
+    )
+    sub.add_parser(
+        "chat", help="play a tenant in a local console against the real bot (no Telegram needed)"
+    )
 
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     create = token.add_parser("create", help="create a token and print it once")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", required=True)
@@ -49,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("id", type=int)
 
-    staff = sub.add_parser("staff", help="staff members").add_subparsers(dest="staff_command", required=True)
+    staff = sub.add_parser("staff", help="staff members").add_subparsers(
+        dest="staff_command", required=True
+    )
     add = staff.add_parser("add", help="register or update a staff member")
     add.add_argument("--telegram-id", type=int, required=True)
     add.add_argument("--name", required=True)
@@ -57,37 +72,53 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--department")
     add.add_argument("--phone", default="")
     staff.add_parser("list", help="list staff members")
-    invite = staff.add_parser("invite", help="create a one-time code a new colleague sends to the bot (/join CODE)")
+    invite = staff.add_parser(
+        "invite", help="create a one-time code a new colleague sends to the bot (/join CODE)"
+    )
     invite.add_argument("--name", required=True)
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument("--department")
     deactivate = staff.add_parser("deactivate", help="deactivate a staff member")
     deactivate.add_argument("--telegram-id", type=int, required=True)
 
-    department = sub.add_parser("department", help="departments").add_subparsers(dest="department_command", required=True)
+    department = sub.add_parser("department", help="departments").add_subparsers(
+        dest="department_command", required=True
+    )
     dep_add = department.add_parser("add", help="add or rename a department")
     dep_add.add_argument("--code", required=True)
     dep_add.add_argument("--name", required=True)
-    department.add_parser("list", help="list departments and the categories the policy routes to each")
+    department.add_parser(
+        "list", help="list departments and the categories the policy routes to each"
+    )
 
-    hook = sub.add_parser("webhook", help="Telegram webhook (BOT_MODE=webhook)").add_subparsers(dest="webhook_command", required=True)
+    hook = sub.add_parser("webhook", help="Telegram webhook (BOT_MODE=webhook)").add_subparsers(
+        dest="webhook_command", required=True
+    )
     hook.add_parser("info", help="what Telegram has as the webhook")
     hook.add_parser("set", help="set the webhook to WEBHOOK_URL with WEBHOOK_SECRET")
     hook.add_parser("delete", help="remove the webhook (for polling)")
 
-    board = sub.add_parser("dashboard", help="web dashboard").add_subparsers(dest="dashboard_command", required=True)
+    board = sub.add_parser("dashboard", help="web dashboard").add_subparsers(
+        dest="dashboard_command", required=True
+    )
     link = board.add_parser("link", help="print a one-time sign-in link for a staff member")
     link.add_argument("--telegram-id", type=int, required=True)
 
-    report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
+    report = sub.add_parser("report", help="reports").add_subparsers(
+        dest="report_command", required=True
+    )
     monthly = report.add_parser("monthly", help="write the monthly report as an XLSX file")
     monthly.add_argument("--month", help="YYYY-MM (default: last month)")
     monthly.add_argument("--out", help="file to write (default: report-YYYY-MM.xlsx)")
     monthly.add_argument("--locale", choices=["zh_CN", "zh_TW", "en"])
-    satisfaction = report.add_parser("satisfaction", help="answers of a satisfaction survey per category")
+    satisfaction = report.add_parser(
+        "satisfaction", help="answers of a satisfaction survey per category"
+    )
     satisfaction.add_argument("--period", required=True, help="YYYY-MM of the survey, e.g. 2027-01")
 
-    nlp = sub.add_parser("nlp", help="triage model").add_subparsers(dest="nlp_command", required=True)
+    nlp = sub.add_parser("nlp", help="triage model").add_subparsers(
+        dest="nlp_command", required=True
+    )
     nlp.add_parser("eval", help="evaluate triage on the test split and the blind file")
     nlp.add_parser("retrain", help="fold staff category corrections into the statistical layer")
     return parser
@@ -108,7 +139,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
-    await run_console(settings, stdin=sys.stdin, out=sys.stdout)  # whatever they are now (a test may swap them)
+    await run_console(
+        settings, stdin=sys.stdin, out=sys.stdout
+    )  # whatever they are now (a test may swap them)
     return 0
 
 
@@ -124,9 +157,11 @@ async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """The configuration, then the database: reachable and migrated (exit 1 or 3 when not)."""
     from .db import check_database
 
-    print(f"configuration ok: database {settings.database_url.split('://')[0]}, "
-          f"{len(settings.policy.categories)} categories, time zone {settings.timezone.key}, "
-          f"Telegram {'on' if settings.telegram_enabled else 'off'}")
+    print(
+        f"configuration ok: database {settings.database_url.split('://')[0]}, "
+        f"{len(settings.policy.categories)} categories, time zone {settings.timezone.key}, "
+        f"Telegram {'on' if settings.telegram_enabled else 'off'}"
+    )
     await check_database(settings.database_url)
     print("database ok: reachable, every migration applied")
     return 0
@@ -141,14 +176,20 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     if args.token_command == "create":
         plaintext, token = await create_token(args.name, args.role, now)
         print(plaintext)
-        print(f"token {token.id} ({token.role.value}, {token.name}) created; it is shown only this once", file=sys.stderr)
+        print(
+            f"token {token.id} ({token.role.value}, {token.name}) created; it is shown only this once",
+            file=sys.stderr,
+        )
     elif args.token_command == "list":
         tokens = await ApiToken.all().order_by("id")
         for token in tokens:
             state = "revoked" if token.revoked_at else "active"
             print(f"{token.id}\t{token.prefix}…\t{token.role.value}\t{state}\t{token.name}")
         if not tokens:
-            print("no API tokens yet; create one with `qingchu token create --role ROLE --name NAME`", file=sys.stderr)
+            print(
+                "no API tokens yet; create one with `qingchu token create --role ROLE --name NAME`",
+                file=sys.stderr,
+            )
     else:
         if not await revoke_token(args.id, now):
             print(f"no active token {args.id}", file=sys.stderr)
@@ -164,28 +205,49 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     from .services.staff import add_staff, create_invite, deactivate_staff
 
     if args.staff_command == "invite":
-        code = await create_invite(args.name, args.role, SystemClock().now(), department_code=args.department)
+        code = await create_invite(
+            args.name, args.role, SystemClock().now(), department_code=args.department
+        )
         print(code)
-        print(f"give this code to {args.name}; they send /join {code} to the bot within 7 days", file=sys.stderr)
+        print(
+            f"give this code to {args.name}; they send /join {code} to the bot within 7 days",
+            file=sys.stderr,
+        )
     elif args.staff_command == "add":
         phone = ""
         if args.phone.strip():
-            phone = normalize_phone(args.phone, regions_for(settings.default_locale, settings.phone_region)) or ""
+            phone = (
+                normalize_phone(
+                    args.phone, regions_for(settings.default_locale, settings.phone_region)
+                )
+                or ""
+            )
             if not phone:
-                print(f"qingchu: --phone: {args.phone!r} is no phone number; write it like "
-                      f"{example_phone(settings.phone_region)!r}, or with + and the country code", file=sys.stderr)
+                print(
+                    f"qingchu: --phone: {args.phone!r} is no phone number; write it like "
+                    f"{example_phone(settings.phone_region)!r}, or with + and the country code",
+                    file=sys.stderr,
+                )
                 return 2
         person = await add_staff(
-            args.telegram_id, args.name, args.role, SystemClock().now(),
-            department_code=args.department, phone=phone,
+            args.telegram_id,
+            args.name,
+            args.role,
+            SystemClock().now(),
+            department_code=args.department,
+            phone=phone,
         )
-        print(f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}")
+        print(
+            f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}"
+        )
     elif args.staff_command == "list":
         people = await Staff.all().order_by("id").prefetch_related("department")
         for person in people:
             department = person.department.code if person.department else "-"
             state = "active" if person.active else "inactive"
-            print(f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}")
+            print(
+                f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}"
+            )
         if not people:
             print(NO_STAFF, file=sys.stderr)
     else:
@@ -211,12 +273,20 @@ async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
     departments = await Department.all().order_by("code")
     for department in departments:
         state = "active" if department.active else "inactive"
-        print(f"{department.code}\t{department.name}\t{state}\t{', '.join(routed.get(department.code, [])) or '-'}")
+        print(
+            f"{department.code}\t{department.name}\t{state}\t{', '.join(routed.get(department.code, [])) or '-'}"
+        )
     if not departments:
-        print("no departments yet; add one with `qingchu department add --code CODE --name NAME`", file=sys.stderr)
+        print(
+            "no departments yet; add one with `qingchu department add --code CODE --name NAME`",
+            file=sys.stderr,
+        )
     for code in sorted(set(routed) - {d.code for d in departments}):
-        print(f"the policy routes {', '.join(routed[code])} to department {code!r}, which does not exist; "
-              f"add it with `qingchu department add --code {code} --name NAME`", file=sys.stderr)
+        print(
+            f"the policy routes {', '.join(routed[code])} to department {code!r}, which does not exist; "
+            f"add it with `qingchu department add --code {code} --name NAME`",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -228,16 +298,24 @@ async def cmd_webhook(settings: Settings, args: argparse.Namespace) -> int:
         print("qingchu: BOT_TOKEN is not set", file=sys.stderr)
         return 2
     base = settings.telegram_api_base_url
-    bot = Bot(settings.bot_token, **({"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}))
+    bot = Bot(
+        settings.bot_token,
+        **({"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}),
+    )
     try:
         async with bot:
             if args.webhook_command == "info":
                 info = await bot.get_webhook_info()
-                print(f"url: {info.url or '(none)'}\npending updates: {info.pending_update_count}\n"
-                      f"last error: {info.last_error_message or '-'}")
+                print(
+                    f"url: {info.url or '(none)'}\npending updates: {info.pending_update_count}\n"
+                    f"last error: {info.last_error_message or '-'}"
+                )
             elif args.webhook_command == "set":
                 if settings.bot_mode != "webhook":
-                    print("qingchu: set BOT_MODE=webhook, WEBHOOK_URL and WEBHOOK_SECRET first", file=sys.stderr)
+                    print(
+                        "qingchu: set BOT_MODE=webhook, WEBHOOK_URL and WEBHOOK_SECRET first",
+                        file=sys.stderr,
+                    )
                     return 2
                 from bot.app import set_webhook
 
@@ -259,7 +337,9 @@ async def cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
 
     staff = await Staff.get_or_none(telegram_id=args.telegram_id, active=True)
     if staff is None:
-        print(f"qingchu: no active staff member with Telegram id {args.telegram_id}", file=sys.stderr)
+        print(
+            f"qingchu: no active staff member with Telegram id {args.telegram_id}", file=sys.stderr
+        )
         return 1
     print(await create_sign_in_link(staff, settings, SystemClock().now()))
     print("valid for 10 minutes, once", file=sys.stderr)
@@ -277,13 +357,21 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         if results is None:
             print(f"qingchu: no satisfaction survey for {args.period}", file=sys.stderr)
             return 1
-        print(f"survey {results['period']}: {results['answered']} of {results['asked']} tenants answered")
+        print(
+            f"survey {results['period']}: {results['answered']} of {results['asked']} tenants answered"
+        )
         for category, row in results["categories"].items():
-            print(f"{category}\t{row['answers']} answers\tmean {row['mean']}\t{row['distribution']}")
+            print(
+                f"{category}\t{row['answers']} answers\tmean {row['mean']}\t{row['distribution']}"
+            )
         return 0
     now = SystemClock().now()
     try:
-        year, month = month_from_text(args.month) if args.month else previous_month(now.astimezone(settings.timezone).date())
+        year, month = (
+            month_from_text(args.month)
+            if args.month
+            else previous_month(now.astimezone(settings.timezone).date())
+        )
     except ValueError as exc:
         print(f"qingchu: --month: {exc}", file=sys.stderr)
         return 2
@@ -303,8 +391,10 @@ async def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
         evaluate_triage(settings, sys.stdout)
     else:
         report = await retrain_triage(settings)
-        print(f"retrained on {report.get('examples', '?')} examples "
-              f"({report.get('corrections', 0)} staff corrections); model saved to {report.get('path')}")
+        print(
+            f"retrained on {report.get('examples', '?')} examples "
+            f"({report.get('corrections', 0)} staff corrections); model saved to {report.get('path')}"
+        )
     return 0
 
 
@@ -383,19 +473,26 @@ def _missing_database(exc: DatabaseMissing, settings: Settings) -> str:
         source = f"the default; {env_file} does not set it"
     else:
         source = f"the default; there is no .env in {env_file.parent}"
-    lines = [f"qingchu: no database at {exc.path}", f"DATABASE_URL is {settings.database_url} ({source})."]
-    given = Path(settings.database_url[len("sqlite://"):].split("?", 1)[0])
+    lines = [
+        f"qingchu: no database at {exc.path}",
+        f"DATABASE_URL is {settings.database_url} ({source}).",
+    ]
+    given = Path(settings.database_url[len("sqlite://") :].split("?", 1)[0])
     if not given.is_absolute():
         lines[-1] += " Its path is taken from the current directory."
         home = next((p for p in Path.cwd().parents if (p / given).is_file()), None)
     else:
         home = None
     if home is not None:
-        lines += [f"There is a database at {home / given}: run qingchu in {home}, or set",
-                  f"DATABASE_URL=sqlite://{home / given} in the environment or in .env."]
+        lines += [
+            f"There is a database at {home / given}: run qingchu in {home}, or set",
+            f"DATABASE_URL=sqlite://{home / given} in the environment or in .env.",
+        ]
     else:
-        lines += ["Run qingchu in the directory of your .env and data/, or point DATABASE_URL at your database in",
-                  "the environment or in .env (e.g. DATABASE_URL=sqlite:///srv/qingchu/data/qingchu.sqlite3)."]
+        lines += [
+            "Run qingchu in the directory of your .env and data/, or point DATABASE_URL at your database in",
+            "the environment or in .env (e.g. DATABASE_URL=sqlite:///srv/qingchu/data/qingchu.sqlite3).",
+        ]
     lines.append("Only `qingchu migrate` and `qingchu run` create a new database.")
     return "\n".join(lines)
 

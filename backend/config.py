@@ -38,7 +38,9 @@ class Settings:
     case_prefix: str = "QC"
     policy_file: Path = DEFAULT_POLICY_PATH
     duty_phone: str = ""
-    phone_region: str = "CN"  # where a phone number typed without + is read first (domain.contact.regions_for)
+    phone_region: str = (
+        "CN"  # where a phone number typed without + is read first (domain.contact.regions_for)
+    )
     log_level: str = "INFO"
     log_format: str = "text"
     max_body_bytes: int = 1_048_576
@@ -52,7 +54,9 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = ""
     session_hours: int = 12
-    data_dir: Path = Path("data")  # files the service keeps besides the database (the dashboard's file cache)
+    data_dir: Path = Path(
+        "data"
+    )  # files the service keeps besides the database (the dashboard's file cache)
     file_cache_mb: int = 500
     policy: Policy = field(default_factory=load_policy, compare=False, repr=False)
 
@@ -70,7 +74,9 @@ class Settings:
         return self.public_base_url or f"http://{self.http_host}:{self.http_port}"
 
 
-def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
     """Build Settings from `env` (default: os.environ over the .env file)."""
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
@@ -91,7 +97,12 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         default_locale=get.choice("DEFAULT_LOCALE", LOCALES, "zh_CN"),
         http_host=get.text("HTTP_HOST", "127.0.0.1"),
         http_port=get.integer("HTTP_PORT", 8080, 1, 65535),
-        case_prefix=get.pattern("CASE_NUMBER_PREFIX", "QC", r"[A-Z][A-Z0-9]{0,9}", "1–10 capital letters or digits, starting with a letter"),
+        case_prefix=get.pattern(
+            "CASE_NUMBER_PREFIX",
+            "QC",
+            r"[A-Z][A-Z0-9]{0,9}",
+            "1–10 capital letters or digits, starting with a letter",
+        ),
         policy_file=policy_file,
         duty_phone=get.text("DUTY_PHONE", ""),
         phone_region=get.region(),
@@ -142,7 +153,9 @@ class _Reader:
         if value is None:
             return None
         if not re.fullmatch(r"-?\d{1,20}", value):
-            raise ConfigError(f"{name}: expected a Telegram chat id such as -1001234567890, got {value!r}")
+            raise ConfigError(
+                f"{name}: expected a Telegram chat id such as -1001234567890, got {value!r}"
+            )
         return int(value)
 
     def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
@@ -162,18 +175,24 @@ class _Reader:
         try:
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"TIMEZONE: unknown time zone {value!r} (use a name like Asia/Shanghai)") from None
+            raise ConfigError(
+                f"TIMEZONE: unknown time zone {value!r} (use a name like Asia/Shanghai)"
+            ) from None
 
     def region(self) -> str:
         value = self.raw("PHONE_REGION") or "CN"
         if not known_region(value.upper()):
-            raise ConfigError(f"PHONE_REGION: expected a two-letter region code such as CN, HK or TW, got {value!r}")
+            raise ConfigError(
+                f"PHONE_REGION: expected a two-letter region code such as CN, HK or TW, got {value!r}"
+            )
         return value.upper()
 
     def bot_token(self) -> str | None:
         value = self.raw("BOT_TOKEN")
         if value is not None and not re.fullmatch(r"\d{3,20}:[A-Za-z0-9_-]{20,}", value):
-            raise ConfigError("BOT_TOKEN: does not look like a token from @BotFather (digits:letters)")
+            raise ConfigError(
+                "BOT_TOKEN: does not look like a token from @BotFather (digits:letters)"
+            )
         return value
 
     def http_url(self, name: str) -> str | None:
@@ -182,7 +201,9 @@ class _Reader:
             return None
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ConfigError(f"{name}: expected an http(s) URL such as http://127.0.0.1:8081, got {value!r}")
+            raise ConfigError(
+                f"{name}: expected an http(s) URL such as http://127.0.0.1:8081, got {value!r}"
+            )
         return value.rstrip("/")
 
     def webhook(self) -> dict[str, str]:
@@ -192,12 +213,18 @@ class _Reader:
         secret = self.raw("WEBHOOK_SECRET") or ""
         if mode == "webhook":
             if not url:
-                raise ConfigError("WEBHOOK_URL: required with BOT_MODE=webhook (the public https URL of the webhook)")
+                raise ConfigError(
+                    "WEBHOOK_URL: required with BOT_MODE=webhook (the public https URL of the webhook)"
+                )
             if not url.startswith("https://") and not self.raw("TELEGRAM_API_BASE_URL"):
-                raise ConfigError("WEBHOOK_URL: Telegram only calls https URLs (plain http only with a self-hosted "
-                                  "TELEGRAM_API_BASE_URL)")
+                raise ConfigError(
+                    "WEBHOOK_URL: Telegram only calls https URLs (plain http only with a self-hosted "
+                    "TELEGRAM_API_BASE_URL)"
+                )
             if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
-                raise ConfigError("WEBHOOK_SECRET: required with BOT_MODE=webhook: 16-256 letters, digits, _ or -")
+                raise ConfigError(
+                    "WEBHOOK_SECRET: required with BOT_MODE=webhook: 16-256 letters, digits, _ or -"
+                )
         return {"bot_mode": mode, "webhook_url": url, "webhook_secret": secret}
 
     def database_url(self) -> str:
@@ -211,7 +238,11 @@ def validate_database_url(value: str, name: str) -> str:
         value = "postgres://" + value.split("://", 1)[1]
         scheme = "postgres"
     if scheme not in ("sqlite", "postgres", "asyncpg"):
-        raise ConfigError(f"{name}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB, got {value!r}")
-    if scheme == "sqlite" and not value[len("sqlite://"):]:
-        raise ConfigError(f"{name}: sqlite:// needs a file path, e.g. sqlite://data/qingchu.sqlite3")
+        raise ConfigError(
+            f"{name}: expected sqlite://PATH or postgres://USER@HOST:PORT/DB, got {value!r}"
+        )
+    if scheme == "sqlite" and not value[len("sqlite://") :]:
+        raise ConfigError(
+            f"{name}: sqlite:// needs a file path, e.g. sqlite://data/qingchu.sqlite3"
+        )
     return value

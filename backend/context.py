@@ -17,6 +17,8 @@ class AppContext:
     updates_waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock | None = None, classify: Classifier | None = None) -> "AppContext":
+    def build(
+        cls, settings: Settings, clock: Clock | None = None, classify: Classifier | None = None
+    ) -> "AppContext":
         clock = clock or SystemClock()
         return cls(settings=settings, clock=clock, cases=CaseService(settings, clock, classify))

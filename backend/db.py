@@ -53,7 +53,7 @@ def sqlite_path(database_url: str) -> Path | None:
     another database or an in-memory one."""
     if not database_url.startswith("sqlite://"):
         return None
-    path = database_url[len("sqlite://"):].split("?", 1)[0]
+    path = database_url[len("sqlite://") :].split("?", 1)[0]
     return None if path in (":memory:", "") else Path(path)
 
 
@@ -80,9 +80,13 @@ async def migrate(database_url: str) -> list[str]:
 
 async def pending_migrations() -> list[str]:
     """Migrations not yet applied on the open connection."""
-    executor = MigrationExecutor(get_connection("default"), tortoise_config("sqlite://:memory:")["apps"])
+    executor = MigrationExecutor(
+        get_connection("default"), tortoise_config("sqlite://:memory:")["apps"]
+    )
     plan = await executor.plan(None)
-    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+    return [
+        f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward
+    ]
 
 
 async def open_database(database_url: str, *, auto_migrate: bool, create: bool = False) -> None:
@@ -127,7 +131,9 @@ async def _connect(database_url: str) -> None:
         await get_connection("default").execute_query("SELECT 1")
     except Exception as exc:  # the driver's own error says best what is wrong
         await Tortoise.close_connections()
-        raise DatabaseUnreachable(f"cannot reach the database ({_redacted(database_url)}): {exc}") from None
+        raise DatabaseUnreachable(
+            f"cannot reach the database ({_redacted(database_url)}): {exc}"
+        ) from None
 
 
 async def _require_current() -> None:
@@ -153,7 +159,11 @@ def _redacted(database_url: str) -> str:
     credentials, at, host = rest.rpartition("@")
     if not at:
         return database_url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else database_url
+    return (
+        f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+        if ":" in credentials
+        else database_url
+    )
 
 
 async def close_database() -> None:

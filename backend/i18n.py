@@ -57,11 +57,30 @@ def pick_locale(value: str | None, default: str = DEFAULT) -> str:
 
 # What people type after /language: codes, and the names of the scripts as they write them.
 LANGUAGE_WORDS = {
-    "繁体": "zh_TW", "繁體": "zh_TW", "繁体中文": "zh_TW", "繁體中文": "zh_TW", "正体": "zh_TW", "正體": "zh_TW",
-    "台湾": "zh_TW", "台灣": "zh_TW", "香港": "zh_TW", "tw": "zh_TW", "hk": "zh_TW", "traditional": "zh_TW",
-    "简体": "zh_CN", "簡體": "zh_CN", "简体中文": "zh_CN", "簡體中文": "zh_CN", "中文": "zh_CN", "cn": "zh_CN",
-    "simplified": "zh_CN", "chinese": "zh_CN",
-    "英文": "en", "英語": "en", "英语": "en", "english": "en",
+    "繁体": "zh_TW",
+    "繁體": "zh_TW",
+    "繁体中文": "zh_TW",
+    "繁體中文": "zh_TW",
+    "正体": "zh_TW",
+    "正體": "zh_TW",
+    "台湾": "zh_TW",
+    "台灣": "zh_TW",
+    "香港": "zh_TW",
+    "tw": "zh_TW",
+    "hk": "zh_TW",
+    "traditional": "zh_TW",
+    "简体": "zh_CN",
+    "簡體": "zh_CN",
+    "简体中文": "zh_CN",
+    "簡體中文": "zh_CN",
+    "中文": "zh_CN",
+    "cn": "zh_CN",
+    "simplified": "zh_CN",
+    "chinese": "zh_CN",
+    "英文": "en",
+    "英語": "en",
+    "英语": "en",
+    "english": "en",
 }
 
 

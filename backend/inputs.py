@@ -43,7 +43,11 @@ def unstorable(text: str) -> str | None:
     found = _UNSTORABLE.search(text)
     if found is None:
         return None
-    return "a NUL character" if found.group() == "\x00" else f"a lone surrogate (\\u{ord(found.group()):04x})"
+    return (
+        "a NUL character"
+        if found.group() == "\x00"
+        else f"a lone surrogate (\\u{ord(found.group()):04x})"
+    )
 
 
 def check_text(text: str, field: str) -> str:
@@ -65,7 +69,9 @@ def repair_text(text: str) -> str:
 
 def _bounded_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise ValidationFailed(f"a number in the body has more than {MAX_INT_DIGITS} digits", field="body")
+        raise ValidationFailed(
+            f"a number in the body has more than {MAX_INT_DIGITS} digits", field="body"
+        )
     return int(digits)
 
 
@@ -87,11 +93,15 @@ def parse_json(raw: bytes, *, repair: bool = False) -> Any:
     Telegram's updates, where refusing would lose what a tenant sent.
     """
     try:
-        value = json.loads(raw, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant)
+        value = json.loads(
+            raw, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ValidationFailed("the body is not valid JSON", field="body") from None
     except RecursionError:
-        raise ValidationFailed(f"the body is nested deeper than {MAX_JSON_DEPTH} levels", field="body") from None
+        raise ValidationFailed(
+            f"the body is nested deeper than {MAX_JSON_DEPTH} levels", field="body"
+        ) from None
     return _checked(value, repair)
 
 
@@ -103,7 +113,9 @@ def _checked(value: Any, repair: bool) -> Any:
         container, key, field, depth = stack.pop()
         item = container[key]
         if depth > MAX_JSON_DEPTH:
-            raise ValidationFailed(f"the body is nested deeper than {MAX_JSON_DEPTH} levels", field="body")
+            raise ValidationFailed(
+                f"the body is nested deeper than {MAX_JSON_DEPTH} levels", field="body"
+            )
         if isinstance(item, str):
             if repair:
                 container[key] = repair_text(item)

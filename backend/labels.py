@@ -23,16 +23,29 @@ def kind_name(kind: Kind | str, locale: str) -> str:
 def severity_name(severity: Severity | str, locale: str) -> str:
     return _(SEVERITY_NAMES[Severity(severity)], locale)
 
+
 # What triage saw (nlp triggers): shown to staff beside the words that decided.
 TRIGGER_NAMES = {
-    "fire": N_("fire"), "smoke": N_("smoke"), "explosion": N_("explosion"), "gas": N_("gas"),
-    "lift_trapped": N_("people trapped in a lift"), "lift_fault": N_("dangerous lift fault"),
-    "flood": N_("flooding or burst pipe"), "power_cut": N_("building power cut"),
-    "structural": N_("structural damage"), "plant_failure": N_("main plant failure"),
-    "crime": N_("crime"), "injury": N_("injury"), "financial_loss": N_("serious financial loss"),
-    "collective": N_("3 or more households"), "plural": N_("several residents"),
-    "repeat": N_("raised before"), "promise": N_("promise not kept"), "trade": N_("shop cannot trade"),
-    "media": N_("government or media"), "hazard": N_("safety hazard"),
+    "fire": N_("fire"),
+    "smoke": N_("smoke"),
+    "explosion": N_("explosion"),
+    "gas": N_("gas"),
+    "lift_trapped": N_("people trapped in a lift"),
+    "lift_fault": N_("dangerous lift fault"),
+    "flood": N_("flooding or burst pipe"),
+    "power_cut": N_("building power cut"),
+    "structural": N_("structural damage"),
+    "plant_failure": N_("main plant failure"),
+    "crime": N_("crime"),
+    "injury": N_("injury"),
+    "financial_loss": N_("serious financial loss"),
+    "collective": N_("3 or more households"),
+    "plural": N_("several residents"),
+    "repeat": N_("raised before"),
+    "promise": N_("promise not kept"),
+    "trade": N_("shop cannot trade"),
+    "media": N_("government or media"),
+    "hazard": N_("safety hazard"),
     "danger": N_("someone in danger (the tenant said yes)"),
 }
 MAX_WORDS = 6

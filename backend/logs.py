@@ -71,7 +71,11 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        tags = " ".join(f"{k}={getattr(record, k)}" for k in ("update_id", "case") if getattr(record, k, None) is not None)
+        tags = " ".join(
+            f"{k}={getattr(record, k)}"
+            for k in ("update_id", "case")
+            if getattr(record, k, None) is not None
+        )
         return f"{line} [{tags}]" if tags else line
 
 
@@ -101,10 +105,18 @@ def configure_logging(level: str, fmt: str, *, service: bool = True) -> None:
     """
     handler = CurrentStderr()
     handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     debug = logging.getLevelName(level) <= logging.DEBUG
     root.setLevel(level if service or debug else max(logging.getLevelName(level), logging.WARNING))
-    for name in CHATTY_LIBRARIES:  # a logger's own level wins over the root's: never below the root's
-        logging.getLogger(name).setLevel(logging.NOTSET if debug else max(logging.WARNING, root.level))
+    for (
+        name
+    ) in CHATTY_LIBRARIES:  # a logger's own level wins over the root's: never below the root's
+        logging.getLogger(name).setLevel(
+            logging.NOTSET if debug else max(logging.WARNING, root.level)
+        )

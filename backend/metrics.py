@@ -8,17 +8,39 @@ from .models import Case, OutboxMessage
 
 REGISTRY = CollectorRegistry()
 UPDATES = Counter("qingchu_updates_total", "Telegram updates handled", registry=REGISTRY)
-DUPLICATE_UPDATES = Counter("qingchu_duplicate_updates_total", "Redelivered Telegram updates ignored", registry=REGISTRY)
-SWEEP_SECONDS = Histogram("qingchu_sweep_seconds", "Duration of one scheduler sweep", registry=REGISTRY,
-                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-SWEEP_ACTIONS = Counter("qingchu_sweep_actions_total", "Actions taken by sweeps", ["sweep"], registry=REGISTRY)
-SENT = Counter("qingchu_messages_sent_total", "Outbox messages delivered", ["kind"], registry=REGISTRY)
-SEND_FAILURES = Counter("qingchu_message_failures_total", "Outbox deliveries that failed", ["outcome"], registry=REGISTRY)
-RATE_LIMIT_WAITS = Counter("qingchu_rate_limit_waits_total",
-                           "Messages held back by the sending budget or Telegram's retry_after", registry=REGISTRY)
+DUPLICATE_UPDATES = Counter(
+    "qingchu_duplicate_updates_total", "Redelivered Telegram updates ignored", registry=REGISTRY
+)
+SWEEP_SECONDS = Histogram(
+    "qingchu_sweep_seconds",
+    "Duration of one scheduler sweep",
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+SWEEP_ACTIONS = Counter(
+    "qingchu_sweep_actions_total", "Actions taken by sweeps", ["sweep"], registry=REGISTRY
+)
+SENT = Counter(
+    "qingchu_messages_sent_total", "Outbox messages delivered", ["kind"], registry=REGISTRY
+)
+SEND_FAILURES = Counter(
+    "qingchu_message_failures_total",
+    "Outbox deliveries that failed",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RATE_LIMIT_WAITS = Counter(
+    "qingchu_rate_limit_waits_total",
+    "Messages held back by the sending budget or Telegram's retry_after",
+    registry=REGISTRY,
+)
 CASES = Gauge("qingchu_cases", "Cases by status", ["status"], registry=REGISTRY)
-OUTBOX_PENDING = Gauge("qingchu_outbox_pending", "Outbox messages waiting to be sent", registry=REGISTRY)
-OUTBOX_FAILED = Gauge("qingchu_outbox_failed", "Outbox messages that could not be delivered", registry=REGISTRY)
+OUTBOX_PENDING = Gauge(
+    "qingchu_outbox_pending", "Outbox messages waiting to be sent", registry=REGISTRY
+)
+OUTBOX_FAILED = Gauge(
+    "qingchu_outbox_failed", "Outbox messages that could not be delivered", registry=REGISTRY
+)
 
 
 async def render_metrics() -> bytes:

@@ -22,7 +22,9 @@ class Staff(Model):
     telegram_id = fields.BigIntField(unique=True)
     name = fields.CharField(max_length=100)
     role = fields.CharEnumField(Role, max_length=16)
-    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="staff")
+    department = fields.ForeignKeyField(
+        "models.Department", null=True, on_delete=fields.SET_NULL, related_name="staff"
+    )
     phone = fields.CharField(max_length=32, default="")
     locale = fields.CharField(max_length=8, default="zh_CN")
     on_duty = fields.BooleanField(default=False)
@@ -40,7 +42,9 @@ class StaffInvite(Model):
     code_hash = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=100)
     role = fields.CharEnumField(Role, max_length=16)
-    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="invites")
+    department = fields.ForeignKeyField(
+        "models.Department", null=True, on_delete=fields.SET_NULL, related_name="invites"
+    )
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -95,11 +99,21 @@ class Case(Model):
     contact_name = fields.CharField(max_length=100, default="")
     contact_phone = fields.CharField(max_length=32, default="")
     locale = fields.CharField(max_length=8, default="zh_CN")
-    complainant = fields.ForeignKeyField("models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="cases")
-    owner = fields.ForeignKeyField("models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases")
-    department = fields.ForeignKeyField("models.Department", null=True, on_delete=fields.SET_NULL, related_name="cases")
-    incident = fields.ForeignKeyField("models.Incident", null=True, on_delete=fields.SET_NULL, related_name="cases")
-    staff_thread_id = fields.BigIntField(null=True)  # the case's own topic when the staff group is a forum
+    complainant = fields.ForeignKeyField(
+        "models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="cases"
+    )
+    owner = fields.ForeignKeyField(
+        "models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases"
+    )
+    department = fields.ForeignKeyField(
+        "models.Department", null=True, on_delete=fields.SET_NULL, related_name="cases"
+    )
+    incident = fields.ForeignKeyField(
+        "models.Incident", null=True, on_delete=fields.SET_NULL, related_name="cases"
+    )
+    staff_thread_id = fields.BigIntField(
+        null=True
+    )  # the case's own topic when the staff group is a forum
     escalation_level = fields.SmallIntField(default=1)
     reopen_count = fields.SmallIntField(default=0)
     off_hours = fields.BooleanField(default=False)
@@ -131,7 +145,9 @@ class Case(Model):
     satisfaction = fields.SmallIntField(null=True)
     satisfaction_comment = fields.TextField(default="")
     in_case_library = fields.BooleanField(default=False)
-    anonymized_at = fields.DatetimeField(null=True)  # personal data removed after the retention period
+    anonymized_at = fields.DatetimeField(
+        null=True
+    )  # personal data removed after the retention period
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -148,7 +164,10 @@ class Case(Model):
             Index(fields=("status", "received_at"), name="case_status_received"),
             Index(fields=("category", "received_at"), name="case_category_received"),
             Index(fields=("severity", "status"), name="case_severity_status"),
-            Index(fields=("category", "severity", "received_at"), name="case_category_severity_received"),
+            Index(
+                fields=("category", "severity", "received_at"),
+                name="case_category_severity_received",
+            ),
             Index(fields=("department_id", "status"), name="case_department_status"),
             Index(fields=("owner_id", "status"), name="case_owner_status"),
             Index(fields=("complainant_id", "received_at"), name="case_complainant_received"),
@@ -180,7 +199,9 @@ class CaseEvent(Model):
 
 class Attachment(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("models.Case", on_delete=fields.CASCADE, related_name="attachments")
+    case = fields.ForeignKeyField(
+        "models.Case", on_delete=fields.CASCADE, related_name="attachments"
+    )
     file_id = fields.CharField(max_length=255)
     file_unique_id = fields.CharField(max_length=64, default="")
     kind = fields.CharField(max_length=16)  # photo, document, video
@@ -195,7 +216,9 @@ class OutboxMessage(Model):
     """A message to deliver. Written in the same transaction as the change that caused it."""
 
     id = fields.BigIntField(primary_key=True)
-    case = fields.ForeignKeyField("models.Case", null=True, on_delete=fields.CASCADE, related_name="outbox")
+    case = fields.ForeignKeyField(
+        "models.Case", null=True, on_delete=fields.CASCADE, related_name="outbox"
+    )
     chat_id = fields.BigIntField()
     kind = fields.CharField(max_length=32)
     payload = fields.JSONField(default=dict)
@@ -206,7 +229,9 @@ class OutboxMessage(Model):
     sent_at = fields.DatetimeField(null=True)
     failed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")
-    telegram_message_id = fields.BigIntField(null=True)  # what was sent, so a card can be edited later
+    telegram_message_id = fields.BigIntField(
+        null=True
+    )  # what was sent, so a card can be edited later
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -232,7 +257,9 @@ class TriageCorrection(Model):
     """A category a human chose instead of the suggested one: training data for `qingchu nlp retrain`."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField("models.Case", null=True, on_delete=fields.SET_NULL, related_name="corrections")
+    case = fields.ForeignKeyField(
+        "models.Case", null=True, on_delete=fields.SET_NULL, related_name="corrections"
+    )
     text = fields.TextField()
     suggested = fields.CharField(max_length=32)
     corrected = fields.CharField(max_length=32)
@@ -309,9 +336,15 @@ class SatisfactionSurvey(Model):
 
 class SurveyAnswer(Model):
     id = fields.IntField(primary_key=True)
-    survey = fields.ForeignKeyField("models.SatisfactionSurvey", on_delete=fields.CASCADE, related_name="answers")
-    complainant = fields.ForeignKeyField("models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="survey_answers")
-    category = fields.CharField(max_length=32, default="")  # of the tenant's latest case, "" when none
+    survey = fields.ForeignKeyField(
+        "models.SatisfactionSurvey", on_delete=fields.CASCADE, related_name="answers"
+    )
+    complainant = fields.ForeignKeyField(
+        "models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="survey_answers"
+    )
+    category = fields.CharField(
+        max_length=32, default=""
+    )  # of the tenant's latest case, "" when none
     score = fields.SmallIntField(null=True)
     answered_at = fields.DatetimeField(null=True)
 
@@ -325,7 +358,9 @@ class SignInLink(Model):
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    staff = fields.ForeignKeyField("models.Staff", on_delete=fields.CASCADE, related_name="sign_in_links")
+    staff = fields.ForeignKeyField(
+        "models.Staff", on_delete=fields.CASCADE, related_name="sign_in_links"
+    )
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -340,7 +375,9 @@ class WebSession(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     csrf_token = fields.CharField(max_length=64)
-    staff = fields.ForeignKeyField("models.Staff", on_delete=fields.CASCADE, related_name="web_sessions")
+    staff = fields.ForeignKeyField(
+        "models.Staff", on_delete=fields.CASCADE, related_name="web_sessions"
+    )
     locale = fields.CharField(max_length=8, default="zh_CN")
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

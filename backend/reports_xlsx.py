@@ -37,7 +37,6 @@ SHEET_SUBJECTS = N_("Complaints against staff")
 SHEET_MAJOR = N_("Major cases")
 
 
-
 class Column(NamedTuple):
     """A measure of a ReportRow: its header, how to read it, its Excel number format."""
 
@@ -67,7 +66,9 @@ ROW_COLUMNS = COUNT_COLUMNS + SERVICE_COLUMNS
 # ---- workbook -----------------------------------------------------------------------------------
 
 
-def write_monthly_xlsx(report: MonthlyReport, path_or_stream: str | os.PathLike[str] | IO[bytes], locale: str) -> None:
+def write_monthly_xlsx(
+    report: MonthlyReport, path_or_stream: str | os.PathLike[str] | IO[bytes], locale: str
+) -> None:
     """Save the report as an .xlsx file (a path or a binary stream)."""
     book = Workbook()
     _summary_sheet(book.active, report, locale)
@@ -76,7 +77,9 @@ def write_monthly_xlsx(report: MonthlyReport, path_or_stream: str | os.PathLike[
         (SHEET_SEVERITY, N_("Severity"), report.by_severity),
         (SHEET_DEPARTMENT, N_("Department"), report.by_department),
     ):
-        _rows_sheet(book.create_sheet(_title(title, locale)), first_header, rows, report.overall, locale)
+        _rows_sheet(
+            book.create_sheet(_title(title, locale)), first_header, rows, report.overall, locale
+        )
     _subjects_sheet(book.create_sheet(_title(SHEET_SUBJECTS, locale)), report, locale)
     _major_sheet(book.create_sheet(_title(SHEET_MAJOR, locale)), report, locale)
     book.save(path_or_stream)
@@ -125,12 +128,23 @@ def _subjects_sheet(sheet: Worksheet, report: MonthlyReport, locale: str) -> Non
 
 
 def _major_sheet(sheet: Worksheet, report: MonthlyReport, locale: str) -> None:
-    headers = (N_("Case number"), N_("Received"), N_("Category"), N_("Status"), N_("Resolved"), N_("Description"))
+    headers = (
+        N_("Case number"),
+        N_("Received"),
+        N_("Category"),
+        N_("Status"),
+        N_("Resolved"),
+        N_("Description"),
+    )
     _header(sheet, [_(header, locale) for header in headers])
     for case in report.major_cases:
         values = [
-            case.number, _naive(case.received_at), case.category, case.status,
-            _naive(case.resolved_at), case.description,
+            case.number,
+            _naive(case.received_at),
+            case.category,
+            case.status,
+            _naive(case.resolved_at),
+            case.description,
         ]
         _append(sheet, values, [None, DATETIME, None, None, DATETIME, None])
     _fit_columns(sheet)
@@ -156,7 +170,9 @@ def _append(sheet: Worksheet, values: list[Any], formats: Sequence[str | None] =
 def _fit_columns(sheet: Worksheet) -> None:
     for index, column in enumerate(sheet.iter_cols(), start=1):
         width = max((_display_width(cell.value) for cell in column), default=0) + 2
-        sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(width, MAX_WIDTH))
+        sheet.column_dimensions[get_column_letter(index)].width = max(
+            MIN_WIDTH, min(width, MAX_WIDTH)
+        )
 
 
 def _display_width(value: Any) -> int:
@@ -187,15 +203,32 @@ def summary_text(report: MonthlyReport, locale: str) -> str:
     """A few lines for a Telegram message: totals, service level, satisfaction, busiest categories."""
     totals, overall = report.totals, report.overall
     lines = [
-        _("Monthly report {month} ({first} – {last})", locale, month=report.month_text,
-          first=report.first_day.isoformat(), last=report.last_day.isoformat()),
-        _("Received {received} · open {open} · resolved {resolved} · closed {closed} · invalid {invalid} · "
-          "cancelled {cancelled}", locale, received=totals.received, open=totals.open, resolved=totals.resolved,
-          closed=totals.closed, invalid=totals.invalid, cancelled=totals.cancelled),
+        _(
+            "Monthly report {month} ({first} – {last})",
+            locale,
+            month=report.month_text,
+            first=report.first_day.isoformat(),
+            last=report.last_day.isoformat(),
+        ),
+        _(
+            "Received {received} · open {open} · resolved {resolved} · closed {closed} · invalid {invalid} · "
+            "cancelled {cancelled}",
+            locale,
+            received=totals.received,
+            open=totals.open,
+            resolved=totals.resolved,
+            closed=totals.closed,
+            invalid=totals.invalid,
+            cancelled=totals.cancelled,
+        ),
         _("SLA compliance: {value}", locale, value=_percent(overall.sla_compliance)),
         _("Mean hours to resolve: {value}", locale, value=_number(overall.mean_hours_to_resolve)),
-        _("Mean satisfaction: {value} ({answers} answers)", locale,
-          value=_number(overall.mean_satisfaction), answers=overall.satisfaction_answers),
+        _(
+            "Mean satisfaction: {value} ({answers} answers)",
+            locale,
+            value=_number(overall.mean_satisfaction),
+            answers=overall.satisfaction_answers,
+        ),
         _("Reopen rate: {value}", locale, value=_percent(overall.reopen_rate)),
         _("Top categories: {list}", locale, list=_top(report.by_category, 3)),
         _("Major cases: {count}", locale, count=len(report.major_cases)),

@@ -26,11 +26,18 @@ def parse_parts(text: str | None) -> frozenset[str]:
     parts = {p.strip() for p in text.split(",") if p.strip()}
     unknown = parts - set(PARTS)
     if unknown or not parts:
-        raise ValueError(f"unknown part(s) {', '.join(sorted(unknown)) or '(none)'}; choose from {', '.join(PARTS)}")
+        raise ValueError(
+            f"unknown part(s) {', '.join(sorted(unknown)) or '(none)'}; choose from {', '.join(PARTS)}"
+        )
     return frozenset(parts)
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None, parts: frozenset[str] = frozenset(PARTS)) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    parts: frozenset[str] = frozenset(PARTS),
+) -> None:
     """Run the chosen parts in one event loop until SIGINT/SIGTERM (or `stop` is set).
 
     api: the HTTP API (and dashboard); bot: Telegram updates; scheduler: sweeps and cron jobs;
@@ -43,7 +50,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, parts:
             loop.add_signal_handler(signum, stop.set)
 
     await open_database(settings.database_url, auto_migrate=settings.is_sqlite, create=True)
-    await asyncio.to_thread(load_triage, settings)  # dictionaries load once, before the first complaint
+    await asyncio.to_thread(
+        load_triage, settings
+    )  # dictionaries load once, before the first complaint
     ctx = AppContext.build(settings)
     runner = web.AppRunner(create_app(ctx), access_log=None)
     scheduler = None
@@ -60,7 +69,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, parts:
 
             scheduler = build_scheduler(ctx)
             scheduler.start()
-            log.info("scheduler started (sweep every %ss)", int(settings.sweep_interval.total_seconds()))
+            log.info(
+                "scheduler started (sweep every %ss)", int(settings.sweep_interval.total_seconds())
+            )
 
         telegram_parts = parts & {"bot", "sender"}
         if telegram_parts and settings.telegram_enabled:

@@ -100,7 +100,9 @@ class Request:
 class Outcome:
     name: str
     overview: Request | None = None
-    pairs: list[tuple[str, Request, Request]] = field(default_factory=list)  # label, list page, API list
+    pairs: list[tuple[str, Request, Request]] = field(
+        default_factory=list
+    )  # label, list page, API list
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
 
@@ -111,7 +113,13 @@ def requests_to_time() -> tuple[Request, list[tuple[str, Request, Request]]]:
     for label, page_query, api_query in FILTERS:
         page_path = "/dashboard/cases" + (f"?{page_query}" if page_query else "")
         api_path = f"/api/v1/cases?{api_query + '&' if api_query else ''}per_page={PER_PAGE}"
-        pairs.append((label, Request(f"list page, {label}", page_path), Request(f"API list, {label}", api_path, True)))
+        pairs.append(
+            (
+                label,
+                Request(f"list page, {label}", page_path),
+                Request(f"API list, {label}", api_path, True),
+            )
+        )
     return overview, pairs
 
 
@@ -125,13 +133,17 @@ class Browser:
         self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
     async def sign_in(self, link_path: str) -> None:
-        async with self.session.get(self.server.make_url(link_path), allow_redirects=False) as response:
+        async with self.session.get(
+            self.server.make_url(link_path), allow_redirects=False
+        ) as response:
             if response.status != 303:
                 raise RuntimeError(f"sign-in failed: {response.status} {await response.text()}")
 
     async def fetch(self, request: Request) -> bytes:
         headers = self.api_headers if request.api else None
-        async with self.session.get(self.server.make_url(request.path), headers=headers) as response:
+        async with self.session.get(
+            self.server.make_url(request.path), headers=headers
+        ) as response:
             body = await response.read()
             if response.status != 200:
                 raise RuntimeError(f"{request.path}: {response.status} {body[:300]!r}")
@@ -167,12 +179,16 @@ async def count_statements(browser: Browser, requests: list[Request]) -> None:
         logger.propagate = propagate
 
 
-async def check_answers(browser: Browser, overview: Request, pairs: list[tuple[str, Request, Request]]) -> list[str]:
+async def check_answers(
+    browser: Browser, overview: Request, pairs: list[tuple[str, Request, Request]]
+) -> list[str]:
     """The page and the API show the same cases, and the overview's tiles the API's totals (not timed)."""
     problems = []
     totals: dict[str, int] = {}
     for label, page, api in pairs:
-        async with browser.session.get(browser.server.make_url(api.path), headers=browser.api_headers) as answer:
+        async with browser.session.get(
+            browser.server.make_url(api.path), headers=browser.api_headers
+        ) as answer:
             body: dict[str, Any] = await answer.json()
         totals[label] = body["total"]
         numbers = CASE_LINK.findall((await browser.fetch(page)).decode())
@@ -183,7 +199,9 @@ async def check_answers(browser: Browser, overview: Request, pairs: list[tuple[s
     tiles = TILE_VALUE.findall((await browser.fetch(overview)).decode())
     for position, label in ((0, "open (new, assigned, in progress)"), (2, "overdue")):
         if len(tiles) <= position or tiles[position] != str(totals[label]):
-            problems.append(f"overview tile {position + 1} is not the API total for {label} ({totals[label]})")
+            problems.append(
+                f"overview tile {position + 1} is not the API total for {label} ({totals[label]})"
+            )
     return problems
 
 
@@ -191,7 +209,9 @@ async def bench_database(name: str, url: str, args: argparse.Namespace) -> Outco
     outcome = Outcome(name)
     now = START
     settings = replace(
-        load_settings(env={}, env_file=None), database_url=url, staff_chat_id=-1001234567890,
+        load_settings(env={}, env_file=None),
+        database_url=url,
+        staff_chat_id=-1001234567890,
         duty_phone="400-800-1234",
     )
     desk = Desk(args.seed)
@@ -202,24 +222,42 @@ async def bench_database(name: str, url: str, args: argparse.Namespace) -> Outco
     seed_seconds = time.perf_counter() - t
     if name == "postgres":
         conn = get_connection("default")
-        for table in ("case", "complainant", "staff"):  # one by one: VACUUM refuses a multi-statement script
+        for table in (
+            "case",
+            "complainant",
+            "staff",
+        ):  # one by one: VACUUM refuses a multi-statement script
             await conn.execute_script(f'VACUUM ANALYZE "{table}"')
     else:
-        await refresh_statistics()  # ANALYZE, as the service does at start-up and daily (backend/db.py)
+        await (
+            refresh_statistics()
+        )  # ANALYZE, as the service does at start-up and daily (backend/db.py)
     total = await Case.all().count()
-    then = "VACUUM ANALYZE (autovacuum's job on a live desk)" if name == "postgres" else "ANALYZE (as at start-up)"
-    print(f"  seeded {total} cases in {seed_seconds:.1f} s (bench_cases.seed_cases: 12 months, ~5% open); then {then}")
+    then = (
+        "VACUUM ANALYZE (autovacuum's job on a live desk)"
+        if name == "postgres"
+        else "ANALYZE (as at start-up)"
+    )
+    print(
+        f"  seeded {total} cases in {seed_seconds:.1f} s (bench_cases.seed_cases: 12 months, ~5% open); then {then}"
+    )
 
     ctx = AppContext.build(settings, FrozenClock(now), classify=fake_classify)
     manager = await Staff.create(
-        telegram_id=990_001, name="王经理", role=Role.MANAGER, locale="zh_CN", created_at=now - timedelta(days=400)
+        telegram_id=990_001,
+        name="王经理",
+        role=Role.MANAGER,
+        locale="zh_CN",
+        created_at=now - timedelta(days=400),
     )
     token, _ = await create_token("bench", Role.MANAGER, now)
     server = TestServer(create_app(ctx))
     await server.start_server(access_log=None)
     browser = Browser(server, token)
     try:
-        await browser.sign_in((await create_sign_in_link(manager, settings, now)).removeprefix(settings.base_url))
+        await browser.sign_in(
+            (await create_sign_in_link(manager, settings, now)).removeprefix(settings.base_url)
+        )
         overview, pairs = requests_to_time()
         outcome.overview, outcome.pairs = overview, pairs
         every = [overview, *(r for _, page, api in pairs for r in (page, api))]
@@ -237,26 +275,36 @@ async def bench_database(name: str, url: str, args: argparse.Namespace) -> Outco
         await browser.close()
         await server.close()
 
-    print(f"\n  HTTP GET on 127.0.0.1 at {total} cases, as a signed-in manager (zh_CN) / with a Bearer token;"
-          f" page size {PER_PAGE}")
+    print(
+        f"\n  HTTP GET on 127.0.0.1 at {total} cases, as a signed-in manager (zh_CN) / with a Bearer token;"
+        f" page size {PER_PAGE}"
+    )
     print(f"  {args.runs} timed rounds after {args.warmup} warm-up, round-robin over every request")
     print(f"    {'request':48}{'p50 ms':>9}{'p95 ms':>9}{'KB':>7}{'SQL':>5}")
     for request in every:
-        print(f"    {pad(request.label, 48)}{ms(request.timing.p50):>9}{ms(request.timing.p95):>9}"
-              f"{request.size / 1024:7.1f}{request.statements:5}")
+        print(
+            f"    {pad(request.label, 48)}{ms(request.timing.p50):>9}{ms(request.timing.p95):>9}"
+            f"{request.size / 1024:7.1f}{request.statements:5}"
+        )
     print(f"\n    {'list page / API list':48}{'p50':>9}{'p95':>9}")
     for label, page, api in pairs:
-        print(f"    {pad(label, 48)}{page.timing.p50 / api.timing.p50:9.2f}{page.timing.p95 / api.timing.p95:9.2f}")
+        print(
+            f"    {pad(label, 48)}{page.timing.p50 / api.timing.p50:9.2f}{page.timing.p95 / api.timing.p95:9.2f}"
+        )
     for problem in outcome.problems:
         print(f"  PROBLEM: {problem}")
     if not outcome.problems:
-        print("  ok: the list pages show the API's cases in the API's order; the overview's open and overdue"
-              " tiles are the API's totals")
+        print(
+            "  ok: the list pages show the API's cases in the API's order; the overview's open and overdue"
+            " tiles are the API's totals"
+        )
     return outcome
 
 
 def summary(outcomes: list[Outcome]) -> None:
-    print("\n== summary (latencies from this run; the ratio is against the API measured in the same rounds)")
+    print(
+        "\n== summary (latencies from this run; the ratio is against the API measured in the same rounds)"
+    )
     for o in outcomes:
         if o.skipped:
             print(f"{o.name:9} skipped: {o.skipped}")
@@ -264,21 +312,27 @@ def summary(outcomes: list[Outcome]) -> None:
         assert o.overview is not None
         p95 = o.overview.timing.p95
         verdict = "ok" if p95 * 1000 < TARGET_OVERVIEW_P95_MS else "MISSED"
-        print(f"{o.name:9} overview p95 {ms(p95)} ms (p50 {ms(o.overview.timing.p50)} ms)"
-              f" (target < {TARGET_OVERVIEW_P95_MS:.0f} ms: {verdict})")
+        print(
+            f"{o.name:9} overview p95 {ms(p95)} ms (p50 {ms(o.overview.timing.p50)} ms)"
+            f" (target < {TARGET_OVERVIEW_P95_MS:.0f} ms: {verdict})"
+        )
         ratios = [(page.timing.p95 / api.timing.p95, label) for label, page, api in o.pairs]
         worst, label = max(ratios)
         missed = [f"{lbl} {ratio:.2f}" for ratio, lbl in ratios if ratio > TARGET_LIST_RATIO]
         verdict = "ok" if not missed else "MISSED by " + ", ".join(missed)
-        print(f"{o.name:9} list page / API list p95 ratio {worst:.2f} (max, {label})"
-              f" (target <= {TARGET_LIST_RATIO:.1f}: {verdict})")
+        print(
+            f"{o.name:9} list page / API list p95 ratio {worst:.2f} (max, {label})"
+            f" (target <= {TARGET_LIST_RATIO:.1f}: {verdict})"
+        )
         if o.problems:
             print(f"{o.name:9} PROBLEMS: {len(o.problems)} (see above)")
 
 
 async def run(args: argparse.Namespace) -> None:
-    print(f"qingchu dashboard benchmark: Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}, "
-          f"Tortoise {tortoise.__version__}, SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs")
+    print(
+        f"qingchu dashboard benchmark: Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}, "
+        f"Tortoise {tortoise.__version__}, SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs"
+    )
     names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     outcomes = []
     for name in names:
@@ -308,9 +362,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="timed rounds over every request")
     parser.add_argument("--warmup", type=int, default=5, help="untimed rounds first")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
-    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER,
-                        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file / PostgreSQL database")
+    parser.add_argument(
+        "--pg-server",
+        default=DEFAULT_PG_SERVER,
+        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     asyncio.run(run(args))

@@ -62,7 +62,9 @@ TARGET_RATIO = 0.25
 STAFF_CHAT_ID = -1001234567890
 # Monday 23 November 2026, 10:00 in Shanghai: business hours (no duty alerts), one case counter day.
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-SECONDS_PER_DIALOG = 3  # the frozen clock moves a little per dialog; 3000 dialogs stay within the day
+SECONDS_PER_DIALOG = (
+    3  # the frozen clock moves a little per dialog; 3000 dialogs stay within the day
+)
 
 
 def t(message: str, **values: object) -> str:
@@ -73,16 +75,40 @@ def t(message: str, **values: object) -> str:
 # ---- what tenants say -------------------------------------------------------------------------------
 
 PROBLEMS = [
-    ("facility", "卫生间天花板一直在滴水，从昨晚开始"), ("facility", "电梯按键失灵，经常停在半层"),
-    ("facility", "楼道灯坏了，晚上一片漆黑"), ("facility", "单元门禁刷卡没反应"),
-    ("facility", "厨房下水道堵塞，水排不下去"), ("environment", "垃圾桶满了好几天没人清理"),
-    ("environment", "楼道里有很大的异味"), ("noise", "楼上装修从早上七点就开始电钻"),
-    ("noise", "空调外机噪音特别大，整夜睡不着"), ("parking", "我的固定车位被别人占用了"),
-    ("parking", "电动车乱停乱放堵住单元门口"), ("billing", "公摊水电费金额明显偏高"),
-    ("service", "客服电话一直没人接"), ("neighbor", "邻居在楼道堆放杂物"),
+    ("facility", "卫生间天花板一直在滴水，从昨晚开始"),
+    ("facility", "电梯按键失灵，经常停在半层"),
+    ("facility", "楼道灯坏了，晚上一片漆黑"),
+    ("facility", "单元门禁刷卡没反应"),
+    ("facility", "厨房下水道堵塞，水排不下去"),
+    ("environment", "垃圾桶满了好几天没人清理"),
+    ("environment", "楼道里有很大的异味"),
+    ("noise", "楼上装修从早上七点就开始电钻"),
+    ("noise", "空调外机噪音特别大，整夜睡不着"),
+    ("parking", "我的固定车位被别人占用了"),
+    ("parking", "电动车乱停乱放堵住单元门口"),
+    ("billing", "公摊水电费金额明显偏高"),
+    ("service", "客服电话一直没人接"),
+    ("neighbor", "邻居在楼道堆放杂物"),
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞"]
+GIVEN = [
+    "芳",
+    "伟",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "霞",
+]
 CATEGORY_OF = {text: category for category, text in PROBLEMS}
 
 
@@ -106,7 +132,10 @@ def stand_in_classify(text: str) -> StandInTriage:
 
 def pick_classifier(name: str) -> tuple[Callable[[str], Any], str]:
     if name == "fake":
-        return stand_in_classify, "keyword stand-in (NLP excluded: bench/bench_nlp.py measures nlp.classify)"
+        return (
+            stand_in_classify,
+            "keyword stand-in (NLP excluded: bench/bench_nlp.py measures nlp.classify)",
+        )
     try:
         import nlp
     except ImportError as exc:
@@ -159,8 +188,16 @@ class People:
 # ---- the two bots -----------------------------------------------------------------------------------
 
 STEPS = (
-    "/complain", "description", "“That's all”", "“✅ Correct”", "unit", "shared contact", "“Call me …”",
-    "“Skip” (files)", "“Skip” (expectation)", "“✅ Submit”",
+    "/complain",
+    "description",
+    "“That's all”",
+    "“✅ Correct”",
+    "unit",
+    "shared contact",
+    "“Call me …”",
+    "“Skip” (files)",
+    "“Skip” (expectation)",
+    "“✅ Submit”",
 )
 UPDATES_PER_DIALOG = len(STEPS)
 
@@ -237,8 +274,16 @@ class Driver:
             return up.callback(user, chat.last(), "i:done")
 
         plan: list[Callable[[], Update]] = [
-            lambda: up.command(user, "complain"), lambda: up.text(user, tenant.description), press, press,
-            lambda: up.text(user, tenant.unit), lambda: up.contact(user, tenant.phone), press, press, press, press,
+            lambda: up.command(user, "complain"),
+            lambda: up.text(user, tenant.description),
+            press,
+            press,
+            lambda: up.text(user, tenant.unit),
+            lambda: up.contact(user, tenant.phone),
+            press,
+            press,
+            press,
+            press,
         ]
         for step, make in enumerate(plan):
             await self._timed(timings, step, make())
@@ -257,13 +302,20 @@ def build_echo_application(fake: FakeBotApi) -> Application:
         await update.callback_query.answer()
 
     request = fake.request()
-    application = Application.builder().token(fake.token).request(request).get_updates_request(request).build()
+    application = (
+        Application.builder()
+        .token(fake.token)
+        .request(request)
+        .get_updates_request(request)
+        .build()
+    )
     application.add_handler(MessageHandler(filters.ALL, echo))
     application.add_handler(CallbackQueryHandler(answer))
     return application
 
 
 # ---- counting ---------------------------------------------------------------------------------------
+
 
 def verb_of(sql: object) -> str:
     words = str(sql).split(None, 1)
@@ -329,15 +381,22 @@ def counting_round_trips(trips: RoundTrips) -> Iterator[None]:
 
     async def sqlite_hop(self, fn, *args, **kwargs):
         name = getattr(fn, "__name__", "?")
-        label = (verb_of(args[0]) if name in ("execute", "_execute_fetchall", "_execute_insert") and args
-                 else name.upper())
+        label = (
+            verb_of(args[0])
+            if name in ("execute", "_execute_fetchall", "_execute_insert") and args
+            else name.upper()
+        )
         return await trips.timed(label, sqlite_execute(self, fn, *args, **kwargs))
 
     async def pg_simple(self, query, *args, **kwargs):
         if args:  # with arguments it goes through _execute, counted there
             return await pg_execute(self, query, *args, **kwargs)
         text = str(query).lstrip()
-        label = "pool reset" if text.startswith(("SELECT pg_advisory_unlock_all", "RESET", "CLOSE ALL")) else verb_of(text)
+        label = (
+            "pool reset"
+            if text.startswith(("SELECT pg_advisory_unlock_all", "RESET", "CLOSE ALL"))
+            else verb_of(text)
+        )
         return await trips.timed(label, pg_execute(self, query, *args, **kwargs))
 
     async def pg_extended(self, query, *args, **kwargs):
@@ -363,7 +422,9 @@ class StepCounts:
     seconds: float = 0.0
 
 
-async def count_per_step(driver: Driver, people: People, clock: FrozenClock, n: int) -> list[StepCounts]:
+async def count_per_step(
+    driver: Driver, people: People, clock: FrozenClock, n: int
+) -> list[StepCounts]:
     """n more dialogs, untimed, with statements, round trips and Bot API calls counted per step."""
     steps = [StepCounts() for _ in STEPS]
     statement_counter, trips = StatementCounter(), RoundTrips()
@@ -441,7 +502,10 @@ KEY_FUNCTIONS = (
 def layer_of(filename: str, name: str) -> str:
     if filename == "~":
         return next((layer for needle, layer in BUILT_INS if needle in name), "other C built-ins")
-    return next((layer for needle, layer in LAYERS if needle in filename), "other Python (stdlib, libraries)")
+    return next(
+        (layer for needle, layer in LAYERS if needle in filename),
+        "other Python (stdlib, libraries)",
+    )
 
 
 def print_profile(profile: cProfile.Profile, updates: int, wall: float) -> None:
@@ -452,18 +516,24 @@ def print_profile(profile: cProfile.Profile, updates: int, wall: float) -> None:
     for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in raw.items():
         layers[layer_of(filename, name)] += tottime
     accounted = sum(layers.values())
-    print(f"\n  profile (cProfile, main thread): {updates} updates, {wall:.2f} s wall, {wall / updates * 1e6:.0f} µs "
-          f"per update; the profiler slows Python code down, so read shares, not absolute numbers")
+    print(
+        f"\n  profile (cProfile, main thread): {updates} updates, {wall:.2f} s wall, {wall / updates * 1e6:.0f} µs "
+        f"per update; the profiler slows Python code down, so read shares, not absolute numbers"
+    )
     print("    own time by layer (µs per update, share):")
     for layer, seconds in layers.most_common():
         if seconds * per_update >= 5:
             print(f"      {layer:42}{seconds * per_update:8.0f}  {seconds / accounted:6.1%}")
-    print("    inclusive time of key functions (µs per update; a coroutine counts only while it runs, "
-          "and each resumption is one entry):")
+    print(
+        "    inclusive time of key functions (µs per update; a coroutine counts only while it runs, "
+        "and each resumption is one entry):"
+    )
     for suffix, name in KEY_FUNCTIONS:
         for (filename, _line, fname), (_cc, nc, _tt, cumtime, _callers) in raw.items():
             if fname == name and filename.endswith(suffix):
-                print(f"      {suffix + ':' + name:58}{cumtime * per_update:8.0f}   entries/update {nc / updates:5.1f}")
+                print(
+                    f"      {suffix + ':' + name:58}{cumtime * per_update:8.0f}   entries/update {nc / updates:5.1f}"
+                )
     print("    top 15 functions by own time:")
     top = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:15]
     for (filename, line, name), (_cc, nc, tottime, _ct, _callers) in top:
@@ -479,6 +549,7 @@ def _short(filename: str) -> str:
 
 
 # ---- databases --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Target:
@@ -499,6 +570,7 @@ async def open_postgres(server: str, keep: bool) -> Target:
 
 
 # ---- one database -----------------------------------------------------------------------------------
+
 
 class ErrorCounter(logging.Handler):
     """Errors logged anywhere (the bot's on_error logs every failed update)."""
@@ -538,9 +610,11 @@ class Outcome:
         if self.skipped:
             return f"{self.name:9}skipped: {self.skipped}"
         verdict = "ok" if self.ratio >= TARGET_RATIO else "MISSED"
-        return (f"{self.name:9}dialog {self.dialog_rate:.1f} updates/s "
-                f"({self.dialog.dialogs / self.dialog.seconds:.1f} dialogs/s)  echo {self.echo_rate:.0f} updates/s  "
-                f"ratio {self.ratio:.2f} (target >= {TARGET_RATIO:.2f}: {verdict})")
+        return (
+            f"{self.name:9}dialog {self.dialog_rate:.1f} updates/s "
+            f"({self.dialog.dialogs / self.dialog.seconds:.1f} dialogs/s)  echo {self.echo_rate:.0f} updates/s  "
+            f"ratio {self.ratio:.2f} (target >= {TARGET_RATIO:.2f}: {verdict})"
+        )
 
     def per_update_line(self) -> str:
         if self.skipped or not self.steps:
@@ -549,8 +623,10 @@ class Outcome:
         statements = sum(sum(s.statements.values()) for s in self.steps)
         trips = sum(sum(s.trips.values()) for s in self.steps)
         calls = sum(sum(s.api.values()) for s in self.steps)
-        return (f"{'':9}per update: {statements / updates:.1f} SQL statements, {trips / updates:.1f} database round "
-                f"trips, {calls / updates:.1f} Bot API calls (echo: 0 / 0 / 1.0)")
+        return (
+            f"{'':9}per update: {statements / updates:.1f} SQL statements, {trips / updates:.1f} database round "
+            f"trips, {calls / updates:.1f} Bot API calls (echo: 0 / 0 / 1.0)"
+        )
 
 
 def per_update(counter_total: int, updates: int) -> str:
@@ -558,15 +634,21 @@ def per_update(counter_total: int, updates: int) -> str:
 
 
 def print_steps(dialog: Timings, echo: Timings, steps: list[StepCounts], counted: int) -> None:
-    print(f"\n  per step (time: mean ms inside process_update over {dialog.dialogs} timed dialogs; "
-          f"counts: mean over {counted} counted dialogs)")
-    print(f"    {'step':24}{'dialog ms':>10}{'echo ms':>9}{'SQL':>6}{'DB trips':>10}{'Bot API':>9}  statements")
+    print(
+        f"\n  per step (time: mean ms inside process_update over {dialog.dialogs} timed dialogs; "
+        f"counts: mean over {counted} counted dialogs)"
+    )
+    print(
+        f"    {'step':24}{'dialog ms':>10}{'echo ms':>9}{'SQL':>6}{'DB trips':>10}{'Bot API':>9}  statements"
+    )
     for i, name in enumerate(STEPS):
         s = steps[i]
         detail = " ".join(f"{verb} {n / counted:.0f}" for verb, n in s.statements.most_common())
-        print(f"    {name:24}{dialog.per_step[i] / dialog.dialogs * 1000:10.2f}{echo.per_step[i] / echo.dialogs * 1000:9.2f}"
-              f"{sum(s.statements.values()) / counted:6.1f}{sum(s.trips.values()) / counted:10.1f}"
-              f"{sum(s.api.values()) / counted:9.1f}  {detail}")
+        print(
+            f"    {name:24}{dialog.per_step[i] / dialog.dialogs * 1000:10.2f}{echo.per_step[i] / echo.dialogs * 1000:9.2f}"
+            f"{sum(s.statements.values()) / counted:6.1f}{sum(s.trips.values()) / counted:10.1f}"
+            f"{sum(s.api.values()) / counted:9.1f}  {detail}"
+        )
     updates = counted * UPDATES_PER_DIALOG
     statements = Counter[str]()
     trips = Counter[str]()
@@ -579,15 +661,23 @@ def print_steps(dialog: Timings, echo: Timings, steps: list[StepCounts], counted
         api.update(s.api)
     waited = sum(trip_seconds.values())
     busy = sum(s.seconds for s in steps)
-    print(f"    per update: {per_update(sum(statements.values()), updates)} SQL statements "
-          f"({', '.join(f'{v} {n / updates:.2f}' for v, n in statements.most_common())})")
-    print(f"                {per_update(sum(trips.values()), updates)} database round trips "
-          f"({', '.join(f'{v} {n / updates:.2f}' for v, n in trips.most_common())})")
-    print(f"                {waited / updates * 1e6:.0f} µs waiting on them of {busy / updates * 1e6:.0f} µs per update "
-          f"(counted pass, {waited / busy:.0%}); mean µs per trip: "
-          + ", ".join(f"{v} {trip_seconds[v] / n * 1e6:.0f}" for v, n in trips.most_common()))
-    print(f"                {per_update(sum(api.values()), updates)} Bot API calls "
-          f"({', '.join(f'{m} {n / updates:.2f}' for m, n in api.most_common())}); echo bot: 1.0")
+    print(
+        f"    per update: {per_update(sum(statements.values()), updates)} SQL statements "
+        f"({', '.join(f'{v} {n / updates:.2f}' for v, n in statements.most_common())})"
+    )
+    print(
+        f"                {per_update(sum(trips.values()), updates)} database round trips "
+        f"({', '.join(f'{v} {n / updates:.2f}' for v, n in trips.most_common())})"
+    )
+    print(
+        f"                {waited / updates * 1e6:.0f} µs waiting on them of {busy / updates * 1e6:.0f} µs per update "
+        f"(counted pass, {waited / busy:.0%}); mean µs per trip: "
+        + ", ".join(f"{v} {trip_seconds[v] / n * 1e6:.0f}" for v, n in trips.most_common())
+    )
+    print(
+        f"                {per_update(sum(api.values()), updates)} Bot API calls "
+        f"({', '.join(f'{m} {n / updates:.2f}' for m, n in api.most_common())}); echo bot: 1.0"
+    )
 
 
 async def sanity(fake: FakeBotApi, tenants: list[Tenant], errors: ErrorCounter) -> bool:
@@ -607,9 +697,13 @@ async def sanity(fake: FakeBotApi, tenants: list[Tenant], errors: ErrorCounter) 
             problems.append(f"tenant {tenant.user.id} has {len(theirs)} cases")
             continue
         if receipts_by_chat[tenant.user.id] != 1:
-            problems.append(f"tenant {tenant.user.id} got {receipts_by_chat[tenant.user.id]} receipts")
+            problems.append(
+                f"tenant {tenant.user.id} got {receipts_by_chat[tenant.user.id]} receipts"
+            )
         if not any(theirs[0].number in text for text in fake.chat(tenant.user).texts()):
-            problems.append(f"tenant {tenant.user.id} never saw their case number {theirs[0].number}")
+            problems.append(
+                f"tenant {tenant.user.id} never saw their case number {theirs[0].number}"
+            )
     unsent = sum(1 for _chat, sent in receipts if sent is None)
     if unsent:
         problems.append(f"{unsent} receipts not sent")
@@ -625,19 +719,27 @@ async def sanity(fake: FakeBotApi, tenants: list[Tenant], errors: ErrorCounter) 
     if problems:
         print("  sanity: FAILED: " + "; ".join(problems[:8]) + (" …" if len(problems) > 8 else ""))
         return False
-    print(f"  sanity: ok: {len(cases)} cases for {len(tenants)} tenants, each tenant one receipt (sent, naming "
-          f"their case), {updates} updates recorded, no dialog left open, every press answered, no errors")
+    print(
+        f"  sanity: ok: {len(cases)} cases for {len(tenants)} tenants, each tenant one receipt (sent, naming "
+        f"their case), {updates} updates recorded, no dialog left open, every press answered, no errors"
+    )
     return True
 
 
-async def bench_database(target: Target, args: argparse.Namespace, classify: Callable[[str], Any],
-                         problems: list[str]) -> Outcome:
+async def bench_database(
+    target: Target, args: argparse.Namespace, classify: Callable[[str], Any], problems: list[str]
+) -> Outcome:
     outcome = Outcome(target.name)
     clock = FrozenClock(START)
     fake = FakeBotApi()
     base = load_settings(env={}, env_file=None)
-    settings = replace(base, database_url=target.url, bot_token=fake.token, staff_chat_id=STAFF_CHAT_ID,
-                       duty_phone="400-800-1234")
+    settings = replace(
+        base,
+        database_url=target.url,
+        bot_token=fake.token,
+        staff_chat_id=STAFF_CHAT_ID,
+        duty_phone="400-800-1234",
+    )
     fake.add_group("物业客服群", chat_id=STAFF_CHAT_ID)
     ctx = AppContext.build(settings, clock, classify=classify)
     errors = ErrorCounter()
@@ -662,7 +764,9 @@ async def bench_database(target: Target, args: argparse.Namespace, classify: Cal
             for _ in range(n):
                 await echo_bot.echo(echo_people.tenant(), timings)
 
-        await dialogs(args.warmup, Timings())  # imports, statement caches, catalogs, first pages of the files
+        await dialogs(
+            args.warmup, Timings()
+        )  # imports, statement caches, catalogs, first pages of the files
         await echoes(args.warmup, Timings())
         dialog, echo = Timings(), Timings()
         rounds = max(1, min(args.rounds, args.dialogs))
@@ -675,16 +779,23 @@ async def bench_database(target: Target, args: argparse.Namespace, classify: Cal
                 await run(chunk, timings)
             dialog.add(round_dialog)
             echo.add(round_echo)
-            outcome.round_ratios.append((round_dialog.updates / round_dialog.seconds)
-                                        / (round_echo.updates / round_echo.seconds))
+            outcome.round_ratios.append(
+                (round_dialog.updates / round_dialog.seconds)
+                / (round_echo.updates / round_echo.seconds)
+            )
         wall = time.perf_counter() - started
         outcome.dialog, outcome.echo = dialog, echo
-        print(f"  {args.dialogs} dialogs ({dialog.updates} updates) and {echo.updates} echo updates in {rounds} "
-              f"interleaved rounds after {args.warmup} warm-up dialogs each; {wall:.1f} s wall "
-              f"({dialog.seconds + echo.seconds:.1f} s inside process_update, the rest builds updates)")
+        print(
+            f"  {args.dialogs} dialogs ({dialog.updates} updates) and {echo.updates} echo updates in {rounds} "
+            f"interleaved rounds after {args.warmup} warm-up dialogs each; {wall:.1f} s wall "
+            f"({dialog.seconds + echo.seconds:.1f} s inside process_update, the rest builds updates)"
+        )
         print("  " + outcome.line())
-        print("  ratio per round: " + " ".join(f"{r:.3f}" for r in outcome.round_ratios)
-              + "  (the spread is the machine's noise)")
+        print(
+            "  ratio per round: "
+            + " ".join(f"{r:.3f}" for r in outcome.round_ratios)
+            + "  (the spread is the machine's noise)"
+        )
 
         counted = outcome.counted = max(1, args.count)
         outcome.steps = await count_per_step(bot, dialog_people, clock, counted)
@@ -722,8 +833,10 @@ async def run(args: argparse.Namespace) -> int:
     classify, classifier = pick_classifier(args.classifier)
     problems = problems_for(classify)
     print(f"classifier: {classifier}")
-    print(f"python-telegram-bot through bot.transport.FakeBotApi; {UPDATES_PER_DIALOG} updates per dialog; "
-          f"echo baseline: MessageHandler reply_text + CallbackQueryHandler answer")
+    print(
+        f"python-telegram-bot through bot.transport.FakeBotApi; {UPDATES_PER_DIALOG} updates per dialog; "
+        f"echo baseline: MessageHandler reply_text + CallbackQueryHandler answer"
+    )
     names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     outcomes = []
     for name in names:
@@ -734,7 +847,9 @@ async def run(args: argparse.Namespace) -> int:
         # Tortoise caches each model's INSERT text per (connection name, table) for the whole process, so a
         # second database of another dialect under the same name "default" would reuse SQLite's "?" SQL.
         EXECUTOR_CACHE.clear()
-        target = await (open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep))
+        target = await (
+            open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep)
+        )
         try:
             outcomes.append(await bench_database(target, args, classify, problems))
         finally:
@@ -746,17 +861,32 @@ async def run(args: argparse.Namespace) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--dialogs", type=int, default=200, help="timed dialogs (and as many echo 'dialogs')")
+    parser.add_argument(
+        "--dialogs", type=int, default=200, help="timed dialogs (and as many echo 'dialogs')"
+    )
     parser.add_argument("--rounds", type=int, default=4, help="interleaved echo/dialog rounds")
     parser.add_argument("--warmup", type=int, default=10, help="untimed dialogs (and echoes) first")
-    parser.add_argument("--count", type=int, default=20, help="untimed dialogs with statements and calls counted")
-    parser.add_argument("--classifier", choices=("fake", "nlp"), default="fake",
-                        help="fake: keyword stand-in (default, NLP excluded); nlp: the real nlp.classify")
-    parser.add_argument("--profile", action="store_true", help="profile one more batch of dialogs with cProfile")
+    parser.add_argument(
+        "--count", type=int, default=20, help="untimed dialogs with statements and calls counted"
+    )
+    parser.add_argument(
+        "--classifier",
+        choices=("fake", "nlp"),
+        default="fake",
+        help="fake: keyword stand-in (default, NLP excluded); nlp: the real nlp.classify",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one more batch of dialogs with cProfile"
+    )
     parser.add_argument("--profile-dialogs", type=int, default=50)
-    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER,
-                        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file / PostgreSQL database")
+    parser.add_argument(
+        "--pg-server",
+        default=DEFAULT_PG_SERVER,
+        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()

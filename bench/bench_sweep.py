@@ -82,18 +82,37 @@ PG_DATABASE = "qingchu_bench_sweep"
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 # Monday 23 November 2026, 10:00 in Shanghai: "now" for the seed and every sweep.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-WARM_DUE = 20  # cases made due and swept once before timing (warms the act path, counts its statements)
+WARM_DUE = (
+    20  # cases made due and swept once before timing (warms the act path, counts its statements)
+)
 
 # ---- realistic content ------------------------------------------------------------------------------
 
 CATEGORY_WEIGHTS = {
-    "facility": 34, "environment": 15, "noise": 11, "parking": 9, "billing": 8, "security": 6,
-    "service": 6, "neighbor": 4, "utilities": 4, "other": 3,
+    "facility": 34,
+    "environment": 15,
+    "noise": 11,
+    "parking": 9,
+    "billing": 8,
+    "security": 6,
+    "service": 6,
+    "neighbor": 4,
+    "utilities": 4,
+    "other": 3,
 }
 PROBLEMS = {
-    "facility": ["卫生间天花板漏水，滴到地板上了", "电梯按键失灵，经常停在半层", "楼道灯坏了，晚上一片漆黑", "单元门禁刷卡没反应"],
+    "facility": [
+        "卫生间天花板漏水，滴到地板上了",
+        "电梯按键失灵，经常停在半层",
+        "楼道灯坏了，晚上一片漆黑",
+        "单元门禁刷卡没反应",
+    ],
     "environment": ["垃圾桶满了好几天没人清理", "楼道里有很大的异味", "地下车库积水发臭"],
-    "noise": ["楼上装修从早上七点就开始电钻", "空调外机噪音特别大，整夜睡不着", "施工噪音扰民，周末也不停"],
+    "noise": [
+        "楼上装修从早上七点就开始电钻",
+        "空调外机噪音特别大，整夜睡不着",
+        "施工噪音扰民，周末也不停",
+    ],
     "parking": ["我的固定车位被别人占用了", "消防通道上长期停着车", "地下车库道闸经常抬不起来"],
     "billing": ["物业费收费标准和合同不一致", "公摊水电费金额明显偏高", "停车费涨价没有提前通知"],
     "security": ["晚上有陌生人尾随进入单元门", "小区监控坏了好几个", "快递柜附近有人偷拿快递"],
@@ -103,8 +122,15 @@ PROBLEMS = {
     "other": ["想咨询一下装修申请需要什么材料", "建议小区增加儿童游乐设施"],
 }
 FILLERS = [
-    "已经持续好几天了", "希望尽快派人处理", "之前反映过一次但一直没有解决", "家里有老人和小孩，很不方便",
-    "麻烦物业尽快给个答复", "拍了照片可以提供", "请维修师傅上门前先打电话联系", "白天上班不在家，晚上七点以后方便", "谢谢",
+    "已经持续好几天了",
+    "希望尽快派人处理",
+    "之前反映过一次但一直没有解决",
+    "家里有老人和小孩，很不方便",
+    "麻烦物业尽快给个答复",
+    "拍了照片可以提供",
+    "请维修师傅上门前先打电话联系",
+    "白天上班不在家，晚上七点以后方便",
+    "谢谢",
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 KIND_OF = {"facility": Kind.REPAIR, "utilities": Kind.REPAIR, "other": Kind.INQUIRY}
@@ -117,10 +143,15 @@ DIALOGS = 40  # tenants in the middle of an intake dialog, none idle long enough
 
 # ---- the seed: a desk in steady state ---------------------------------------------------------------
 
+
 @dataclass
 class Seed:
-    rows: list[dict[str, Any]]  # Case fields; owner/department/complainant/incident ids are indexes for now
-    live: list[int]  # open + resolved (awaiting the survey): identical in the small and the full table
+    rows: list[
+        dict[str, Any]
+    ]  # Case fields; owner/department/complainant/incident ids are indexes for now
+    live: list[
+        int
+    ]  # open + resolved (awaiting the survey): identical in the small and the full table
     history: list[int]  # closed, invalid, cancelled
 
 
@@ -129,7 +160,12 @@ class Desk:
 
     def __init__(self, seed: int, settings: Settings, now: datetime) -> None:
         self.rng = random.Random(seed)
-        self.settings, self.policy, self.tz, self.now = settings, settings.policy, settings.timezone, now
+        self.settings, self.policy, self.tz, self.now = (
+            settings,
+            settings.policy,
+            settings.timezone,
+            now,
+        )
         self.top = self.policy.top_level
         self.since = now - self.policy.collective_window
         # households per (building, category) among open cases in the collective window
@@ -137,14 +173,18 @@ class Desk:
 
     def unit(self) -> str:
         r = self.rng
-        return f"{r.randint(1, BUILDINGS)}-{r.randint(1, 4)}-{r.randint(1, 33)}{r.randint(1, 4):02d}"
+        return (
+            f"{r.randint(1, BUILDINGS)}-{r.randint(1, 4)}-{r.randint(1, 33)}{r.randint(1, 4):02d}"
+        )
 
     def category(self) -> str:
         return self.rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
 
     def contact(self) -> tuple[str, str]:
         r = self.rng
-        return r.choice(SURNAMES) + r.choice(("女士", "先生", "阿姨", "师傅")), f"1{r.choice('3589')}{r.randrange(10**9):09d}"
+        return r.choice(SURNAMES) + r.choice(
+            ("女士", "先生", "阿姨", "师傅")
+        ), f"1{r.choice('3589')}{r.randrange(10**9):09d}"
 
     def description(self, category: str) -> str:
         r = self.rng
@@ -154,7 +194,32 @@ class Desk:
     def received_times(self, count: int) -> list[datetime]:
         """Spread over 12 months, slowly growing, busier in the daytime (local time)."""
         r = self.rng
-        hour_weights = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 10, 11, 12, 12, 11, 10, 10, 10, 9, 7, 4, 2]
+        hour_weights = [
+            1,
+            1,
+            1,
+            1,
+            1,
+            2,
+            4,
+            8,
+            12,
+            14,
+            14,
+            12,
+            10,
+            11,
+            12,
+            12,
+            11,
+            10,
+            10,
+            10,
+            9,
+            7,
+            4,
+            2,
+        ]
         days = r.choices(range(365), weights=[1.25 - d / 730 for d in range(365)], k=count)
         hours = r.choices(range(24), weights=hour_weights, k=count)
         local_now = self.now.astimezone(self.tz)
@@ -163,7 +228,11 @@ class Desk:
             local_day = (local_now - timedelta(days=day)).date()
             moment = datetime(local_day.year, local_day.month, local_day.day, hour, tzinfo=self.tz)
             moment = (moment + timedelta(seconds=r.randrange(3600))).astimezone(UTC)
-            times.append(moment if moment < self.now else self.now - timedelta(seconds=r.randrange(60, 86_400)))
+            times.append(
+                moment
+                if moment < self.now
+                else self.now - timedelta(seconds=r.randrange(60, 86_400))
+            )
         return times
 
     def _ladder(self, due: datetime, step: timedelta, level: int) -> tuple[datetime | None, int]:
@@ -186,13 +255,23 @@ class Desk:
             unit = self.unit()
         raise RuntimeError("cannot spread the open cases of the collective window: raise BUILDINGS")
 
-    def case(self, received: datetime, *, incident: int | None = None, unit: str | None = None,
-             category: str | None = None) -> dict[str, Any]:
+    def case(
+        self,
+        received: datetime,
+        *,
+        incident: int | None = None,
+        unit: str | None = None,
+        category: str | None = None,
+    ) -> dict[str, Any]:
         r, policy, now = self.rng, self.policy, self.now
         category = category or self.category()
         severity = r.choices((Severity.GENERAL, Severity.IMPORTANT, Severity.MAJOR), (80, 17, 3))[0]
-        kind = r.choices((KIND_OF.get(category, Kind.COMPLAINT), Kind.INQUIRY, Kind.SUGGESTION), (85, 10, 5))[0]
-        channel = r.choices((Channel.CHAT, Channel.PHONE, Channel.WALK_IN, Channel.EMAIL), (70, 22, 5, 3))[0]
+        kind = r.choices(
+            (KIND_OF.get(category, Kind.COMPLAINT), Kind.INQUIRY, Kind.SUGGESTION), (85, 10, 5)
+        )[0]
+        channel = r.choices(
+            (Channel.CHAT, Channel.PHONE, Channel.WALK_IN, Channel.EMAIL), (70, 22, 5, 3)
+        )[0]
         age = now - received
         open_share = 0.65 if age < timedelta(days=3) else 0.20 if age < timedelta(days=30) else 0.01
         v: dict[str, Any] = {}
@@ -201,8 +280,11 @@ class Desk:
             unit = unit or self.unit()
             if incident is None and received >= self.since:
                 unit = self._free_unit(category, unit)
-            status = Status.NEW if age < timedelta(hours=1) else r.choices(
-                (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS), (20, 30, 50))[0]
+            status = (
+                Status.NEW
+                if age < timedelta(hours=1)
+                else r.choices((Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS), (20, 30, 50))[0]
+            )
             if incident is not None:
                 severity, status = Severity.MAJOR, Status.IN_PROGRESS
                 v["incident_id"] = incident
@@ -216,7 +298,11 @@ class Desk:
                 v["feedback_due_at"] = due.first_feedback if due.first_feedback > now else None
             else:
                 assigned = received + min(timedelta(minutes=r.uniform(1, 40)), age / 2)
-                v.update(assigned_at=assigned, owner_id=r.randrange(len(AGENTS)), department_id=r.randrange(4))
+                v.update(
+                    assigned_at=assigned,
+                    owner_id=r.randrange(len(AGENTS)),
+                    department_id=r.randrange(4),
+                )
                 if status is Status.IN_PROGRESS or r.random() < 0.5:
                     v["first_feedback_at"] = assigned + (now - assigned) * r.uniform(0.05, 0.5)
                 else:
@@ -234,52 +320,112 @@ class Desk:
                 if status is Status.INVALID:
                     v.update(invalid_reason="重复提交，已合并到之前的工单", closed_at=assigned)
                 elif status is Status.CANCELLED:
-                    v.update(close_reason="cancelled", closed_at=received + min(timedelta(minutes=30), age / 2))
+                    v.update(
+                        close_reason="cancelled",
+                        closed_at=received + min(timedelta(minutes=30), age / 2),
+                    )
                 else:
                     self._resolved(v, received, assigned, severity, channel, final=True)
         due = due_times(received, severity, policy, self.tz)
         name, phone = self.contact()
-        last = max(x for x in (received, *(v.get(k) for k in ("assigned_at", "first_feedback_at", "resolved_at", "closed_at"))) if x)
+        last = max(
+            x
+            for x in (
+                received,
+                *(
+                    v.get(k)
+                    for k in ("assigned_at", "first_feedback_at", "resolved_at", "closed_at")
+                ),
+            )
+            if x
+        )
         return dict(
-            kind=kind, category=category, category_suggested=category, severity=severity, status=status,
-            channel=channel, description=self.description(category), unit=unit, building=building_of(unit),
-            contact_name=name, contact_phone=phone, locale=r.choices(("zh_CN", "zh_TW", "en"), (90, 7, 3))[0],
+            kind=kind,
+            category=category,
+            category_suggested=category,
+            severity=severity,
+            status=status,
+            channel=channel,
+            description=self.description(category),
+            unit=unit,
+            building=building_of(unit),
+            contact_name=name,
+            contact_phone=phone,
+            locale=r.choices(("zh_CN", "zh_TW", "en"), (90, 7, 3))[0],
             complainant_id=r.randrange(TENANTS) if channel is Channel.CHAT else None,
-            escalation_level=level, off_hours=not is_business_time(received, policy.business_hours, self.tz),
-            triage={"kind": kind.value, "category": category, "severity": severity.value,
-                    "confidence": round(r.uniform(0.4, 0.99), 2)},
-            promised_assign_at=due.assign, promised_feedback_at=due.first_feedback, promised_resolve_at=due.resolve,
-            received_at=received, created_at=received, updated_at=last, **v,
+            escalation_level=level,
+            off_hours=not is_business_time(received, policy.business_hours, self.tz),
+            triage={
+                "kind": kind.value,
+                "category": category,
+                "severity": severity.value,
+                "confidence": round(r.uniform(0.4, 0.99), 2),
+            },
+            promised_assign_at=due.assign,
+            promised_feedback_at=due.first_feedback,
+            promised_resolve_at=due.resolve,
+            received_at=received,
+            created_at=received,
+            updated_at=last,
+            **v,
         )
 
-    def _resolved(self, v: dict[str, Any], received: datetime, assigned: datetime, severity: Severity,
-                  channel: Channel, final: bool = False) -> Status:
+    def _resolved(
+        self,
+        v: dict[str, Any],
+        received: datetime,
+        assigned: datetime,
+        severity: Severity,
+        channel: Channel,
+        final: bool = False,
+    ) -> Status:
         """Resolved, then the survey: still awaiting it (clocks in the future) or closed."""
         r, policy, now = self.rng, self.policy, self.now
         clocks = policy.sla[severity]
-        took = clocks.resolve * r.uniform(0.05, 0.9) if r.random() < 0.85 else clocks.resolve * r.uniform(1.05, 3)
+        took = (
+            clocks.resolve * r.uniform(0.05, 0.9)
+            if r.random() < 0.85
+            else clocks.resolve * r.uniform(1.05, 3)
+        )
         resolved = min(received + took, received + (now - received) * 0.9)
         assigned = min(assigned, resolved)
-        v.update(assigned_at=assigned, first_feedback_at=assigned + (resolved - assigned) / 2, resolved_at=resolved, resolution="已安排师傅上门处理完毕", owner_id=r.randrange(len(AGENTS)),
-                 department_id=r.randrange(4))
+        v.update(
+            assigned_at=assigned,
+            first_feedback_at=assigned + (resolved - assigned) / 2,
+            resolved_at=resolved,
+            resolution="已安排师傅上门处理完毕",
+            owner_id=r.randrange(len(AGENTS)),
+            department_id=r.randrange(4),
+        )
         sent = resolved + clocks.followup_after
         if not final:
             if sent > now:
                 v["followup_due_at"] = sent
                 return Status.RESOLVED
-            if channel is Channel.CHAT and r.random() >= 0.6 and sent + policy.survey_close_after > now:
+            if (
+                channel is Channel.CHAT
+                and r.random() >= 0.6
+                and sent + policy.survey_close_after > now
+            ):
                 reminder = sent + policy.survey_reminder_after
-                v.update(survey_reminder_at=reminder if reminder > now else None,
-                         survey_close_at=sent + policy.survey_close_after)
+                v.update(
+                    survey_reminder_at=reminder if reminder > now else None,
+                    survey_close_at=sent + policy.survey_close_after,
+                )
                 return Status.RESOLVED
             if channel is not Channel.CHAT and sent + timedelta(days=1) > now:
                 return Status.RESOLVED  # a phone follow-up by staff: no clock left
         answered = r.random() < 0.6
-        closed = sent + (timedelta(hours=r.uniform(0.2, 20)) if answered else policy.survey_close_after)
-        v.update(closed_at=min(closed, now - timedelta(minutes=1)), close_reason="confirmed" if answered else "no_response",
-                 solved_confirmed=True if answered else None,
-                 satisfaction=r.choices((5, 4, 3, 2, 1), (50, 30, 12, 5, 3))[0] if answered else None,
-                 reopen_count=1 if r.random() < 0.03 else 0)
+        closed = sent + (
+            timedelta(hours=r.uniform(0.2, 20)) if answered else policy.survey_close_after
+        )
+        v.update(
+            closed_at=min(closed, now - timedelta(minutes=1)),
+            close_reason="confirmed" if answered else "no_response",
+            solved_confirmed=True if answered else None,
+            satisfaction=r.choices((5, 4, 3, 2, 1), (50, 30, 12, 5, 3))[0] if answered else None,
+            reopen_count=1 if r.random() < 0.03 else 0,
+        )
         return Status.CLOSED
 
 
@@ -296,16 +442,26 @@ def generate(total: int, seed: int, settings: Settings) -> Seed:
     for n, (category, building) in enumerate(INCIDENTS):
         for h in range(INCIDENT_HOUSEHOLDS):
             received = NOW - timedelta(hours=desk.rng.uniform(2, 48))
-            rows.append(desk.case(received, incident=n, unit=f"{building}-{h + 1}-{desk.rng.randint(1, 33)}01",
-                                  category=category))
+            rows.append(
+                desk.case(
+                    received,
+                    incident=n,
+                    unit=f"{building}-{h + 1}-{desk.rng.randint(1, 33)}01",
+                    category=category,
+                )
+            )
     rows.sort(key=lambda row: row["received_at"])
     counters: Counter[str] = Counter()
     for row in rows:
         local_day = row["received_at"].astimezone(settings.timezone).date()
         counters[local_day.isoformat()] += 1
-        row["number"] = format_case_number(settings.case_prefix, local_day, counters[local_day.isoformat()])
+        row["number"] = format_case_number(
+            settings.case_prefix, local_day, counters[local_day.isoformat()]
+        )
     live = [i for i, row in enumerate(rows) if row["status"] in (*OPEN_STATUSES, Status.RESOLVED)]
-    history = [i for i, row in enumerate(rows) if row["status"] not in (*OPEN_STATUSES, Status.RESOLVED)]
+    history = [
+        i for i, row in enumerate(rows) if row["status"] not in (*OPEN_STATUSES, Status.RESOLVED)
+    ]
     return Seed(rows, live, history)
 
 
@@ -319,28 +475,57 @@ class People:
 
 async def seed_people(now: datetime, rng: random.Random) -> People:
     departments = []
-    for code, name in (("eng", "工程部"), ("clean", "保洁部"), ("order", "秩序部"), ("care", "客服部")):
+    for code, name in (
+        ("eng", "工程部"),
+        ("clean", "保洁部"),
+        ("order", "秩序部"),
+        ("care", "客服部"),
+    ):
         departments.append((await Department.create(code=code, name=name)).id)
     roles = [Role.ADMIN] + [Role.MANAGER] * 2 + [Role.SUPERVISOR] * 3 + [Role.AGENT] * len(AGENTS)
     agents = []
     for n, role in enumerate(roles):
-        person = await Staff.create(telegram_id=900_000 + n, name=f"{rng.choice(SURNAMES)}{role.value}{n}", role=role,
-                                    department_id=departments[n % 4], on_duty=n in (6, 7),
-                                    created_at=now - timedelta(days=400))
+        person = await Staff.create(
+            telegram_id=900_000 + n,
+            name=f"{rng.choice(SURNAMES)}{role.value}{n}",
+            role=role,
+            department_id=departments[n % 4],
+            on_duty=n in (6, 7),
+            created_at=now - timedelta(days=400),
+        )
         if role is Role.AGENT:
             agents.append(person.id)
-    tenants = [Complainant(telegram_id=20_000_000 + n, name=f"{rng.choice(SURNAMES)}女士", unit=f"{n % BUILDINGS + 1}-1-101",
-                           created_at=now - timedelta(days=200), updated_at=now - timedelta(days=200))
-               for n in range(TENANTS)]
+    tenants = [
+        Complainant(
+            telegram_id=20_000_000 + n,
+            name=f"{rng.choice(SURNAMES)}女士",
+            unit=f"{n % BUILDINGS + 1}-1-101",
+            created_at=now - timedelta(days=200),
+            updated_at=now - timedelta(days=200),
+        )
+        for n in range(TENANTS)
+    ]
     async with in_transaction() as conn:
         await Complainant.bulk_create(tenants, batch_size=2000, using_db=conn)
     tenant_ids = list(await Complainant.all().order_by("id").values_list("id", flat=True))
-    incidents = [(await Incident.create(category=c, building=b, created_at=now - timedelta(hours=1))).id for c, b in INCIDENTS]
-    await Dialog.bulk_create([
-        Dialog(key=f"{20_000_000 + n}:{20_000_000 + n}", chat_id=20_000_000 + n, user_id=20_000_000 + n, flow="intake",
-               state="describe", data={"locale": "zh_CN"}, updated_at=now - timedelta(minutes=rng.uniform(0, 100)))
-        for n in range(DIALOGS)
-    ])
+    incidents = [
+        (await Incident.create(category=c, building=b, created_at=now - timedelta(hours=1))).id
+        for c, b in INCIDENTS
+    ]
+    await Dialog.bulk_create(
+        [
+            Dialog(
+                key=f"{20_000_000 + n}:{20_000_000 + n}",
+                chat_id=20_000_000 + n,
+                user_id=20_000_000 + n,
+                flow="intake",
+                state="describe",
+                data={"locale": "zh_CN"},
+                updated_at=now - timedelta(minutes=rng.uniform(0, 100)),
+            )
+            for n in range(DIALOGS)
+        ]
+    )
     return People(departments, agents, tenant_ids, incidents)
 
 
@@ -350,10 +535,14 @@ async def insert_rows(seed: Seed, indexes: list[int], people: People, batch: int
     ordered = sorted(indexes, key=lambda i: seed.rows[i]["received_at"])
     for lo in range(0, len(ordered), batch):
         cases = []
-        for i in ordered[lo:lo + batch]:
+        for i in ordered[lo : lo + batch]:
             row = dict(seed.rows[i])
-            for key, ids in (("owner_id", people.agents), ("department_id", people.departments),
-                             ("complainant_id", people.tenants), ("incident_id", people.incidents)):
+            for key, ids in (
+                ("owner_id", people.agents),
+                ("department_id", people.departments),
+                ("complainant_id", people.tenants),
+                ("incident_id", people.incidents),
+            ):
                 if row.get(key) is not None:
                     row[key] = ids[row[key]]
             cases.append(Case(**row))
@@ -364,6 +553,7 @@ async def insert_rows(seed: Seed, indexes: list[int], people: People, batch: int
 
 # ---- what a sweep reads: the statements sweep_all itself runs ----------------------------------------
 
+
 @dataclass
 class Statement:
     """One distinct SELECT of an idle sweep, captured from Tortoise's DEBUG log with its parameters."""
@@ -372,7 +562,9 @@ class Statement:
     sql: str
     values: list[Any]
     per_sweep: int  # how often one sweep runs it (with these or other parameters)
-    bounded_by: tuple[str, ...]  # columns an index condition must bound for the read to follow the due work
+    bounded_by: tuple[
+        str, ...
+    ]  # columns an index condition must bound for the read to follow the due work
 
 
 def describe(sql: str) -> tuple[str, tuple[str, ...]]:
@@ -483,7 +675,9 @@ class VmSteps:
         return 0
 
     async def measure(self, action: Callable[[], Awaitable[Any]]) -> int:
-        connection = get_connection("default")._connection  # the aiosqlite connection Tortoise runs on
+        connection = get_connection(
+            "default"
+        )._connection  # the aiosqlite connection Tortoise runs on
         self.calls = 0
         await connection.set_progress_handler(self, self.STEP)
         try:
@@ -495,11 +689,16 @@ class VmSteps:
 
 # ---- query plans ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Plan:
-    verdict: str  # "range": an index condition bounds every column the query needs; "filter X"; "SCAN"
+    verdict: (
+        str  # "range": an index condition bounds every column the query needs; "filter X"; "SCAN"
+    )
     summary: str
-    read: int | None = None  # PostgreSQL: rows read (returned by the scans + removed by their filters)
+    read: int | None = (
+        None  # PostgreSQL: rows read (returned by the scans + removed by their filters)
+    )
     buffers: int | None = None  # PostgreSQL: shared buffers hit + read
     work: int | None = None  # SQLite: VM instructions of one execution
 
@@ -540,14 +739,23 @@ def _pg_plan(lines: list[str], bounded_by: tuple[str, ...]) -> Plan:
     scans = any(n.startswith("Seq Scan") for n in nodes)
     conditions = " ".join(ln for ln in lines if ln.startswith(("Index Cond:", "Recheck Cond:")))
     removed = sum(int(ln.split(":")[1]) for ln in lines if ln.startswith("Rows Removed by Filter"))
-    returned = sum(int(n.split("rows=")[1].split()[0]) for n in nodes
-                   if "rows=" in n and not n.startswith("Bitmap Index Scan"))
+    returned = sum(
+        int(n.split("rows=")[1].split()[0])
+        for n in nodes
+        if "rows=" in n and not n.startswith("Bitmap Index Scan")
+    )
     buffers = next((ln for ln in lines if ln.startswith("Buffers:")), "")
     hits = sum(int(x) for x in re.findall(r"(?:hit|read)=(\d+)", buffers))
-    details = [ln.split(" (actual")[0] for ln in lines
-               if ln in nodes or ln.startswith(("Index Cond:", "Recheck Cond:", "Filter:", "Rows Removed by Filter"))]
+    details = [
+        ln.split(" (actual")[0]
+        for ln in lines
+        if ln in nodes
+        or ln.startswith(("Index Cond:", "Recheck Cond:", "Filter:", "Rows Removed by Filter"))
+    ]
     summary = "; ".join(details).replace("::timestamp with time zone", "").replace("::text", "")
-    return Plan(_verdict(scans, conditions, bounded_by), summary, read=returned + removed, buffers=hits)
+    return Plan(
+        _verdict(scans, conditions, bounded_by), summary, read=returned + removed, buffers=hits
+    )
 
 
 def _literal(value: Any) -> str:
@@ -572,7 +780,12 @@ async def pg_plans(s: Statement, raw: asyncpg.Connection) -> tuple[Plan, Plan]:
     await raw.execute(f"PREPARE bench_sweep_q AS {s.sql}")
     try:
         args = ", ".join(_literal(v) for v in s.values)
-        generic = [row[0] for row in await raw.fetch(f"{options}EXECUTE bench_sweep_q{f'({args})' if args else ''}")]
+        generic = [
+            row[0]
+            for row in await raw.fetch(
+                f"{options}EXECUTE bench_sweep_q{f'({args})' if args else ''}"
+            )
+        ]
     finally:
         await raw.execute("DEALLOCATE bench_sweep_q")
         await raw.execute("RESET plan_cache_mode")
@@ -582,7 +795,8 @@ async def pg_plans(s: Statement, raw: asyncpg.Connection) -> tuple[Plan, Plan]:
 async def prepared_stats() -> dict[str, tuple[int, int]]:
     """generic/custom plan counts of the ORM connection's prepared statements (asyncpg caches them)."""
     rows = await get_connection("default").execute_query_dict(
-        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+    )
     return {row["statement"]: (row["generic_plans"], row["custom_plans"]) for row in rows}
 
 
@@ -595,7 +809,9 @@ class Measured:
     statements: list[Statement]
     times: dict[str, float]
     plans: dict[str, Plan]  # the plan the driver used
-    other_plans: dict[str, str] = field(default_factory=dict)  # PostgreSQL: the plan it did not use, if different
+    other_plans: dict[str, str] = field(
+        default_factory=dict
+    )  # PostgreSQL: the plan it did not use, if different
     used: dict[str, str] = field(default_factory=dict)  # PostgreSQL: "generic 30/33"
     work: int = 0  # SQLite: VM instructions of one idle sweep; PostgreSQL: rows its statements read
 
@@ -626,7 +842,9 @@ async def measure(ctx: AppContext, target: "Target", runs: int) -> Measured:
             m.plans[s.label] = used
             m.used[s.label] = f"{'generic' if g > c else 'custom'} {max(g, c)}/{g + c}"
             if other.summary.split(";")[0] != used.summary.split(";")[0]:
-                m.other_plans[s.label] = f"{'custom' if g > c else 'generic'}: {other.short}: {other.summary}"
+                m.other_plans[s.label] = (
+                    f"{'custom' if g > c else 'generic'}: {other.short}: {other.summary}"
+                )
             m.work += s.per_sweep * (used.read or 0)
     finally:
         await raw.close()
@@ -634,6 +852,7 @@ async def measure(ctx: AppContext, target: "Target", runs: int) -> Measured:
 
 
 # ---- the due work -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Due:
@@ -643,10 +862,16 @@ class Due:
 
 async def make_due(rng: random.Random, n: int, now: datetime, exclude: set[int]) -> Due:
     """n open cases whose next promise ran out a little while ago (as after a scheduler outage)."""
-    rows = await Case.filter(status__in=OPEN_STATUSES).order_by("id").values_list("id", "status", "escalation_level")
+    rows = (
+        await Case.filter(status__in=OPEN_STATUSES)
+        .order_by("id")
+        .values_list("id", "status", "escalation_level")
+    )
     rows = [row for row in rows if row[0] not in exclude]
     if len(rows) < n:
-        raise RuntimeError(f"only {len(rows)} open cases to make due, {n} asked: raise --cases or lower --due")
+        raise RuntimeError(
+            f"only {len(rows)} open cases to make due, {n} asked: raise --cases or lower --due"
+        )
     chosen = rng.sample(rows, n)
     due = Due({}, {})
     groups: dict[tuple[str, int], list[int]] = {}
@@ -699,32 +924,51 @@ async def sweep_until_done(ctx: AppContext, limit: int) -> DueRun:
     raise RuntimeError("the sweeps never ran dry")
 
 
-async def verify(due: Due, since: tuple[int, int], now: datetime, top: int) -> tuple[list[str], Counter[str]]:
+async def verify(
+    due: Due, since: tuple[int, int], now: datetime, top: int
+) -> tuple[list[str], Counter[str]]:
     """Each due case acted on exactly once, nothing else acted on; returns what was checked and the outbox."""
     events = await CaseEvent.filter(id__gt=since[0]).values_list("case_id", "action", "data")
     per_case = Counter(case_id for case_id, _, _ in events)
     twice = [c for c, k in per_case.items() if k > 1]
     missed = [c for c in due.levels if per_case[c] == 0]
     strangers = [c for c in per_case if c not in due.levels]
-    wrong = [c for c, action, data in events if action != "escalate" or data.get("clock") != due.clock.get(c)]
+    wrong = [
+        c
+        for c, action, data in events
+        if action != "escalate" or data.get("clock") != due.clock.get(c)
+    ]
     if twice or missed or strangers or wrong:
-        raise RuntimeError(f"not exactly once: {len(twice)} twice, {len(missed)} missed, "
-                           f"{len(strangers)} not due but acted on, {len(wrong)} wrong action/clock")
+        raise RuntimeError(
+            f"not exactly once: {len(twice)} twice, {len(missed)} missed, "
+            f"{len(strangers)} not due but acted on, {len(wrong)} wrong action/clock"
+        )
     checks = [f"{len(events)} escalate events, exactly one per due case, none on any other case"]
-    after = await Case.filter(id__in=list(due.levels)).values_list("id", "escalation_level", "assign_due_at", "resolve_due_at")
+    after = await Case.filter(id__in=list(due.levels)).values_list(
+        "id", "escalation_level", "assign_due_at", "resolve_due_at"
+    )
     bad_level = [c for c, level, _, _ in after if level != min(due.levels[c] + 1, top)]
-    still_due = [c for c, _, assign, resolve in after
-                 if (clock := assign if due.clock[c] == "assign" else resolve) is not None and clock <= now]
+    still_due = [
+        c
+        for c, _, assign, resolve in after
+        if (clock := assign if due.clock[c] == "assign" else resolve) is not None and clock <= now
+    ]
     if bad_level or still_due:
-        raise RuntimeError(f"{len(bad_level)} cases with a wrong escalation level, {len(still_due)} still due")
+        raise RuntimeError(
+            f"{len(bad_level)} cases with a wrong escalation level, {len(still_due)} still due"
+        )
     climbed = Counter(f"{due.levels[c]}→{level}" for c, level, _, _ in after)
-    checks.append("escalation levels " + ", ".join(f"{k} ×{n}" for k, n in sorted(climbed.items()))
-                  + "; each missed clock re-armed in the future, or stopped at the top level")
+    checks.append(
+        "escalation levels "
+        + ", ".join(f"{k} ×{n}" for k, n in sorted(climbed.items()))
+        + "; each missed clock re-armed in the future, or stopped at the top level"
+    )
     outbox = Counter(await OutboxMessage.filter(id__gt=since[1]).values_list("kind", flat=True))
     return checks, outbox
 
 
 # ---- databases --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Target:
@@ -737,7 +981,12 @@ class Target:
 async def open_sqlite(keep: bool) -> Target:
     url, cleanup = await fresh_sqlite("qingchu-bench-sweep-", keep)
     await Tortoise.init(config=tortoise_config(url))
-    return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}", cleanup)
+    return Target(
+        "sqlite",
+        url,
+        f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}",
+        cleanup,
+    )
 
 
 async def open_postgres(server: str, keep: bool) -> Target:
@@ -747,7 +996,9 @@ async def open_postgres(server: str, keep: bool) -> Target:
 
 
 async def analyze(target: Target) -> None:
-    if target.name == "postgres":  # what autovacuum does on a live desk; one by one (VACUUM refuses a script)
+    if (
+        target.name == "postgres"
+    ):  # what autovacuum does on a live desk; one by one (VACUUM refuses a script)
         for table in ("case", "case_event", "outbox_message"):
             await get_connection("default").execute_script(f'VACUUM ANALYZE "{table}"')
 
@@ -759,11 +1010,13 @@ async def table_size(target: Target) -> str:
         size = (await conn.execute_query_dict("PRAGMA page_size"))[0]["page_size"]
         return f"a {pages * size / 2**20:.0f} MB database"
     rows = await get_connection("default").execute_query_dict(
-        """SELECT pg_table_size('"case"') AS t, pg_indexes_size('"case"') AS i""")
+        """SELECT pg_table_size('"case"') AS t, pg_indexes_size('"case"') AS i"""
+    )
     return f"table {rows[0]['t'] / 2**20:.0f} MB + indexes {rows[0]['i'] / 2**20:.0f} MB"
 
 
 # ---- one database -----------------------------------------------------------------------------------
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
@@ -805,21 +1058,43 @@ class Outcome:
 
 
 def print_measured(target: Target, small: Measured, full: Measured, outcome: Outcome) -> None:
-    unit = "VM instructions (SQLite progress handler)" if target.name == "sqlite" else \
-        "rows read by its statements (EXPLAIN ANALYZE of the plans used)"
-    print(f"\n  sweep_all with 0 due: {len(full.statements)} distinct SELECTs, "
-          f"{sum(s.per_sweep for s in full.statements)} per sweep; median of {len(full.sweeps)} sweeps")
-    print(f"    {small.cases:>7} cases: {ms(small.median):>7} ms (min {ms(min(small.sweeps))}, {spread(small.sweeps)}); "
-          f"work {small.work} {unit}")
-    print(f"    {full.cases:>7} cases: {ms(full.median):>7} ms (min {ms(min(full.sweeps))}, {spread(full.sweeps)}); work {full.work}")
-    print(f"    ratio {full.cases // 1000}k/{small.cases // 1000}k: time {outcome.ratio:.2f} (of the minima "
-          f"{outcome.min_ratio:.2f}), work {outcome.work_ratio:.2f}")
-    print("\n  each statement on its own (median ms). plan: range = an index condition bounds the columns that keep")
-    print("  the read to live work (the clock; status and received_at for aged); filter X = rows are read and X is")
-    print("  checked row by row; SCAN = a whole table or index. " + (
-        "vm = SQLite VM instructions of one execution" if target.name == "sqlite" else
-        "read = rows read, buf = buffers, of the plan the driver's prepared statement used (custom or generic)"))
-    print(f"    {'statement':20}{'×':>3}{small.cases:>9}{full.cases:>9}{'ratio':>7}  plan at {small.cases} | at {full.cases}")
+    unit = (
+        "VM instructions (SQLite progress handler)"
+        if target.name == "sqlite"
+        else "rows read by its statements (EXPLAIN ANALYZE of the plans used)"
+    )
+    print(
+        f"\n  sweep_all with 0 due: {len(full.statements)} distinct SELECTs, "
+        f"{sum(s.per_sweep for s in full.statements)} per sweep; median of {len(full.sweeps)} sweeps"
+    )
+    print(
+        f"    {small.cases:>7} cases: {ms(small.median):>7} ms (min {ms(min(small.sweeps))}, {spread(small.sweeps)}); "
+        f"work {small.work} {unit}"
+    )
+    print(
+        f"    {full.cases:>7} cases: {ms(full.median):>7} ms (min {ms(min(full.sweeps))}, {spread(full.sweeps)}); work {full.work}"
+    )
+    print(
+        f"    ratio {full.cases // 1000}k/{small.cases // 1000}k: time {outcome.ratio:.2f} (of the minima "
+        f"{outcome.min_ratio:.2f}), work {outcome.work_ratio:.2f}"
+    )
+    print(
+        "\n  each statement on its own (median ms). plan: range = an index condition bounds the columns that keep"
+    )
+    print(
+        "  the read to live work (the clock; status and received_at for aged); filter X = rows are read and X is"
+    )
+    print(
+        "  checked row by row; SCAN = a whole table or index. "
+        + (
+            "vm = SQLite VM instructions of one execution"
+            if target.name == "sqlite"
+            else "read = rows read, buf = buffers, of the plan the driver's prepared statement used (custom or generic)"
+        )
+    )
+    print(
+        f"    {'statement':20}{'×':>3}{small.cases:>9}{full.cases:>9}{'ratio':>7}  plan at {small.cases} | at {full.cases}"
+    )
     small_by = {s.label: s for s in small.statements}
     for s in full.statements:
         b, plan = full.times[s.label], full.plans[s.label]
@@ -833,11 +1108,19 @@ def print_measured(target: Target, small: Measured, full: Measured, outcome: Out
                 outcome.noisy.append(f"{s.label} ×{b / a:.1f}")
         else:
             a, before, ratio = float("nan"), "(not run)", "       "
-        print(f"    {s.label:20}{s.per_sweep:>3}{ms(a):>9}{ms(b):>9}{ratio}  {before} | {plan.short}")
+        print(
+            f"    {s.label:20}{s.per_sweep:>3}{ms(a):>9}{ms(b):>9}{ratio}  {before} | {plan.short}"
+        )
         if plan.verdict != "range":
             outcome.unbounded.append(f"{s.label} ({plan.verdict})")
-    print(f"\n  plans at {full.cases} cases" + (" (EXPLAIN QUERY PLAN)" if target.name == "sqlite" else
-                                                 " (EXPLAIN ANALYZE; the plan the driver used, how often)"))
+    print(
+        f"\n  plans at {full.cases} cases"
+        + (
+            " (EXPLAIN QUERY PLAN)"
+            if target.name == "sqlite"
+            else " (EXPLAIN ANALYZE; the plan the driver used, how often)"
+        )
+    )
     for s in full.statements:
         plan = full.plans[s.label]
         used = f"; {full.used[s.label]} executions" if s.label in full.used else ""
@@ -845,15 +1128,21 @@ def print_measured(target: Target, small: Measured, full: Measured, outcome: Out
         print(f"      {plan.summary}")
         if s.label in full.other_plans:
             print(f"      not used: {full.other_plans[s.label]}")
-    changed = [f"{label}: {plan.short}: {plan.summary}" for label, plan in small.plans.items()
-               if label in full.plans and plan.summary.split(";")[0] != full.plans[label].summary.split(";")[0]]
+    changed = [
+        f"{label}: {plan.short}: {plan.summary}"
+        for label, plan in small.plans.items()
+        if label in full.plans
+        and plan.summary.split(";")[0] != full.plans[label].summary.split(";")[0]
+    ]
     if changed:
         print(f"  plans that differed at {small.cases} cases:")
         for line in changed:
             print(f"    {line}")
 
 
-async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, settings: Settings) -> Outcome:
+async def bench_database(
+    target: Target, seed: Seed, args: argparse.Namespace, settings: Settings
+) -> Outcome:
     outcome = Outcome(target.name)
     settings = replace(settings, database_url=target.url)
     clock = FrozenClock(NOW)
@@ -867,13 +1156,18 @@ async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, s
     people = await seed_people(NOW, rng)
     # The small table is the same desk, younger: the live set and the most recent history.
     by_age = sorted(seed.history, key=lambda i: seed.rows[i]["received_at"], reverse=True)
-    small_history, rest = by_age[:args.small - len(seed.live)], by_age[args.small - len(seed.live):]
+    small_history, rest = (
+        by_age[: args.small - len(seed.live)],
+        by_age[args.small - len(seed.live) :],
+    )
 
     seconds = await insert_rows(seed, seed.live + small_history, people)
     await analyze(target)
     oldest = min(seed.rows[i]["received_at"] for i in small_history) if small_history else NOW
-    print(f"  seeded {await Case.all().count()} cases in {seconds:.1f} s: the live set ({len(seed.live)}) + the most "
-          f"recent {len(small_history)} of the history (the last {(NOW - oldest).days} days) = {await table_size(target)}")
+    print(
+        f"  seeded {await Case.all().count()} cases in {seconds:.1f} s: the live set ({len(seed.live)}) + the most "
+        f"recent {len(small_history)} of the history (the last {(NOW - oldest).days} days) = {await table_size(target)}"
+    )
 
     # Warm the act path with a few due cases and count its statements: one sweep acting on them, one idle.
     warm = await make_due(rng, WARM_DUE, NOW, set())
@@ -883,7 +1177,9 @@ async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, s
     if acting.total != WARM_DUE or idle.total:
         raise RuntimeError(f"warm-up: acted on {acting.total} of {WARM_DUE}, then on {idle.total}")
     await verify(warm, since, NOW, settings.policy.top_level)
-    per_case = {verb: (n - idle_log.verbs.get(verb, 0)) / WARM_DUE for verb, n in acting_log.verbs.items()}
+    per_case = {
+        verb: (n - idle_log.verbs.get(verb, 0)) / WARM_DUE for verb, n in acting_log.verbs.items()
+    }
 
     small = await measure(ctx, target, args.runs)
     outcome.small = small
@@ -891,24 +1187,47 @@ async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, s
     seconds = await insert_rows(seed, rest, people)
     await analyze(target)
     total = await Case.all().count()
-    mix = {row["status"]: row["n"] for row in await get_connection("default").execute_query_dict(
-        'SELECT "status", COUNT(*) AS "n" FROM "case" GROUP BY "status" ORDER BY 2 DESC')}
-    print(f"  then the older history ({len(rest)}) in {seconds:.1f} s: {total} cases = {await table_size(target)}; "
-          + ", ".join(f"{status} {n / total:.1%}" for status, n in mix.items()))
-    armed = {column: await Case.filter(**{f"{column}__isnull": False}).count() for column in (
-        "assign_due_at", "feedback_due_at", "resolve_due_at", "followup_due_at", "survey_reminder_at", "survey_close_at")}
+    mix = {
+        row["status"]: row["n"]
+        for row in await get_connection("default").execute_query_dict(
+            'SELECT "status", COUNT(*) AS "n" FROM "case" GROUP BY "status" ORDER BY 2 DESC'
+        )
+    }
+    print(
+        f"  then the older history ({len(rest)}) in {seconds:.1f} s: {total} cases = {await table_size(target)}; "
+        + ", ".join(f"{status} {n / total:.1%}" for status, n in mix.items())
+    )
+    armed = {
+        column: await Case.filter(**{f"{column}__isnull": False}).count()
+        for column in (
+            "assign_due_at",
+            "feedback_due_at",
+            "resolve_due_at",
+            "followup_due_at",
+            "survey_reminder_at",
+            "survey_close_at",
+        )
+    }
     overdue = {column: await Case.filter(**{f"{column}__lte": NOW}).count() for column in armed}
     if any(overdue.values()):
         raise RuntimeError(f"the seed left clocks due: {overdue}")
     policy = settings.policy
-    stale = await Case.filter(status__in=OPEN_STATUSES, received_at__lte=NOW - timedelta(days=policy.major_after_days)).count()
-    print("    clocks armed (all in the future): " + ", ".join(f"{c} {n}" for c, n in armed.items()))
-    print(f"    {stale} open cases older than {policy.major_after_days} days (already major); {len(INCIDENTS)} incidents of "
-          f"{INCIDENT_HOUSEHOLDS} households linked, no other building/category with {policy.collective_households} "
-          f"households in the last {policy.collective_window.total_seconds() / 3600:.0f} h; {DIALOGS} intake dialogs "
-          f"under way (none idle for {settings.dialog_idle.total_seconds() / 3600:.0f} h)")
+    stale = await Case.filter(
+        status__in=OPEN_STATUSES, received_at__lte=NOW - timedelta(days=policy.major_after_days)
+    ).count()
+    print(
+        "    clocks armed (all in the future): " + ", ".join(f"{c} {n}" for c, n in armed.items())
+    )
+    print(
+        f"    {stale} open cases older than {policy.major_after_days} days (already major); {len(INCIDENTS)} incidents of "
+        f"{INCIDENT_HOUSEHOLDS} households linked, no other building/category with {policy.collective_households} "
+        f"households in the last {policy.collective_window.total_seconds() / 3600:.0f} h; {DIALOGS} intake dialogs "
+        f"under way (none idle for {settings.dialog_idle.total_seconds() / 3600:.0f} h)"
+    )
     if target.name == "postgres":
-        print("    VACUUM ANALYZE after each seeding step (autovacuum would have done it on a live desk)")
+        print(
+            "    VACUUM ANALYZE after each seeding step (autovacuum would have done it on a live desk)"
+        )
 
     full = await measure(ctx, target, args.runs)
     outcome.full = full
@@ -922,22 +1241,35 @@ async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, s
     run = await sweep_until_done(ctx, args.due)
     run.checks, run.outbox = await verify(due, since, NOW, policy.top_level)
     if sum(s[2] for s in run.sweeps):
-        raise RuntimeError(f"{sum(s[2] for s in run.sweeps)} candidates skipped: a sweep found a case no longer due")
+        raise RuntimeError(
+            f"{sum(s[2] for s in run.sweeps)} candidates skipped: a sweep found a case no longer due"
+        )
     if await Dialog.all().count() != dialogs:
         raise RuntimeError("a dialog under way was put aside")
     outcome.due, outcome.due_n = run, args.due
-    print(f"\n  {args.due} due ({n_assign} assignment clocks of new cases, {args.due - n_assign} resolution clocks, "
-          f"all missed a little while ago), sweep_all until a sweep acts on nothing (BATCH = {BATCH} per sweep kind):")
+    print(
+        f"\n  {args.due} due ({n_assign} assignment clocks of new cases, {args.due - n_assign} resolution clocks, "
+        f"all missed a little while ago), sweep_all until a sweep acts on nothing (BATCH = {BATCH} per sweep kind):"
+    )
     for k, (seconds, acted, _) in enumerate(run.sweeps, 1):
         n = sum(acted.values())
         what = ", ".join(f"{name} {x}" for name, x in acted.items()) or "nothing"
         per = f" = {ms(seconds / n)} ms per case" if n else ""
         print(f"    sweep {k}: {seconds * 1000:8.1f} ms  acted on {what}{per}")
-    print(f"    total {run.seconds:.2f} s over {len(run.acting)} acting sweeps: {ms(run.seconds / run.acted)} ms per acted case "
-          f"(of which the 0-due part: {len(run.acting)} × {ms(full.median)} ms)")
-    print("    per acted case: " + ", ".join(f"{verb} {n:.1f}" for verb, n in sorted(per_case.items(), key=lambda x: -x[1]) if n > 0.01)
-          + f" statements + BEGIN/COMMIT (counted on the {WARM_DUE} warm-up cases); outbox rows: "
-          + ", ".join(f"{kind} {n}" for kind, n in run.outbox.most_common()))
+    print(
+        f"    total {run.seconds:.2f} s over {len(run.acting)} acting sweeps: {ms(run.seconds / run.acted)} ms per acted case "
+        f"(of which the 0-due part: {len(run.acting)} × {ms(full.median)} ms)"
+    )
+    print(
+        "    per acted case: "
+        + ", ".join(
+            f"{verb} {n:.1f}"
+            for verb, n in sorted(per_case.items(), key=lambda x: -x[1])
+            if n > 0.01
+        )
+        + f" statements + BEGIN/COMMIT (counted on the {WARM_DUE} warm-up cases); outbox rows: "
+        + ", ".join(f"{kind} {n}" for kind, n in run.outbox.most_common())
+    )
     for check in run.checks:
         print(f"    checked: {check}")
     outcome.empty_after = pystats.median(await time_empty_sweeps(ctx, args.runs))
@@ -946,20 +1278,32 @@ async def bench_database(target: Target, seed: Seed, args: argparse.Namespace, s
 
 
 def summary(outcomes: list[Outcome]) -> None:
-    print("\n== summary (medians; compare within one run only; work = a count that does not depend on machine noise)")
+    print(
+        "\n== summary (medians; compare within one run only; work = a count that does not depend on machine noise)"
+    )
     for o in outcomes:
         if o.skipped:
             print(f"{o.name:9} skipped: {o.skipped}")
             continue
         assert o.due is not None and o.small and o.full
-        print(f"{o.name:9} 0 due: {ms(o.full.median)} ms ({o.small.cases // 1000}k cases: {ms(o.small.median)} ms, "
-              f"{o.full.cases // 1000}k: {ms(o.full.median)} ms → ratio {o.ratio:.2f}, of the minima {o.min_ratio:.2f}; "
-              f"work ratio {o.work_ratio:.2f})   "
-              f"{o.due_n} due: {o.due.seconds:.2f} s ({ms(o.due.seconds / o.due.acted)} ms per acted case, "
-              f"{len(o.due.acting)} sweeps)")
-        print(f"{'':9} statements not bounded by an index range: {', '.join(o.unbounded) or 'none'}")
-        print(f"{'':9} statements doing more work at {o.full.cases // 1000}k: {', '.join(o.growing) or 'none'}"
-              + (f"; slower by >1.5× with the same work (noise, cache, index depth): {', '.join(o.noisy)}" if o.noisy else ""))
+        print(
+            f"{o.name:9} 0 due: {ms(o.full.median)} ms ({o.small.cases // 1000}k cases: {ms(o.small.median)} ms, "
+            f"{o.full.cases // 1000}k: {ms(o.full.median)} ms → ratio {o.ratio:.2f}, of the minima {o.min_ratio:.2f}; "
+            f"work ratio {o.work_ratio:.2f})   "
+            f"{o.due_n} due: {o.due.seconds:.2f} s ({ms(o.due.seconds / o.due.acted)} ms per acted case, "
+            f"{len(o.due.acting)} sweeps)"
+        )
+        print(
+            f"{'':9} statements not bounded by an index range: {', '.join(o.unbounded) or 'none'}"
+        )
+        print(
+            f"{'':9} statements doing more work at {o.full.cases // 1000}k: {', '.join(o.growing) or 'none'}"
+            + (
+                f"; slower by >1.5× with the same work (noise, cache, index depth): {', '.join(o.noisy)}"
+                if o.noisy
+                else ""
+            )
+        )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -969,8 +1313,10 @@ async def run(args: argparse.Namespace) -> None:
     if len(seed.live) > args.small:
         raise SystemExit(f"the live set ({len(seed.live)}) does not fit in --small {args.small}")
     open_n = sum(1 for i in seed.live if seed.rows[i]["status"] in OPEN_STATUSES)
-    print(f"generated {len(seed.rows)} cases in {time.perf_counter() - t:.1f} s: live set {len(seed.live)} "
-          f"({open_n} open, {len(seed.live) - open_n} resolved awaiting the survey), history {len(seed.history)}; now = {NOW.isoformat()}")
+    print(
+        f"generated {len(seed.rows)} cases in {time.perf_counter() - t:.1f} s: live set {len(seed.live)} "
+        f"({open_n} open, {len(seed.live) - open_n} resolved awaiting the survey), history {len(seed.history)}; now = {NOW.isoformat()}"
+    )
     names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     outcomes = []
     for name in names:
@@ -981,7 +1327,9 @@ async def run(args: argparse.Namespace) -> None:
         # Tortoise caches each model's INSERT text per (connection name, table) for the whole process, so a
         # second database of another dialect under the same name "default" would reuse SQLite's "?" SQL.
         EXECUTOR_CACHE.clear()
-        target = await (open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep))
+        target = await (
+            open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep)
+        )
         try:
             outcomes.append(await bench_database(target, seed, args, settings))
         finally:
@@ -994,13 +1342,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the full table")
-    parser.add_argument("--small", type=int, default=10_000, help="cases in the small table (same live set)")
-    parser.add_argument("--due", type=int, default=1000, help="open cases made due for the acting sweeps")
-    parser.add_argument("--runs", type=int, default=31, help="timed runs of each 0-due sweep and query")
+    parser.add_argument(
+        "--small", type=int, default=10_000, help="cases in the small table (same live set)"
+    )
+    parser.add_argument(
+        "--due", type=int, default=1000, help="open cases made due for the acting sweeps"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=31, help="timed runs of each 0-due sweep and query"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
-    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER,
-                        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file / PostgreSQL database")
+    parser.add_argument(
+        "--pg-server",
+        default=DEFAULT_PG_SERVER,
+        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     asyncio.run(run(args))

@@ -21,7 +21,9 @@ Cleanup = Callable[[], Awaitable[None]]
 def postgres_answers(server: str) -> bool:
     parsed = urlparse(server)
     try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2).close()
+        socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 5432), timeout=2
+        ).close()
         return True
     except OSError:
         return False

@@ -73,11 +73,14 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = ctx.clock.now()
     set_update(update.update_id)  # every log line of this update names it …
     set_case(None)  # … and the case it touches, once known
-    row = INBOX_ROW.get()  # webhook updates (and held ones) were recorded and deduplicated before they got here
+    row = (
+        INBOX_ROW.get()
+    )  # webhook updates (and held ones) were recorded and deduplicated before they got here
     if row is None:
         try:
-            row = await InboxUpdate.create(update_id=update.update_id, chat_id=chat.id if chat else None,
-                                           received_at=now)
+            row = await InboxUpdate.create(
+                update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now
+            )
         except IntegrityError:
             DUPLICATE_UPDATES.inc()
             log.info("update %s already handled; ignored", update.update_id)
@@ -88,7 +91,9 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await slow_down(update, context, row, now)
 
 
-async def slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, now: datetime) -> None:
+async def slow_down(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, now: datetime
+) -> None:
     """Over the flood limit an update is held for a minute (the tenant is told once); a possible
     emergency never waits. An update handled now first lets the chat's held updates go before it."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
@@ -98,29 +103,51 @@ async def slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE, row: Inb
         if not flood.may_be_emergency(ctx, update):
             await hold(update, context, row, load.recent, now)
             raise ApplicationHandlerStop
-        log.warning("chat %s is over the flood limit, but update %s may be an emergency: handled now",
-                    chat_id, update.update_id)
+        log.warning(
+            "chat %s is over the flood limit, but update %s may be an emergency: handled now",
+            chat_id,
+            update.update_id,
+        )
     if load.held_before:
         await flood.release(ctx, context.application, load.held_before)
 
 
-async def hold(update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, recent: int,
-               now: datetime) -> None:
+async def hold(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, recent: int, now: datetime
+) -> None:
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     limit, chat_id = ctx.settings.flood_limit, update.effective_chat.id
     await answer_query(update.callback_query)
     if recent > limit * flood.HOLD_FACTOR:
-        log.warning("chat %s sent %s updates in a minute; update %s dropped", chat_id, recent, update.update_id)
+        log.warning(
+            "chat %s sent %s updates in a minute; update %s dropped",
+            chat_id,
+            recent,
+            update.update_id,
+        )
         return
     await flood.hold(row, update, now)
-    log.warning("chat %s sent %s updates in a minute; update %s held until %s", chat_id, recent,
-                update.update_id, row.held_until)
+    log.warning(
+        "chat %s sent %s updates in a minute; update %s held until %s",
+        chat_id,
+        recent,
+        update.update_id,
+        row.held_until,
+    )
     if recent == limit + 1:  # say it once, not once per extra message
         turn = await Turn.of(update, context)
-        lines = [turn.t("You are sending messages very quickly. I have kept everything you sent "
-                        "and will answer it in about a minute.")]
+        lines = [
+            turn.t(
+                "You are sending messages very quickly. I have kept everything you sent "
+                "and will answer it in about a minute."
+            )
+        ]
         if ctx.settings.duty_phone:
-            lines.append(turn.t("In an emergency call the duty phone: {phone}", phone=ctx.settings.duty_phone))
+            lines.append(
+                turn.t(
+                    "In an emergency call the duty phone: {phone}", phone=ctx.settings.duty_phone
+                )
+            )
         await turn.reply("\n".join(lines))
 
 
@@ -135,7 +162,9 @@ async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if update.effective_user is None:
         log.info("update %s (%s) has no sender; ignored", update.update_id, update_kind(update))
         raise ApplicationHandlerStop
-    if chat is None and update.callback_query is not None:  # a button under an inline message: we send none
+    if (
+        chat is None and update.callback_query is not None
+    ):  # a button under an inline message: we send none
         log.info("update %s: a button pressed outside any chat; ignored", update.update_id)
         await answer_query(update.callback_query)
         raise ApplicationHandlerStop
@@ -149,19 +178,28 @@ async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is not None and message.text and message.text.startswith("/"):
         turn = await Turn.of(update, context)
         username = context.bot.username
-        await turn.reply(turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username),
-                         reply_to_message_id=message.message_id)
+        await turn.reply(
+            turn.t("Please write to me in a private chat: https://t.me/{bot}", bot=username),
+            reply_to_message_id=message.message_id,
+        )
     elif update.callback_query:
         await answer_query(update.callback_query)
     else:
-        log.info("update %s (%s) in %s %s, not the staff group; ignored", update.update_id, update_kind(update),
-                 chat.type, chat.id)
+        log.info(
+            "update %s (%s) in %s %s, not the staff group; ignored",
+            update.update_id,
+            update_kind(update),
+            chat.type,
+            chat.id,
+        )
     raise ApplicationHandlerStop
 
 
 def update_kind(update: Update) -> str:
     """What an update carries ("message", "edited_message", "callback_query" …), for log lines."""
-    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "unknown")
+    return next(
+        (kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "unknown"
+    )
 
 
 async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,19 +209,26 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if callback is not None and callback.scope == staff_card.SCOPE:
             await staff_actions.on_callback(turn, callback)
         else:
-            await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+            await turn.answer(
+                turn.plain("This button is no longer active. Please use the latest message.")
+            )
         return
     message = update.effective_message
     if message is None or update.edited_message is not None:
-        log.info("update %s in the staff group: %s; ignored", update.update_id,
-                 "an edit" if update.edited_message is not None else "no message")
+        log.info(
+            "update %s in the staff group: %s; ignored",
+            update.update_id,
+            "an edit" if update.edited_message is not None else "no message",
+        )
         return
     text = message.text or ""
     if text.startswith("/"):
         command, _, target = (text[1:].split() or [""])[0].partition("@")
         command, args = command.lower(), text[1:].split()[1:]
         if target and target.lower() != (context.bot.username or "").lower():
-            log.info("update %s in the staff group: a command for @%s; ignored", update.update_id, target)
+            log.info(
+                "update %s in the staff group: a command for @%s; ignored", update.update_id, target
+            )
         elif command in STAFF_COMMANDS:
             await staff_commands.run(turn, command, args)
         elif command == "duty":
@@ -191,10 +236,16 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         elif command == "dashboard":
             await staff_commands.dashboard(turn)
         else:
-            log.info("update %s in the staff group: /%s is no staff command; ignored", update.update_id, command)
+            log.info(
+                "update %s in the staff group: /%s is no staff command; ignored",
+                update.update_id,
+                command,
+            )
         return
     if not await staff_actions.on_staff_message(turn):
-        log.debug("update %s in the staff group: not a reply to a prompt; ignored", update.update_id)
+        log.debug(
+            "update %s in the staff group: not a reply to a prompt; ignored", update.update_id
+        )
 
 
 async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,18 +270,25 @@ async def dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main_menu(turn: Turn) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [button(turn.plain("📝 File a complaint or repair"), callbacks.cb("m", "new"))],
-        [button(turn.plain("📂 My cases"), callbacks.cb("m", "mine")),
-         button(turn.plain("❓ Help"), callbacks.cb("m", "help"))],
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [button(turn.plain("📝 File a complaint or repair"), callbacks.cb("m", "new"))],
+            [
+                button(turn.plain("📂 My cases"), callbacks.cb("m", "mine")),
+                button(turn.plain("❓ Help"), callbacks.cb("m", "help")),
+            ],
+        ]
+    )
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
     await turn.reply(
-        turn.t("Hello! This is the property service desk.") + "\n"
-        + turn.t("Tell us about anything that needs fixing or is not right, and follow it until it is solved."),
+        turn.t("Hello! This is the property service desk.")
+        + "\n"
+        + turn.t(
+            "Tell us about anything that needs fixing or is not right, and follow it until it is solved."
+        ),
         main_menu(turn),
     )
 
@@ -241,14 +299,27 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def help_text(turn: Turn) -> str:
-    return "\n".join([
-        turn.t("/complain — file a complaint or repair request"),
-        turn.t("/mycases — your cases and their progress"),
-        turn.t("/status QC-20260101-0001 — one case by its number"),
-        turn.t("/cancel — leave the current step, or /cancel CASE-NUMBER to cancel a case before work starts"),
-        turn.t("/language — 简体中文 / 繁體中文 / English"),
-    ] + ([turn.t("In an emergency call the duty phone: {phone}", phone=turn.ctx.settings.duty_phone)]
-         if turn.ctx.settings.duty_phone else []))
+    return "\n".join(
+        [
+            turn.t("/complain — file a complaint or repair request"),
+            turn.t("/mycases — your cases and their progress"),
+            turn.t("/status QC-20260101-0001 — one case by its number"),
+            turn.t(
+                "/cancel — leave the current step, or /cancel CASE-NUMBER to cancel a case before work starts"
+            ),
+            turn.t("/language — 简体中文 / 繁體中文 / English"),
+        ]
+        + (
+            [
+                turn.t(
+                    "In an emergency call the duty phone: {phone}",
+                    phone=turn.ctx.settings.duty_phone,
+                )
+            ]
+            if turn.ctx.settings.duty_phone
+            else []
+        )
+    )
 
 
 async def complain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -262,7 +333,11 @@ async def my_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
     if not context.args:
-        await turn.reply(turn.t("Please add the case number, for example /status QC-20260101-0001. Or send /mycases."))
+        await turn.reply(
+            turn.t(
+                "Please add the case number, for example /status QC-20260101-0001. Or send /mycases."
+            )
+        )
         return
     await tenant_cases.show_case(turn, context.args[0])
 
@@ -276,14 +351,25 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if dialog is not None:
         await clear_dialog(turn.chat_id, turn.user_id)
         if dialog.data.get("case"):  # an emergency filed before its questions: the case stands
-            await turn.reply(turn.t("Case {number} stands and our staff are on it; we skipped the remaining "
-                                    "questions. Send /status {number} to follow it.", number=dialog.data["case"]),
-                             ReplyKeyboardRemove())
+            await turn.reply(
+                turn.t(
+                    "Case {number} stands and our staff are on it; we skipped the remaining "
+                    "questions. Send /status {number} to follow it.",
+                    number=dialog.data["case"],
+                ),
+                ReplyKeyboardRemove(),
+            )
             return
-        await turn.reply(turn.t("Stopped. Nothing was filed. Send /complain whenever you need us."),
-                         ReplyKeyboardRemove())
+        await turn.reply(
+            turn.t("Stopped. Nothing was filed. Send /complain whenever you need us."),
+            ReplyKeyboardRemove(),
+        )
         return
-    await turn.reply(turn.t("There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER."))
+    await turn.reply(
+        turn.t(
+            "There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER."
+        )
+    )
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -321,7 +407,11 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     dialog = await load_dialog(turn.chat_id, turn.user_id)
     if dialog is not None and dialog.expired(turn.ctx.clock.now(), turn.ctx.settings.dialog_idle):
         await clear_dialog(turn.chat_id, turn.user_id)
-        await turn.reply(turn.t("Your unfinished case was put aside after a long pause. Send /complain to start again."))
+        await turn.reply(
+            turn.t(
+                "Your unfinished case was put aside after a long pause. Send /complain to start again."
+            )
+        )
         return
     if dialog is None:
         await outside_dialog(turn, update.effective_message)
@@ -335,13 +425,23 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def outside_dialog(turn: Turn, message: Message | None) -> None:
     """A greeting gets the menu; anything else a tenant writes (or photographs) is offered for filing."""
     text = (message.text or message.caption or "") if message is not None else ""
-    if text.startswith("/") or message is None or not (text.strip() or message.photo or message.document):
-        await turn.reply(turn.t("Sorry, I did not understand that. Send /help to see what I can do."))
+    if (
+        text.startswith("/")
+        or message is None
+        or not (text.strip() or message.photo or message.document)
+    ):
+        await turn.reply(
+            turn.t("Sorry, I did not understand that. Send /help to see what I can do.")
+        )
     elif text and is_small_talk(text) and not message.photo:
-        await turn.reply(turn.t("To file a complaint or repair, press the button below or send /complain."),
-                         main_menu(turn))
+        await turn.reply(
+            turn.t("To file a complaint or repair, press the button below or send /complain."),
+            main_menu(turn),
+        )
     elif len(text) > intake.MAX_MESSAGE:
-        await turn.reply(turn.t("That message is too long for us to keep. Please send it in shorter parts."))
+        await turn.reply(
+            turn.t("That message is too long for us to keep. Please send it in shorter parts.")
+        )
     else:
         await intake.offer(turn)
 
@@ -350,7 +450,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     turn = await Turn.of(update, context)
     callback = callbacks.decode(update.callback_query.data)
     if callback is None:
-        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+        await turn.answer(
+            turn.plain("This button is no longer active. Please use the latest message.")
+        )
         return
     if callback.scope == intake.SCOPE:
         dialog = await load_dialog(turn.chat_id, turn.user_id)
@@ -374,7 +476,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else:
             await turn.reply(help_text(turn))
     else:
-        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+        await turn.answer(
+            turn.plain("This button is no longer active. Please use the latest message.")
+        )
 
 
 async def not_handled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -391,7 +495,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         turn = await Turn.of(update, context)
         await answer_query(update.callback_query)
-        await turn.reply(turn.t("Sorry, something went wrong on our side. Please try again in a moment."))
+        await turn.reply(
+            turn.t("Sorry, something went wrong on our side. Please try again in a moment.")
+        )
     except Exception:  # the apology itself failed (e.g. the database is down): already logged above
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
 
@@ -400,7 +506,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(
-    ctx: AppContext, *, request: BaseRequest | None = None, updates_request: BaseRequest | None = None,
+    ctx: AppContext,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
 ) -> Application:
     settings = ctx.settings
@@ -412,7 +521,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     budget = budget_for(settings)
-    if rate_limit:  # direct replies under the outbox's budget (shared by every instance on PostgreSQL)
+    if (
+        rate_limit
+    ):  # direct replies under the outbox's budget (shared by every instance on PostgreSQL)
         builder = builder.rate_limiter(SendLimiter(budget))
     application = builder.build()
     application.bot_data[CONTEXT_KEY] = ctx
@@ -424,9 +535,17 @@ def build_application(
     application.add_handler(TypeHandler(Update, take_once), group=-2)
     application.add_handler(TypeHandler(Update, route_groups), group=-1)
     for name, handler in (
-        ("start", start), ("help", help_command), ("complain", complain), ("new", complain),
-        ("mycases", my_cases), ("status", status), ("cancel", cancel), ("language", language),
-        ("join", join), ("duty", duty), ("dashboard", dashboard),
+        ("start", start),
+        ("help", help_command),
+        ("complain", complain),
+        ("new", complain),
+        ("mycases", my_cases),
+        ("status", status),
+        ("cancel", cancel),
+        ("language", language),
+        ("join", join),
+        ("duty", duty),
+        ("dashboard", dashboard),
     ):
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CommandHandler(list(STAFF_COMMANDS), staff_command))
@@ -466,7 +585,9 @@ class RunningBot:
         await self.application.shutdown()
 
 
-async def delivery_loop(application: Application, interval: float = 1.0, over_budget_pause: float = 0.1) -> None:
+async def delivery_loop(
+    application: Application, interval: float = 1.0, over_budget_pause: float = 0.1
+) -> None:
     """A round every `interval`; while messages wait for send slots, every `over_budget_pause`, so a slot
     that comes free is used at once (the budget, not this loop, sets the pace)."""
     deliver = application.bot_data["deliver"]
@@ -496,7 +617,9 @@ async def start_bot(
         else:
             tasks.append(await hold_poller_lease(ctx))
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            tasks.append(asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting)))  # held updates
+            tasks.append(
+                asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting))
+            )  # held updates
     if send:
         tasks.append(asyncio.create_task(delivery_loop(application)))
     return RunningBot(application, tasks)
@@ -519,9 +642,11 @@ async def hold_poller_lease(ctx: AppContext) -> asyncio.Task:
         await leases.acquire(name, holder, ctx.clock.now(), POLLER_LEASE_TTL)
     except leases.LeaseHeld as exc:
         raise leases.LeaseHeld(
-            "polling", exc.holder, exc.expires_at,
+            "polling",
+            exc.holder,
+            exc.expires_at,
             hint="Telegram allows one polling process per bot. Stop the other one, start this one with "
-                 "--only api,scheduler,sender, or use BOT_MODE=webhook to run several instances.",
+            "--only api,scheduler,sender, or use BOT_MODE=webhook to run several instances.",
         ) from None
 
     async def renew() -> None:
@@ -531,7 +656,9 @@ async def hold_poller_lease(ctx: AppContext) -> asyncio.Task:
                 try:
                     await leases.acquire(name, holder, ctx.clock.now(), POLLER_LEASE_TTL)
                 except leases.LeaseHeld:
-                    log.error("another process took over polling for this bot; this one keeps trying")
+                    log.error(
+                        "another process took over polling for this bot; this one keeps trying"
+                    )
                 except Exception:
                     log.exception("could not renew the polling lease")
         finally:
@@ -544,7 +671,10 @@ async def hold_poller_lease(ctx: AppContext) -> asyncio.Task:
 async def set_webhook(bot, settings) -> None:
     """Tell Telegram where to post updates, with the secret it must send back."""
     await bot.set_webhook(
-        settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES,
-        max_connections=40, drop_pending_updates=False,
+        settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=40,
+        drop_pending_updates=False,
     )
     log.info("webhook set to %s", settings.webhook_url)

@@ -72,7 +72,8 @@ class SendBudget:
         if sum(s.counts(now, SECOND) for s in self._slots) >= self.global_limit:
             return None
         if is_group(chat_id) and (
-            sum(s.counts(now, MINUTE) for s in self._slots if s.chat_id == chat_id) >= self.group_limit
+            sum(s.counts(now, MINUTE) for s in self._slots if s.chat_id == chat_id)
+            >= self.group_limit
         ):
             return None
         slot = _Slot(chat_id, now)
@@ -107,7 +108,8 @@ class SharedSendBudget:
             if await slots.filter(_counted(now, SECOND)).count() >= self.global_limit:
                 return None
             if is_group(chat_id) and (
-                await slots.filter(_counted(now, MINUTE), chat_id=chat_id).count() >= self.group_limit
+                await slots.filter(_counted(now, MINUTE), chat_id=chat_id).count()
+                >= self.group_limit
             ):
                 return None
             return (await SendSlot.create(chat_id=chat_id, taken_at=now, using_db=conn)).id

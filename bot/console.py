@@ -48,7 +48,9 @@ class Console:
         if item.chat_id != self.tenant.id:
             return
         keyboard = self.fake.chat(self.tenant).reply_keyboard
-        if keyboard is not self._keyboard:  # a keyboard under the input field: say once how to use it
+        if (
+            keyboard is not self._keyboard
+        ):  # a keyboard under the input field: say once how to use it
             self._keyboard = keyboard
             for button in (b for row in (keyboard or {}).get("keyboard", []) for b in row):
                 if isinstance(button, dict) and button.get("request_contact"):
@@ -57,8 +59,13 @@ class Console:
         if labels:
             self.choices = [(item, label) for label in labels]
             self._buttons_this_turn = True
-            print("   " + "   ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)), file=self.out)
-        elif event == "edited" and self.choices and self.choices[0][0].message_id == item.message_id:
+            print(
+                "   " + "   ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)),
+                file=self.out,
+            )
+        elif (
+            event == "edited" and self.choices and self.choices[0][0].message_id == item.message_id
+        ):
             self.choices = []  # the buttons were taken off that message
         elif event == "sent" and not self._buttons_this_turn:
             self.choices = []  # the bot's answer has no buttons: numbers are text again
@@ -83,11 +90,11 @@ class Console:
                 print("(that button is no longer there)", file=self.out)
                 return True
         elif line.startswith("@text"):
-            update = up.text(self.tenant, line[len("@text"):].strip() or line)
+            update = up.text(self.tenant, line[len("@text") :].strip() or line)
         elif line.startswith("@photo"):
-            update = up.photo(self.tenant, caption=line[len("@photo"):].strip() or None)
+            update = up.photo(self.tenant, caption=line[len("@photo") :].strip() or None)
         elif line.startswith("@contact"):
-            update = up.contact(self.tenant, line[len("@contact"):].strip() or "13800138000")
+            update = up.contact(self.tenant, line[len("@contact") :].strip() or "13800138000")
         elif line == "@sticker":
             update = up.sticker(self.tenant)
         elif line in ("@help", "?"):
@@ -100,7 +107,9 @@ class Console:
         return True
 
 
-async def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_console(
+    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
     staff_chat_id = settings.staff_chat_id or -1000000000001
     await open_database(settings.database_url, auto_migrate=settings.is_sqlite)
     try:

@@ -75,19 +75,26 @@ async def deliver_due(
     for message in pending:
         if message.chat_id in held:
             continue
-        due = message.next_attempt_at <= now and (message.claimed_until is None or message.claimed_until < now)
+        due = message.next_attempt_at <= now and (
+            message.claimed_until is None or message.claimed_until < now
+        )
         if not due:
             held.add(message.chat_id)
             continue
-        if message.kind == OutboxKind.CARD_REFRESH and newest_refresh.get(message.case_id) != message.id:
+        if (
+            message.kind == OutboxKind.CARD_REFRESH
+            and newest_refresh.get(message.case_id) != message.id
+        ):
             # A later refresh of the same card will show the same truth: one edit instead of several.
             await _update(message, sent_at=now, last_error="superseded by a later refresh")
             continue
         # Claim first, then take a send slot: an instance that loses the claim to another must not spend
         # a slot of the shared budget on a message it will not send.
-        claimed = await OutboxMessage.filter(id=message.id, sent_at=None).filter(
-            Q(claimed_until=None) | Q(claimed_until__lt=now)
-        ).update(claimed_until=now + LEASE)
+        claimed = (
+            await OutboxMessage.filter(id=message.id, sent_at=None)
+            .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+            .update(claimed_until=now + LEASE)
+        )
         if not claimed:
             held.add(message.chat_id)
             continue
@@ -96,7 +103,9 @@ async def deliver_due(
             RATE_LIMIT_WAITS.inc()
             report.over_budget = True
             await _update(message, claimed_until=None)
-            if message.chat_id > 0:  # a private chat is refused only when the overall limit is reached:
+            if (
+                message.chat_id > 0
+            ):  # a private chat is refused only when the overall limit is reached:
                 break  # nothing else can go in this round
             held.add(message.chat_id)
             continue
@@ -124,7 +133,11 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
         telegram_id = await RENDERERS[message.kind](ctx, bot, message)
     except RetryAfter as exc:
         RATE_LIMIT_WAITS.inc()
-        wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+        wait = (
+            exc.retry_after
+            if isinstance(exc.retry_after, timedelta)
+            else timedelta(seconds=exc.retry_after)
+        )
         await _update(message, next_attempt_at=now + wait, claimed_until=None, last_error=str(exc))
         return "retry"
     except Forbidden as exc:  # the person blocked the bot: retrying cannot help
@@ -136,16 +149,25 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
             await _update(message, sent_at=now, claimed_until=None)
             return "sent"
         await _update(message, failed_at=now, claimed_until=None, last_error=str(exc))
-        log.error("outbox %s (%s) to chat %s rejected: %s", message.id, message.kind, message.chat_id, exc)
+        log.error(
+            "outbox %s (%s) to chat %s rejected: %s", message.id, message.kind, message.chat_id, exc
+        )
         return "failed"
     except (NetworkError, TelegramError) as exc:
         attempts = message.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            await _update(message, attempts=attempts, failed_at=now, claimed_until=None, last_error=str(exc))
+            await _update(
+                message, attempts=attempts, failed_at=now, claimed_until=None, last_error=str(exc)
+            )
             log.error("outbox %s gave up after %s attempts: %s", message.id, attempts, exc)
             return "failed"
-        await _update(message, attempts=attempts, next_attempt_at=now + backoff(attempts),
-                      claimed_until=None, last_error=str(exc))
+        await _update(
+            message,
+            attempts=attempts,
+            next_attempt_at=now + backoff(attempts),
+            claimed_until=None,
+            last_error=str(exc),
+        )
         return "retry"
     except Exception:  # a rendering bug must not block the queue forever
         log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
@@ -178,11 +200,22 @@ async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> i
     locale, tz = case.locale, ctx.settings.timezone
     # An emergency's receipt leads with the alert (what to do now came just before it, from the dialog).
     alerted = [_("🚨 The staff on duty have been alerted.", locale)] if _is_emergency(case) else []
-    text = "\n".join(alerted + [
-        _("✅ Received. Your case number is {number}.", locale, number=esc(case.number)),
-        _("We will get back to you by {when}.", locale, when=local_time(case.promised_feedback_at, tz, locale)),
-        _("To see its progress, send /status {number} or /mycases.", locale, number=esc(case.number)),
-    ])
+    text = "\n".join(
+        alerted
+        + [
+            _("✅ Received. Your case number is {number}.", locale, number=esc(case.number)),
+            _(
+                "We will get back to you by {when}.",
+                locale,
+                when=local_time(case.promised_feedback_at, tz, locale),
+            ),
+            _(
+                "To see its progress, send /status {number} or /mycases.",
+                locale,
+                number=esc(case.number),
+            ),
+        ]
+    )
     return await _send(bot, message.chat_id, text)
 
 
@@ -201,8 +234,10 @@ UPDATE_TEXT = {
     "invalid": N_("We are sorry: case {number} cannot be handled by us. Reason: {note}"),
     "cancel": N_("Case {number} is cancelled."),
     "close": N_("Case {number} is closed. Thank you for your patience."),
-    "auto_progress": N_("Case {number} is still being handled by {owner}. We expect to finish by {expected}; "
-                        "we will tell you as soon as there is news."),
+    "auto_progress": N_(
+        "Case {number} is still being handled by {owner}. We expect to finish by {expected}; "
+        "we will tell you as soon as there is news."
+    ),
 }
 
 
@@ -211,11 +246,20 @@ async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage
     locale = payload.get("locale") or ctx.settings.default_locale
     template = UPDATE_TEXT.get(payload.get("event", ""), UPDATE_TEXT["note"])
     expected = payload.get("expected")
-    text = _(template, locale, number=esc(payload.get("number", "")), note=esc(payload.get("note", "")),
-             owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)),
-             expected=local_time(datetime.fromisoformat(expected), ctx.settings.timezone, locale) if expected else "—")
+    text = _(
+        template,
+        locale,
+        number=esc(payload.get("number", "")),
+        note=esc(payload.get("note", "")),
+        owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)),
+        expected=local_time(datetime.fromisoformat(expected), ctx.settings.timezone, locale)
+        if expected
+        else "—",
+    )
     # A note may be as long as a message: the whole of it is in the timeline that /status shows.
-    return await _send(bot, message.chat_id, text, more=more_by_status(payload.get("number", ""), locale))
+    return await _send(
+        bot, message.chat_id, text, more=more_by_status(payload.get("number", ""), locale)
+    )
 
 
 async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> int | None:
@@ -233,17 +277,30 @@ async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> i
 async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
     thread = await _card_thread(ctx, bot, case, message.chat_id)
-    return await _send(bot, message.chat_id, await card_text(ctx, case), reply_markup=card_keyboard(ctx, case),
-                       message_thread_id=thread, more=more_line(ctx, case, ctx.settings.default_locale))
+    return await _send(
+        bot,
+        message.chat_id,
+        await card_text(ctx, case),
+        reply_markup=card_keyboard(ctx, case),
+        message_thread_id=thread,
+        more=more_line(ctx, case, ctx.settings.default_locale),
+    )
 
 
 async def render_duty_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     """Outside business hours the duty officer gets the card privately, buttons included."""
     case = await _case(message)
-    heading = _(ALERT_TEXT[OutboxKind.DUTY_ALERT], ctx.settings.default_locale, number=esc(case.number))
+    heading = _(
+        ALERT_TEXT[OutboxKind.DUTY_ALERT], ctx.settings.default_locale, number=esc(case.number)
+    )
     card = await card_text(ctx, case, limit=MAX_TEXT - visible_length(heading) - 2)
-    return await _send(bot, message.chat_id, f"{heading}\n\n{card}", reply_markup=card_keyboard(ctx, case),
-                       more=more_line(ctx, case, ctx.settings.default_locale))
+    return await _send(
+        bot,
+        message.chat_id,
+        f"{heading}\n\n{card}",
+        reply_markup=card_keyboard(ctx, case),
+        more=more_line(ctx, case, ctx.settings.default_locale),
+    )
 
 
 async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
@@ -257,8 +314,11 @@ async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -
     words = f"\n{photos[0].caption}" if photos[0].caption.strip() else ""
     more = _(MORE_IN_DASHBOARD, locale, url=dashboard_url(ctx.settings, f"/cases/{case.number}"))
     sent = await bot.send_photo(
-        message.chat_id, photos[0].file_id, caption=caption(f"📷 {case.number} · 1/{len(photos)}{words}", more=more),
-        reply_to_message_id=reply_to, message_thread_id=case.staff_thread_id,
+        message.chat_id,
+        photos[0].file_id,
+        caption=caption(f"📷 {case.number} · 1/{len(photos)}{words}", more=more),
+        reply_to_message_id=reply_to,
+        message_thread_id=case.staff_thread_id,
     )
     return sent.message_id
 
@@ -271,15 +331,25 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
         return None
     case = await _case(message)
     text = fit(await card_text(ctx, case), more=more_line(ctx, case, ctx.settings.default_locale))
-    await bot.edit_message_text(text, card.chat_id, card.telegram_message_id,
-                                parse_mode=ParseMode.HTML, reply_markup=card_keyboard(ctx, case))
+    await bot.edit_message_text(
+        text,
+        card.chat_id,
+        card.telegram_message_id,
+        parse_mode=ParseMode.HTML,
+        reply_markup=card_keyboard(ctx, case),
+    )
     return card.telegram_message_id
 
 
 async def render_owner_brief(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
     locale = message.payload.get("locale") or ctx.settings.default_locale
-    return await _send(bot, message.chat_id, await owner_brief(ctx, case, locale), more=more_line(ctx, case, locale))
+    return await _send(
+        bot,
+        message.chat_id,
+        await owner_brief(ctx, case, locale),
+        more=more_line(ctx, case, locale),
+    )
 
 
 ALERT_TEXT = {
@@ -288,10 +358,13 @@ ALERT_TEXT = {
     OutboxKind.DUTY_ALERT: N_("🌙 New case {number} arrived outside business hours."),
 }
 REASON_TEXT = {
-    "major": N_("major case"), "escalated": N_("escalated"), "reopened": N_("tenant not satisfied"),
+    "major": N_("major case"),
+    "escalated": N_("escalated"),
+    "reopened": N_("tenant not satisfied"),
     "collective": N_("several households report the same problem"),
     "unresolved_long": N_("unresolved for a long time"),
-    "assign_overdue": N_("nobody took it on in time"), "resolve_overdue": N_("not resolved in time"),
+    "assign_overdue": N_("nobody took it on in time"),
+    "resolve_overdue": N_("not resolved in time"),
 }
 
 
@@ -299,22 +372,34 @@ async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int
     locale = ctx.settings.default_locale
     payload = message.payload
     reason = payload.get("reason", "")
-    text = _(ALERT_TEXT[message.kind], locale, number=esc(payload.get("number", "")),
-             reason=_(REASON_TEXT[reason], locale) if reason in REASON_TEXT else esc(reason),
-             level=payload.get("level", ""))
-    return await _send(bot, message.chat_id, text, more=_case_more(ctx, payload.get("number", ""), locale))
+    text = _(
+        ALERT_TEXT[message.kind],
+        locale,
+        number=esc(payload.get("number", "")),
+        reason=_(REASON_TEXT[reason], locale) if reason in REASON_TEXT else esc(reason),
+        level=payload.get("level", ""),
+    )
+    return await _send(
+        bot, message.chat_id, text, more=_case_more(ctx, payload.get("number", ""), locale)
+    )
 
 
 async def render_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     locale = message.payload.get("locale") or ctx.settings.default_locale
     template = survey.QUESTION if message.kind == OutboxKind.SURVEY else survey.REMINDER
     text = _(template, locale, number=esc(message.payload.get("number", "")))
-    return await _send(bot, message.chat_id, text, reply_markup=survey.survey_keyboard(message.case_id, locale))
+    return await _send(
+        bot, message.chat_id, text, reply_markup=survey.survey_keyboard(message.case_id, locale)
+    )
 
 
 STAFF_NOTICE = {
-    OutboxKind.REMINDER: N_("⏰ Case {number}: the tenant has not heard from us in time. Please write to them."),
-    OutboxKind.FOLLOWUP_CALL: N_("📞 Case {number} is resolved: please call the tenant for the follow-up and record the answer."),
+    OutboxKind.REMINDER: N_(
+        "⏰ Case {number}: the tenant has not heard from us in time. Please write to them."
+    ),
+    OutboxKind.FOLLOWUP_CALL: N_(
+        "📞 Case {number} is resolved: please call the tenant for the follow-up and record the answer."
+    ),
 }
 
 
@@ -335,17 +420,24 @@ async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> in
     year, month = month_from_text(payload["month"])
     report = await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=locale)
     if payload.get("part") == "summary":
-        return await _send(bot, message.chat_id, esc(summary_text(report, locale)),
-                           more=more_in_dashboard(ctx.settings, locale, f"/reports/{payload['month']}"))
+        return await _send(
+            bot,
+            message.chat_id,
+            esc(summary_text(report, locale)),
+            more=more_in_dashboard(ctx.settings, locale, f"/reports/{payload['month']}"),
+        )
     buffer = io.BytesIO()
     write_monthly_xlsx(report, buffer, locale)
-    sent = await bot.send_document(message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{payload['month']}.xlsx"))
+    sent = await bot.send_document(
+        message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{payload['month']}.xlsx")
+    )
     return sent.message_id
 
 
 async def render_satisfaction_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    text, markup = satisfaction.question(message.payload["survey_id"],
-                                         message.payload.get("locale") or ctx.settings.default_locale)
+    text, markup = satisfaction.question(
+        message.payload["survey_id"], message.payload.get("locale") or ctx.settings.default_locale
+    )
     return await _send(bot, message.chat_id, text, reply_markup=markup)
 
 
@@ -354,7 +446,9 @@ async def render_dialog_expired(ctx: AppContext, bot: Bot, message: OutboxMessag
     return await _send(bot, message.chat_id, _(DIALOG_EXPIRED, locale))
 
 
-DIALOG_EXPIRED = N_("Your unfinished case was put aside after a long pause. Send /complain to start again.")
+DIALOG_EXPIRED = N_(
+    "Your unfinished case was put aside after a long pause. Send /complain to start again."
+)
 RENDERERS = {
     OutboxKind.RECEIPT: render_receipt,
     OutboxKind.TENANT_UPDATE: render_tenant_update,

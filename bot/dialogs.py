@@ -39,7 +39,9 @@ async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
     row = await Dialog.get_or_none(key=dialog_key(chat_id, user_id))
     if row is None:
         return None
-    return DialogState(row.chat_id, row.user_id, row.flow, row.state, dict(row.data), row.updated_at)
+    return DialogState(
+        row.chat_id, row.user_id, row.flow, row.state, dict(row.data), row.updated_at
+    )
 
 
 async def save_dialog(dialog: DialogState, now: datetime) -> None:

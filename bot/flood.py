@@ -17,7 +17,9 @@ from backend.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 FLOOD_WINDOW = timedelta(minutes=1)
-HOLD_FACTOR = 5  # at most this many times the limit is kept per minute; beyond that a chat is abusive
+HOLD_FACTOR = (
+    5  # at most this many times the limit is kept per minute; beyond that a chat is abusive
+)
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,19 @@ class ChatLoad:
 async def chat_load(chat_id: int, update_id: int, now: datetime) -> ChatLoad:
     """One query. In webhook mode later updates may already be recorded: they do not count against an
     earlier one. A held update is released within a minute, so two windows back find all of them."""
-    rows = await InboxUpdate.filter(
-        chat_id=chat_id, received_at__gt=now - 2 * FLOOD_WINDOW, update_id__lte=update_id
-    ).order_by("update_id").values_list("update_id", "received_at", "held_until", "processed_at")
+    rows = (
+        await InboxUpdate.filter(
+            chat_id=chat_id, received_at__gt=now - 2 * FLOOD_WINDOW, update_id__lte=update_id
+        )
+        .order_by("update_id")
+        .values_list("update_id", "received_at", "held_until", "processed_at")
+    )
     recent = sum(1 for _, received, _, _ in rows if received > now - FLOOD_WINDOW)
-    held = tuple(uid for uid, _, held_until, done in rows if held_until is not None and done is None and uid < update_id)
+    held = tuple(
+        uid
+        for uid, _, held_until, done in rows
+        if held_until is not None and done is None and uid < update_id
+    )
     return ChatLoad(recent, held)
 
 
@@ -55,7 +65,9 @@ async def hold(row: InboxUpdate, update: Update, now: datetime) -> None:
     """Keep the update to be handled after the window (the inbox loop takes it then)."""
     row.held_until = now + FLOOD_WINDOW
     row.payload = row.payload or update.to_dict()
-    await InboxUpdate.filter(update_id=row.update_id).update(held_until=row.held_until, payload=row.payload)
+    await InboxUpdate.filter(update_id=row.update_id).update(
+        held_until=row.held_until, payload=row.payload
+    )
 
 
 async def release(ctx: AppContext, application: Application, update_ids: tuple[int, ...]) -> None:

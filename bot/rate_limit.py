@@ -22,12 +22,30 @@ from .budget import Budget, is_group
 log = logging.getLogger(__name__)
 
 # Calls that put or change a message in a chat: what Telegram's limits are about.
-SENDING = frozenset({
-    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendLocation", "sendContact",
-    "sendVideo", "sendVoice", "sendAudio", "sendAnimation", "sendSticker", "copyMessage", "forwardMessage",
-    "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia",
-})
-MAX_WAIT = timedelta(seconds=70)  # longer than the group window: after it a slot must have come free
+SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendContact",
+        "sendVideo",
+        "sendVoice",
+        "sendAudio",
+        "sendAnimation",
+        "sendSticker",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "editMessageMedia",
+    }
+)
+MAX_WAIT = timedelta(
+    seconds=70
+)  # longer than the group window: after it a slot must have come free
 
 _slot_taken: ContextVar[bool] = ContextVar("slot_taken", default=False)
 

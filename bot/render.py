@@ -55,7 +55,10 @@ def case_line(case: Case, policy: Policy, locale: str, tz: tzinfo) -> str:
     from .timefmt import local_time
 
     return _(
-        "{number} · {category} · {status} · updated {when}", locale,
-        number=case.number, category=category_name(policy, case.category, locale),
-        status=status_name(case.status, locale), when=local_time(case.updated_at, tz, locale),
+        "{number} · {category} · {status} · updated {when}",
+        locale,
+        number=case.number,
+        category=category_name(policy, case.category, locale),
+        status=status_name(case.status, locale),
+        when=local_time(case.updated_at, tz, locale),
     )

@@ -96,7 +96,7 @@ def _tokens(text: str, markup: bool) -> list[_Token]:
         raw = match.group(0)
         if raw.startswith("<") and len(raw) > 1:
             closing = raw.startswith("</")
-            name = raw[2 if closing else 1:-1].strip().split(None, 1)
+            name = raw[2 if closing else 1 : -1].strip().split(None, 1)
             tokens.append(_Token(raw, "", (name[0] if name else "").lower(), closing))
         elif raw.startswith("&") and len(raw) > 1:
             tokens.append(_Token(raw, _decode(raw)))
@@ -133,8 +133,11 @@ def _may_cut_before(tokens: list[_Token], index: int) -> bool:
     if index <= 0 or index >= len(tokens):
         return True
     following, previous = tokens[index].visible, tokens[index - 1].visible
-    if following and (following[0] in _JOINERS or unicodedata.combining(following[0])
-                      or "\U0001f3fb" <= following[0] <= "\U0001f3ff"):
+    if following and (
+        following[0] in _JOINERS
+        or unicodedata.combining(following[0])
+        or "\U0001f3fb" <= following[0] <= "\U0001f3ff"
+    ):
         return False
     if previous and previous[-1] == "\u200d":
         return False
@@ -189,11 +192,15 @@ def _cut(tokens: list[_Token], budget: int) -> tuple[str, list[_Token], list[_To
     while keep < len(tokens) and tokens[keep].tag and tokens[keep].closing:
         keep += 1  # a tag that closes right at the cut stays with its text
     # Whitespace and tags that open with nothing after them go to the next part.
-    while keep and (tokens[keep - 1].visible.isspace() or tokens[keep - 1].tag and not tokens[keep - 1].closing):
+    while keep and (
+        tokens[keep - 1].visible.isspace() or tokens[keep - 1].tag and not tokens[keep - 1].closing
+    ):
         keep -= 1
     kept, rest = tokens[:keep], tokens[keep:]
     opened = _open_tags(kept)
-    text = "".join(token.raw for token in kept) + "".join(f"</{token.tag}>" for token in reversed(opened))
+    text = "".join(token.raw for token in kept) + "".join(
+        f"</{token.tag}>" for token in reversed(opened)
+    )
     while rest and rest[0].visible.isspace():  # the next part starts with its first word
         rest = rest[1:]
     return text, opened, rest
@@ -230,7 +237,12 @@ def fit(text: str, limit: int = MAX_TEXT, *, markup: bool = True, more: str = EL
 
 
 def split(
-    text: str, limit: int = MAX_TEXT, *, markup: bool = True, more: str = ELLIPSIS, max_parts: int = MAX_PARTS
+    text: str,
+    limit: int = MAX_TEXT,
+    *,
+    markup: bool = True,
+    more: str = ELLIPSIS,
+    max_parts: int = MAX_PARTS,
 ) -> list[str]:
     """`text` as consecutive messages of at most `limit` each, cut at line breaks where possible; formatting
     open at a cut goes on in the next part. Beyond `max_parts` the last part ends with `more`."""
@@ -244,7 +256,9 @@ def split(
             parts.append(_shortened(tokens, limit, more, markup))
             break
         kept, reopen, rest = _cut(tokens, limit)
-        if not kept or len(rest) >= len(tokens):  # nothing fits (not with real limits): never loop forever
+        if not kept or len(rest) >= len(
+            tokens
+        ):  # nothing fits (not with real limits): never loop forever
             parts.append(_shortened(tokens, limit, more, markup))
             break
         parts.append(kept)

@@ -63,12 +63,21 @@ class Turn:
         return _(message, self.locale, **values)
 
     async def reply(
-        self, text: str, markup: Markup = None, *, more: str = tg_text.ELLIPSIS, whole: bool = False,
+        self,
+        text: str,
+        markup: Markup = None,
+        *,
+        more: str = tg_text.ELLIPSIS,
+        whole: bool = False,
         **extra: object,
     ) -> Message:
         """Send HTML `text` to this chat. Too long for one message, it is cut with `more` as its last line
         (say where the rest is), or with `whole=True` sent as several messages (the buttons on the last)."""
-        return (await send_html(self.context.bot, self.chat_id, text, markup, more=more, whole=whole, **extra))[-1]
+        return (
+            await send_html(
+                self.context.bot, self.chat_id, text, markup, more=more, whole=whole, **extra
+            )
+        )[-1]
 
     async def answer(self, text: str | None = None, alert: bool = False) -> None:
         """Answer the pressed button (Telegram requires it), optionally with a short plain-text toast
@@ -77,20 +86,35 @@ class Turn:
 
 
 async def send_html(
-    bot: Bot, chat_id: int, text: str, markup: Markup = None, *, more: str = tg_text.ELLIPSIS,
-    whole: bool = False, **extra: object,
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: Markup = None,
+    *,
+    more: str = tg_text.ELLIPSIS,
+    whole: bool = False,
+    **extra: object,
 ) -> list[Message]:
     """Every HTML message leaves through here: fitted to Telegram's 4 096 (bot.text decides how)."""
     parts = tg_text.split(text, more=more) if whole else [tg_text.fit(text, more=more)]
     sent = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        sent.append(await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                           reply_markup=markup if last else None, **extra))
+        sent.append(
+            await bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                **extra,
+            )
+        )
     return sent
 
 
-async def answer_query(query: CallbackQuery | None, text: str | None = None, *, alert: bool = False) -> None:
+async def answer_query(
+    query: CallbackQuery | None, text: str | None = None, *, alert: bool = False
+) -> None:
     """Answer a pressed button; one that is already answered (an update handled again after a crash) or too
     old is left alone: the answer only stops the button's spinner."""
     if query is None:

@@ -26,7 +26,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 # The inbox row of the update being processed: it is already recorded, so it is not a redelivery; the flood
 # guard may hold it again (bot.flood).
-INBOX_ROW: contextvars.ContextVar[InboxUpdate | None] = contextvars.ContextVar("inbox_row", default=None)
+INBOX_ROW: contextvars.ContextVar[InboxUpdate | None] = contextvars.ContextVar(
+    "inbox_row", default=None
+)
 
 
 async def process_inbox(
@@ -43,28 +45,42 @@ async def process_inbox(
     return total
 
 
-async def _round(ctx: AppContext, application: Application, batch: int, slots: asyncio.Semaphore) -> int:
+async def _round(
+    ctx: AppContext, application: Application, batch: int, slots: asyncio.Semaphore
+) -> int:
     """The oldest waiting update of each chat among the next `batch`, handled concurrently."""
     now = ctx.clock.now()
-    pending = await (InboxUpdate.filter(processed_at=None, payload__isnull=False)
-                     .filter(Q(held_until=None) | Q(held_until__lte=now))
-                     .order_by("update_id").limit(batch))
+    pending = await (
+        InboxUpdate.filter(processed_at=None, payload__isnull=False)
+        .filter(Q(held_until=None) | Q(held_until__lte=now))
+        .order_by("update_id")
+        .limit(batch)
+    )
     firsts: dict[object, InboxUpdate] = {}
     for row in pending:
-        firsts.setdefault(row.chat_id if row.chat_id is not None else ("update", row.update_id), row)
-    results = await asyncio.gather(*(take_update(ctx, application, row, slots) for row in firsts.values()))
+        firsts.setdefault(
+            row.chat_id if row.chat_id is not None else ("update", row.update_id), row
+        )
+    results = await asyncio.gather(
+        *(take_update(ctx, application, row, slots) for row in firsts.values())
+    )
     return sum(results)
 
 
 async def take_update(
-    ctx: AppContext, application: Application, row: InboxUpdate, slots: asyncio.Semaphore | None = None
+    ctx: AppContext,
+    application: Application,
+    row: InboxUpdate,
+    slots: asyncio.Semaphore | None = None,
 ) -> int:
     """Claim a recorded update, process it and mark it done (1), or leave it to whoever has it (0)."""
     async with slots or asyncio.Semaphore(1):
         now = ctx.clock.now()
-        claimed = await InboxUpdate.filter(update_id=row.update_id, processed_at=None).filter(
-            Q(claimed_until=None) | Q(claimed_until__lt=now)
-        ).update(claimed_until=now + LEASE)
+        claimed = (
+            await InboxUpdate.filter(update_id=row.update_id, processed_at=None)
+            .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+            .update(claimed_until=now + LEASE)
+        )
         if not claimed:  # another instance has it in hand (or just finished it)
             return 0
         token = INBOX_ROW.set(row)
@@ -77,10 +93,14 @@ async def take_update(
         finally:
             keep.cancel()
             INBOX_ROW.reset(token)
-        if row.held_until != held_before:  # held by the flood guard: handled once its minute has passed
+        if (
+            row.held_until != held_before
+        ):  # held by the flood guard: handled once its minute has passed
             await InboxUpdate.filter(update_id=row.update_id).update(claimed_until=None)
             return 1
-        await InboxUpdate.filter(update_id=row.update_id).update(processed_at=ctx.clock.now(), claimed_until=None)
+        await InboxUpdate.filter(update_id=row.update_id).update(
+            processed_at=ctx.clock.now(), claimed_until=None
+        )
         return 1
 
 
@@ -91,12 +111,15 @@ async def _keep_claim(ctx: AppContext, update_id: int) -> None:
         await asyncio.sleep(LEASE.total_seconds() / 3)
         try:
             await InboxUpdate.filter(update_id=update_id, processed_at=None).update(
-                claimed_until=ctx.clock.now() + LEASE)
+                claimed_until=ctx.clock.now() + LEASE
+            )
         except Exception:
             log.exception("could not extend the claim on update %s", update_id)
 
 
-async def inbox_loop(ctx: AppContext, application: Application, wake: asyncio.Event, interval: float = 1.0) -> None:
+async def inbox_loop(
+    ctx: AppContext, application: Application, wake: asyncio.Event, interval: float = 1.0
+) -> None:
     """Process as soon as the webhook route records something (same process), else every `interval`."""
     while True:
         try:

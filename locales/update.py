@@ -17,8 +17,30 @@ POT = ROOT / "locales" / "qingchu.pot"
 
 def main() -> None:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
-    subprocess.run([pybabel, "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "N_", "-k", "t", "-k", "plain",
-                    "--no-location", "--sort-output", "--omit-header", "-o", str(POT), str(ROOT)], check=True)
+    subprocess.run(
+        [
+            pybabel,
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "t",
+            "-k",
+            "plain",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(POT),
+            str(ROOT),
+        ],
+        check=True,
+    )
     template = read_po(POT.open("rb"))
     for locale in ("zh_CN", "zh_TW", "en"):
         path = ROOT / "locales" / locale / "LC_MESSAGES" / "qingchu.po"

@@ -70,7 +70,8 @@ class Classifier:
                 (self.category_model, self.kind_model)
                 + ((self.severity_model,) if self.severity_model is not None else ())
             )
-            if self.category_model is not None and self.kind_model is not None
+            if self.category_model is not None
+            and self.kind_model is not None
             and self.kind_model.classes
             else None
         )

@@ -63,7 +63,9 @@ def metrics(examples: Sequence[Example], results: Sequence[Triage]) -> dict[str,
         "severity_accuracy": sum(ex.severity == r.severity for ex, r in pairs) / n,
         "majors": len(majors),
         "major_caught": sum(r.severity == "major" for _, r in majors),
-        "major_caught_or_asked": sum(r.severity == "major" or bool(r.safety_check) for _, r in majors),
+        "major_caught_or_asked": sum(
+            r.severity == "major" or bool(r.safety_check) for _, r in majors
+        ),
         "non_majors": len(others),
         "false_majors": sum(r.severity == "major" for _, r in others),
         "missed_majors": [ex.text for ex, r in majors if r.severity != "major"],

@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
-           "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = r"[0-9０-９]+|[零〇一二两俩三四五六七八九十百千几]+"
 # a number, an optional "more than", then a word for household
@@ -18,6 +31,8 @@ _COUNT = re.compile(
     r"(户(?![型口主外籍])|家(?=人|住户|业主|商户|商铺|租户|空置房|以上|门口|找|的事|在|邻居|居民|都|也|一起|联名|反映|投诉|说|的|被|没|停|受|遭|已|共同|同时|天天|[,.!?;:，。！？；：\s]|$)"
     r"|伙(?![食伴计同])|业主|住户|居民)"
 )
+
+
 def chinese_number(text: str) -> int | None:
     """Value of a small number written in digits or Chinese numerals ("三十", "十二", "两百");
     "几" counts as two ("十几" → 12, "几十" → 20); a range counts its lower bound ("五六" → 5); None if it is not a number."""

@@ -93,8 +93,11 @@ def _build(config: _Config) -> Classifier:
         try:
             models = model.read(path)  # a broken file is an error: better loud than silently stale
         except model.OldModelFormat:
-            log.warning("%s was written by an earlier version; using the shipped model until "
-                        "'qingchu nlp retrain' replaces it", path)
+            log.warning(
+                "%s was written by an earlier version; using the shipped model until "
+                "'qingchu nlp retrain' replaces it",
+                path,
+            )
     elif path is not None:
         log.info("no triage model at %s yet; using the shipped model", path)
     if models is None:

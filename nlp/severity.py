@@ -99,7 +99,10 @@ class SeverityJudge:
             )
         if is_collective:
             # "plural" says less than the count that made it collective
-            triggers = ["collective", *(h.rule.trigger for h in important if h.rule.label != "plural")]
+            triggers = [
+                "collective",
+                *(h.rule.trigger for h in important if h.rule.label != "plural"),
+            ]
             return SeverityResult(
                 "major", False, True, _unique(triggers), _unique(words), safety_check=check
             )

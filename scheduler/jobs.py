@@ -42,8 +42,14 @@ async def send_monthly_report(ctx: AppContext) -> int:
                 key = f"report:{tag}:{person.id}:{part}"
                 if await OutboxMessage.filter(dedupe_key=key).using_db(conn).exists():
                     continue
-                await enqueue(conn, chat_id=person.telegram_id, kind=OutboxKind.REPORT, now=now,
-                              payload={"month": tag, "part": part, "locale": person.locale}, dedupe_key=key)
+                await enqueue(
+                    conn,
+                    chat_id=person.telegram_id,
+                    kind=OutboxKind.REPORT,
+                    now=now,
+                    payload={"month": tag, "part": part, "locale": person.locale},
+                    dedupe_key=key,
+                )
                 queued += 1
     log.info("monthly report %s queued for %s managers", tag, len(managers))
     return queued

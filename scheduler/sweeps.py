@@ -46,16 +46,37 @@ class ClockSweep:
 
 RESOLVED = (Status.RESOLVED,)
 CLOCK_SWEEPS = (
-    ClockSweep("assign", tuple(OPEN_STATUSES), "assign_due_at", lambda ctx, i: ctx.cases.escalate_missed_clock(i, "assign")),
-    ClockSweep("feedback", tuple(OPEN_STATUSES), "feedback_due_at", lambda ctx, i: ctx.cases.feedback_overdue(i)),
-    ClockSweep("resolve", tuple(OPEN_STATUSES), "resolve_due_at", lambda ctx, i: ctx.cases.escalate_missed_clock(i, "resolve")),
+    ClockSweep(
+        "assign",
+        tuple(OPEN_STATUSES),
+        "assign_due_at",
+        lambda ctx, i: ctx.cases.escalate_missed_clock(i, "assign"),
+    ),
+    ClockSweep(
+        "feedback",
+        tuple(OPEN_STATUSES),
+        "feedback_due_at",
+        lambda ctx, i: ctx.cases.feedback_overdue(i),
+    ),
+    ClockSweep(
+        "resolve",
+        tuple(OPEN_STATUSES),
+        "resolve_due_at",
+        lambda ctx, i: ctx.cases.escalate_missed_clock(i, "resolve"),
+    ),
     ClockSweep("survey", RESOLVED, "followup_due_at", lambda ctx, i: ctx.cases.send_survey(i)),
-    ClockSweep("survey_reminder", RESOLVED, "survey_reminder_at", lambda ctx, i: ctx.cases.remind_survey(i)),
-    ClockSweep("survey_close", RESOLVED, "survey_close_at", lambda ctx, i: ctx.cases.close_unanswered(i)),
+    ClockSweep(
+        "survey_reminder", RESOLVED, "survey_reminder_at", lambda ctx, i: ctx.cases.remind_survey(i)
+    ),
+    ClockSweep(
+        "survey_close", RESOLVED, "survey_close_at", lambda ctx, i: ctx.cases.close_unanswered(i)
+    ),
 )
 
 
-async def _run(report: SweepReport, name: str, ids: list[int], act: Callable[[int], Awaitable[object]]) -> None:
+async def _run(
+    report: SweepReport, name: str, ids: list[int], act: Callable[[int], Awaitable[object]]
+) -> None:
     for case_id in ids:
         set_case(None)
         try:
@@ -69,23 +90,35 @@ async def _run(report: SweepReport, name: str, ids: list[int], act: Callable[[in
             report.acted[name] = report.acted.get(name, 0) + 1
 
 
-async def sweep_clocks(ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH) -> None:
+async def sweep_clocks(
+    ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH
+) -> None:
     for sweep in CLOCK_SWEEPS:
         ids = await (
             Case.filter(status__in=sweep.statuses, **{f"{sweep.column}__lte": now})
-            .order_by(sweep.column).limit(batch).values_list("id", flat=True)
+            .order_by(sweep.column)
+            .limit(batch)
+            .values_list("id", flat=True)
         )
         await _run(report, sweep.name, ids, lambda i, s=sweep: s.act(ctx, i))
 
 
-async def sweep_aged(ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH) -> None:
+async def sweep_aged(
+    ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH
+) -> None:
     """Unresolved after `major_after_days` → major."""
     cutoff = now - timedelta(days=ctx.settings.policy.major_after_days)
     ids = await (
-        Case.filter(status__in=OPEN_STATUSES, received_at__lte=cutoff, severity__in=[Severity.GENERAL, Severity.IMPORTANT])
+        Case.filter(
+            status__in=OPEN_STATUSES,
+            received_at__lte=cutoff,
+            severity__in=[Severity.GENERAL, Severity.IMPORTANT],
+        )
         # Ordering by (status, received_at) makes PostgreSQL use that index and read only old open cases;
         # ordering by received_at alone made it walk the whole history (bench/bench_sweep.py).
-        .order_by("status", "received_at").limit(batch).values_list("id", flat=True)
+        .order_by("status", "received_at")
+        .limit(batch)
+        .values_list("id", flat=True)
     )
     await _run(report, "aged", ids, ctx.cases.age_to_major)
 
@@ -96,26 +129,44 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
     since = now - policy.collective_window
     recent = Case.filter(status__in=OPEN_STATUSES, received_at__gte=since).exclude(building="")
     groups = await (
-        recent.annotate(units=Count("unit", distinct=True)).group_by("building", "category")
-        .filter(units__gte=policy.collective_households).values("building", "category", "units")
+        recent.annotate(units=Count("unit", distinct=True))
+        .group_by("building", "category")
+        .filter(units__gte=policy.collective_households)
+        .values("building", "category", "units")
     )
     for group in groups:
-        unlinked = await recent.filter(
-            building=group["building"], category=group["category"], incident_id__isnull=True
-        ).order_by("received_at").values_list("id", flat=True)
+        unlinked = (
+            await recent.filter(
+                building=group["building"], category=group["category"], incident_id__isnull=True
+            )
+            .order_by("received_at")
+            .values_list("id", flat=True)
+        )
         if not unlinked:
             continue
-        incident = await Incident.filter(
-            building=group["building"], category=group["category"], created_at__gte=since
-        ).order_by("-created_at").first()
+        incident = (
+            await Incident.filter(
+                building=group["building"], category=group["category"], created_at__gte=since
+            )
+            .order_by("-created_at")
+            .first()
+        )
         if incident is None:
-            opened = await ctx.cases.open_incident(group["category"], group["building"], list(unlinked), group["units"])
-            if opened is not None:  # None: another instance opened it first; the next sweep joins the rest
+            opened = await ctx.cases.open_incident(
+                group["category"], group["building"], list(unlinked), group["units"]
+            )
+            if (
+                opened is not None
+            ):  # None: another instance opened it first; the next sweep joins the rest
                 report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
         else:
             incident_id, households = incident.id, group["units"]
-            await _run(report, "collective", list(unlinked),
-                       lambda i, n=incident_id, h=households: ctx.cases.join_incident(i, n, h))
+            await _run(
+                report,
+                "collective",
+                list(unlinked),
+                lambda i, n=incident_id, h=households: ctx.cases.join_incident(i, n, h),
+            )
 
 
 async def sweep_idle_dialogs(ctx: AppContext, now: datetime, report: SweepReport) -> None:

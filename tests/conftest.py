@@ -66,8 +66,12 @@ async def open_clean_database(migrated_template: str, folder: Path) -> str:
     if on_postgres():
         url = migrated_template
         await Tortoise.init(config=db.tortoise_config(url))
-        tables = ", ".join(f'"{model._meta.db_table}"' for model in Tortoise.apps["models"].values())
-        await get_connection("default").execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE;")
+        tables = ", ".join(
+            f'"{model._meta.db_table}"' for model in Tortoise.apps["models"].values()
+        )
+        await get_connection("default").execute_script(
+            f"TRUNCATE {tables} RESTART IDENTITY CASCADE;"
+        )
     else:
         folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test fixture, not a served path
         path = folder / "test.sqlite3"
@@ -102,7 +106,9 @@ def settings(database_url: str) -> Settings:
 class FakeTriage:
     """A stand-in classifier result so service tests do not depend on the NLP model."""
 
-    def __init__(self, category: str = "facility", severity: str = "general", kind: str = "repair") -> None:
+    def __init__(
+        self, category: str = "facility", severity: str = "general", kind: str = "repair"
+    ) -> None:
         self.category, self.severity, self.kind = category, severity, kind
         self.confidence = 0.9
         self.alternatives = ("environment",)

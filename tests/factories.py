@@ -11,11 +11,17 @@ from backend.services.drafts import CaseDraft
 _ids = count(5000)
 
 
-async def make_staff(role: Role = Role.AGENT, name: str = "", department: Department | None = None, **extra) -> Staff:
+async def make_staff(
+    role: Role = Role.AGENT, name: str = "", department: Department | None = None, **extra
+) -> Staff:
     n = extra.pop("telegram_id", None) or next(_ids)
     return await Staff.create(
-        telegram_id=n, name=name or f"{role.value}-{n}", role=role, department=department,
-        created_at=datetime(2026, 1, 1, tzinfo=UTC), **extra,
+        telegram_id=n,
+        name=name or f"{role.value}-{n}",
+        role=role,
+        department=department,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        **extra,
     )
 
 
@@ -23,10 +29,16 @@ def actor_for(staff: Staff) -> Actor:
     return Actor.staff(staff.id, staff.name, staff.role)
 
 
-def tenant_draft(text: str = "3栋1202卫生间天花板漏水，滴到地板上了", telegram_id: int = 777, **extra) -> CaseDraft:
+def tenant_draft(
+    text: str = "3栋1202卫生间天花板漏水，滴到地板上了", telegram_id: int = 777, **extra
+) -> CaseDraft:
     values = dict(
-        description=text, unit="3-1-1202", contact_name="王女士", contact_phone="13812345678",
-        telegram_id=telegram_id, locale="zh_CN",
+        description=text,
+        unit="3-1-1202",
+        contact_name="王女士",
+        contact_phone="13812345678",
+        telegram_id=telegram_id,
+        locale="zh_CN",
     )
     values.update(extra)
     return CaseDraft(**values)

@@ -27,10 +27,21 @@ class Route:
 
 ROUTES = (
     Route("GET", "/healthz", routes.healthz, "Liveness and database status", public=True),
-    Route("GET", "/readyz", routes.readyz, "Ready: database, migrations and Telegram reachable", public=True),
+    Route(
+        "GET",
+        "/readyz",
+        routes.readyz,
+        "Ready: database, migrations and Telegram reachable",
+        public=True,
+    ),
     Route("GET", "/metrics", routes.metrics, "Prometheus metrics", public=True),
     Route("GET", "/api/v1/openapi.json", None, "This OpenAPI document", public=True),
-    Route("POST", "/api/v1/cases", routes.create_case, "Register a case received by phone, walk-in, letter or email"),
+    Route(
+        "POST",
+        "/api/v1/cases",
+        routes.create_case,
+        "Register a case received by phone, walk-in, letter or email",
+    ),
     Route("GET", "/api/v1/cases", routes.list_cases, "List cases with filters, newest first"),
     Route("GET", "/api/v1/cases/{number}", routes.get_case, "One case with its event timeline"),
     Route("POST", "/api/v1/cases/{number}/actions/{action}", routes.case_action, "Change a case"),
@@ -67,7 +78,8 @@ WEBHOOK_PATH = web.AppKey("webhook_path", str)
 
 def create_app(ctx: AppContext) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, input_middleware], client_max_size=ctx.settings.max_body_bytes
+        middlewares=[error_middleware, auth_middleware, input_middleware],
+        client_max_size=ctx.settings.max_body_bytes,
     )
     app[routes.CTX] = ctx
     app[BOT_PROBE] = BotProbe()

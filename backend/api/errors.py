@@ -26,7 +26,9 @@ STATUS_OF: dict[type[DomainError], int] = {
 }
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> web.Response:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -49,16 +51,21 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status, "http_error")
         response = error_response(exc.status, code, exc.reason or code)
         if "Allow" in exc.headers:  # a 405 says which methods the address takes (RFC 9110)
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "something went wrong on our side; it was logged")
+        return error_response(
+            500, "internal_error", "something went wrong on our side; it was logged"
+        )
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:

@@ -54,12 +54,22 @@ def _response(name: str) -> dict[str, Any]:
 
 
 def _json(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}, **extra}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+        **extra,
+    }
 
 
-def _text(max_length: int, description: str = "", *, required: bool = False, nullable: bool = True) -> dict[str, Any]:
+def _text(
+    max_length: int, description: str = "", *, required: bool = False, nullable: bool = True
+) -> dict[str, Any]:
     """A text field read by `params.text`: null counts as absent unless the field is required."""
-    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": NOT_BLANK if required else NO_NUL}
+    schema: dict[str, Any] = {
+        "type": "string",
+        "maxLength": max_length,
+        "pattern": NOT_BLANK if required else NO_NUL,
+    }
     if required:
         schema["minLength"] = 1
     elif nullable:
@@ -79,7 +89,9 @@ def _enum(values: Any, description: str = "", *, nullable: bool = False) -> dict
     return schema
 
 
-def _object(properties: dict[str, Any], required: tuple[str, ...] = (), description: str = "", **extra: Any) -> dict[str, Any]:
+def _object(
+    properties: dict[str, Any], required: tuple[str, ...] = (), description: str = "", **extra: Any
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties, **extra}
     if required:
         schema["required"] = list(required)
@@ -89,17 +101,31 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = (), descript
 
 
 def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+        **extra,
+    }
 
 
 def _list_query(name: str, values: list[str], description: str) -> dict[str, Any]:
     """?status=new,assigned: comma-separated (repeating the parameter works too)."""
-    return _query(name, {"type": "array", "items": {"type": "string", "enum": values}}, description,
-                  style="form", explode=False)
+    return _query(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": values}},
+        description,
+        style="form",
+        explode=False,
+    )
 
 
 NUMBER = {
-    "name": "number", "in": "path", "required": True,
+    "name": "number",
+    "in": "path",
+    "required": True,
     "schema": {"type": "string", "minLength": 1, "example": "QC-20261123-0001"},
     "description": "the case number PREFIX-YYYYMMDD-NNNN; lower case, spaces and full-width dashes are "
     "accepted; anything that cannot be a case number is simply not found (404)",
@@ -115,53 +141,109 @@ def _action_bodies(categories: list[str]) -> dict[Action, tuple[dict[str, Any] |
     reason = _text(text, "why (shown in the timeline)", required=True)
     return {
         Action.CLAIM: (None, "Staff only: an API token is always refused (403)."),
-        Action.ASSIGN: (_object(
-            {
-                "staff_id": {"type": "integer", "minimum": 1, "maximum": routes.MAX_STAFF_ID,
-                             "description": "an active staff member (400 when there is none with this id)"},
-                "department": {"type": "string", "minLength": 1, "maxLength": routes.MAX_DEPARTMENT_CODE,
-                               "pattern": NO_NUL, "description": "code of an active department (400 when unknown)"},
-                "note": _text(text, "told to the tenant with the assignment"),
-            },
-            description="Name a staff member, a department or both.",
-            anyOf=[{"required": ["staff_id"]}, {"required": ["department"]}],
-        ), "Give the case to a staff member and/or a department."),
-        Action.START: (_object({"note": _text(text, "kept in the timeline (not sent to the tenant)")}), "Work has started."),
-        Action.NOTE: (_object(
-            {"note": _text(text, required=True),
-             "to_tenant": {"type": "boolean", "default": True, "nullable": True,
-                           "description": "false: an internal note"}},
-            ("note",),
-        ), "A progress note, to the tenant unless to_tenant is false."),
-        Action.RESOLVE: (_object({"resolution": _text(text, "what was done", required=True)}, ("resolution",)),
-                         "The problem is solved; the follow-up survey is scheduled."),
-        Action.REOPEN: (_object({"reason": reason}, ("reason",)),
-                        "Back to work, one escalation level higher."),
-        Action.CLOSE: (_object(
-            {
-                "reason": _enum(routes.CLOSE_REASONS, "default manual", nullable=True) | {"default": "manual"},
-                "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
-                "comment": _text(text, "the tenant's comment"),
-            },
-        ), "Close a resolved case."),
-        Action.INVALID: (_object({"reason": reason}, ("reason",)), "Not a case (spam, duplicate, not ours)."),
+        Action.ASSIGN: (
+            _object(
+                {
+                    "staff_id": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": routes.MAX_STAFF_ID,
+                        "description": "an active staff member (400 when there is none with this id)",
+                    },
+                    "department": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": routes.MAX_DEPARTMENT_CODE,
+                        "pattern": NO_NUL,
+                        "description": "code of an active department (400 when unknown)",
+                    },
+                    "note": _text(text, "told to the tenant with the assignment"),
+                },
+                description="Name a staff member, a department or both.",
+                anyOf=[{"required": ["staff_id"]}, {"required": ["department"]}],
+            ),
+            "Give the case to a staff member and/or a department.",
+        ),
+        Action.START: (
+            _object({"note": _text(text, "kept in the timeline (not sent to the tenant)")}),
+            "Work has started.",
+        ),
+        Action.NOTE: (
+            _object(
+                {
+                    "note": _text(text, required=True),
+                    "to_tenant": {
+                        "type": "boolean",
+                        "default": True,
+                        "nullable": True,
+                        "description": "false: an internal note",
+                    },
+                },
+                ("note",),
+            ),
+            "A progress note, to the tenant unless to_tenant is false.",
+        ),
+        Action.RESOLVE: (
+            _object({"resolution": _text(text, "what was done", required=True)}, ("resolution",)),
+            "The problem is solved; the follow-up survey is scheduled.",
+        ),
+        Action.REOPEN: (
+            _object({"reason": reason}, ("reason",)),
+            "Back to work, one escalation level higher.",
+        ),
+        Action.CLOSE: (
+            _object(
+                {
+                    "reason": _enum(routes.CLOSE_REASONS, "default manual", nullable=True)
+                    | {"default": "manual"},
+                    "satisfaction": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 5,
+                        "nullable": True,
+                    },
+                    "comment": _text(text, "the tenant's comment"),
+                },
+            ),
+            "Close a resolved case.",
+        ),
+        Action.INVALID: (
+            _object({"reason": reason}, ("reason",)),
+            "Not a case (spam, duplicate, not ours).",
+        ),
         Action.CANCEL: (_object({"reason": _text(text)}), "Withdrawn before work started."),
-        Action.ESCALATE: (_object({"reason": reason}, ("reason",)), "One escalation level up (409 at the top)."),
-        Action.RECATEGORIZE: (_object(
-            {"category": _enum(categories, "400 when the case already has it"), "reason": reason},
-            ("category", "reason"),
-        ), "Correct the category (kept as a triage correction)."),
-        Action.CHANGE_SEVERITY: (_object(
-            {"severity": _enum(Severity, "400 when the case already has it"), "reason": reason},
-            ("severity", "reason"),
-        ), "Correct the severity; a higher one tightens the open promises."),
+        Action.ESCALATE: (
+            _object({"reason": reason}, ("reason",)),
+            "One escalation level up (409 at the top).",
+        ),
+        Action.RECATEGORIZE: (
+            _object(
+                {
+                    "category": _enum(categories, "400 when the case already has it"),
+                    "reason": reason,
+                },
+                ("category", "reason"),
+            ),
+            "Correct the category (kept as a triage correction).",
+        ),
+        Action.CHANGE_SEVERITY: (
+            _object(
+                {"severity": _enum(Severity, "400 when the case already has it"), "reason": reason},
+                ("severity", "reason"),
+            ),
+            "Correct the severity; a higher one tightens the open promises.",
+        ),
     }
 
 
 def _who_may(action: Action) -> str:
     minimum = STAFF_MINIMUM_ROLE.get(action, Role.AGENT)
     parts = [f"needs the {minimum.value} role"]
-    parts += [f"on a {status.value} case the {role.value} role" for (a, status), role in STATUS_MINIMUM_ROLE.items() if a is action]
+    parts += [
+        f"on a {status.value} case the {role.value} role"
+        for (a, status), role in STATUS_MINIMUM_ROLE.items()
+        if a is action
+    ]
     if action in OWNER_ONLY_BELOW:
         parts.append(f"on a case someone else owns the {OWNER_ONLY_BELOW[action].value} role")
     return "; ".join(parts)
@@ -184,14 +266,25 @@ def _action_operations(categories: list[str]) -> dict[str, dict[str, Any]]:
             f"Who: {_who_may(action)} (else 403).",
             "parameters": [NUMBER],
             "responses": {
-                "200": _json("The changed case and the event written", _ref("ChangedCase"), links=_case_links()),
-                "400": _response("BadRequest"), "401": _response("Unauthorized"), "403": _response("Forbidden"),
-                "404": _response("NotFound"), "409": _response("Conflict"), "413": _response("TooLarge"),
+                "200": _json(
+                    "The changed case and the event written",
+                    _ref("ChangedCase"),
+                    links=_case_links(),
+                ),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+                "403": _response("Forbidden"),
+                "404": _response("NotFound"),
+                "409": _response("Conflict"),
+                "413": _response("TooLarge"),
             },
         }
         if body is not None:
             required = bool(body.get("required")) or "anyOf" in body
-            operation["requestBody"] = {"required": required, "content": {"application/json": {"schema": body}}}
+            operation["requestBody"] = {
+                "required": required,
+                "content": {"application/json": {"schema": body}},
+            }
         operations[ACTION_TEMPLATE.replace("{action}", action.value)] = operation
     return operations
 
@@ -203,9 +296,14 @@ def action_paths() -> list[str]:
 
 def _case_links() -> dict[str, Any]:
     """From a case in a response to every operation on it (schemathesis follows these statefully)."""
-    links = {"get_case": {"operationId": "get_case", "parameters": {"number": "$response.body#/number"}}}
+    links = {
+        "get_case": {"operationId": "get_case", "parameters": {"number": "$response.body#/number"}}
+    }
     for name in routes.ACTIONS:
-        links[name] = {"operationId": f"{name}_case", "parameters": {"number": "$response.body#/number"}}
+        links[name] = {
+            "operationId": f"{name}_case",
+            "parameters": {"number": "$response.body#/number"},
+        }
     return links
 
 
@@ -215,28 +313,54 @@ def _case_links() -> dict[str, Any]:
 def _operations(categories: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     statuses = [s.value for s in Status]
     return {
-        ("GET", "/healthz"): {"operationId": "healthz", "responses": {
-            "200": _json("The database answers", _ref("Health")),
-            "503": _json("The database does not answer", _ref("Health")),
-        }},
-        ("GET", "/readyz"): {"operationId": "readyz", "responses": {
-            "200": _json("Ready", _ref("Readiness")), "503": _json("Not ready: what is wrong", _ref("Readiness")),
-        }},
-        ("GET", "/metrics"): {"operationId": "metrics", "responses": {
-            "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
-        }},
-        ("GET", "/api/v1/openapi.json"): {"operationId": "openapi", "responses": {
-            "200": _json("This document", {"type": "object"}),
-        }},
+        ("GET", "/healthz"): {
+            "operationId": "healthz",
+            "responses": {
+                "200": _json("The database answers", _ref("Health")),
+                "503": _json("The database does not answer", _ref("Health")),
+            },
+        },
+        ("GET", "/readyz"): {
+            "operationId": "readyz",
+            "responses": {
+                "200": _json("Ready", _ref("Readiness")),
+                "503": _json("Not ready: what is wrong", _ref("Readiness")),
+            },
+        },
+        ("GET", "/metrics"): {
+            "operationId": "metrics",
+            "responses": {
+                "200": {
+                    "description": "Prometheus text format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+            },
+        },
+        ("GET", "/api/v1/openapi.json"): {
+            "operationId": "openapi",
+            "responses": {
+                "200": _json("This document", {"type": "object"}),
+            },
+        },
         ("POST", "/api/v1/cases"): {
             "operationId": "create_case",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("NewCase")}},
+            },
             "responses": {
-                "201": _json("Created; the same client_key with the same body returns the first case again",
-                             _ref("Case"), links=_case_links()),
-                "400": _response("BadRequest"), "401": _response("Unauthorized"),
-                "409": _json("client_key was already used for another case with a different body "
-                             "(code client_key_reused; details name the key and the case)", _ref("Error")),
+                "201": _json(
+                    "Created; the same client_key with the same body returns the first case again",
+                    _ref("Case"),
+                    links=_case_links(),
+                ),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+                "409": _json(
+                    "client_key was already used for another case with a different body "
+                    "(code client_key_reused; details name the key and the case)",
+                    _ref("Error"),
+                ),
                 "413": _response("TooLarge"),
             },
         },
@@ -246,22 +370,47 @@ def _operations(categories: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
                 _list_query("status", statuses, "comma-separated statuses"),
                 _list_query("category", categories, "comma-separated category codes of the policy"),
                 _list_query("severity", [s.value for s in Severity], "comma-separated severities"),
-                _query("overdue", {"type": "boolean", "default": False}, "only open cases past a promise"),
-                _query("q", {"type": "string", "maxLength": routes.MAX_QUERY_TEXT, "pattern": NO_NUL},
-                       "text in number, description or unit (trimmed)"),
-                _query("page", {"type": "integer", "minimum": 1, "maximum": routes.MAX_PAGE, "default": 1}, "page number"),
-                _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                                    "default": routes.DEFAULT_PER_PAGE}, "page size"),
+                _query(
+                    "overdue",
+                    {"type": "boolean", "default": False},
+                    "only open cases past a promise",
+                ),
+                _query(
+                    "q",
+                    {"type": "string", "maxLength": routes.MAX_QUERY_TEXT, "pattern": NO_NUL},
+                    "text in number, description or unit (trimmed)",
+                ),
+                _query(
+                    "page",
+                    {"type": "integer", "minimum": 1, "maximum": routes.MAX_PAGE, "default": 1},
+                    "page number",
+                ),
+                _query(
+                    "per_page",
+                    {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_PER_PAGE,
+                        "default": routes.DEFAULT_PER_PAGE,
+                    },
+                    "page size",
+                ),
             ],
-            "responses": {"200": _json("A page of cases, newest first", _ref("CasePage")),
-                          "400": _response("BadRequest"), "401": _response("Unauthorized")},
+            "responses": {
+                "200": _json("A page of cases, newest first", _ref("CasePage")),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+            },
         },
         ("GET", CASE_PATH): {
             "operationId": "get_case",
             "parameters": [NUMBER],
-            "responses": {"200": _json("The case with its timeline", _ref("CaseWithTimeline")),
-                          "400": _response("BadRequest"), "401": _response("Unauthorized"),
-                          "404": _response("NotFound")},
+            "responses": {
+                "200": _json("The case with its timeline", _ref("CaseWithTimeline")),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+                "404": _response("NotFound"),
+            },
         },
         ("GET", "/api/v1/stats"): {
             "operationId": "stats",
@@ -269,13 +418,22 @@ def _operations(categories: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
             f"{routes.STATS_MAX_DAYS} days, within {RANGE}). 400 when a date is outside the calendar, "
             f"from is after to, or the period is longer.",
             "parameters": [
-                _query("from", {"type": "string", "format": "date", "pattern": DAY},
-                       f"first local day, {RANGE} (default: {routes.STATS_DEFAULT_DAYS - 1} days before to)"),
-                _query("to", {"type": "string", "format": "date", "pattern": DAY},
-                       f"last local day, {RANGE} (default: today)"),
+                _query(
+                    "from",
+                    {"type": "string", "format": "date", "pattern": DAY},
+                    f"first local day, {RANGE} (default: {routes.STATS_DEFAULT_DAYS - 1} days before to)",
+                ),
+                _query(
+                    "to",
+                    {"type": "string", "format": "date", "pattern": DAY},
+                    f"last local day, {RANGE} (default: today)",
+                ),
             ],
-            "responses": {"200": _json("Statistics of the period", _ref("Statistics")),
-                          "400": _response("BadRequest"), "401": _response("Unauthorized")},
+            "responses": {
+                "200": _json("Statistics of the period", _ref("Statistics")),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+            },
             "x-max-period-days": routes.STATS_MAX_DAYS,
         },
     }
@@ -296,58 +454,134 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
     counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
     case_properties: dict[str, Any] = {
         "number": {"type": "string", "example": "QC-20261123-0001"},
-        "kind": _enum(Kind), "category": {"type": "string", "description": "a category code of the policy "
-                                          "(when the case was filed): " + ", ".join(categories)},
-        "category_suggested": {"type": "string", "description": "what triage suggested; \"\" when nothing"},
-        "severity": _enum(Severity), "status": _enum(Status), "channel": _enum(Channel),
-        **{name: string for name in ("description", "location", "unit", "expectation", "subject", "contact_name")},
-        "contact_phone": {"type": "string", "description": "E.164 (+8613912345678); masked "
-                          "(+86 139****5678) for agent tokens; \"\" when none"},
-        "owner_id": integer | {"nullable": True}, "department_id": integer | {"nullable": True},
-        "escalation_level": integer, "reopen_count": integer, "off_hours": boolean, "overdue": boolean,
-        "resolution": string, "invalid_reason": string,
-        "close_reason": {"type": "string", "description": "\"\", confirmed, no_response, manual or cancelled"},
+        "kind": _enum(Kind),
+        "category": {
+            "type": "string",
+            "description": "a category code of the policy "
+            "(when the case was filed): " + ", ".join(categories),
+        },
+        "category_suggested": {
+            "type": "string",
+            "description": 'what triage suggested; "" when nothing',
+        },
+        "severity": _enum(Severity),
+        "status": _enum(Status),
+        "channel": _enum(Channel),
+        **{
+            name: string
+            for name in (
+                "description",
+                "location",
+                "unit",
+                "expectation",
+                "subject",
+                "contact_name",
+            )
+        },
+        "contact_phone": {
+            "type": "string",
+            "description": "E.164 (+8613912345678); masked "
+            '(+86 139****5678) for agent tokens; "" when none',
+        },
+        "owner_id": integer | {"nullable": True},
+        "department_id": integer | {"nullable": True},
+        "escalation_level": integer,
+        "reopen_count": integer,
+        "off_hours": boolean,
+        "overdue": boolean,
+        "resolution": string,
+        "invalid_reason": string,
+        "close_reason": {
+            "type": "string",
+            "description": '"", confirmed, no_response, manual or cancelled',
+        },
         "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
-        "due": _object({k: _moment() for k in ("assign", "feedback", "resolve", "hard", "followup")},
-                       ("assign", "feedback", "resolve", "hard", "followup"), "the scheduler's clocks (UTC)"),
-        "promised": _object({k: _moment(False) for k in ("assign", "feedback", "resolve")},
-                            ("assign", "feedback", "resolve"), "the promises told to the tenant (UTC)"),
+        "due": _object(
+            {k: _moment() for k in ("assign", "feedback", "resolve", "hard", "followup")},
+            ("assign", "feedback", "resolve", "hard", "followup"),
+            "the scheduler's clocks (UTC)",
+        ),
+        "promised": _object(
+            {k: _moment(False) for k in ("assign", "feedback", "resolve")},
+            ("assign", "feedback", "resolve"),
+            "the promises told to the tenant (UTC)",
+        ),
         "received_at": _moment(False),
-        **{name: _moment() for name in ("assigned_at", "first_feedback_at", "resolved_at", "closed_at")},
+        **{
+            name: _moment()
+            for name in ("assigned_at", "first_feedback_at", "resolved_at", "closed_at")
+        },
         "updated_at": _moment(False),
     }
-    error_details = _object({
-        "field": {"type": "string", "description": "400: the field, parameter or header that was wrong"},
-        "action": string, "status": string, "client_key": string, "case": string, "owner": string,
-    }, description="what the error concerns; absent when there is nothing more to say")
+    error_details = _object(
+        {
+            "field": {
+                "type": "string",
+                "description": "400: the field, parameter or header that was wrong",
+            },
+            "action": string,
+            "status": string,
+            "client_key": string,
+            "case": string,
+            "owner": string,
+        },
+        description="what the error concerns; absent when there is nothing more to say",
+    )
     return {
-        "Error": _object({"error": _object(
-            {"code": {"type": "string", "description": "invalid_input, unauthorized, forbidden, not_found, "
-                      "method_not_allowed, illegal_transition, conflict, client_key_reused, too_large"},
-             "message": string, "details": error_details},
-            ("code", "message"),
-        )}, ("error",)),
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "code": {
+                            "type": "string",
+                            "description": "invalid_input, unauthorized, forbidden, not_found, "
+                            "method_not_allowed, illegal_transition, conflict, client_key_reused, too_large",
+                        },
+                        "message": string,
+                        "details": error_details,
+                    },
+                    ("code", "message"),
+                )
+            },
+            ("error",),
+        ),
         "NewCase": _object(
             {
                 "description": _text(routes.MAX_DESCRIPTION, required=True),
-                "channel": _enum(Channel, "how the case came in (default phone)", nullable=True) | {"default": "phone"},
+                "channel": _enum(Channel, "how the case came in (default phone)", nullable=True)
+                | {"default": "phone"},
                 "kind": _enum(Kind, "default: what triage reads", nullable=True),
-                "category": _enum(categories, "a category code of the policy; default: what triage reads",
-                                  nullable=True),
+                "category": _enum(
+                    categories,
+                    "a category code of the policy; default: what triage reads",
+                    nullable=True,
+                ),
                 "severity": _enum(Severity, "default: what triage reads", nullable=True),
-                **{name: _text(limit) for name, limit in routes.NEW_CASE_TEXT.items() if name != "contact_phone"},
+                **{
+                    name: _text(limit)
+                    for name, limit in routes.NEW_CASE_TEXT.items()
+                    if name != "contact_phone"
+                },
                 "contact_phone": {
-                    "type": "string", "maxLength": routes.NEW_CASE_TEXT["contact_phone"], "pattern": PHONE,
-                    "nullable": True, "example": "139 1234 5678",
+                    "type": "string",
+                    "maxLength": routes.NEW_CASE_TEXT["contact_phone"],
+                    "pattern": PHONE,
+                    "nullable": True,
+                    "example": "139 1234 5678",
                     "description": "a phone number as people write it: +country code and number "
                     "(+86 139 1234 5678, +852 9123 4567), or without + a number of the server's PHONE_REGION "
                     "or of CN, HK, TW or MO: 139-1234-5678, 021-12345678, (02) 2345-6789, 0988-123-456, "
                     "9123 4567. 400 when it is no valid number there. Empty for none. Stored and returned "
                     "in E.164 (+8613912345678).",
                 },
-                "locale": _enum(routes.LOCALES, "the tenant's language (default DEFAULT_LOCALE)", nullable=True),
+                "locale": _enum(
+                    routes.LOCALES, "the tenant's language (default DEFAULT_LOCALE)", nullable=True
+                ),
                 "client_key": {
-                    "type": "string", "minLength": 1, "maxLength": routes.MAX_CLIENT_KEY, "pattern": NO_NUL,
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": routes.MAX_CLIENT_KEY,
+                    "pattern": NO_NUL,
                     "nullable": True,
                     "description": "the client's own id of this case: sending it again returns the same "
                     "case (201), with a different body it is refused (409 client_key_reused)",
@@ -363,51 +597,100 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
             {
                 "at": _moment(False),
                 "actor": _object({"kind": _enum(ActorKind), "name": string}, ("kind", "name")),
-                "action": {"type": "string", "description": "submit, claim, assign, …, or a scheduler action"},
-                "from": {"type": "string", "description": "the status before (\"\" when none)"},
-                "to": {"type": "string", "description": "the status after (\"\" when none)"},
-                "note": string, "public": {"type": "boolean", "description": "shown to the tenant"},
+                "action": {
+                    "type": "string",
+                    "description": "submit, claim, assign, …, or a scheduler action",
+                },
+                "from": {"type": "string", "description": 'the status before ("" when none)'},
+                "to": {"type": "string", "description": 'the status after ("" when none)'},
+                "note": string,
+                "public": {"type": "boolean", "description": "shown to the tenant"},
                 "data": {"type": "object"},
             },
             ("at", "actor", "action", "from", "to", "note", "public", "data"),
         ),
-        "CaseWithTimeline": {"allOf": [_ref("Case"), _object(
-            {"timeline": {"type": "array", "items": _ref("Event")}}, ("timeline",))]},
+        "CaseWithTimeline": {
+            "allOf": [
+                _ref("Case"),
+                _object({"timeline": {"type": "array", "items": _ref("Event")}}, ("timeline",)),
+            ]
+        },
         "ChangedCase": {"allOf": [_ref("Case"), _object({"event": _ref("Event")}, ("event",))]},
         "CasePage": _object(
-            {"items": {"type": "array", "items": _ref("Case")}, "page": integer, "per_page": integer,
-             "total": {"type": "integer", "minimum": 0}, "pages": {"type": "integer", "minimum": 0}},
+            {
+                "items": {"type": "array", "items": _ref("Case")},
+                "page": integer,
+                "per_page": integer,
+                "total": {"type": "integer", "minimum": 0},
+                "pages": {"type": "integer", "minimum": 0},
+            },
             ("items", "page", "per_page", "total", "pages"),
         ),
         "Statistics": _object(
             {
-                "from": _moment(False), "to": _moment(False),
+                "from": _moment(False),
+                "to": _moment(False),
                 "total": {"type": "integer", "minimum": 0},
-                "by_status": counts, "by_category": counts, "by_severity": counts,
+                "by_status": counts,
+                "by_category": counts,
+                "by_severity": counts,
                 "sla": _object(
-                    {"resolved_on_time": integer, "resolved_late": integer, "open_past_promise": integer,
-                     "compliance": {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}},
+                    {
+                        "resolved_on_time": integer,
+                        "resolved_late": integer,
+                        "open_past_promise": integer,
+                        "compliance": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 1,
+                            "nullable": True,
+                        },
+                    },
                     ("resolved_on_time", "resolved_late", "open_past_promise", "compliance"),
                 ),
                 "mean_hours_to_first_feedback": {"type": "number", "nullable": True},
                 "mean_hours_to_resolve": {"type": "number", "nullable": True},
                 "satisfaction": _object(
-                    {"answers": integer, "mean": {"type": "number", "nullable": True},
-                     "distribution": _object({str(n): integer for n in range(1, 6)}, tuple(str(n) for n in range(1, 6)))},
+                    {
+                        "answers": integer,
+                        "mean": {"type": "number", "nullable": True},
+                        "distribution": _object(
+                            {str(n): integer for n in range(1, 6)},
+                            tuple(str(n) for n in range(1, 6)),
+                        ),
+                    },
                     ("answers", "mean", "distribution"),
                 ),
                 "reopened": integer,
             },
-            ("from", "to", "total", "by_status", "by_category", "by_severity", "sla",
-             "mean_hours_to_first_feedback", "mean_hours_to_resolve", "satisfaction", "reopened"),
+            (
+                "from",
+                "to",
+                "total",
+                "by_status",
+                "by_category",
+                "by_severity",
+                "sla",
+                "mean_hours_to_first_feedback",
+                "mean_hours_to_resolve",
+                "satisfaction",
+                "reopened",
+            ),
             description="from/to: the period's bounds in UTC, [from, to)",
         ),
-        "Health": _object({"status": _enum(["ok", "degraded"]), "database": _enum(["ok", "unavailable"])},
-                          ("status", "database")),
+        "Health": _object(
+            {"status": _enum(["ok", "degraded"]), "database": _enum(["ok", "unavailable"])},
+            ("status", "database"),
+        ),
         "Readiness": _object(
-            {"status": _enum(["ready", "not ready"]), "database": _enum(["ok", "unavailable"]),
-             "migrations": _enum(["current", "pending"], "absent when the database does not answer"),
-             "bot": _enum(["ok", "unreachable", "off"])},
+            {
+                "status": _enum(["ready", "not ready"]),
+                "database": _enum(["ok", "unavailable"]),
+                "migrations": _enum(
+                    ["current", "pending"], "absent when the database does not answer"
+                ),
+                "bot": _enum(["ok", "unreachable", "off"]),
+            },
             ("status", "database", "bot"),
         ),
     }
@@ -418,13 +701,21 @@ def _error_responses() -> dict[str, Any]:
         return _json(description, _ref("Error"), **extra)
 
     return {
-        "BadRequest": error("Bad input (code invalid_input): details.field names the field, parameter or header"),
+        "BadRequest": error(
+            "Bad input (code invalid_input): details.field names the field, parameter or header"
+        ),
         "Unauthorized": error("No or unknown token (code unauthorized)"),
         "Forbidden": error("The token's role may not do this (code forbidden)"),
         "NotFound": error("No such case (code not_found)"),
-        "MethodNotAllowed": error("Any path answers 405 for a method it does not take (code method_not_allowed)",
-                                  headers={"Allow": {"schema": {"type": "string"}, "description": "the methods it takes"}}),
-        "Conflict": error("Not allowed in the case's current status (illegal_transition) or lost a race (conflict)"),
+        "MethodNotAllowed": error(
+            "Any path answers 405 for a method it does not take (code method_not_allowed)",
+            headers={
+                "Allow": {"schema": {"type": "string"}, "description": "the methods it takes"}
+            },
+        ),
+        "Conflict": error(
+            "Not allowed in the case's current status (illegal_transition) or lost a race (conflict)"
+        ),
         "TooLarge": error("The body is larger than MAX_BODY_BYTES (code too_large)"),
     }
 
@@ -437,7 +728,9 @@ def openapi_document(routes_table: Any, settings: Settings) -> dict[str, Any]:
         if route.path == ACTION_TEMPLATE:
             documented = _action_operations(categories)
         else:
-            documented = {route.path: {"summary": route.summary, **operations[(route.method, route.path)]}}
+            documented = {
+                route.path: {"summary": route.summary, **operations[(route.method, route.path)]}
+            }
         for path, operation in documented.items():
             operation = dict(operation)
             if route.public:
@@ -446,9 +739,10 @@ def openapi_document(routes_table: Any, settings: Settings) -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": "qingchu API", "version": "1",
+            "title": "qingchu API",
+            "version": "1",
             "description": "Complaint desk for property management. Every error is "
-            "{\"error\": {\"code\", \"message\", \"details\"}}; any path answers 405 with Allow for a method "
+            '{"error": {"code", "message", "details"}}; any path answers 405 with Allow for a method '
             "it does not take. Text must not contain NUL or lone UTF-16 surrogates; JSON bodies nest at most "
             f"{MAX_JSON_DEPTH} levels, numbers have at most {MAX_INT_DIGITS} digits; dates lie within {RANGE}.",
         },

@@ -31,7 +31,9 @@ async def json_body(request: web.Request, *, repair_text: bool = False) -> dict[
     return body
 
 
-def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str:
+def text(
+    body: dict[str, Any], name: str, *, required: bool = False, max_length: int = MAX_TEXT
+) -> str:
     value = body.get(name)
     if value is None:
         if required:
@@ -147,6 +149,8 @@ def query_date(request: web.Request, name: str) -> date | None:
     try:
         return inputs.check_day(date.fromisoformat(raw))
     except inputs.OutOfRange:
-        raise BadRequest(f"{name} must be a date from {inputs.day_range_text()}", field=name) from None
+        raise BadRequest(
+            f"{name} must be a date from {inputs.day_range_text()}", field=name
+        ) from None
     except ValueError:
         raise BadRequest(f"{name} must be a date like 2026-11-01", field=name) from None

@@ -31,7 +31,11 @@ LOCALES = ("zh_CN", "zh_TW", "en")
 CLOSE_REASONS = ("confirmed", "no_response", "manual")
 MAX_TEXT = params.MAX_TEXT  # notes, reasons, resolution, comment, expectation
 NEW_CASE_TEXT = {  # optional text fields of a new case and their limits
-    "location": 200, "unit": 64, "expectation": MAX_TEXT, "subject": 200, "contact_name": 100,
+    "location": 200,
+    "unit": 64,
+    "expectation": MAX_TEXT,
+    "subject": 200,
+    "contact_name": 100,
     "contact_phone": 32,
 }
 MAX_DESCRIPTION = 10_000
@@ -76,15 +80,23 @@ async def readyz(request: web.Request) -> web.Response:
     checks = {"database": "ok" if await database_ok() else "unavailable"}
     if checks["database"] == "ok":
         checks["migrations"] = "current" if not await pending_migrations() else "pending"
-    checks["bot"] = await request.app[BOT_PROBE].check(ctx) if ctx.settings.telegram_enabled else "off"
+    checks["bot"] = (
+        await request.app[BOT_PROBE].check(ctx) if ctx.settings.telegram_enabled else "off"
+    )
     bot_ok = checks["bot"] in ("ok", "off") or ctx.settings.bot_mode == "webhook"
     ready = checks["database"] == "ok" and checks.get("migrations") == "current" and bot_ok
-    return web.json_response({"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503)
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return web.Response(body=await render_metrics(), content_type="text/plain", charset="utf-8",
-                        headers={"X-Content-Format": "prometheus-0.0.4"})
+    return web.Response(
+        body=await render_metrics(),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Format": "prometheus-0.0.4"},
+    )
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
@@ -104,7 +116,10 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if await record_update(body, ctx.clock.now()):
         ctx.updates_waiting.set()
     else:
-        log.info("webhook update %s was recorded before (Telegram redelivered it); ignored", body["update_id"])
+        log.info(
+            "webhook update %s was recorded before (Telegram redelivered it); ignored",
+            body["update_id"],
+        )
     return web.json_response({"ok": True})
 
 
@@ -115,39 +130,64 @@ async def create_case(request: web.Request) -> web.Response:
     draft = CaseDraft(
         description=params.text(body, "description", required=True, max_length=MAX_DESCRIPTION),
         channel=channel,
-        kind=params.enum_value(Kind, body["kind"], "kind") if body.get("kind") is not None else None,
+        kind=params.enum_value(Kind, body["kind"], "kind")
+        if body.get("kind") is not None
+        else None,
         category=params.choice(body["category"], ctx.settings.policy.category_codes, "category")
-        if body.get("category") is not None else None,
-        severity=params.enum_value(Severity, body["severity"], "severity") if body.get("severity") is not None else None,
-        **{name: params.text(body, name, max_length=limit) for name, limit in NEW_CASE_TEXT.items()},
-        locale=params.choice(params.value_or(body, "locale", ctx.settings.default_locale), LOCALES, "locale"),
+        if body.get("category") is not None
+        else None,
+        severity=params.enum_value(Severity, body["severity"], "severity")
+        if body.get("severity") is not None
+        else None,
+        **{
+            name: params.text(body, name, max_length=limit) for name, limit in NEW_CASE_TEXT.items()
+        },
+        locale=params.choice(
+            params.value_or(body, "locale", ctx.settings.default_locale), LOCALES, "locale"
+        ),
         client_key=params.text(body, "client_key", max_length=MAX_CLIENT_KEY) or None,
     )
     actor = actor_of(request)
     # A client_key names one case: sending it again with another body is a client's mistake (409).
     case = await ctx.cases.submit(draft, actor, require_same_body=True)
-    return web.json_response(case_json(case, ctx.clock.now(), full_phone=sees_full_phone(actor)), status=201)
+    return web.json_response(
+        case_json(case, ctx.clock.now(), full_phone=sees_full_phone(actor)), status=201
+    )
 
 
 async def list_cases(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     criteria = queries.CaseFilter(
-        statuses=[params.enum_value(Status, v, "status") for v in params.query_list(request, "status")],
-        categories=[params.choice(v, ctx.settings.policy.category_codes, "category") for v in params.query_list(request, "category")],
-        severities=[params.enum_value(Severity, v, "severity") for v in params.query_list(request, "severity")],
+        statuses=[
+            params.enum_value(Status, v, "status") for v in params.query_list(request, "status")
+        ],
+        categories=[
+            params.choice(v, ctx.settings.policy.category_codes, "category")
+            for v in params.query_list(request, "category")
+        ],
+        severities=[
+            params.enum_value(Severity, v, "severity")
+            for v in params.query_list(request, "severity")
+        ],
         overdue=params.query_bool(request, "overdue"),
         text=params.query_text(request, "q", MAX_QUERY_TEXT),
     )
     page = await queries.list_cases(
-        criteria, ctx.clock.now(),
+        criteria,
+        ctx.clock.now(),
         page=params.query_int(request, "page", 1, 1, MAX_PAGE),
         per_page=params.query_int(request, "per_page", DEFAULT_PER_PAGE, 1, queries.MAX_PER_PAGE),
     )
     now = ctx.clock.now()
-    return web.json_response({
-        "items": [case_json(c, now) for c in page.items],
-        "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages,
-    })
+    return web.json_response(
+        {
+            "items": [case_json(c, now) for c in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "pages": page.pages,
+        }
+    )
 
 
 async def get_case(request: web.Request) -> web.Response:
@@ -170,8 +210,11 @@ def _action_table() -> dict[str, ActionHandler]:
     return {
         Action.CLAIM: lambda c, n, a, b: c.cases.claim(n, a),
         Action.ASSIGN: lambda c, n, a, b: c.cases.assign(
-            n, a, staff_id=params.optional_int(b, "staff_id", 1, MAX_STAFF_ID),
-            department_code=t(b, "department", max_length=MAX_DEPARTMENT_CODE) or None, note=t(b, "note"),
+            n,
+            a,
+            staff_id=params.optional_int(b, "staff_id", 1, MAX_STAFF_ID),
+            department_code=t(b, "department", max_length=MAX_DEPARTMENT_CODE) or None,
+            note=t(b, "note"),
         ),
         Action.START: lambda c, n, a, b: c.cases.start(n, a, t(b, "note")),
         Action.NOTE: lambda c, n, a, b: c.cases.add_note(
@@ -180,18 +223,28 @@ def _action_table() -> dict[str, ActionHandler]:
         Action.RESOLVE: lambda c, n, a, b: c.cases.resolve(n, a, t(b, "resolution", required=True)),
         Action.REOPEN: lambda c, n, a, b: c.cases.reopen(n, a, t(b, "reason", required=True)),
         Action.CLOSE: lambda c, n, a, b: c.cases.close(
-            n, a, reason=params.choice(params.value_or(b, "reason", "manual"), CLOSE_REASONS, "reason"),
-            satisfaction=params.optional_int(b, "satisfaction", 1, 5), comment=t(b, "comment"),
+            n,
+            a,
+            reason=params.choice(params.value_or(b, "reason", "manual"), CLOSE_REASONS, "reason"),
+            satisfaction=params.optional_int(b, "satisfaction", 1, 5),
+            comment=t(b, "comment"),
         ),
-        Action.INVALID: lambda c, n, a, b: c.cases.mark_invalid(n, a, t(b, "reason", required=True)),
+        Action.INVALID: lambda c, n, a, b: c.cases.mark_invalid(
+            n, a, t(b, "reason", required=True)
+        ),
         Action.CANCEL: lambda c, n, a, b: c.cases.cancel(n, a, t(b, "reason")),
         Action.ESCALATE: lambda c, n, a, b: c.cases.escalate(n, a, t(b, "reason", required=True)),
         Action.RECATEGORIZE: lambda c, n, a, b: c.cases.change_category(
-            n, a, params.choice(b.get("category"), c.settings.policy.category_codes, "category"),
+            n,
+            a,
+            params.choice(b.get("category"), c.settings.policy.category_codes, "category"),
             t(b, "reason", required=True),
         ),
         Action.CHANGE_SEVERITY: lambda c, n, a, b: c.cases.change_severity(
-            n, a, params.enum_value(Severity, b.get("severity"), "severity"), t(b, "reason", required=True)
+            n,
+            a,
+            params.enum_value(Severity, b.get("severity"), "severity"),
+            t(b, "reason", required=True),
         ),
     }
 

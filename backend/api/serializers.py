@@ -6,7 +6,13 @@ from typing import Any
 from ..domain.contact import mask_phone
 from ..models import Case, CaseEvent
 
-DUE_FIELDS = ("assign_due_at", "feedback_due_at", "resolve_due_at", "hard_due_at", "followup_due_at")
+DUE_FIELDS = (
+    "assign_due_at",
+    "feedback_due_at",
+    "resolve_due_at",
+    "hard_due_at",
+    "followup_due_at",
+)
 PROMISE_FIELDS = ("promised_assign_at", "promised_feedback_at", "promised_resolve_at")
 MILESTONES = ("received_at", "assigned_at", "first_feedback_at", "resolved_at", "closed_at")
 
@@ -45,7 +51,10 @@ def case_json(case: Case, now: datetime, *, full_phone: bool = False) -> dict[st
         "close_reason": case.close_reason,
         "satisfaction": case.satisfaction,
         "due": {name.removesuffix("_due_at"): iso(getattr(case, name)) for name in DUE_FIELDS},
-        "promised": {name.removeprefix("promised_").removesuffix("_at"): iso(getattr(case, name)) for name in PROMISE_FIELDS},
+        "promised": {
+            name.removeprefix("promised_").removesuffix("_at"): iso(getattr(case, name))
+            for name in PROMISE_FIELDS
+        },
         **{name: iso(getattr(case, name)) for name in MILESTONES},
         "updated_at": iso(case.updated_at),
     }

@@ -32,10 +32,14 @@ NEARBY_REGIONS = ("CN", "HK", "TW", "MO")
 
 # Numbers people answer. Other valid types (shared cost such as 400 numbers, toll-free, VoIP, …) are
 # accepted only when no region reads the digits as one of these.
-_PERSONAL = frozenset({
-    PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.PERSONAL_NUMBER,
-})
+_PERSONAL = frozenset(
+    {
+        PhoneNumberType.FIXED_LINE,
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.PERSONAL_NUMBER,
+    }
+)
 
 
 def known_region(region: str) -> bool:
@@ -78,11 +82,17 @@ def normalize_phone(text: str, regions: Sequence[str] = ("CN",)) -> str | None:
     cleaned = unicodedata.normalize("NFKC", text).strip()
     if isinstance(regions, str):  # ("CN") instead of ("CN",): one region, not two letters
         regions = (regions,)
-    numbers = [_parse(cleaned, region) for region in ((None,) if cleaned.startswith("+") else regions)]
-    valid = [n for n in numbers if n is not None and not n.extension and phonenumbers.is_valid_number(n)]
+    numbers = [
+        _parse(cleaned, region) for region in ((None,) if cleaned.startswith("+") else regions)
+    ]
+    valid = [
+        n for n in numbers if n is not None and not n.extension and phonenumbers.is_valid_number(n)
+    ]
     # A number a person answers wins over an earlier region's service number: "2796 3496" is a Hong
     # Kong line, not a mainland shared-cost 027-963496. Only when there is none, a 400 number will do.
-    chosen = next((n for n in valid if phonenumbers.number_type(n) in _PERSONAL), valid[0] if valid else None)
+    chosen = next(
+        (n for n in valid if phonenumbers.number_type(n) in _PERSONAL), valid[0] if valid else None
+    )
     return phonenumbers.format_number(chosen, PhoneNumberFormat.E164) if chosen else None
 
 
@@ -100,7 +110,9 @@ def display_phone(e164: str, region: str) -> str:
     if not e164.startswith("+") and phonenumbers.number_type(number) not in _PERSONAL:
         return e164
     ours = phonenumbers.region_code_for_number(number) == region
-    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL if ours else PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(
+        number, PhoneNumberFormat.NATIONAL if ours else PhoneNumberFormat.INTERNATIONAL
+    )
 
 
 def example_phone(region: str) -> str:

@@ -89,5 +89,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     RECATEGORIZE = "recategorize"
     CHANGE_SEVERITY = "change_severity"
-    SUPPLEMENT = "supplement"  # more details from the tenant (place, contact, photos) after submitting
+    SUPPLEMENT = (
+        "supplement"  # more details from the tenant (place, contact, photos) after submitting
+    )
     COMMENT = "comment"  # the tenant's comment to the follow-up survey

@@ -73,5 +73,6 @@ def check_permission(
     owner_rule = OWNER_ONLY_BELOW.get(action)
     if owner_rule and case_has_other_owner and not owns_case and not role.at_least(owner_rule):
         raise PermissionDenied(
-            f"only the owner or a {owner_rule.value} can {action.value} this case", action=action.value
+            f"only the owner or a {owner_rule.value} can {action.value} this case",
+            action=action.value,
         )

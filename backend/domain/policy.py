@@ -124,23 +124,43 @@ def policy_from_dict(raw: dict[str, Any]) -> Policy:
         sla=sla,
         business_hours=_business_hours(raw.get("business_hours", {})),
         escalation_levels=tuple(_role(v, "escalation.levels") for v in levels),
-        hard_limit_working_days=_positive_int(limits.get("hard_limit_working_days", 10), "limits.hard_limit_working_days"),
-        major_after_days=_positive_int(limits.get("major_after_days", 30), "limits.major_after_days"),
-        repeat_window_days=_positive_int(limits.get("repeat_window_days", 30), "limits.repeat_window_days"),
-        survey_reminder_after=parse_duration(followup.get("reminder_after", "24h"), "followup.reminder_after"),
-        survey_close_after=parse_duration(followup.get("close_after", "3d"), "followup.close_after"),
-        collective_households=_positive_int(collective.get("households", 3), "collective.households"),
+        hard_limit_working_days=_positive_int(
+            limits.get("hard_limit_working_days", 10), "limits.hard_limit_working_days"
+        ),
+        major_after_days=_positive_int(
+            limits.get("major_after_days", 30), "limits.major_after_days"
+        ),
+        repeat_window_days=_positive_int(
+            limits.get("repeat_window_days", 30), "limits.repeat_window_days"
+        ),
+        survey_reminder_after=parse_duration(
+            followup.get("reminder_after", "24h"), "followup.reminder_after"
+        ),
+        survey_close_after=parse_duration(
+            followup.get("close_after", "3d"), "followup.close_after"
+        ),
+        collective_households=_positive_int(
+            collective.get("households", 3), "collective.households"
+        ),
         collective_window=parse_duration(collective.get("window", "72h"), "collective.window"),
         retention_years=_positive_int(raw.get("retention", {}).get("years", 3), "retention.years"),
         survey_months=_months(raw.get("satisfaction_survey", {}).get("months", [1, 7])),
-        survey_sample_size=_positive_int(raw.get("satisfaction_survey", {}).get("sample_size", 100),
-                                         "satisfaction_survey.sample_size"),
+        survey_sample_size=_positive_int(
+            raw.get("satisfaction_survey", {}).get("sample_size", 100),
+            "satisfaction_survey.sample_size",
+        ),
     )
 
 
 def _months(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not value or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value):
-        raise PolicyError("satisfaction_survey.months: expected a list of month numbers such as [1, 7]")
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(not isinstance(m, int) or not 1 <= m <= 12 for m in value)
+    ):
+        raise PolicyError(
+            "satisfaction_survey.months: expected a list of month numbers such as [1, 7]"
+        )
     return tuple(sorted(set(value)))
 
 
@@ -152,14 +172,20 @@ def _categories(raw: Any) -> tuple[Category, ...]:
     for i, entry in enumerate(raw):
         code = entry.get("code") if isinstance(entry, dict) else None
         if not isinstance(code, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", code):
-            raise PolicyError(f"categories[{i}].code: expected a short lower-case code, got {code!r}")
+            raise PolicyError(
+                f"categories[{i}].code: expected a short lower-case code, got {code!r}"
+            )
         if code in seen:
             raise PolicyError(f"categories[{i}].code: {code!r} appears twice")
         seen.add(code)
         department = entry.get("department", "")
-        if not isinstance(department, str) or (department and not re.fullmatch(r"[^\sA-Z/\\?#%]{1,32}", department)):
-            raise PolicyError(f"categories[{i}].department: expected a department code such as 'engineering', "
-                              f"got {department!r}")
+        if not isinstance(department, str) or (
+            department and not re.fullmatch(r"[^\sA-Z/\\?#%]{1,32}", department)
+        ):
+            raise PolicyError(
+                f"categories[{i}].department: expected a department code such as 'engineering', "
+                f"got {department!r}"
+            )
         names = {k: str(v) for k, v in entry.items() if k not in ("code", "department")}
         result.append(Category(code=code, names=names, department=department))
     if "other" not in seen:
@@ -192,7 +218,9 @@ def _business_hours(raw: dict[str, Any]) -> BusinessHours:
         end=end,
         days=frozenset(WEEKDAYS.index(d) for d in days),
         holidays=_dates(raw.get("holidays", []), "business_hours.holidays"),
-        extra_working_days=_dates(raw.get("extra_working_days", []), "business_hours.extra_working_days"),
+        extra_working_days=_dates(
+            raw.get("extra_working_days", []), "business_hours.extra_working_days"
+        ),
     )
 
 

@@ -34,7 +34,9 @@ def due_times(received_at: datetime, severity: Severity, policy: Policy, tz: tzi
         assign=received_at + clocks.assign,
         first_feedback=received_at + clocks.first_feedback,
         resolve=received_at + clocks.resolve,
-        hard_limit=add_working_days(received_at, policy.hard_limit_working_days, policy.business_hours, tz),
+        hard_limit=add_working_days(
+            received_at, policy.hard_limit_working_days, policy.business_hours, tz
+        ),
     )
 
 

@@ -59,7 +59,9 @@ _BUILDING = (
     + _S
     + r"(?:[号號]?[栋棟幢座]|[号號][楼樓]|#[栋棟楼樓]?)"  # 3栋 3棟 5幢 A座 3号楼 3號樓 3# 3#楼
 )
-_ENTRANCE = r"[0-9]{1,2}" + _S + r"(?:单元|單元|[门門](?=" + _S + r"[0-9]))"  # 1单元, 2單元, 2门 (Beijing)
+_ENTRANCE = (
+    r"[0-9]{1,2}" + _S + r"(?:单元|單元|[门門](?=" + _S + r"[0-9]))"
+)  # 1单元, 2單元, 2门 (Beijing)
 _FLOOR = r"(?P<f>[0-9]{1,2})" + _S + r"(?:楼|樓|层|層|[Ff](?![A-Za-z]))"
 _ROOM = r"(?P<r>[0-9]{3,4}[A-Z]?)"  # 602, 1202, 602A: floor digits then the door
 _ROOM_WORD = r"(?:室|[号號]?房[间間]?(?![租价價子东東产產])|[号號](?![线線楼樓铺舖鋪]))"
@@ -88,14 +90,20 @@ _GROUND_SHOP = r"地[铺舖鋪]"
 _EN_START = r"(?<![0-9A-Za-z])"
 _EN_NO = r"(?:[ \t]{1,3}(?i:no)\.?)?"
 _EN_BLOCK = (
-    r"(?i:block|blk|tower|twr|building|bldg)(?![A-Za-z])\.?" + _EN_NO + _S
+    r"(?i:block|blk|tower|twr|building|bldg)(?![A-Za-z])\.?"
+    + _EN_NO
+    + _S
     + r"(?P<b>[0-9]{1,3}[A-Za-z]?|[A-Za-z])(?![0-9A-Za-z])"
 )
 _EN_FLAT_WORD = r"(?i:flat|flt|room|rm|unit|apartment|apt|suite)(?![A-Za-z])\.?" + _EN_NO + _S
 _EN_FLAT = _EN_FLAT_WORD + r"(?P<r>[0-9]{1,4}[A-Za-z]?|[A-Za-z])(?![0-9A-Za-z])"
 _EN_FLOOR = (
     r"(?P<f>[0-9]{1,2}|[Gg])"
-    r"(?:" + _S + r"/" + _S + r"[Ff]|[Ff]|(?i:st|nd|rd|th)?[ \t]{1,3}(?i:floor|fl)\.?)(?![0-9A-Za-z])"
+    r"(?:"
+    + _S
+    + r"/"
+    + _S
+    + r"[Ff]|[Ff]|(?i:st|nd|rd|th)?[ \t]{1,3}(?i:floor|fl)\.?)(?![0-9A-Za-z])"
 )
 _EN_SEP = _S + r",?" + _S
 _EN_END = (
@@ -107,6 +115,7 @@ _EN_END = (
 
 # --- checks on a match ------------------------------------------------------------------------------
 
+
 def _year_like(room: str) -> bool:
     return len(room) == 4 and room[:2] in ("19", "20")
 
@@ -114,8 +123,12 @@ def _year_like(room: str) -> bool:
 def _plausible_room(room: str) -> bool:
     """A bare number that looks like a door: no leading 0, then a floor, then a door 01–39."""
     digits = room.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return (len(digits) in (3, 4) and digits[0] != "0" and 1 <= int(digits[-2:]) <= 39
-            and not _year_like(digits))
+    return (
+        len(digits) in (3, 4)
+        and digits[0] != "0"
+        and 1 <= int(digits[-2:]) <= 39
+        and not _year_like(digits)
+    )
 
 
 def _room_not_hundred(m: re.Match[str]) -> bool:
@@ -129,7 +142,11 @@ def _floor_matches_room(m: re.Match[str]) -> bool:
     if floor is None:
         return _room_not_hundred(m)
     digits = room.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return digits.startswith(floor.lstrip("0")) and len(digits) == len(floor.lstrip("0")) + 2 and _room_not_hundred(m)
+    return (
+        digits.startswith(floor.lstrip("0"))
+        and len(digits) == len(floor.lstrip("0")) + 2
+        and _room_not_hundred(m)
+    )
 
 
 def _dash_room(m: re.Match[str]) -> bool:
@@ -137,6 +154,7 @@ def _dash_room(m: re.Match[str]) -> bool:
 
 
 # --- the rules ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -153,67 +171,176 @@ _OPTIONAL_BUILDING = r"(?:" + _BUILDING + _S + r"|" + _START + r")"
 
 RULES: tuple[Rule, ...] = (
     # 3栋1单元602, 3號樓2單元501, 10栋1单元1502房, 3号楼2门501, 3栋1单元6楼602, 2栋1单元302户
-    _rule("zh_building_entrance_room",
-          _BUILDING + _S + r"-?" + _S + _ENTRANCE + _S + r"-?" + _S + r"(?:" + _FLOOR + _S + r")?"
-          + _ROOM + _ROOM_SUFFIX_HU + _END, _floor_matches_room),
+    _rule(
+        "zh_building_entrance_room",
+        _BUILDING
+        + _S
+        + r"-?"
+        + _S
+        + _ENTRANCE
+        + _S
+        + r"-?"
+        + _S
+        + r"(?:"
+        + _FLOOR
+        + _S
+        + r")?"
+        + _ROOM
+        + _ROOM_SUFFIX_HU
+        + _END,
+        _floor_matches_room,
+    ),
     # 1单元602 (an estate with one building)
-    _rule("zh_entrance_room",
-          _START + r"[0-9]{1,2}" + _S + r"(?:单元|單元)" + _S + r"-?" + _S + r"(?:" + _FLOOR + _S + r")?"
-          + _ROOM + _ROOM_SUFFIX_HU + _END, _floor_matches_room),
+    _rule(
+        "zh_entrance_room",
+        _START
+        + r"[0-9]{1,2}"
+        + _S
+        + r"(?:单元|單元)"
+        + _S
+        + r"-?"
+        + _S
+        + r"(?:"
+        + _FLOOR
+        + _S
+        + r")?"
+        + _ROOM
+        + _ROOM_SUFFIX_HU
+        + _END,
+        _floor_matches_room,
+    ),
     # 5幢302, A座1502, 3栋602室, 3#602, 3栋 12楼 1202
-    _rule("zh_building_room",
-          _BUILDING + _S + r"-?" + _S + r"(?:" + _FLOOR + _S + r")?" + _ROOM + _ROOM_SUFFIX + _END,
-          _floor_matches_room),
+    _rule(
+        "zh_building_room",
+        _BUILDING + _S + r"-?" + _S + r"(?:" + _FLOOR + _S + r")?" + _ROOM + _ROOM_SUFFIX + _END,
+        _floor_matches_room,
+    ),
     # 3座12樓B室, B座15楼3室, 12樓B室, 12楼B (the building is optional)
     _rule("zh_floor_flat", _OPTIONAL_BUILDING + _FLOOR + _S + _FLAT_ZH),
     # Taiwan: 3樓之2, A棟5樓之1, 3F之2
-    _rule("tw_floor_of",
-          _OPTIONAL_BUILDING + r"(?P<f>[0-9]{1,2})" + _S + r"(?:樓|楼|[Ff])" + _S + r"之" + _S
-          + r"(?P<r>[0-9]{1,2})(?:" + _S + r"[号號])?" + _END),
+    _rule(
+        "tw_floor_of",
+        _OPTIONAL_BUILDING
+        + r"(?P<f>[0-9]{1,2})"
+        + _S
+        + r"(?:樓|楼|[Ff])"
+        + _S
+        + r"之"
+        + _S
+        + r"(?P<r>[0-9]{1,2})(?:"
+        + _S
+        + r"[号號])?"
+        + _END,
+    ),
     # 3楼302, 12樓1202室: a floor and a room number that starts with it
     _rule("zh_floor_room", _START + _FLOOR + _S + _ROOM + _ROOM_SUFFIX + _END, _floor_matches_room),
     # 3-1-602, 3-1-1202, A-2-1501
-    _rule("dash_building_entrance_room",
-          _START + r"(?P<b>[0-9]{1,2}|[A-Za-z])" + _DASH + r"[0-9]{1,2}" + _DASH + r"(?P<r>[0-9]{3,4})"
-          + _ROOM_SUFFIX + _END, _dash_room),
+    _rule(
+        "dash_building_entrance_room",
+        _START
+        + r"(?P<b>[0-9]{1,2}|[A-Za-z])"
+        + _DASH
+        + r"[0-9]{1,2}"
+        + _DASH
+        + r"(?P<r>[0-9]{3,4})"
+        + _ROOM_SUFFIX
+        + _END,
+        _dash_room,
+    ),
     # 5-302, 12-1501
-    _rule("dash_building_room",
-          _START + r"(?P<b>[0-9]{1,2})" + _DASH + r"(?P<r>[0-9]{3,4})" + _ROOM_SUFFIX + _END, _dash_room),
+    _rule(
+        "dash_building_room",
+        _START + r"(?P<b>[0-9]{1,2})" + _DASH + r"(?P<r>[0-9]{3,4})" + _ROOM_SUFFIX + _END,
+        _dash_room,
+    ),
     # 1502室, 602房间
-    _rule("zh_room_word",
-          _START + r"(?P<r>[0-9]{3,4})" + _S + r"(?:室|房[间間])" + _END, _dash_room),
+    _rule(
+        "zh_room_word", _START + r"(?P<r>[0-9]{3,4})" + _S + r"(?:室|房[间間])" + _END, _dash_room
+    ),
     # 商铺B-12, 铺位12, 3栋商铺5号, 档口A3
-    _rule("zh_shop_word_id",
-          _OPTIONAL_BUILDING + _SHOP_WORD + r"(?:" + _S + r"(?:编号|編號|[号號]))?" + _S
-          + r"(?P<r>" + _SHOP_ID + r")(?:" + _S + r"[号號])?" + _END),
+    _rule(
+        "zh_shop_word_id",
+        _OPTIONAL_BUILDING
+        + _SHOP_WORD
+        + r"(?:"
+        + _S
+        + r"(?:编号|編號|[号號]))?"
+        + _S
+        + r"(?P<r>"
+        + _SHOP_ID
+        + r")(?:"
+        + _S
+        + r"[号號])?"
+        + _END,
+    ),
     # 12号铺, 12號舖, 3座G12號舖, 5号商铺 (not "12号铺地砖": the verb)
-    _rule("zh_shop_id_word",
-          _OPTIONAL_BUILDING + r"(?P<r>" + _SHOP_ID + r")" + _S + r"[号號]" + _S
-          + r"(?:" + _SHOP_WORD + r"|[铺舖鋪](?![了的地砖磚设設路装裝满滿好上完开開平床垫墊盖蓋过過着著]))"
-          + r"(?![0-9A-Za-z])"),
+    _rule(
+        "zh_shop_id_word",
+        _OPTIONAL_BUILDING
+        + r"(?P<r>"
+        + _SHOP_ID
+        + r")"
+        + _S
+        + r"[号號]"
+        + _S
+        + r"(?:"
+        + _SHOP_WORD
+        + r"|[铺舖鋪](?![了的地砖磚设設路装裝满滿好上完开開平床垫墊盖蓋过過着著]))"
+        + r"(?![0-9A-Za-z])",
+    ),
     # 地铺12号, 3栋地铺8号 (not "打地铺")
-    _rule("zh_ground_shop_id",
-          _OPTIONAL_BUILDING + r"(?<!打)" + _GROUND_SHOP + _S + r"(?P<r>" + _SHOP_ID + r")(?:" + _S
-          + r"[号號])?" + _END),
+    _rule(
+        "zh_ground_shop_id",
+        _OPTIONAL_BUILDING
+        + r"(?<!打)"
+        + _GROUND_SHOP
+        + _S
+        + r"(?P<r>"
+        + _SHOP_ID
+        + r")(?:"
+        + _S
+        + r"[号號])?"
+        + _END,
+    ),
     # 3栋地铺, A座地舖
-    _rule("zh_building_ground_shop",
-          _BUILDING + _S + r"(?P<r>" + _GROUND_SHOP + r")(?!" + _S + r"[0-9A-Za-z])"),
+    _rule(
+        "zh_building_ground_shop",
+        _BUILDING + _S + r"(?P<r>" + _GROUND_SHOP + r")(?!" + _S + r"[0-9A-Za-z])",
+    ),
     # Block 3 12/F Flat B, Blk 3, Flat 5, Tower 2 Flat 12A
-    _rule("en_block_flat", _EN_START + _EN_BLOCK + _EN_SEP + r"(?:" + _EN_FLOOR + _EN_SEP + r")?" + _EN_FLAT),
+    _rule(
+        "en_block_flat",
+        _EN_START + _EN_BLOCK + _EN_SEP + r"(?:" + _EN_FLOOR + _EN_SEP + r")?" + _EN_FLAT,
+    ),
     # Flat B, 12/F, Block 3; Flat 12A, Tower 2
-    _rule("en_flat_block", _EN_START + _EN_FLAT + _EN_SEP + r"(?:" + _EN_FLOOR + _EN_SEP + r")?" + _EN_BLOCK),
+    _rule(
+        "en_flat_block",
+        _EN_START + _EN_FLAT + _EN_SEP + r"(?:" + _EN_FLOOR + _EN_SEP + r")?" + _EN_BLOCK,
+    ),
     # 12/F Flat B, 3rd floor flat C
     _rule("en_floor_flat", _EN_START + _EN_FLOOR + _EN_SEP + _EN_FLAT),
     # Flat B, 12/F; Room 1203, 12th floor
     _rule("en_flat_floor", _EN_START + _EN_FLAT + _EN_SEP + _EN_FLOOR),
     # Flat 12A, Room 1203, Rm 1203, Unit 5B, Apt 3C (capital flat letter: "room a" is English)
-    _rule("en_flat",
-          _EN_START + _EN_FLAT_WORD + r"(?P<r>[0-9]{1,2}[A-H]|[A-H]|[0-9]{3,4})(?![0-9A-Za-z])" + _EN_END,
-          _room_not_hundred),
+    _rule(
+        "en_flat",
+        _EN_START
+        + _EN_FLAT_WORD
+        + r"(?P<r>[0-9]{1,2}[A-H]|[A-H]|[0-9]{3,4})(?![0-9A-Za-z])"
+        + _EN_END,
+        _room_not_hundred,
+    ),
     # Shop 12, Shop G12, shop no. B-3
-    _rule("en_shop",
-          _EN_START + r"(?i:shop)(?![A-Za-z])\.?" + _EN_NO + _S + r"(?P<r>(?:[A-Za-z]{1,2}-?)?[0-9]{1,4}[A-Za-z]?)"
-          + r"(?![0-9A-Za-z]|-[0-9])" + _EN_END),
+    _rule(
+        "en_shop",
+        _EN_START
+        + r"(?i:shop)(?![A-Za-z])\.?"
+        + _EN_NO
+        + _S
+        + r"(?P<r>(?:[A-Za-z]{1,2}-?)?[0-9]{1,4}[A-Za-z]?)"
+        + r"(?![0-9A-Za-z]|-[0-9])"
+        + _EN_END,
+    ),
 )
 
 
@@ -253,4 +380,6 @@ def find_unit(text: str) -> UnitMention | None:
         return None
     m = best[3]
     building = m.groupdict().get("b") or ""
-    return UnitMention(text=m.group(0).strip(), building=building.upper(), room=m.group("r").upper())
+    return UnitMention(
+        text=m.group(0).strip(), building=building.upper(), room=m.group("r").upper()
+    )

@@ -55,7 +55,12 @@ AfterHook = Callable[[BaseDBAsyncClient, "Case", datetime], Awaitable[None]]
 
 # Events the tenant hears about in their own chat (docs/domain.md#messages-to-tenants).
 TENANT_VISIBLE = {
-    Action.CLAIM, Action.ASSIGN, Action.RESOLVE, Action.REOPEN, Action.INVALID, Action.CANCEL,
+    Action.CLAIM,
+    Action.ASSIGN,
+    Action.RESOLVE,
+    Action.REOPEN,
+    Action.INVALID,
+    Action.CANCEL,
     Action.CLOSE,
 }
 # A human action that counts as the first feedback to the tenant.
@@ -82,7 +87,9 @@ def default_classifier(text: str) -> Any:
 class CaseService(ClockActions, FollowUp):
     """Every creation and change of a case. Scheduler-driven actions live in the mixins."""
 
-    def __init__(self, settings: Settings, clock: Clock, classify: Classifier | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, classify: Classifier | None = None
+    ) -> None:
         self.settings = settings
         self.policy = settings.policy
         self.clock = clock
@@ -90,7 +97,9 @@ class CaseService(ClockActions, FollowUp):
 
     # ---- creation -------------------------------------------------------------------------------
 
-    async def submit(self, draft: CaseDraft, actor: Actor, *, require_same_body: bool = False) -> Case:
+    async def submit(
+        self, draft: CaseDraft, actor: Actor, *, require_same_body: bool = False
+    ) -> Case:
         """Record a new case with its receipt; the same client_key returns the same case.
 
         A repeated client_key is recognised by the unique constraint (the transaction rolls back and the
@@ -105,7 +114,9 @@ class CaseService(ClockActions, FollowUp):
         try:
             return await self._create(draft, actor, triage)
         except IntegrityError:
-            if draft.client_key:  # a retry (or a concurrent twin) of a submit that already went through
+            if (
+                draft.client_key
+            ):  # a retry (or a concurrent twin) of a submit that already went through
                 existing = await Case.get_or_none(client_key=draft.client_key)
                 if existing:
                     if require_same_body:
@@ -121,7 +132,9 @@ class CaseService(ClockActions, FollowUp):
             raise ClientKeyReused(
                 f"client_key {draft.client_key!r} was already used for case {existing.number} with a different "
                 "body; use a new client_key for a new case",
-                field="client_key", client_key=draft.client_key, case=existing.number,
+                field="client_key",
+                client_key=draft.client_key,
+                case=existing.number,
             )
 
     def _safe_classify(self, text: str) -> Any:
@@ -155,7 +168,9 @@ class CaseService(ClockActions, FollowUp):
             sequence = await next_sequence(conn, now.astimezone(tz).date())
             case = await Case.create(
                 using_db=conn,
-                number=format_case_number(self.settings.case_prefix, now.astimezone(tz).date(), sequence),
+                number=format_case_number(
+                    self.settings.case_prefix, now.astimezone(tz).date(), sequence
+                ),
                 client_key=draft.client_key,
                 kind=kind,
                 category=category,
@@ -189,19 +204,39 @@ class CaseService(ClockActions, FollowUp):
             set_case(case.number)
             for item in draft.attachments:
                 await Attachment.create(
-                    using_db=conn, case=case, file_id=item.file_id, file_unique_id=item.file_unique_id,
-                    kind=item.kind, caption=item.caption[:1024], created_at=now,
+                    using_db=conn,
+                    case=case,
+                    file_id=item.file_id,
+                    file_unique_id=item.file_unique_id,
+                    kind=item.kind,
+                    caption=item.caption[:1024],
+                    created_at=now,
                 )
             await self._event(
-                conn, case, actor, Action.SUBMIT, "", Status.NEW, now,
-                data={"repeat": repeat, "severity": severity.value, "channel": draft.channel.value,
-                      "fingerprint": draft.fingerprint()},
+                conn,
+                case,
+                actor,
+                Action.SUBMIT,
+                "",
+                Status.NEW,
+                now,
+                data={
+                    "repeat": repeat,
+                    "severity": severity.value,
+                    "channel": draft.channel.value,
+                    "fingerprint": draft.fingerprint(),
+                },
             )
             if suggested_category and draft.category and draft.category != suggested_category:
                 # The tenant (or the agent on the phone) corrected the suggestion: training data.
                 await TriageCorrection.create(
-                    using_db=conn, case=case, text=case.description, suggested=suggested_category,
-                    corrected=draft.category, actor_kind=actor.kind, created_at=now,
+                    using_db=conn,
+                    case=case,
+                    text=case.description,
+                    suggested=suggested_category,
+                    corrected=draft.category,
+                    actor_kind=actor.kind,
+                    created_at=now,
                 )
             await self._announce_new_case(conn, case, complainant, now, draft)
         return case
@@ -214,21 +249,38 @@ class CaseService(ClockActions, FollowUp):
             if not (draft.contact_name or draft.contact_phone):
                 return None, False
             created = await Complainant.create(
-                using_db=conn, name=draft.contact_name, phone=draft.contact_phone, unit=draft.unit,
-                locale=draft.locale, created_at=now, updated_at=now,
+                using_db=conn,
+                name=draft.contact_name,
+                phone=draft.contact_phone,
+                unit=draft.unit,
+                locale=draft.locale,
+                created_at=now,
+                updated_at=now,
             )
             return created, False
         complainant = await Complainant.get_or_none(telegram_id=draft.telegram_id).using_db(conn)
         if complainant is None:
             created = await Complainant.create(
-                using_db=conn, telegram_id=draft.telegram_id, name=draft.contact_name,
-                phone=draft.contact_phone, unit=draft.unit, locale=draft.locale,
-                created_at=now, updated_at=now,
+                using_db=conn,
+                telegram_id=draft.telegram_id,
+                name=draft.contact_name,
+                phone=draft.contact_phone,
+                unit=draft.unit,
+                locale=draft.locale,
+                created_at=now,
+                updated_at=now,
             )
             return created, False
         # Remember the latest contact details so the next complaint can offer them again.
-        latest = {"name": draft.contact_name, "phone": draft.contact_phone, "unit": draft.unit, "locale": draft.locale}
-        changed = [name for name, value in latest.items() if value and value != getattr(complainant, name)]
+        latest = {
+            "name": draft.contact_name,
+            "phone": draft.contact_phone,
+            "unit": draft.unit,
+            "locale": draft.locale,
+        }
+        changed = [
+            name for name, value in latest.items() if value and value != getattr(complainant, name)
+        ]
         if changed:  # a returning tenant usually gives the same details: then nothing to write
             for name in changed:
                 setattr(complainant, name, latest[name])
@@ -236,42 +288,83 @@ class CaseService(ClockActions, FollowUp):
             await complainant.save(using_db=conn, update_fields=[*changed, "updated_at"])
         return complainant, True
 
-    async def _is_repeat(self, conn: BaseDBAsyncClient, complainant: Complainant | None, category: str, now: datetime) -> bool:
+    async def _is_repeat(
+        self, conn: BaseDBAsyncClient, complainant: Complainant | None, category: str, now: datetime
+    ) -> bool:
         if complainant is None:
             return False
         since = now - timedelta(days=self.policy.repeat_window_days)
-        return await Case.filter(
-            complainant_id=complainant.id, category=category, received_at__gte=since
-        ).using_db(conn).exists()
+        return (
+            await Case.filter(
+                complainant_id=complainant.id, category=category, received_at__gte=since
+            )
+            .using_db(conn)
+            .exists()
+        )
 
     async def _announce_new_case(
-        self, conn: BaseDBAsyncClient, case: Case, complainant: Complainant | None, now: datetime, draft: CaseDraft
+        self,
+        conn: BaseDBAsyncClient,
+        case: Case,
+        complainant: Complainant | None,
+        now: datetime,
+        draft: CaseDraft,
     ) -> None:
         """The receipt, the staff card (and photo), alerts: queued in one INSERT."""
         messages: list[Message] = []
         if complainant and complainant.telegram_id:
-            messages.append(Message(complainant.telegram_id, OutboxKind.RECEIPT,
-                                    {"number": case.number, "locale": case.locale}, f"receipt:{case.id}"))
+            messages.append(
+                Message(
+                    complainant.telegram_id,
+                    OutboxKind.RECEIPT,
+                    {"number": case.number, "locale": case.locale},
+                    f"receipt:{case.id}",
+                )
+            )
         if self.settings.staff_chat_id is not None:
-            messages.append(Message(self.settings.staff_chat_id, OutboxKind.STAFF_CARD, {"number": case.number},
-                                    f"card:{case.id}"))
+            messages.append(
+                Message(
+                    self.settings.staff_chat_id,
+                    OutboxKind.STAFF_CARD,
+                    {"number": case.number},
+                    f"card:{case.id}",
+                )
+            )
             if any(item.kind == "photo" for item in draft.attachments):
-                messages.append(Message(self.settings.staff_chat_id, OutboxKind.CARD_PHOTO,
-                                        {"number": case.number}, f"card-photo:{case.id}"))
+                messages.append(
+                    Message(
+                        self.settings.staff_chat_id,
+                        OutboxKind.CARD_PHOTO,
+                        {"number": case.number},
+                        f"card-photo:{case.id}",
+                    )
+                )
         if case.severity is Severity.MAJOR:
-            messages += await self._role_alerts(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major")
+            messages += await self._role_alerts(
+                conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major"
+            )
         if case.off_hours:
             for officer in await Staff.filter(active=True, on_duty=True).using_db(conn):
-                messages.append(Message(officer.telegram_id, OutboxKind.DUTY_ALERT, {"number": case.number},
-                                        f"duty:{case.id}:{officer.id}"))
+                messages.append(
+                    Message(
+                        officer.telegram_id,
+                        OutboxKind.DUTY_ALERT,
+                        {"number": case.number},
+                        f"duty:{case.id}:{officer.id}",
+                    )
+                )
         await enqueue_many(conn, messages, now=now, case_id=case.id)
 
-    async def _alert_role(self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str, now: datetime) -> int:
+    async def _alert_role(
+        self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str, now: datetime
+    ) -> int:
         alerts = await self._role_alerts(conn, case, role, kind, reason)
         await enqueue_many(conn, alerts, now=now, case_id=case.id)
         return len(alerts)
 
-    async def _role_alerts(self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str) -> list[Message]:
+    async def _role_alerts(
+        self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str
+    ) -> list[Message]:
         recipients = await Staff.filter(active=True, role=role).using_db(conn)
         payload = {"number": case.number, "reason": reason, "level": case.escalation_level}
         return [Message(person.telegram_id, kind, payload) for person in recipients]
@@ -287,8 +380,13 @@ class CaseService(ClockActions, FollowUp):
         return await self._transition(ref, Action.CLAIM, actor, apply=apply, conflict_if_owned=True)
 
     async def assign(
-        self, ref: str | int, actor: Actor, *, staff_id: int | None = None,
-        department_code: str | None = None, note: str = "",
+        self,
+        ref: str | int,
+        actor: Actor,
+        *,
+        staff_id: int | None = None,
+        department_code: str | None = None,
+        note: str = "",
     ) -> Change:
         if staff_id is None and department_code is None:
             raise ValidationFailed("name a staff member or a department", field="staff_id")
@@ -327,7 +425,9 @@ class CaseService(ClockActions, FollowUp):
     async def start(self, ref: str | int, actor: Actor, note: str = "") -> Change:
         return await self._transition(ref, Action.START, actor, note=note)
 
-    async def add_note(self, ref: str | int, actor: Actor, note: str, *, to_tenant: bool = True) -> Change:
+    async def add_note(
+        self, ref: str | int, actor: Actor, note: str, *, to_tenant: bool = True
+    ) -> Change:
         return await self._transition(
             ref, Action.NOTE, actor, note=_required(note, "note"), public=to_tenant
         )
@@ -356,9 +456,16 @@ class CaseService(ClockActions, FollowUp):
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             previous: dict[str, Any] = {}
-            if case.satisfaction is not None or case.satisfaction_comment or case.solved_confirmed is not None:
-                previous = {"previous_satisfaction": case.satisfaction, "previous_comment": case.satisfaction_comment,
-                            "previous_solved": case.solved_confirmed}
+            if (
+                case.satisfaction is not None
+                or case.satisfaction_comment
+                or case.solved_confirmed is not None
+            ):
+                previous = {
+                    "previous_satisfaction": case.satisfaction,
+                    "previous_comment": case.satisfaction_comment,
+                    "previous_solved": case.solved_confirmed,
+                }
             case.satisfaction = None
             case.satisfaction_comment = ""
             case.solved_confirmed = None
@@ -375,17 +482,33 @@ class CaseService(ClockActions, FollowUp):
             return {"level": case.escalation_level, "reopen_count": case.reopen_count, **previous}
 
         return await self._transition(
-            ref, Action.REOPEN, actor, note=reason, apply=apply, then=self._level_notifier("reopened")
+            ref,
+            Action.REOPEN,
+            actor,
+            note=reason,
+            apply=apply,
+            then=self._level_notifier("reopened"),
         )
 
     async def close(
-        self, ref: str | int, actor: Actor, *, reason: str = "confirmed",
-        satisfaction: int | None = None, comment: str = "",
+        self,
+        ref: str | int,
+        actor: Actor,
+        *,
+        reason: str = "confirmed",
+        satisfaction: int | None = None,
+        comment: str = "",
     ) -> Change:
         if reason not in ("confirmed", "no_response", "manual"):
-            raise ValidationFailed("reason must be confirmed, no_response or manual", field="reason")
-        if satisfaction is not None and not (isinstance(satisfaction, int) and 1 <= satisfaction <= 5):
-            raise ValidationFailed("satisfaction must be a whole number from 1 to 5", field="satisfaction")
+            raise ValidationFailed(
+                "reason must be confirmed, no_response or manual", field="reason"
+            )
+        if satisfaction is not None and not (
+            isinstance(satisfaction, int) and 1 <= satisfaction <= 5
+        ):
+            raise ValidationFailed(
+                "satisfaction must be a whole number from 1 to 5", field="satisfaction"
+            )
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             case.closed_at = now
@@ -430,19 +553,36 @@ class CaseService(ClockActions, FollowUp):
             return {"level": case.escalation_level}
 
         return await self._transition(
-            ref, Action.ESCALATE, actor, note=reason, apply=apply, then=self._level_notifier("escalated")
+            ref,
+            Action.ESCALATE,
+            actor,
+            note=reason,
+            apply=apply,
+            then=self._level_notifier("escalated"),
         )
 
     async def supplement(
-        self, ref: str | int, actor: Actor, *, unit: str | None = None, location: str | None = None,
-        contact_name: str | None = None, contact_phone: str | None = None, expectation: str | None = None,
+        self,
+        ref: str | int,
+        actor: Actor,
+        *,
+        unit: str | None = None,
+        location: str | None = None,
+        contact_name: str | None = None,
+        contact_phone: str | None = None,
+        expectation: str | None = None,
         attachments: list[AttachmentDraft] | None = None,
     ) -> Change:
         """Details that arrive after the case was filed (an emergency is filed before they are asked).
 
         The phone is stored in E.164, read in the regions of the case's language (domain.contact.regions_for).
         """
-        values = {"unit": unit, "location": location, "contact_name": contact_name, "expectation": expectation}
+        values = {
+            "unit": unit,
+            "location": location,
+            "contact_name": contact_name,
+            "expectation": expectation,
+        }
         for name, value in values.items():
             if value is not None and len(value) > (MAX_NOTE if name == "expectation" else 200):
                 raise ValidationFailed(f"{name} is too long", field=name)
@@ -450,16 +590,27 @@ class CaseService(ClockActions, FollowUp):
         async def add_attachments(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
             for item in attachments or []:
                 await Attachment.create(
-                    using_db=conn, case=case, file_id=item.file_id, file_unique_id=item.file_unique_id,
-                    kind=item.kind, caption=item.caption[:1024], created_at=now,
+                    using_db=conn,
+                    case=case,
+                    file_id=item.file_id,
+                    file_unique_id=item.file_unique_id,
+                    kind=item.kind,
+                    caption=item.caption[:1024],
+                    created_at=now,
                 )
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             changed = {k: v.strip() for k, v in values.items() if v is not None and v.strip()}
             if contact_phone is not None:
-                phone = normalize_phone(contact_phone, regions_for(case.locale, self.settings.phone_region))
-                if phone is None:  # raised inside the transaction: nothing of the supplement is kept
-                    raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
+                phone = normalize_phone(
+                    contact_phone, regions_for(case.locale, self.settings.phone_region)
+                )
+                if (
+                    phone is None
+                ):  # raised inside the transaction: nothing of the supplement is kept
+                    raise ValidationFailed(
+                        "contact_phone is not a valid phone number", field="contact_phone"
+                    )
                 changed["contact_phone"] = phone
             for name, value in changed.items():
                 setattr(case, name, value)
@@ -471,7 +622,9 @@ class CaseService(ClockActions, FollowUp):
             ref, Action.SUPPLEMENT, actor, apply=apply, public=False, then=add_attachments
         )
 
-    async def change_category(self, ref: str | int, actor: Actor, category: str, reason: str) -> Change:
+    async def change_category(
+        self, ref: str | int, actor: Actor, category: str, reason: str
+    ) -> Change:
         reason = _required(reason, "reason")
         if self.policy.category(category) is None:
             raise ValidationFailed(f"unknown category {category!r}", field="category")
@@ -486,18 +639,25 @@ class CaseService(ClockActions, FollowUp):
 
         change = await self._transition(ref, Action.RECATEGORIZE, actor, note=reason, apply=apply)
         await TriageCorrection.create(
-            case=change.case, text=change.case.description,
-            suggested=change.case.category_suggested or previous["category"], corrected=category,
-            actor_kind=actor.kind, created_at=self.clock.now(),
+            case=change.case,
+            text=change.case.description,
+            suggested=change.case.category_suggested or previous["category"],
+            corrected=category,
+            actor_kind=actor.kind,
+            created_at=self.clock.now(),
         )
         return change
 
-    async def change_severity(self, ref: str | int, actor: Actor, severity: Severity | str, reason: str) -> Change:
+    async def change_severity(
+        self, ref: str | int, actor: Actor, severity: Severity | str, reason: str
+    ) -> Change:
         reason = _required(reason, "reason")
         try:
             target = Severity(severity)
         except ValueError:
-            raise ValidationFailed("severity must be general, important or major", field="severity") from None
+            raise ValidationFailed(
+                "severity must be general, important or major", field="severity"
+            ) from None
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             if case.severity == target:
@@ -516,7 +676,9 @@ class CaseService(ClockActions, FollowUp):
 
         async def alert_managers(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
             if target is Severity.MAJOR:
-                await self._alert_role(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major", now)
+                await self._alert_role(
+                    conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major", now
+                )
 
         return await self._transition(
             ref, Action.CHANGE_SEVERITY, actor, note=reason, apply=apply, then=alert_managers
@@ -525,9 +687,16 @@ class CaseService(ClockActions, FollowUp):
     # ---- the door -------------------------------------------------------------------------------
 
     async def _transition(
-        self, ref: str | int, action: Action, actor: Actor, *, note: str = "", public: bool | None = None,
+        self,
+        ref: str | int,
+        action: Action,
+        actor: Actor,
+        *,
+        note: str = "",
+        public: bool | None = None,
         apply: Callable[[Case, datetime], dict[str, Any] | None] | None = None,
-        conflict_if_owned: bool = False, then: AfterHook | None = None,
+        conflict_if_owned: bool = False,
+        then: AfterHook | None = None,
         guard: Callable[[Case, datetime], bool] | None = None,
     ) -> Change | None:
         if len(note) > MAX_NOTE:
@@ -544,7 +713,9 @@ class CaseService(ClockActions, FollowUp):
                     owner=owner.name if owner else "",
                 )
             check_permission(
-                action, actor.kind, actor.role,
+                action,
+                actor.kind,
+                actor.role,
                 owns_case=actor.kind is ActorKind.STAFF and case.owner_id == actor.id,
                 case_has_other_owner=case.owner_id is not None,
                 is_complainant=actor.kind is ActorKind.TENANT and case.complainant_id == actor.id,
@@ -555,60 +726,125 @@ class CaseService(ClockActions, FollowUp):
             now = self.clock.now()
             data = (apply(case, now) if apply else None) or {}
             visible = action in TENANT_VISIBLE if public is None else public
-            if visible and actor.is_human and action in FEEDBACK_ACTIONS and case.first_feedback_at is None:
+            if (
+                visible
+                and actor.is_human
+                and action in FEEDBACK_ACTIONS
+                and case.first_feedback_at is None
+            ):
                 case.first_feedback_at = now
                 case.feedback_due_at = None
             case.updated_at = now
             await case.save(using_db=conn)
-            event = await self._event(conn, case, actor, action, before, case.status, now, note=note, public=visible, data=data)
+            event = await self._event(
+                conn,
+                case,
+                actor,
+                action,
+                before,
+                case.status,
+                now,
+                note=note,
+                public=visible,
+                data=data,
+            )
             # The tenant who acted is answered where they acted (the chat), not told again by the outbox.
-            tell_tenant = visible and not (actor.kind is ActorKind.TENANT and case.complainant_id == actor.id)
-            await self._notify_change(conn, case, action, note if visible else "", tell_tenant, now, data)
+            tell_tenant = visible and not (
+                actor.kind is ActorKind.TENANT and case.complainant_id == actor.id
+            )
+            await self._notify_change(
+                conn, case, action, note if visible else "", tell_tenant, now, data
+            )
             if then is not None:
                 await then(conn, case, now)
         return Change(case=case, action=action, from_status=before, event=event)
 
-    async def _load_for_update(self, conn: BaseDBAsyncClient, ref: str | int, *, skip_locked: bool = False) -> Case | None:
+    async def _load_for_update(
+        self, conn: BaseDBAsyncClient, ref: str | int, *, skip_locked: bool = False
+    ) -> Case | None:
         """The case, locked until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
         query = Case.select_for_update(skip_locked=skip_locked).using_db(conn)
-        case = await (query.get_or_none(id=ref) if isinstance(ref, int) else query.get_or_none(number=ref))
+        case = await (
+            query.get_or_none(id=ref) if isinstance(ref, int) else query.get_or_none(number=ref)
+        )
         if case is None and not skip_locked:
             raise NotFound(f"no case {ref}")
         return case
 
     async def _event(
-        self, conn: BaseDBAsyncClient, case: Case, actor: Actor, action: Action, before: Status | str,
-        after: Status, now: datetime, *, note: str = "", public: bool = False, data: dict[str, Any] | None = None,
+        self,
+        conn: BaseDBAsyncClient,
+        case: Case,
+        actor: Actor,
+        action: Action,
+        before: Status | str,
+        after: Status,
+        now: datetime,
+        *,
+        note: str = "",
+        public: bool = False,
+        data: dict[str, Any] | None = None,
     ) -> CaseEvent:
         return await CaseEvent.create(
-            using_db=conn, case=case, at=now, actor_kind=actor.kind, actor_id=actor.id,
-            actor_name=actor.name, action=action.value, from_status=str(before), to_status=after.value,
-            note=note, public=public, data=data or {},
+            using_db=conn,
+            case=case,
+            at=now,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action.value,
+            from_status=str(before),
+            to_status=after.value,
+            note=note,
+            public=public,
+            data=data or {},
         )
 
     async def _notify_change(
-        self, conn: BaseDBAsyncClient, case: Case, action: Action, note: str, tell_tenant: bool,
-        now: datetime, data: dict[str, Any],
+        self,
+        conn: BaseDBAsyncClient,
+        case: Case,
+        action: Action,
+        note: str,
+        tell_tenant: bool,
+        now: datetime,
+        data: dict[str, Any],
     ) -> None:
         if tell_tenant and case.complainant_id:
             complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
             if complainant and complainant.telegram_id:
                 await enqueue(
-                    conn, chat_id=complainant.telegram_id, kind=OutboxKind.TENANT_UPDATE, now=now,
+                    conn,
+                    chat_id=complainant.telegram_id,
+                    kind=OutboxKind.TENANT_UPDATE,
+                    now=now,
                     case_id=case.id,
-                    payload={"number": case.number, "event": action.value, "note": note,
-                             "locale": complainant.locale, **{k: v for k, v in data.items() if k == "owner"}},
+                    payload={
+                        "number": case.number,
+                        "event": action.value,
+                        "note": note,
+                        "locale": complainant.locale,
+                        **{k: v for k, v in data.items() if k == "owner"},
+                    },
                 )
         if self.settings.staff_chat_id is not None:
             await enqueue(
-                conn, chat_id=self.settings.staff_chat_id, kind=OutboxKind.CARD_REFRESH, now=now,
-                case_id=case.id, payload={"number": case.number},
+                conn,
+                chat_id=self.settings.staff_chat_id,
+                kind=OutboxKind.CARD_REFRESH,
+                now=now,
+                case_id=case.id,
+                payload={"number": case.number},
             )
         if action in (Action.CLAIM, Action.ASSIGN) and "owner" in data and case.owner_id:
             owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
             if owner is not None:
                 await enqueue(
-                    conn, chat_id=owner.telegram_id, kind=OutboxKind.OWNER_BRIEF, now=now, case_id=case.id,
+                    conn,
+                    chat_id=owner.telegram_id,
+                    kind=OutboxKind.OWNER_BRIEF,
+                    now=now,
+                    case_id=case.id,
                     payload={"number": case.number, "locale": owner.locale},
                 )
 
@@ -654,12 +890,23 @@ def _triage_record(triage: Any) -> dict[str, Any]:
     if triage is None:
         return {}
     record: dict[str, Any] = {}
-    for key in ("kind", "category", "severity", "confidence", "alternatives", "emergency", "collective",
-                "triggers", "safety_check"):
+    for key in (
+        "kind",
+        "category",
+        "severity",
+        "confidence",
+        "alternatives",
+        "emergency",
+        "collective",
+        "triggers",
+        "safety_check",
+    ):
         value = getattr(triage, key, None)
         if value is not None:
             record[key] = list(value) if isinstance(value, tuple) else value
     evidence = getattr(triage, "evidence", None)
     if evidence is not None:
-        record["evidence"] = evidence if isinstance(evidence, dict) else getattr(evidence, "__dict__", str(evidence))
+        record["evidence"] = (
+            evidence if isinstance(evidence, dict) else getattr(evidence, "__dict__", str(evidence))
+        )
     return record

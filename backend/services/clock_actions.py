@@ -43,8 +43,13 @@ class ClockActions:
             return {"level": case.escalation_level, "clock": clock, "missed": missed.isoformat()}
 
         return await self._transition(
-            case_id, Action.ESCALATE, SCHEDULER, note=f"{clock} clock missed",
-            apply=apply, guard=_due(column), then=self._level_notifier(f"{clock}_overdue"),
+            case_id,
+            Action.ESCALATE,
+            SCHEDULER,
+            note=f"{clock} clock missed",
+            apply=apply,
+            guard=_due(column),
+            then=self._level_notifier(f"{clock}_overdue"),
         )
 
     async def feedback_overdue(self, case_id: int) -> "Change | None":
@@ -54,26 +59,55 @@ class ClockActions:
             return _due("feedback_due_at")(case, now) and case.first_feedback_at is None
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
-            case.feedback_due_at = None  # the automatic note is sent once; the owner is reminded once
+            case.feedback_due_at = (
+                None  # the automatic note is sent once; the owner is reminded once
+            )
             return {"auto": True}
 
         async def tell(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            owner = await Staff.get_or_none(id=case.owner_id).using_db(conn) if case.owner_id else None
-            complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn) if case.complainant_id else None
+            owner = (
+                await Staff.get_or_none(id=case.owner_id).using_db(conn) if case.owner_id else None
+            )
+            complainant = (
+                await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
+                if case.complainant_id
+                else None
+            )
             if complainant and complainant.telegram_id:
-                await enqueue(conn, chat_id=complainant.telegram_id, kind=OutboxKind.TENANT_UPDATE, now=now,
-                              case_id=case.id, payload={
-                                  "number": case.number, "event": "auto_progress", "locale": complainant.locale,
-                                  "owner": owner.name if owner else "", "expected": case.promised_resolve_at.isoformat(),
-                              })
+                await enqueue(
+                    conn,
+                    chat_id=complainant.telegram_id,
+                    kind=OutboxKind.TENANT_UPDATE,
+                    now=now,
+                    case_id=case.id,
+                    payload={
+                        "number": case.number,
+                        "event": "auto_progress",
+                        "locale": complainant.locale,
+                        "owner": owner.name if owner else "",
+                        "expected": case.promised_resolve_at.isoformat(),
+                    },
+                )
             reminder_chat = owner.telegram_id if owner else self.settings.staff_chat_id
             if reminder_chat is not None:
-                await enqueue(conn, chat_id=reminder_chat, kind=OutboxKind.REMINDER, now=now, case_id=case.id,
-                              payload={"number": case.number, "reason": "feedback_overdue"})
+                await enqueue(
+                    conn,
+                    chat_id=reminder_chat,
+                    kind=OutboxKind.REMINDER,
+                    now=now,
+                    case_id=case.id,
+                    payload={"number": case.number, "reason": "feedback_overdue"},
+                )
 
         return await self._transition(
-            case_id, Action.NOTE, SCHEDULER, note="automatic progress note: no feedback in time",
-            public=False, apply=apply, guard=still_due, then=tell,
+            case_id,
+            Action.NOTE,
+            SCHEDULER,
+            note="automatic progress note: no feedback in time",
+            public=False,
+            apply=apply,
+            guard=still_due,
+            then=tell,
         )
 
     async def age_to_major(self, case_id: int) -> "Change | None":
@@ -81,20 +115,34 @@ class ClockActions:
         limit = timedelta(days=self.policy.major_after_days)
 
         def still_due(case: Case, now: datetime) -> bool:
-            return case.status.is_open and case.severity is not Severity.MAJOR and now - case.received_at >= limit
+            return (
+                case.status.is_open
+                and case.severity is not Severity.MAJOR
+                and now - case.received_at >= limit
+            )
 
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             before = case.severity
-            case.severity = automatic_severity(before, SeveritySignals(days_unresolved=(now - case.received_at).days),
-                                               major_after_days=self.policy.major_after_days)
+            case.severity = automatic_severity(
+                before,
+                SeveritySignals(days_unresolved=(now - case.received_at).days),
+                major_after_days=self.policy.major_after_days,
+            )
             return {"from": before.value, "to": case.severity.value, "reason": "unresolved_30_days"}
 
         async def alert(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            await self._alert_role(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "unresolved_long", now)
+            await self._alert_role(
+                conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "unresolved_long", now
+            )
 
         return await self._transition(
-            case_id, Action.CHANGE_SEVERITY, SCHEDULER,
-            note=f"unresolved after {self.policy.major_after_days} days", apply=apply, guard=still_due, then=alert,
+            case_id,
+            Action.CHANGE_SEVERITY,
+            SCHEDULER,
+            note=f"unresolved after {self.policy.major_after_days} days",
+            apply=apply,
+            guard=still_due,
+            then=alert,
         )
 
     async def join_incident(
@@ -108,20 +156,37 @@ class ClockActions:
         def apply(case: Case, now: datetime) -> dict[str, Any]:
             before = case.severity
             case.incident_id = incident_id
-            case.severity = automatic_severity(before, SeveritySignals(collective_households=households),
-                                               collective_threshold=self.policy.collective_households)
-            return {"incident": incident_id, "households": households, "from": before.value, "to": case.severity.value}
+            case.severity = automatic_severity(
+                before,
+                SeveritySignals(collective_households=households),
+                collective_threshold=self.policy.collective_households,
+            )
+            return {
+                "incident": incident_id,
+                "households": households,
+                "from": before.value,
+                "to": case.severity.value,
+            }
 
         async def alert(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
             if alert_managers:
-                await self._alert_role(conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "collective", now)
+                await self._alert_role(
+                    conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "collective", now
+                )
 
         return await self._transition(
-            case_id, Action.CHANGE_SEVERITY, SCHEDULER, note=f"collective complaint: {households} households",
-            apply=apply, guard=still_due, then=alert,
+            case_id,
+            Action.CHANGE_SEVERITY,
+            SCHEDULER,
+            note=f"collective complaint: {households} households",
+            apply=apply,
+            guard=still_due,
+            then=alert,
         )
 
-    async def open_incident(self, category: str, building: str, case_ids: list[int], households: int) -> int | None:
+    async def open_incident(
+        self, category: str, building: str, case_ids: list[int], households: int
+    ) -> int | None:
         """Create the incident for a collective complaint, link its cases and tell the managers once.
 
         One transaction, one instance at a time per building and category (a PostgreSQL advisory lock
@@ -131,15 +196,28 @@ class ClockActions:
         now = self.clock.now()
         async with in_transaction() as conn:
             if conn.capabilities.dialect == "postgres":
-                await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [f"incident:{building}:{category}"])
-            if await Incident.filter(
-                category=category, building=building, created_at__gte=now - self.policy.collective_window
-            ).using_db(conn).exists():
+                await conn.execute_query(
+                    "SELECT pg_advisory_xact_lock(hashtext($1))",
+                    [f"incident:{building}:{category}"],
+                )
+            if (
+                await Incident.filter(
+                    category=category,
+                    building=building,
+                    created_at__gte=now - self.policy.collective_window,
+                )
+                .using_db(conn)
+                .exists()
+            ):
                 return None
-            incident = await Incident.create(using_db=conn, category=category, building=building, created_at=now)
+            incident = await Incident.create(
+                using_db=conn, category=category, building=building, created_at=now
+            )
             alerted = False
             for case_id in case_ids:  # nested: savepoints of this transaction
-                change = await self.join_incident(case_id, incident.id, households, alert_managers=not alerted)
+                change = await self.join_incident(
+                    case_id, incident.id, households, alert_managers=not alerted
+                )
                 alerted = alerted or change is not None
         return incident.id
 
@@ -147,6 +225,10 @@ class ClockActions:
 def _due(column: str):
     def still_due(case: Case, now: datetime) -> bool:
         due = getattr(case, column)
-        return case.status in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS) and due is not None and due <= now
+        return (
+            case.status in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
+            and due is not None
+            and due <= now
+        )
 
     return still_due

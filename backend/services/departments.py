@@ -13,6 +13,9 @@ async def unknown_department(code: str, *, active_only: bool = False) -> Validat
     """The error for a code that names no (active) department; its message lists the codes there are."""
     codes = await department_codes(active_only=active_only)
     kind = "active department" if active_only else "department"
-    known = (f"the {kind} codes are {', '.join(codes)}" if codes
-             else f"there is no {kind} yet (add one with `qingchu department add --code CODE --name NAME`)")
+    known = (
+        f"the {kind} codes are {', '.join(codes)}"
+        if codes
+        else f"there is no {kind} yet (add one with `qingchu department add --code CODE --name NAME`)"
+    )
     return ValidationFailed(f"no {kind} {code!r}; {known}", field="department")

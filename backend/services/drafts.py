@@ -53,7 +53,8 @@ class CaseDraft:
         """A digest of what the sender chose (not the triage), to tell a retry from another case."""
         chosen = {
             name: value.value if isinstance(value, Enum) else value
-            for name, value in self.__dict__.items() if name not in ("triage", "attachments", "client_key")
+            for name, value in self.__dict__.items()
+            if name not in ("triage", "attachments", "client_key")
         }
         chosen["attachments"] = [item.file_unique_id or item.file_id for item in self.attachments]
         text = json.dumps(chosen, sort_keys=True, ensure_ascii=False)
@@ -79,9 +80,13 @@ class CaseDraft:
             )
         phone = ""
         if self.contact_phone.strip():
-            phone = normalize_phone(self.contact_phone, regions_for(self.locale, phone_region)) or ""
+            phone = (
+                normalize_phone(self.contact_phone, regions_for(self.locale, phone_region)) or ""
+            )
             if not phone:
-                raise ValidationFailed("contact_phone is not a valid phone number", field="contact_phone")
+                raise ValidationFailed(
+                    "contact_phone is not a valid phone number", field="contact_phone"
+                )
         for name in ("location", "unit", "subject", "contact_name"):
             if len(getattr(self, name)) > MAX_SHORT:
                 raise ValidationFailed(f"{name} is longer than {MAX_SHORT} characters", field=name)

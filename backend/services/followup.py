@@ -38,25 +38,49 @@ class FollowUp:
             return {"survey": "sent"}
 
         async def ask(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn) if case.complainant_id else None
+            complainant = (
+                await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
+                if case.complainant_id
+                else None
+            )
             if complainant and complainant.telegram_id:
-                await enqueue(conn, chat_id=complainant.telegram_id, kind=OutboxKind.SURVEY, now=now, case_id=case.id,
-                              payload={"number": case.number, "locale": complainant.locale},
-                              dedupe_key=f"survey:{case.id}:{case.reopen_count}")
+                await enqueue(
+                    conn,
+                    chat_id=complainant.telegram_id,
+                    kind=OutboxKind.SURVEY,
+                    now=now,
+                    case_id=case.id,
+                    payload={"number": case.number, "locale": complainant.locale},
+                    dedupe_key=f"survey:{case.id}:{case.reopen_count}",
+                )
                 return
             # No chat: the follow-up is a phone call by the role the policy names for this severity.
             case.survey_reminder_at = case.survey_close_at = None
             await case.save(using_db=conn, update_fields=["survey_reminder_at", "survey_close_at"])
             role = self.policy.sla[case.severity].followup_by
             people = await Staff.filter(active=True, role=role).using_db(conn)
-            chats = [p.telegram_id for p in people] or ([self.settings.staff_chat_id] if self.settings.staff_chat_id else [])
+            chats = [p.telegram_id for p in people] or (
+                [self.settings.staff_chat_id] if self.settings.staff_chat_id else []
+            )
             for chat in chats:
-                await enqueue(conn, chat_id=chat, kind=OutboxKind.FOLLOWUP_CALL, now=now, case_id=case.id,
-                              payload={"number": case.number})
+                await enqueue(
+                    conn,
+                    chat_id=chat,
+                    kind=OutboxKind.FOLLOWUP_CALL,
+                    now=now,
+                    case_id=case.id,
+                    payload={"number": case.number},
+                )
 
         return await self._transition(
-            case_id, Action.NOTE, SCHEDULER, note="follow-up survey sent", public=False,
-            apply=apply, guard=_resolved_and_due("followup_due_at"), then=ask,
+            case_id,
+            Action.NOTE,
+            SCHEDULER,
+            note="follow-up survey sent",
+            public=False,
+            apply=apply,
+            guard=_resolved_and_due("followup_due_at"),
+            then=ask,
         )
 
     async def remind_survey(self, case_id: int) -> "Change | None":
@@ -65,15 +89,31 @@ class FollowUp:
             return {"survey": "reminded"}
 
         async def remind(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn) if case.complainant_id else None
+            complainant = (
+                await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
+                if case.complainant_id
+                else None
+            )
             if complainant and complainant.telegram_id:
-                await enqueue(conn, chat_id=complainant.telegram_id, kind=OutboxKind.SURVEY_REMINDER, now=now,
-                              case_id=case.id, payload={"number": case.number, "locale": complainant.locale},
-                              dedupe_key=f"survey-reminder:{case.id}:{case.reopen_count}")
+                await enqueue(
+                    conn,
+                    chat_id=complainant.telegram_id,
+                    kind=OutboxKind.SURVEY_REMINDER,
+                    now=now,
+                    case_id=case.id,
+                    payload={"number": case.number, "locale": complainant.locale},
+                    dedupe_key=f"survey-reminder:{case.id}:{case.reopen_count}",
+                )
 
         return await self._transition(
-            case_id, Action.NOTE, SCHEDULER, note="follow-up survey reminder", public=False,
-            apply=apply, guard=_resolved_and_due("survey_reminder_at"), then=remind,
+            case_id,
+            Action.NOTE,
+            SCHEDULER,
+            note="follow-up survey reminder",
+            public=False,
+            apply=apply,
+            guard=_resolved_and_due("survey_reminder_at"),
+            then=remind,
         )
 
     async def close_unanswered(self, case_id: int) -> "Change | None":
@@ -86,16 +126,24 @@ class FollowUp:
             return {"reason": "no_response"}
 
         return await self._transition(
-            case_id, Action.CLOSE, SCHEDULER, note="no answer to the follow-up survey",
-            apply=apply, guard=_resolved_and_due("survey_close_at"),
+            case_id,
+            Action.CLOSE,
+            SCHEDULER,
+            note="no answer to the follow-up survey",
+            apply=apply,
+            guard=_resolved_and_due("survey_close_at"),
         )
 
-    async def answer_survey(self, case_id: int, actor: Actor, *, solved: bool, satisfaction: int | None = None) -> "Change":
+    async def answer_survey(
+        self, case_id: int, actor: Actor, *, solved: bool, satisfaction: int | None = None
+    ) -> "Change":
         """The tenant's answer: solved (with a 1–5 rating) closes the case; not solved reopens it."""
         if not solved:
             return await self.reopen(case_id, actor, "the tenant says the problem is not solved")
         if satisfaction is None or not 1 <= satisfaction <= 5:
-            raise ValidationFailed("satisfaction must be a whole number from 1 to 5", field="satisfaction")
+            raise ValidationFailed(
+                "satisfaction must be a whole number from 1 to 5", field="satisfaction"
+            )
         return await self.close(case_id, actor, reason="confirmed", satisfaction=satisfaction)
 
     async def comment_survey(self, case_id: int, actor: Actor, comment: str) -> "Change | None":
@@ -110,4 +158,6 @@ class FollowUp:
             case.satisfaction_comment = comment
             return {}
 
-        return await self._transition(case_id, Action.COMMENT, actor, note=comment, public=False, apply=apply)
+        return await self._transition(
+            case_id, Action.COMMENT, actor, note=comment, public=False, apply=apply
+        )

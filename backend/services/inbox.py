@@ -36,7 +36,9 @@ def shape_problem(payload: dict[str, Any]) -> str | None:
             if not isinstance(holder, dict):
                 return f"{where} is not an object"
             for name in ("chat", "from"):
-                if name in holder and not (isinstance(holder[name], dict) and _is_int64(holder[name].get("id"))):
+                if name in holder and not (
+                    isinstance(holder[name], dict) and _is_int64(holder[name].get("id"))
+                ):
                     return f"{where}.{name} has no whole-number id"
     return None
 
@@ -62,8 +64,12 @@ async def record_update(payload: dict[str, Any], now: datetime) -> bool:
     The caller has checked `valid_update_id` and `shape_problem`.
     """
     try:
-        await InboxUpdate.create(update_id=payload["update_id"], chat_id=chat_of(payload),
-                                 received_at=now, payload=payload)
+        await InboxUpdate.create(
+            update_id=payload["update_id"],
+            chat_id=chat_of(payload),
+            received_at=now,
+            payload=payload,
+        )
         return True
     except IntegrityError:
         return False
@@ -71,5 +77,7 @@ async def record_update(payload: dict[str, Any], now: datetime) -> bool:
 
 async def last_update_id() -> int | None:
     """The highest update id recorded, if any: a new local session (`qingchu chat`) continues after it."""
-    newest = await InboxUpdate.all().order_by("-update_id").first().values_list("update_id", flat=True)
+    newest = (
+        await InboxUpdate.all().order_by("-update_id").first().values_list("update_id", flat=True)
+    )
     return newest

@@ -36,8 +36,10 @@ async def acquire(name: str, holder: str, now: datetime, ttl: timedelta) -> None
     renewed = await Lease.filter(name=name, holder=holder).update(expires_at=now + ttl)
     if renewed:
         return
-    taken_over = await Lease.filter(name=name).filter(Q(expires_at__lt=now)).update(
-        holder=holder, taken_at=now, expires_at=now + ttl
+    taken_over = (
+        await Lease.filter(name=name)
+        .filter(Q(expires_at__lt=now))
+        .update(holder=holder, taken_at=now, expires_at=now + ttl)
     )
     if taken_over:
         return

@@ -11,7 +11,9 @@ from ..models import OutboxMessage
 class OutboxKind:
     RECEIPT = "receipt"  # tenant: case number and promised feedback time
     TENANT_UPDATE = "tenant_update"  # tenant: assigned, note, resolved, reopened, invalid, …
-    STAFF_CARD = "staff_card"  # staff group: the case card (rendered from the database at send time)
+    STAFF_CARD = (
+        "staff_card"  # staff group: the case card (rendered from the database at send time)
+    )
     CARD_REFRESH = "card_refresh"  # staff group: edit the card in place
     CARD_PHOTO = "card_photo"  # staff group: the first photo, under the card, with the count
     MANAGER_ALERT = "manager_alert"  # a manager, privately: major case or escalation to level 3
@@ -59,24 +61,47 @@ class Message(NamedTuple):
 
 
 async def enqueue_many(
-    connection: BaseDBAsyncClient, messages: list[Message], *, now: datetime, case_id: int | None = None
+    connection: BaseDBAsyncClient,
+    messages: list[Message],
+    *,
+    now: datetime,
+    case_id: int | None = None,
 ) -> None:
     """Several messages of one event in a single INSERT."""
     if len(messages) == 1:
         chat_id, kind, payload, dedupe_key = messages[0]
-        await enqueue(connection, chat_id=chat_id, kind=kind, now=now, case_id=case_id, payload=payload,
-                      dedupe_key=dedupe_key)
+        await enqueue(
+            connection,
+            chat_id=chat_id,
+            kind=kind,
+            now=now,
+            case_id=case_id,
+            payload=payload,
+            dedupe_key=dedupe_key,
+        )
     elif messages:
-        await OutboxMessage.bulk_create([
-            OutboxMessage(chat_id=m.chat_id, kind=m.kind, case_id=case_id, payload=m.payload,
-                          dedupe_key=m.dedupe_key, next_attempt_at=now, created_at=now)
-            for m in messages
-        ], using_db=connection)
+        await OutboxMessage.bulk_create(
+            [
+                OutboxMessage(
+                    chat_id=m.chat_id,
+                    kind=m.kind,
+                    case_id=case_id,
+                    payload=m.payload,
+                    dedupe_key=m.dedupe_key,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for m in messages
+            ],
+            using_db=connection,
+        )
 
 
 async def last_message_id(chat_id: int) -> int | None:
     """The highest Telegram message id the outbox sent to this chat (cards are edited by that id), if any."""
     return await (
         OutboxMessage.filter(chat_id=chat_id, telegram_message_id__isnull=False)
-        .order_by("-telegram_message_id").first().values_list("telegram_message_id", flat=True)
+        .order_by("-telegram_message_id")
+        .first()
+        .values_list("telegram_message_id", flat=True)
     )

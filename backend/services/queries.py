@@ -53,7 +53,9 @@ class Page:
 def overdue_q(now: datetime) -> Q:
     """An open case past any of its promises that nobody has kept yet."""
     return Q(status__in=OPEN_STATUSES) & (
-        Q(assign_due_at__lt=now) | Q(feedback_due_at__lt=now) | Q(resolve_due_at__lt=now)
+        Q(assign_due_at__lt=now)
+        | Q(feedback_due_at__lt=now)
+        | Q(resolve_due_at__lt=now)
         | Q(hard_due_at__lt=now)
     )
 
@@ -79,7 +81,9 @@ def filtered(criteria: CaseFilter, now: datetime):
     if criteria.overdue:
         query = query.filter(overdue_q(now))
     text = criteria.text.strip()
-    if text:  # number, unit or description contains it; an index finds the cases (services/search.py)
+    if (
+        text
+    ):  # number, unit or description contains it; an index finds the cases (services/search.py)
         query = query.filter(text_q(text, Case._meta.db.capabilities.dialect))
     if criteria.received_from is not None:
         query = query.filter(received_at__gte=criteria.received_from)
@@ -89,7 +93,12 @@ def filtered(criteria: CaseFilter, now: datetime):
 
 
 async def list_cases(
-    criteria: CaseFilter, now: datetime, *, page: int = 1, per_page: int = 20, order: str = "-received_at"
+    criteria: CaseFilter,
+    now: datetime,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    order: str = "-received_at",
 ) -> Page:
     if page < 1:
         raise ValidationFailed("page starts at 1", field="page")
@@ -102,7 +111,9 @@ async def list_cases(
     return Page(items=list(items), total=total, page=page, per_page=per_page)
 
 
-async def case_with_timeline(number: str, *, public_only: bool = False) -> tuple[Case, list[CaseEvent]] | None:
+async def case_with_timeline(
+    number: str, *, public_only: bool = False
+) -> tuple[Case, list[CaseEvent]] | None:
     case = await Case.get_or_none(number=number)
     if case is None:
         return None
@@ -134,16 +145,24 @@ def period_index(bounds: Sequence[datetime]) -> CaseWhen:
     Lets one query count many consecutive periods (days, weeks): filter the cases to
     [bounds[0], bounds[-1]) and group by it. The bounds are ascending UTC datetimes (local_day_bounds).
     """
-    return CaseWhen(*(When(received_at__lt=bound, then=str(i)) for i, bound in enumerate(bounds[1:])))
+    return CaseWhen(
+        *(When(received_at__lt=bound, then=str(i)) for i, bound in enumerate(bounds[1:]))
+    )
 
 
 def _service_level_counts(now: datetime) -> dict[str, Count]:
     """Resolved within the promise, resolved after it, unresolved and past it (per row: at most one)."""
     resolved = Q(resolved_at__isnull=False)
     return {
-        "resolved_on_time": Count("id", _filter=resolved & Q(resolved_at__lte=F("promised_resolve_at"))),
-        "resolved_late": Count("id", _filter=resolved & Q(resolved_at__gt=F("promised_resolve_at"))),
-        "open_past_promise": Count("id", _filter=Q(resolved_at__isnull=True, promised_resolve_at__lt=now)),
+        "resolved_on_time": Count(
+            "id", _filter=resolved & Q(resolved_at__lte=F("promised_resolve_at"))
+        ),
+        "resolved_late": Count(
+            "id", _filter=resolved & Q(resolved_at__gt=F("promised_resolve_at"))
+        ),
+        "open_past_promise": Count(
+            "id", _filter=Q(resolved_at__isnull=True, promised_resolve_at__lt=now)
+        ),
     }
 
 
@@ -161,8 +180,10 @@ def _service_level(row: dict[str, Any]) -> dict[str, Any]:
 async def service_levels(bounds: Sequence[datetime], now: datetime) -> list[dict[str, Any]]:
     """`statistics(...)["sla"]` of each period [bounds[i], bounds[i + 1]), all in one query."""
     rows = await (
-        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1]).exclude(status__in=NOT_COUNTED)
-        .annotate(slot=period_index(bounds), **_service_level_counts(now)).group_by("slot")
+        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
+        .exclude(status__in=NOT_COUNTED)
+        .annotate(slot=period_index(bounds), **_service_level_counts(now))
+        .group_by("slot")
         .values("slot", *SLA_KEYS)
     )
     found = {int(row["slot"]): row for row in rows if row["slot"] is not None}
@@ -183,16 +204,32 @@ async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str,
         for column, counter in by.items():
             counter[str(row[column])] += row["n"]
     dialect = get_connection("default").capabilities.dialect
-    ratings = {f"rated_{score}": Count("id", _filter=Q(satisfaction=score)) for score in range(1, 6)}
-    rows = await period.exclude(status__in=NOT_COUNTED).annotate(
-        **_service_level_counts(now),
-        **ratings,
-        answers=Count("id", _filter=Q(satisfaction__isnull=False)),
-        rating_sum=Sum("satisfaction"),
-        reopened=Count("id", _filter=Q(reopen_count__gt=0)),
-        hours_to_first_feedback=RawSQL(_mean_hours_sql(dialect, "received_at", "first_feedback_at")),
-        hours_to_resolve=RawSQL(_mean_hours_sql(dialect, "received_at", "resolved_at")),
-    ).values(*SLA_KEYS, *ratings, "answers", "rating_sum", "reopened", "hours_to_first_feedback", "hours_to_resolve")
+    ratings = {
+        f"rated_{score}": Count("id", _filter=Q(satisfaction=score)) for score in range(1, 6)
+    }
+    rows = (
+        await period.exclude(status__in=NOT_COUNTED)
+        .annotate(
+            **_service_level_counts(now),
+            **ratings,
+            answers=Count("id", _filter=Q(satisfaction__isnull=False)),
+            rating_sum=Sum("satisfaction"),
+            reopened=Count("id", _filter=Q(reopen_count__gt=0)),
+            hours_to_first_feedback=RawSQL(
+                _mean_hours_sql(dialect, "received_at", "first_feedback_at")
+            ),
+            hours_to_resolve=RawSQL(_mean_hours_sql(dialect, "received_at", "resolved_at")),
+        )
+        .values(
+            *SLA_KEYS,
+            *ratings,
+            "answers",
+            "rating_sum",
+            "reopened",
+            "hours_to_first_feedback",
+            "hours_to_resolve",
+        )
+    )
     measures = rows[0] if rows else {}
     answers = int(measures.get("answers") or 0)
     return {
@@ -208,7 +245,9 @@ async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str,
         "satisfaction": {
             "answers": answers,
             "mean": round(int(measures["rating_sum"]) / answers, 2) if answers else None,
-            "distribution": {str(score): int(measures.get(f"rated_{score}") or 0) for score in range(1, 6)},
+            "distribution": {
+                str(score): int(measures.get(f"rated_{score}") or 0) for score in range(1, 6)
+            },
         },
         "reopened": int(measures.get("reopened") or 0),
     }

@@ -245,12 +245,17 @@ async def _tally(period: QuerySet[Case], now: datetime) -> _Tallies:
     for cell in await _cube(period):
         for tally in tallies.touched_by(cell):
             tally.by_status[str(cell["status"])] += cell["n"]
-    await _add_measures(tallies, {
-        "on_time": resolved.filter(resolved_at__lte=F("promised_resolve_at")),
-        "late": resolved.filter(resolved_at__gt=F("promised_resolve_at")),
-        "open_past_promise": counted.filter(resolved_at__isnull=True, promised_resolve_at__lt=now.astimezone(UTC)),
-        "reopened": counted.filter(reopen_count__gt=0),
-    })
+    await _add_measures(
+        tallies,
+        {
+            "on_time": resolved.filter(resolved_at__lte=F("promised_resolve_at")),
+            "late": resolved.filter(resolved_at__gt=F("promised_resolve_at")),
+            "open_past_promise": counted.filter(
+                resolved_at__isnull=True, promised_resolve_at__lt=now.astimezone(UTC)
+            ),
+            "reopened": counted.filter(reopen_count__gt=0),
+        },
+    )
     await _add_means(tallies, resolved, counted.filter(satisfaction__isnull=False))
     return tallies
 
@@ -334,12 +339,17 @@ def _category_rows(tallies: dict[Any, _Tally], settings: Settings, locale: str) 
     code no longer in the policy."""
     codes = list(settings.policy.category_codes)
     codes += sorted(code for code in tallies if code not in codes)
-    return [_row(code, category_label(settings, code, locale), tallies.get(code, _Tally())) for code in codes]
+    return [
+        _row(code, category_label(settings, code, locale), tallies.get(code, _Tally()))
+        for code in codes
+    ]
 
 
 def _severity_rows(tallies: dict[Any, _Tally], locale: str) -> list[ReportRow]:
     return [
-        _row(severity.value, severity_label(severity, locale), tallies.get(severity.value, _Tally()))
+        _row(
+            severity.value, severity_label(severity, locale), tallies.get(severity.value, _Tally())
+        )
         for severity in sorted(Severity, key=lambda s: s.rank)
     ]
 
@@ -371,8 +381,11 @@ async def _subjects(period: QuerySet[Case]) -> list[SubjectRow]:
     """Who was complained about, most often first. Invalid and cancelled complaints do not count
     against anyone."""
     rows = await (
-        period.exclude(status__in=NOT_COUNTED).exclude(subject="")
-        .annotate(n=Count("id")).group_by("subject").values("subject", "n")
+        period.exclude(status__in=NOT_COUNTED)
+        .exclude(subject="")
+        .annotate(n=Count("id"))
+        .group_by("subject")
+        .values("subject", "n")
     )
     result = [SubjectRow(subject=row["subject"], complaints=row["n"]) for row in rows]
     return sorted(result, key=lambda r: (-r.complaints, r.subject))
@@ -381,8 +394,10 @@ async def _subjects(period: QuerySet[Case]) -> list[SubjectRow]:
 async def _major_cases(period: QuerySet[Case], settings: Settings, locale: str) -> list[MajorCase]:
     """Every major case of the month, whatever became of it, oldest first."""
     tz = settings.timezone
-    rows = await period.filter(severity=Severity.MAJOR).order_by("received_at", "id").values(
-        "number", "received_at", "category", "status", "resolved_at", "description"
+    rows = (
+        await period.filter(severity=Severity.MAJOR)
+        .order_by("received_at", "id")
+        .values("number", "received_at", "category", "status", "resolved_at", "description")
     )
     return [
         MajorCase(

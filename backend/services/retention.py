@@ -24,19 +24,41 @@ async def purge_personal_data(now: datetime, policy: Policy, *, batch: int = BAT
     while True:
         ids = await (
             Case.filter(anonymized_at__isnull=True, status__in=FINAL, closed_at__lt=cutoff)
-            .order_by("closed_at").limit(batch).values_list("id", flat=True)
+            .order_by("closed_at")
+            .limit(batch)
+            .values_list("id", flat=True)
         )
         if not ids:
             break
         async with in_transaction() as conn:
-            complainants = set(await Case.filter(id__in=ids).using_db(conn).values_list("complainant_id", flat=True))
-            await Case.filter(id__in=ids).using_db(conn).update(
-                contact_name="", contact_phone="", unit="", location="", complainant_id=None, anonymized_at=now
+            complainants = set(
+                await Case.filter(id__in=ids)
+                .using_db(conn)
+                .values_list("complainant_id", flat=True)
+            )
+            await (
+                Case.filter(id__in=ids)
+                .using_db(conn)
+                .update(
+                    contact_name="",
+                    contact_phone="",
+                    unit="",
+                    location="",
+                    complainant_id=None,
+                    anonymized_at=now,
+                )
             )
             await Attachment.filter(case_id__in=ids).using_db(conn).delete()
-            still_used = set(await Case.filter(complainant_id__in=complainants).using_db(conn)
-                             .values_list("complainant_id", flat=True))
-            await Complainant.filter(id__in=complainants - still_used - {None}).using_db(conn).delete()
+            still_used = set(
+                await Case.filter(complainant_id__in=complainants)
+                .using_db(conn)
+                .values_list("complainant_id", flat=True)
+            )
+            await (
+                Complainant.filter(id__in=complainants - still_used - {None})
+                .using_db(conn)
+                .delete()
+            )
         purged += len(ids)
     return purged
 

@@ -15,7 +15,9 @@ from .outbox import OutboxKind, enqueue
 FIRST_LOOKBACK = timedelta(days=183)  # the first survey looks back half a year
 
 
-async def start_survey(settings: Settings, now: datetime, rng: random.Random | None = None) -> SatisfactionSurvey | None:
+async def start_survey(
+    settings: Settings, now: datetime, rng: random.Random | None = None
+) -> SatisfactionSurvey | None:
     """Send this period's survey once; None outside the survey months or when it went out already."""
     policy, local = settings.policy, now.astimezone(settings.timezone)
     if local.month not in policy.survey_months:
@@ -23,32 +25,53 @@ async def start_survey(settings: Settings, now: datetime, rng: random.Random | N
     period = f"{local.year:04d}-{local.month:02d}"
     previous = await SatisfactionSurvey.exclude(period=period).order_by("-sent_at").first()
     since = previous.sent_at if previous else now - FIRST_LOOKBACK
-    reachable = set(await Complainant.filter(telegram_id__isnull=False).values_list("id", flat=True))
-    recent = await Case.filter(received_at__gte=since, complainant_id__isnull=False).values_list("complainant_id", flat=True)
+    reachable = set(
+        await Complainant.filter(telegram_id__isnull=False).values_list("id", flat=True)
+    )
+    recent = await Case.filter(received_at__gte=since, complainant_id__isnull=False).values_list(
+        "complainant_id", flat=True
+    )
     complained = set(recent) & reachable
     others = sorted(reachable - complained)
     extra = max(0, policy.survey_sample_size - len(complained))
-    chosen = sorted(complained | set((rng or random.SystemRandom()).sample(others, min(extra, len(others)))))
+    chosen = sorted(
+        complained | set((rng or random.SystemRandom()).sample(others, min(extra, len(others))))
+    )
     try:
         async with in_transaction() as conn:
-            survey = await SatisfactionSurvey.create(using_db=conn, period=period, sent_at=now, recipients=len(chosen))
+            survey = await SatisfactionSurvey.create(
+                using_db=conn, period=period, sent_at=now, recipients=len(chosen)
+            )
             people = {c.id: c for c in await Complainant.filter(id__in=chosen).using_db(conn)}
             latest = await _latest_categories(chosen, conn)
             for complainant_id in chosen:
                 person = people[complainant_id]
-                await SurveyAnswer.create(using_db=conn, survey=survey, complainant_id=complainant_id,
-                                          category=latest.get(complainant_id, ""))
-                await enqueue(conn, chat_id=person.telegram_id, kind=OutboxKind.SATISFACTION_SURVEY, now=now,
-                              payload={"survey_id": survey.id, "locale": person.locale},
-                              dedupe_key=f"satisfaction:{survey.id}:{complainant_id}")
+                await SurveyAnswer.create(
+                    using_db=conn,
+                    survey=survey,
+                    complainant_id=complainant_id,
+                    category=latest.get(complainant_id, ""),
+                )
+                await enqueue(
+                    conn,
+                    chat_id=person.telegram_id,
+                    kind=OutboxKind.SATISFACTION_SURVEY,
+                    now=now,
+                    payload={"survey_id": survey.id, "locale": person.locale},
+                    dedupe_key=f"satisfaction:{survey.id}:{complainant_id}",
+                )
     except IntegrityError:  # another instance sent this period's survey first
         return None
     return survey
 
 
 async def _latest_categories(complainant_ids: list[int], conn: Any) -> dict[int, str]:
-    rows = await (Case.filter(complainant_id__in=complainant_ids).using_db(conn)
-                  .order_by("received_at").values_list("complainant_id", "category"))
+    rows = await (
+        Case.filter(complainant_id__in=complainant_ids)
+        .using_db(conn)
+        .order_by("received_at")
+        .values_list("complainant_id", "category")
+    )
     return dict(rows)  # later rows win: the most recent case's category
 
 
@@ -56,9 +79,11 @@ async def record_answer(survey_id: int, complainant_id: int, score: int, now: da
     """Store a 1–5 answer once; False for a survey the person was not asked or already answered."""
     if not isinstance(score, int) or not 1 <= score <= 5:
         return False
-    return bool(await SurveyAnswer.filter(
-        survey_id=survey_id, complainant_id=complainant_id, answered_at__isnull=True
-    ).update(score=score, answered_at=now))
+    return bool(
+        await SurveyAnswer.filter(
+            survey_id=survey_id, complainant_id=complainant_id, answered_at__isnull=True
+        ).update(score=score, answered_at=now)
+    )
 
 
 async def survey_results(period: str) -> dict[str, Any] | None:
@@ -76,8 +101,11 @@ async def survey_results(period: str) -> dict[str, Any] | None:
         "asked": survey.recipients,
         "answered": sum(len(v) for v in per_category.values()),
         "categories": {
-            category: {"answers": len(scores), "mean": round(sum(scores) / len(scores), 2),
-                       "distribution": {str(s): scores.count(s) for s in range(1, 6)}}
+            category: {
+                "answers": len(scores),
+                "mean": round(sum(scores) / len(scores), 2),
+                "distribution": {str(s): scores.count(s) for s in range(1, 6)},
+            }
             for category, scores in sorted(per_category.items())
         },
     }

@@ -46,10 +46,16 @@ def text_q(text: str, dialect: str) -> Q:
         return Q(id__in=[])
     if dialect == "sqlite":
         exact = SQLITE_PAD_CHAR not in text  # the pad could complete such a text: a false candidate
-        return _IndexQ(_sqlite_parts, text) if exact else _IndexQ(_sqlite_parts, text) & like_q(text)
+        return (
+            _IndexQ(_sqlite_parts, text) if exact else _IndexQ(_sqlite_parts, text) & like_q(text)
+        )
     if dialect == "postgres":
         exact = PG_SEPARATOR not in text  # could span two columns in the stored text
-        return _IndexQ(_postgres_parts, text) if exact else _IndexQ(_postgres_parts, text) & like_q(text)
+        return (
+            _IndexQ(_postgres_parts, text)
+            if exact
+            else _IndexQ(_postgres_parts, text) & like_q(text)
+        )
     return like_q(text)
 
 
@@ -96,10 +102,23 @@ def _postgres_parts(text: str) -> list[str]:
     exact = ["strpos(body, UPPER(", _Param(text), "::text)) > 0"]
     if len(text) <= 2:  # one key: exact unless UPPER() changed the length of the text
         return [
-            _Column("id"), " IN (SELECT id FROM case_search WHERE grams @> ", *keys,
-            " AND (length(UPPER(", _Param(text), "::text)) <= 2 OR ", *exact, "))",
+            _Column("id"),
+            " IN (SELECT id FROM case_search WHERE grams @> ",
+            *keys,
+            " AND (length(UPPER(",
+            _Param(text),
+            "::text)) <= 2 OR ",
+            *exact,
+            "))",
         ]
-    return [_Column("id"), " = ANY(ARRAY(SELECT id FROM case_search WHERE grams @> ", *keys, " AND ", *exact, "))"]
+    return [
+        _Column("id"),
+        " = ANY(ARRAY(SELECT id FROM case_search WHERE grams @> ",
+        *keys,
+        " AND ",
+        *exact,
+        "))",
+    ]
 
 
 class _RawCriterion(Criterion):
@@ -132,9 +151,10 @@ class _IndexQ(Q):
         return negated
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, _IndexQ) and (self.build, self.text, self._is_negated)
-            == (other.build, other.text, other._is_negated)
+        return isinstance(other, _IndexQ) and (self.build, self.text, self._is_negated) == (
+            other.build,
+            other.text,
+            other._is_negated,
         )
 
     __hash__ = None  # type: ignore[assignment]  # as Q: mutable, compared by value

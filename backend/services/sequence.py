@@ -17,5 +17,7 @@ _UPSERT = (
 
 async def next_sequence(connection: BaseDBAsyncClient, day: date) -> int:
     placeholder = "$1" if connection.capabilities.dialect == "postgres" else "?"
-    rows = await connection.execute_query_dict(_UPSERT.format(p1=placeholder), [day.strftime("%Y%m%d")])
+    rows = await connection.execute_query_dict(
+        _UPSERT.format(p1=placeholder), [day.strftime("%Y%m%d")]
+    )
     return int(rows[0]["last_sequence"])

@@ -24,7 +24,9 @@ def _hash(token: str) -> str:
 async def create_sign_in_link(staff: Staff, settings: Settings, now: datetime) -> str:
     """A one-time URL valid for ten minutes, built from PUBLIC_BASE_URL."""
     token = secrets.token_urlsafe(32)
-    await SignInLink.create(token_hash=_hash(token), staff=staff, created_at=now, expires_at=now + LINK_VALID)
+    await SignInLink.create(
+        token_hash=_hash(token), staff=staff, created_at=now, expires_at=now + LINK_VALID
+    )
     return f"{settings.base_url}{SIGN_IN_PATH}{token}"
 
 
@@ -39,7 +41,12 @@ async def redeem_sign_in_link(token: str, settings: Settings, now: datetime) -> 
     if not token or len(token) > 100:
         return None
     async with in_transaction() as conn:
-        link = await SignInLink.filter(token_hash=_hash(token)).using_db(conn).select_for_update().first()
+        link = (
+            await SignInLink.filter(token_hash=_hash(token))
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if link is None or link.used_at is not None or link.expires_at <= now:
             return None
         staff = await Staff.get_or_none(id=link.staff_id, active=True).using_db(conn)
@@ -49,8 +56,13 @@ async def redeem_sign_in_link(token: str, settings: Settings, now: datetime) -> 
         await link.save(using_db=conn, update_fields=["used_at"])
         session_token = secrets.token_urlsafe(32)
         session = await WebSession.create(
-            using_db=conn, token_hash=_hash(session_token), csrf_token=secrets.token_urlsafe(32), staff=staff,
-            locale=staff.locale, created_at=now, expires_at=now + timedelta(hours=settings.session_hours),
+            using_db=conn,
+            token_hash=_hash(session_token),
+            csrf_token=secrets.token_urlsafe(32),
+            staff=staff,
+            locale=staff.locale,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
         )
     return NewSession(session_token, session)
 

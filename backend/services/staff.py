@@ -17,7 +17,9 @@ def _role(value: Role | str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise ValidationFailed(f"unknown role {value!r}; use agent, supervisor, manager or admin", field="role") from None
+        raise ValidationFailed(
+            f"unknown role {value!r}; use agent, supervisor, manager or admin", field="role"
+        ) from None
 
 
 async def _department(code: str | None) -> Department | None:
@@ -34,13 +36,21 @@ async def add_department(code: str, name: str) -> Department:
     code, name = code.strip().lower(), name.strip()
     if not code or not name:
         raise ValidationFailed("a department needs a code and a name", field="code")
-    department, _ = await Department.update_or_create(defaults={"name": name, "active": True}, code=code)
+    department, _ = await Department.update_or_create(
+        defaults={"name": name, "active": True}, code=code
+    )
     return department
 
 
 async def add_staff(
-    telegram_id: int, name: str, role: Role | str, now: datetime, *,
-    department_code: str | None = None, phone: str = "", locale: str = "zh_CN",
+    telegram_id: int,
+    name: str,
+    role: Role | str,
+    now: datetime,
+    *,
+    department_code: str | None = None,
+    phone: str = "",
+    locale: str = "zh_CN",
 ) -> Staff:
     """Register (or update) a staff member by Telegram id."""
     name = name.strip()
@@ -50,8 +60,14 @@ async def add_staff(
     department = await _department(department_code)
     staff, created = await Staff.get_or_create(
         telegram_id=telegram_id,
-        defaults={"name": name, "role": role, "department": department, "phone": phone,
-                  "locale": locale, "created_at": now},
+        defaults={
+            "name": name,
+            "role": role,
+            "department": department,
+            "phone": phone,
+            "locale": locale,
+            "created_at": now,
+        },
     )
     if not created:
         staff.name, staff.role, staff.department, staff.active = name, role, department, True
@@ -86,7 +102,9 @@ def _invite_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace("-", "").encode("utf-8")).hexdigest()
 
 
-async def create_invite(name: str, role: Role | str, now: datetime, *, department_code: str | None = None) -> str:
+async def create_invite(
+    name: str, role: Role | str, now: datetime, *, department_code: str | None = None
+) -> str:
     """A one-time code for a new colleague (shown once, stored hashed, valid for a week)."""
     name = name.strip()
     if not name:
@@ -94,8 +112,14 @@ async def create_invite(name: str, role: Role | str, now: datetime, *, departmen
     role = _role(role)
     department = await _department(department_code)
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
-    await StaffInvite.create(code_hash=_invite_hash(code), name=name, role=role, department=department,
-                             created_at=now, expires_at=now + INVITE_VALID)
+    await StaffInvite.create(
+        code_hash=_invite_hash(code),
+        name=name,
+        role=role,
+        department=department,
+        created_at=now,
+        expires_at=now + INVITE_VALID,
+    )
     return f"{code[:5]}-{code[5:]}"
 
 
@@ -104,14 +128,25 @@ async def redeem_invite(code: str, telegram_id: int, now: datetime) -> Staff | N
     if not code or len(code) > 40:
         return None
     async with in_transaction() as conn:
-        invite = await StaffInvite.filter(code_hash=_invite_hash(code)).using_db(conn).select_for_update().first()
+        invite = (
+            await StaffInvite.filter(code_hash=_invite_hash(code))
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if invite is None or invite.used_at is not None or invite.expires_at <= now:
             return None
         invite.used_at, invite.used_by = now, telegram_id
         await invite.save(using_db=conn, update_fields=["used_at", "used_by"])
         staff, created = await Staff.get_or_create(
-            telegram_id=telegram_id, using_db=conn,
-            defaults={"name": invite.name, "role": invite.role, "department_id": invite.department_id, "created_at": now},
+            telegram_id=telegram_id,
+            using_db=conn,
+            defaults={
+                "name": invite.name,
+                "role": invite.role,
+                "department_id": invite.department_id,
+                "created_at": now,
+            },
         )
         if not created:
             staff.name, staff.role, staff.active = invite.name, invite.role, True
@@ -128,7 +163,9 @@ async def set_on_duty(telegram_id: int, on_duty: bool) -> Staff | None:
     return staff
 
 
-async def update_staff(staff_id: int, *, role: Role | str, department_code: str | None = None) -> Staff | None:
+async def update_staff(
+    staff_id: int, *, role: Role | str, department_code: str | None = None
+) -> Staff | None:
     """Change a staff member's role and department (none when the code is empty); None if unknown."""
     role = _role(role)
     department = await _department(department_code)
@@ -141,4 +178,6 @@ async def update_staff(staff_id: int, *, role: Role | str, department_code: str 
 
 async def deactivate_department(code: str) -> bool:
     """Hide a department from new assignments; its cases and staff keep it."""
-    return bool(await Department.filter(code=code.strip().lower(), active=True).update(active=False))
+    return bool(
+        await Department.filter(code=code.strip().lower(), active=True).update(active=False)
+    )

@@ -25,7 +25,11 @@ async def create_token(name: str, role: Role | str, now: datetime) -> tuple[str,
         raise ValidationFailed(f"unknown role {role!r}", field="role") from None
     plaintext = PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
-        name=name, role=role, token_hash=hash_token(plaintext), prefix=plaintext[:10], created_at=now
+        name=name,
+        role=role,
+        token_hash=hash_token(plaintext),
+        prefix=plaintext[:10],
+        created_at=now,
     )
     return plaintext, token
 
@@ -35,7 +39,9 @@ async def authenticate(plaintext: str, now: datetime) -> ApiToken | None:
     if not plaintext.startswith(PREFIX) or len(plaintext) > 200:
         return None
     token = await ApiToken.get_or_none(token_hash=hash_token(plaintext), revoked_at=None)
-    if token is not None and (token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60):
+    if token is not None and (
+        token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60
+    ):
         token.last_used_at = now  # throttled so a busy client does not write on every request
         await token.save(update_fields=["last_used_at"])
     return token

@@ -36,7 +36,9 @@ async def retrain_triage(settings: Settings) -> dict[str, Any]:
     known = set(settings.policy.category_codes)
     corrections = [
         (text, category)
-        for text, category in await TriageCorrection.all().order_by("id").values_list("text", "corrected")
+        for text, category in await TriageCorrection.all()
+        .order_by("id")
+        .values_list("text", "corrected")
         if category in known
     ]
     path = Path(settings.triage_model_file)

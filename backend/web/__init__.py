@@ -4,7 +4,6 @@
 pipeline (session, CSRF, friendly error pages, security headers) to the application.
 """
 
-
 from aiohttp import web
 
 from ..context import AppContext
@@ -15,7 +14,6 @@ from .routes import add_routes
 from .state import CTX, PREFIX, TEMPLATES
 
 __all__ = ["PREFIX", "SECURITY_HEADERS", "setup_dashboard"]
-
 
 
 def setup_dashboard(app: web.Application, ctx: AppContext) -> None:

@@ -47,13 +47,19 @@ FIELD_PROBLEMS = {
     "role": N_("Choose a role."),
     "department": N_("Choose an active department."),
     "phone": N_("Enter a phone number that can be dialled, or leave it empty."),
-    "code": N_("A department needs a code (at most 32 characters, no spaces) and a name (at most 100 characters)."),
-    "self": N_("You cannot deactivate yourself or change your own role. Ask another administrator."),
+    "code": N_(
+        "A department needs a code (at most 32 characters, no spaces) and a name (at most 100 characters)."
+    ),
+    "self": N_(
+        "You cannot deactivate yourself or change your own role. Ask another administrator."
+    ),
 }
 DONE = {
     "saved": N_("Saved."),
     "deactivated": N_("Deactivated. Their dashboard sessions have ended."),
-    "department_deactivated": N_("Department deactivated. Its cases keep it; new assignments cannot choose it."),
+    "department_deactivated": N_(
+        "Department deactivated. Its cases keep it; new assignments cannot choose it."
+    ),
     "revoked": N_("Token revoked. Programs using it are refused from now on."),
 }
 
@@ -84,7 +90,9 @@ def field(form: Form, name: str) -> str:
 
 def entered(form: Form) -> dict[str, str]:
     """The form as typed, to fill it in again after a refusal (never the CSRF token)."""
-    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+    return {
+        key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
+    }
 
 
 def name_of(form: Form) -> str:
@@ -137,12 +145,23 @@ def role_options(fmt: Formatter) -> list[tuple[str, str]]:
 
 
 def admin_page(
-    request: web.Request, template: str, *, error: str | None = None, status: int = 200, **values: Any
+    request: web.Request,
+    template: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    **values: Any,
 ) -> web.Response:
     """An administration page with its tabs, a refusal (if any) and the message after a change."""
     fmt = formatter(request)
     done = DONE.get(request.query.get("done", "")) if status == 200 else None
     return render(
-        request, template, status=status, tabs=[(path, fmt.t(label)) for path, label in TABS],
-        error=error, done=fmt.t(done) if done else None, role_options=role_options(fmt), **values,
+        request,
+        template,
+        status=status,
+        tabs=[(path, fmt.t(label)) for path, label in TABS],
+        error=error,
+        done=fmt.t(done) if done else None,
+        role_options=role_options(fmt),
+        **values,
     )

@@ -13,7 +13,14 @@ from .state import PREFIX, ctx_of, viewer_of
 
 COOKIE = "qingchu_session"
 # Link-preview fetchers (Telegram's own among them) must not use up a one-time link.
-PREVIEW_AGENTS = ("TelegramBot", "TwitterBot", "facebookexternalhit", "Slackbot", "WhatsApp", "Discordbot")
+PREVIEW_AGENTS = (
+    "TelegramBot",
+    "TwitterBot",
+    "facebookexternalhit",
+    "Slackbot",
+    "WhatsApp",
+    "Discordbot",
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -35,7 +42,9 @@ def cookie_value(request: web.Request) -> str | None:
 
 def sign_in_needed(request: web.Request) -> web.Response:
     return message_page(
-        request, 401, N_("Please sign in"),
+        request,
+        401,
+        N_("Please sign in"),
         N_("Send /dashboard to the bot in a private chat to get a sign-in link for the dashboard."),
     )
 
@@ -45,17 +54,27 @@ async def sign_in(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     agent = request.headers.get("User-Agent", "")
     if any(bot in agent for bot in PREVIEW_AGENTS):
-        return message_page(request, 200, N_("Sign-in link"), N_("Open this link in your browser to sign in."))
+        return message_page(
+            request, 200, N_("Sign-in link"), N_("Open this link in your browser to sign in.")
+        )
     now = ctx.clock.now()
     opened = await redeem_sign_in_link(request.match_info["token"], ctx.settings, now)
     if opened is None:
         return message_page(
-            request, 410, N_("This sign-in link no longer works"),
-            N_("Each link works once and only for 10 minutes. Send /dashboard to the bot for a new one."),
+            request,
+            410,
+            N_("This sign-in link no longer works"),
+            N_(
+                "Each link works once and only for 10 minutes. Send /dashboard to the bot for a new one."
+            ),
         )
     response = see_other(f"{PREFIX}/")
     response.set_cookie(
-        COOKIE, opened.token, path=PREFIX, httponly=True, samesite="Lax",
+        COOKIE,
+        opened.token,
+        path=PREFIX,
+        httponly=True,
+        samesite="Lax",
         secure=ctx.settings.base_url.startswith("https://"),
         max_age=max(0, int((opened.session.expires_at - now).total_seconds())),
     )
@@ -66,7 +85,10 @@ async def sign_out(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     await end_session(viewer_of(request).session, ctx.clock.now())
     response = message_page(
-        request, 200, N_("Signed out"), N_("You are signed out. Send /dashboard to the bot to sign in again.")
+        request,
+        200,
+        N_("Signed out"),
+        N_("You are signed out. Send /dashboard to the bot to sign in again."),
     )
     response.del_cookie(COOKIE, path=PREFIX)
     return response

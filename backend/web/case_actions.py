@@ -43,15 +43,24 @@ def _optional_int(form: Form, name: str) -> int | None:
 FORM_ACTIONS: dict[str, FormAction] = {
     Action.CLAIM: lambda s, n, a, f: s.claim(n, a),
     Action.ASSIGN: lambda s, n, a, f: s.assign(
-        n, a, staff_id=_optional_int(f, "staff_id"), department_code=text(f, "department") or None,
+        n,
+        a,
+        staff_id=_optional_int(f, "staff_id"),
+        department_code=text(f, "department") or None,
         note=text(f, "note"),
     ),
     Action.START: lambda s, n, a, f: s.start(n, a, text(f, "note")),
-    Action.NOTE: lambda s, n, a, f: s.add_note(n, a, text(f, "note"), to_tenant=text(f, "audience") == "tenant"),
+    Action.NOTE: lambda s, n, a, f: s.add_note(
+        n, a, text(f, "note"), to_tenant=text(f, "audience") == "tenant"
+    ),
     Action.RESOLVE: lambda s, n, a, f: s.resolve(n, a, text(f, "resolution")),
     Action.ESCALATE: lambda s, n, a, f: s.escalate(n, a, text(f, "reason")),
-    Action.RECATEGORIZE: lambda s, n, a, f: s.change_category(n, a, text(f, "category"), text(f, "reason")),
-    Action.CHANGE_SEVERITY: lambda s, n, a, f: s.change_severity(n, a, text(f, "severity"), text(f, "reason")),
+    Action.RECATEGORIZE: lambda s, n, a, f: s.change_category(
+        n, a, text(f, "category"), text(f, "reason")
+    ),
+    Action.CHANGE_SEVERITY: lambda s, n, a, f: s.change_severity(
+        n, a, text(f, "severity"), text(f, "reason")
+    ),
     Action.INVALID: lambda s, n, a, f: s.mark_invalid(n, a, text(f, "reason")),
     Action.REOPEN: lambda s, n, a, f: s.reopen(n, a, text(f, "reason")),
 }
@@ -68,7 +77,11 @@ FIELD_PROBLEMS = {
     "department": N_("Choose an active department or staff member."),
 }
 STATUS_OF: dict[type[DomainError], int] = {
-    ValidationFailed: 400, PermissionDenied: 403, NotFound: 404, IllegalTransition: 409, Conflict: 409,
+    ValidationFailed: 400,
+    PermissionDenied: 403,
+    NotFound: 404,
+    IllegalTransition: 409,
+    Conflict: 409,
 }
 
 
@@ -81,7 +94,9 @@ def explain(error: DomainError, fmt: Formatter) -> str:
     if isinstance(error, IllegalTransition):
         status = error.details.get("status")
         if status:
-            return fmt.t("This is not possible while the case is “{status}”.", status=fmt.status(str(status)))
+            return fmt.t(
+                "This is not possible while the case is “{status}”.", status=fmt.status(str(status))
+            )
         return fmt.t("This is not possible for this case right now.")
     if isinstance(error, ValidationFailed):
         return fmt.t(FIELD_PROBLEMS.get(str(error.details.get("field", "")), CHECK_INPUT))
@@ -103,6 +118,11 @@ async def case_action(request: web.Request) -> web.Response:
         status = next((code for cls, code in STATUS_OF.items() if isinstance(error, cls)), 400)
         # What was typed stays in the form, so a refused note or reason need not be written again.
         typed = {name: text(form, name) for name in TYPED_FIELDS}
-        return await render_case(request, number, error=explain(error, formatter(request)), status=status,
-                                 typed=(request.match_info["action"], typed))
+        return await render_case(
+            request,
+            number,
+            error=explain(error, formatter(request)),
+            status=status,
+            typed=(request.match_info["action"], typed),
+        )
     return see_other(f"{case_path(change.case.number)}?done={change.action.value}")

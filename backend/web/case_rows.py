@@ -32,9 +32,13 @@ class Names:
 async def names_for(cases: list[Case]) -> Names:
     staff_ids = {c.owner_id for c in cases if c.owner_id}
     department_ids = {c.department_id for c in cases if c.department_id}
-    staff = dict(await Staff.filter(id__in=staff_ids).values_list("id", "name")) if staff_ids else {}
+    staff = (
+        dict(await Staff.filter(id__in=staff_ids).values_list("id", "name")) if staff_ids else {}
+    )
     departments = (
-        dict(await Department.filter(id__in=department_ids).values_list("id", "name")) if department_ids else {}
+        dict(await Department.filter(id__in=department_ids).values_list("id", "name"))
+        if department_ids
+        else {}
     )
     return Names(staff, departments)
 

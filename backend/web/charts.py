@@ -67,14 +67,22 @@ def _number(value: float) -> str:
 
 
 def bar_chart(
-    title: str, groups: list[str], series: list[Series], *, head: list[str], percent: bool = False,
-    label_every: int = 1, total_label: str = "",
+    title: str,
+    groups: list[str],
+    series: list[Series],
+    *,
+    head: list[str],
+    percent: bool = False,
+    label_every: int = 1,
+    total_label: str = "",
 ) -> Chart:
     """Vertical bars, one per group, stacked by series. `percent` fixes the axis at 0–100; otherwise the
     values are counts and the axis gets whole-number ticks."""
     count = max(1, len(groups))
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(groups))]
-    ticks: list[float] = [0.0, 50.0, 100.0] if percent else list(count_ticks(max(totals, default=0)))
+    ticks: list[float] = (
+        [0.0, 50.0, 100.0] if percent else list(count_ticks(max(totals, default=0)))
+    )
     top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / count
@@ -91,19 +99,34 @@ def bar_chart(
             y = TOP + plot_h - plot_h * stacked / top - height
             shown = f"{_number(value)}%" if percent else _number(value)
             name = f"{group} · {one.name}" if one.name else group
-            bars.append(Bar(round(x, 2), round(y, 2), round(bar_w, 2), round(height, 2),
-                            f"s{index % PALETTE_SIZE}", f"{name}: {shown}"))
+            bars.append(
+                Bar(
+                    round(x, 2),
+                    round(y, 2),
+                    round(bar_w, 2),
+                    round(height, 2),
+                    f"s{index % PALETTE_SIZE}",
+                    f"{name}: {shown}",
+                )
+            )
             stacked += value
     x_labels = [
         Label(round(LEFT + i * slot + slot / 2, 2), HEIGHT - 8, group)
-        for i, group in enumerate(groups) if i % max(1, label_every) == 0
+        for i, group in enumerate(groups)
+        if i % max(1, label_every) == 0
     ]
     y_labels = [
-        Label(LEFT - 4, round(TOP + plot_h - plot_h * tick / top + 4, 2), _number(tick) + ("%" if percent else ""))
+        Label(
+            LEFT - 4,
+            round(TOP + plot_h - plot_h * tick / top + 4, 2),
+            _number(tick) + ("%" if percent else ""),
+        )
         for tick in ticks
     ]
     grid = [round(TOP + plot_h - plot_h * tick / top, 2) for tick in ticks]
-    legend = [(f"s{i % PALETTE_SIZE}", s.name) for i, s in enumerate(series) if s.name and any(s.values)]
+    legend = [
+        (f"s{i % PALETTE_SIZE}", s.name) for i, s in enumerate(series) if s.name and any(s.values)
+    ]
     rows = []
     for i, group in enumerate(groups):
         cells = [_cell(s.values[i], percent) for s in series]

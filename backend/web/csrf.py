@@ -27,4 +27,7 @@ def origin_allowed(request: web.Request, base_url: str) -> bool:
     except ValueError:  # not a URL ("http://["): no browser sends that for this site
         return False
     base = urlsplit(base_url)
-    return parts.netloc == request.host or (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+    return parts.netloc == request.host or (parts.scheme, parts.netloc) == (
+        base.scheme,
+        base.netloc,
+    )

@@ -89,7 +89,11 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     if number is None:
         raise web.HTTPNotFound()
     attachment_id = whole_number(request.match_info["attachment_id"])
-    attachment = None if attachment_id is None else await Attachment.get_or_none(id=attachment_id, case__number=number)
+    attachment = (
+        None
+        if attachment_id is None
+        else await Attachment.get_or_none(id=attachment_id, case__number=number)
+    )
     bot = request.app.get(FILE_BOT)
     if attachment is None or bot is None:
         raise web.HTTPNotFound()
@@ -105,9 +109,18 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     else:
         remote_name = ""
     photo = attachment.kind == "photo"
-    content_type = "image/jpeg" if photo else (mimetypes.guess_type(remote_name)[0] or "application/octet-stream")
-    return web.FileResponse(path, headers={
-        "Content-Type": content_type,
-        "Content-Disposition": "inline" if photo else f'attachment; filename="case-file-{attachment.id}"',
-        "Cache-Control": "private, max-age=86400",
-    })
+    content_type = (
+        "image/jpeg"
+        if photo
+        else (mimetypes.guess_type(remote_name)[0] or "application/octet-stream")
+    )
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": "inline"
+            if photo
+            else f'attachment; filename="case-file-{attachment.id}"',
+            "Cache-Control": "private, max-age=86400",
+        },
+    )

@@ -33,12 +33,16 @@ DEFAULT_SORT = "-received"
 
 def _values(query: MultiMapping[str], name: str) -> list[str]:
     """Repeated parameters and comma-separated lists both work: ?status=new&status=assigned."""
-    return [part.strip() for raw in query.getall(name, []) for part in raw.split(",") if part.strip()]
+    return [
+        part.strip() for raw in query.getall(name, []) for part in raw.split(",") if part.strip()
+    ]
 
 
 # The date fields are text (see templates/cases.html): 2026-11-23, also 2026-11-5, 2026/11/05, 2026.11.05,
 # 2026年11月5日 and 20261105, as people type them.
-DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})")
+DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})"
+)
 
 
 def _date(text: str) -> date | None:
@@ -53,7 +57,9 @@ def _date(text: str) -> date | None:
 
 def _outside_calendar(**dates: date | None) -> tuple[str, ...]:
     """The names of the dates beyond the supported calendar (they cannot be filtered on)."""
-    return tuple(name for name, day in dates.items() if day is not None and not FIRST_DAY <= day <= LAST_DAY)
+    return tuple(
+        name for name, day in dates.items() if day is not None and not FIRST_DAY <= day <= LAST_DAY
+    )
 
 
 def _int(text: str, default: int | None = None) -> int | None:
@@ -78,13 +84,21 @@ class ListQuery:
     sort: str = DEFAULT_SORT
     page: int = 1
     problems: tuple[str, ...] = field(default=(), compare=False)  # parameters that cannot be served
-    date_texts: tuple[str, str] = field(default=("", ""), compare=False)  # the from/to fields as typed
+    date_texts: tuple[str, str] = field(
+        default=("", ""), compare=False
+    )  # the from/to fields as typed
 
     @classmethod
     def from_query(cls, query: MultiMapping[str], settings: Settings) -> "ListQuery":
-        statuses = tuple(s for s in _values(query, "status") if s == OPEN or s in Status.__members__.values())
-        categories = tuple(c for c in _values(query, "category") if c in settings.policy.category_codes)
-        severities = tuple(s for s in _values(query, "severity") if s in Severity.__members__.values())
+        statuses = tuple(
+            s for s in _values(query, "status") if s == OPEN or s in Status.__members__.values()
+        )
+        categories = tuple(
+            c for c in _values(query, "category") if c in settings.policy.category_codes
+        )
+        severities = tuple(
+            s for s in _values(query, "severity") if s in Severity.__members__.values()
+        )
         owner = query.get("owner", "").strip()
         sort = query.get("sort", DEFAULT_SORT)
         texts = [query.get(name, "").strip()[:MAX_DATE_TEXT] for name in ("from", "to")]
@@ -110,7 +124,9 @@ class ListQuery:
     def unreadable(self) -> list[str]:
         """The typed dates that are no date: shown back with a hint, and not filtered on."""
         days = (self.date_from, self.date_to)
-        return [text for text, day in zip(self.date_texts, days, strict=True) if text and day is None]
+        return [
+            text for text, day in zip(self.date_texts, days, strict=True) if text and day is None
+        ]
 
     def date_field(self, index: int) -> str:
         """The value of the from (0) or to (1) field: the date as YYYY-MM-DD, or what was typed."""
@@ -132,7 +148,9 @@ class ListQuery:
             if department is None:
                 return None
             department_id = department.id
-        owner_id = staff_id if self.owner == "me" else whole_number(self.owner) if self.owner else None
+        owner_id = (
+            staff_id if self.owner == "me" else whole_number(self.owner) if self.owner else None
+        )
         lower = upper = None
         if self.date_from or self.date_to:
             first = self.date_from or FIRST_DAY
@@ -159,10 +177,13 @@ class ListQuery:
         pairs += [("category", c) for c in self.categories]
         pairs += [("severity", s) for s in self.severities]
         optional = {
-            "department": self.department, "owner": self.owner, "overdue": "1" if self.overdue else "",
+            "department": self.department,
+            "owner": self.owner,
+            "overdue": "1" if self.overdue else "",
             "unclaimed": "1" if self.unclaimed else "",
             "from": self.date_from.isoformat() if self.date_from else "",
-            "to": self.date_to.isoformat() if self.date_to else "", "q": self.text,
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "q": self.text,
             "sort": "" if self.sort == DEFAULT_SORT else self.sort,
             "page": "" if self.page == 1 else str(self.page),
         }

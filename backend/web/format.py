@@ -96,8 +96,12 @@ class Formatter:
             return None
         left = moment - self.now
         if left.total_seconds() >= 0:
-            return Due(self.when(moment), self.t("due in {duration}", duration=self.duration(left)), False)
-        return Due(self.when(moment), self.t("overdue by {duration}", duration=self.duration(left)), True)
+            return Due(
+                self.when(moment), self.t("due in {duration}", duration=self.duration(left)), False
+            )
+        return Due(
+            self.when(moment), self.t("overdue by {duration}", duration=self.duration(left)), True
+        )
 
     # ---- numbers -------------------------------------------------------------------------------
 

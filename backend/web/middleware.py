@@ -50,7 +50,9 @@ async def dashboard_middleware(request: web.Request, handler) -> web.StreamRespo
     except Exception:
         log.exception("dashboard error on %s %s", request.method, request.path)
         response = message_page(
-            request, 500, N_("Something went wrong"),
+            request,
+            500,
+            N_("Something went wrong"),
             N_("Something went wrong on our side. It was logged; please try again later."),
         )
     response.headers.update(SECURITY_HEADERS)
@@ -70,12 +72,18 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return sign_in_needed(request)
     session, staff = found
     request[VIEWER] = Viewer(session, staff)
-    _check(inputs.check_request, request.query, match_info)  # after sign-in: the refusal is in their language
+    _check(
+        inputs.check_request, request.query, match_info
+    )  # after sign-in: the refusal is in their language
     if request.method not in SAFE_METHODS:
         form = await request.post()  # read here for every form: the handlers get it from the cache
-        if not token_matches(form.get(FIELD), session) or not origin_allowed(request, ctx.settings.base_url):
+        if not token_matches(form.get(FIELD), session) or not origin_allowed(
+            request, ctx.settings.base_url
+        ):
             return message_page(
-                request, 403, N_("This form has expired"),
+                request,
+                403,
+                N_("This form has expired"),
                 N_("The form could not be checked. Please reload the page and try again."),
             )
         _check(inputs.check_form, form)
@@ -88,8 +96,11 @@ def _check(check, *values) -> None:
         check(*values)
     except ValidationFailed as exc:
         raise Refused(
-            400, N_("Request refused"),
-            N_("The field “{field}” contains a character that cannot be saved. Please remove it and try again."),
+            400,
+            N_("Request refused"),
+            N_(
+                "The field “{field}” contains a character that cannot be saved. Please remove it and try again."
+            ),
             field=exc.details.get("field", ""),
         ) from None
 
@@ -100,10 +111,14 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.St
     if exc.status == 404:
         return message_page(request, 404, N_("Not found"), N_("There is nothing at this address."))
     if exc.status == 405:
-        page = message_page(request, 405, N_("Not allowed"), N_("This address does not accept that request."))
+        page = message_page(
+            request, 405, N_("Not allowed"), N_("This address does not accept that request.")
+        )
         if "Allow" in exc.headers:  # which methods the address does take (RFC 9110)
             page.headers["Allow"] = exc.headers["Allow"]
         return page
     if exc.status == 413:
         return message_page(request, 413, N_("Too large"), N_("What you sent is too large."))
-    return message_page(request, exc.status, N_("Request refused"), N_("The request could not be handled."))
+    return message_page(
+        request, exc.status, N_("Request refused"), N_("The request could not be handled.")
+    )

@@ -13,7 +13,11 @@ from .state import PREFIX, STATIC_PREFIX, TEMPLATES, VIEWER, ctx_of
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 HTML_LANG = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en"}
-LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}  # each in its own language
+LANGUAGE_NAMES = {
+    "zh_CN": "简体中文",
+    "zh_TW": "繁體中文",
+    "en": "English",
+}  # each in its own language
 
 
 class NavItem:
@@ -56,25 +60,46 @@ def formatter(request: web.Request) -> Formatter:
     return Formatter(ctx.settings, request_locale(request), ctx.clock.now())
 
 
-def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
+def render(
+    request: web.Request, template: str, *, status: int = 200, **values: Any
+) -> web.Response:
     fmt = formatter(request)
     viewer = request.get(VIEWER)
-    navigation = [item for item in NAVIGATION if viewer is not None and viewer.at_least(item.minimum)]
-    page = request.app[TEMPLATES].get_template(template).render(
-        _=fmt.t, fmt=fmt, viewer=viewer, locale=fmt.locale, html_lang=HTML_LANG.get(fmt.locale, "zh-CN"),
-        languages=[(code, LANGUAGE_NAMES[code]) for code in SUPPORTED], navigation=navigation,
-        current_path=request.path, here=request.path_qs, static=STATIC_PREFIX, prefix=PREFIX,
-        csrf_token=viewer.csrf_token if viewer else "", **values,
+    navigation = [
+        item for item in NAVIGATION if viewer is not None and viewer.at_least(item.minimum)
+    ]
+    page = (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(
+            _=fmt.t,
+            fmt=fmt,
+            viewer=viewer,
+            locale=fmt.locale,
+            html_lang=HTML_LANG.get(fmt.locale, "zh-CN"),
+            languages=[(code, LANGUAGE_NAMES[code]) for code in SUPPORTED],
+            navigation=navigation,
+            current_path=request.path,
+            here=request.path_qs,
+            static=STATIC_PREFIX,
+            prefix=PREFIX,
+            csrf_token=viewer.csrf_token if viewer else "",
+            **values,
+        )
     )
     response = web.Response(text=page, content_type="text/html", charset="utf-8", status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def message_page(request: web.Request, status: int, title: str, text: str, **values: Any) -> web.Response:
+def message_page(
+    request: web.Request, status: int, title: str, text: str, **values: Any
+) -> web.Response:
     """A friendly page for refusals and errors (title and text are msgids; `values` fill the text)."""
     fmt = formatter(request)
-    return render(request, "message.html", status=status, title=fmt.t(title), text=fmt.t(text, **values))
+    return render(
+        request, "message.html", status=status, title=fmt.t(title), text=fmt.t(text, **values)
+    )
 
 
 class Refused(Exception):

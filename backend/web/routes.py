@@ -52,7 +52,11 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("POST", f"{ADMIN}/invites", views_admin_access.invite_create),
     ("GET", f"{ADMIN}/departments", views_admin_departments.departments_page),
     ("POST", f"{ADMIN}/departments", views_admin_departments.department_save),
-    ("POST", f"{ADMIN}/departments/{DEPARTMENT_ID}/deactivate", views_admin_departments.department_deactivate),
+    (
+        "POST",
+        f"{ADMIN}/departments/{DEPARTMENT_ID}/deactivate",
+        views_admin_departments.department_deactivate,
+    ),
     ("GET", f"{ADMIN}/tokens", views_admin_access.tokens_page),
     ("POST", f"{ADMIN}/tokens", views_admin_access.token_create),
     ("POST", f"{ADMIN}/tokens/{TOKEN_ID}/revoke", views_admin_access.token_revoke),

@@ -38,14 +38,28 @@ def _secret_page(request: web.Request, **values: object) -> web.Response:
 
 
 async def render_invites(
-    request: web.Request, *, error: str | None = None, status: int = 200, typed: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
-    invites = await StaffInvite.filter(used_at=None, expires_at__gt=fmt.now).order_by("expires_at", "id") \
+    invites = (
+        await StaffInvite.filter(used_at=None, expires_at__gt=fmt.now)
+        .order_by("expires_at", "id")
         .prefetch_related("department")
+    )
     return admin_page(
-        request, "admin_invites.html", title=fmt.t("Invite codes"), error=error, status=status,
-        invites=invites, department_options=await department_options(), typed=typed or {}, path=INVITES_PATH,
+        request,
+        "admin_invites.html",
+        title=fmt.t("Invite codes"),
+        error=error,
+        status=status,
+        invites=invites,
+        department_options=await department_options(),
+        typed=typed or {},
+        path=INVITES_PATH,
     )
 
 
@@ -61,20 +75,33 @@ async def invite_create(request: web.Request) -> web.Response:
     now = ctx_of(request).clock.now()
     try:
         name = name_of(form)
-        code = await create_invite(name, field(form, "role"), now, department_code=department_code_of(form))
+        code = await create_invite(
+            name, field(form, "role"), now, department_code=department_code_of(form)
+        )
     except ValidationFailed as error:
-        return await render_invites(request, error=explain(error, fmt), status=400, typed=entered(form))
+        return await render_invites(
+            request, error=explain(error, fmt), status=400, typed=entered(form)
+        )
     department = await Department.get_or_none(code=(department_code_of(form) or "").lower())
     return _secret_page(
-        request, title=fmt.t("Invite code"), secret=code, command=f"/join {code}",
-        warning=fmt.t("This code is shown only now. Write it down or pass it on before you leave this page."),
-        instruction=fmt.t("Give the code to the colleague. In a private chat with the bot they send:"),
+        request,
+        title=fmt.t("Invite code"),
+        secret=code,
+        command=f"/join {code}",
+        warning=fmt.t(
+            "This code is shown only now. Write it down or pass it on before you leave this page."
+        ),
+        instruction=fmt.t(
+            "Give the code to the colleague. In a private chat with the bot they send:"
+        ),
         details=[
-            (fmt.t("Name"), name), (fmt.t("Role"), fmt.role(field(form, "role"))),
+            (fmt.t("Name"), name),
+            (fmt.t("Role"), fmt.role(field(form, "role"))),
             (fmt.t("Department"), department.name if department else "—"),
             (fmt.t("Valid until"), fmt.when(now + INVITE_VALID)),
         ],
-        back=INVITES_PATH, back_label=fmt.t("Back to the invite codes"),
+        back=INVITES_PATH,
+        back_label=fmt.t("Back to the invite codes"),
     )
 
 
@@ -82,14 +109,26 @@ async def invite_create(request: web.Request) -> web.Response:
 
 
 async def render_tokens(
-    request: web.Request, *, error: str | None = None, status: int = 200, typed: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
     tokens = await ApiToken.all().order_by("revoked_at", "-created_at", "-id")
-    tokens.sort(key=lambda t: t.revoked_at is not None)  # active first, whatever the database does with NULL
+    tokens.sort(
+        key=lambda t: t.revoked_at is not None
+    )  # active first, whatever the database does with NULL
     return admin_page(
-        request, "admin_tokens.html", title=fmt.t("API tokens"), error=error, status=status,
-        tokens=tokens, typed=typed or {}, path=TOKENS_PATH,
+        request,
+        "admin_tokens.html",
+        title=fmt.t("API tokens"),
+        error=error,
+        status=status,
+        tokens=tokens,
+        typed=typed or {},
+        path=TOKENS_PATH,
     )
 
 
@@ -103,16 +142,27 @@ async def token_create(request: web.Request) -> web.Response:
     form = await request.post()
     fmt = formatter(request)
     try:
-        plaintext, token = await create_token(name_of(form), field(form, "role"), ctx_of(request).clock.now())
+        plaintext, token = await create_token(
+            name_of(form), field(form, "role"), ctx_of(request).clock.now()
+        )
     except ValidationFailed as error:
-        return await render_tokens(request, error=explain(error, fmt), status=400, typed=entered(form))
+        return await render_tokens(
+            request, error=explain(error, fmt), status=400, typed=entered(form)
+        )
     return _secret_page(
-        request, title=fmt.t("New API token"), secret=plaintext,
-        warning=fmt.t("Copy this token now. It is shown only once; qingchu keeps only a fingerprint of it."),
-        instruction=fmt.t("Programs send it with every request in the header “Authorization: Bearer …”."),
+        request,
+        title=fmt.t("New API token"),
+        secret=plaintext,
+        warning=fmt.t(
+            "Copy this token now. It is shown only once; qingchu keeps only a fingerprint of it."
+        ),
+        instruction=fmt.t(
+            "Programs send it with every request in the header “Authorization: Bearer …”."
+        ),
         command=None,
         details=[(fmt.t("Name"), token.name), (fmt.t("Role"), fmt.role(token.role))],
-        back=TOKENS_PATH, back_label=fmt.t("Back to the API tokens"),
+        back=TOKENS_PATH,
+        back_label=fmt.t("Back to the API tokens"),
     )
 
 

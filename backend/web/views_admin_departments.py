@@ -20,18 +20,29 @@ from .render import formatter, see_other
 
 
 async def render_departments(
-    request: web.Request, *, error: str | None = None, status: int = 200, typed: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
     departments = await Department.all().order_by("-active", "name", "id")
     counts: dict[int, int] = {}
-    for department_id in await Staff.filter(active=True, department_id__not_isnull=True).values_list(
-        "department_id", flat=True
-    ):
+    for department_id in await Staff.filter(
+        active=True, department_id__not_isnull=True
+    ).values_list("department_id", flat=True):
         counts[department_id] = counts.get(department_id, 0) + 1
     return admin_page(
-        request, "admin_departments.html", title=fmt.t("Departments"), error=error, status=status,
-        departments=departments, counts=counts, typed=typed or {}, path=DEPARTMENTS_PATH,
+        request,
+        "admin_departments.html",
+        title=fmt.t("Departments"),
+        error=error,
+        status=status,
+        departments=departments,
+        counts=counts,
+        typed=typed or {},
+        path=DEPARTMENTS_PATH,
     )
 
 
@@ -46,7 +57,9 @@ async def department_save(request: web.Request) -> web.Response:
     code, name = field(form, "code"), field(form, "name")
     try:
         if not CODE_PATTERN.fullmatch(code) or len(name) > NAME_LENGTH:
-            raise ValidationFailed("a code of 1–32 characters without spaces and a name", field="code")
+            raise ValidationFailed(
+                "a code of 1–32 characters without spaces and a name", field="code"
+            )
         await add_department(code, name)
     except ValidationFailed as error:
         return await render_departments(

@@ -49,23 +49,41 @@ class StaffRow:
 def _row(person: Staff, fmt: Formatter, my_id: int) -> StaffRow:
     department = person.department
     return StaffRow(
-        id=person.id, name=person.name, telegram_id=person.telegram_id, role=fmt.role(person.role),
-        role_code=str(person.role), department=department.name if department else "",
-        department_code=department.code if department else "", phone=mask_phone(person.phone),
-        active=person.active, on_duty=person.on_duty, is_me=person.id == my_id,
+        id=person.id,
+        name=person.name,
+        telegram_id=person.telegram_id,
+        role=fmt.role(person.role),
+        role_code=str(person.role),
+        department=department.name if department else "",
+        department_code=department.code if department else "",
+        phone=mask_phone(person.phone),
+        active=person.active,
+        on_duty=person.on_duty,
+        is_me=person.id == my_id,
     )
 
 
 async def render_staff(
-    request: web.Request, *, error: str | None = None, status: int = 200, typed: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
     people = await Staff.all().order_by("-active", "name", "id").prefetch_related("department")
     departments = await department_options()
     return admin_page(
-        request, "admin_staff.html", title=fmt.t("Staff"), error=error, status=status,
-        rows=[_row(p, fmt, viewer_of(request).staff.id) for p in people], department_options=departments,
-        active_codes={code for code, _ in departments}, typed=typed or {}, path=STAFF_PATH,
+        request,
+        "admin_staff.html",
+        title=fmt.t("Staff"),
+        error=error,
+        status=status,
+        rows=[_row(p, fmt, viewer_of(request).staff.id) for p in people],
+        department_options=departments,
+        active_codes={code for code, _ in departments},
+        typed=typed or {},
+        path=STAFF_PATH,
     )
 
 
@@ -84,11 +102,17 @@ async def staff_add(request: web.Request) -> web.Response:
     viewer = viewer_of(request)
     try:
         telegram_id = telegram_id_of(form)
-        if telegram_id == viewer.staff.telegram_id:  # adding oneself again would change one's own role
+        if (
+            telegram_id == viewer.staff.telegram_id
+        ):  # adding oneself again would change one's own role
             raise ValidationFailed("that is you", field="self")
         await add_staff(
-            telegram_id, name_of(form), field(form, "role"), ctx_of(request).clock.now(),
-            department_code=department_code_of(form), phone=phone_of(form, ctx_of(request).settings),
+            telegram_id,
+            name_of(form),
+            field(form, "role"),
+            ctx_of(request).clock.now(),
+            department_code=department_code_of(form),
+            phone=phone_of(form, ctx_of(request).settings),
         )
     except ValidationFailed as error:
         return await _refusal(request, error, entered(form))
@@ -109,7 +133,9 @@ async def staff_update(request: web.Request) -> web.Response:
     try:
         if person.id == viewer_of(request).staff.id and field(form, "role") != str(person.role):
             raise ValidationFailed("an administrator cannot change their own role", field="self")
-        await update_staff(person.id, role=field(form, "role"), department_code=department_code_of(form))
+        await update_staff(
+            person.id, role=field(form, "role"), department_code=department_code_of(form)
+        )
     except ValidationFailed as error:
         return await _refusal(request, error)
     return see_other(f"{STAFF_PATH}?done=saved")
@@ -119,6 +145,8 @@ async def staff_update(request: web.Request) -> web.Response:
 async def staff_deactivate(request: web.Request) -> web.Response:
     person = await _person(request)
     if person.id == viewer_of(request).staff.id:
-        return await _refusal(request, ValidationFailed("an administrator cannot deactivate themselves", field="self"))
+        return await _refusal(
+            request, ValidationFailed("an administrator cannot deactivate themselves", field="self")
+        )
     await deactivate_staff(person.telegram_id, ctx_of(request).clock.now())
     return see_other(f"{STAFF_PATH}?done=deactivated")

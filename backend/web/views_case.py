@@ -20,8 +20,16 @@ from .viewer import Viewer
 
 # The forms the case page offers, in this order. The service decides; this only hides what it would refuse.
 PAGE_ACTIONS = (
-    Action.CLAIM, Action.ASSIGN, Action.START, Action.NOTE, Action.RESOLVE, Action.ESCALATE,
-    Action.RECATEGORIZE, Action.CHANGE_SEVERITY, Action.INVALID, Action.REOPEN,
+    Action.CLAIM,
+    Action.ASSIGN,
+    Action.START,
+    Action.NOTE,
+    Action.RESOLVE,
+    Action.ESCALATE,
+    Action.RECATEGORIZE,
+    Action.CHANGE_SEVERITY,
+    Action.INVALID,
+    Action.REOPEN,
 )
 CLOCKS = (
     ("assign_due_at", N_("Owner to be assigned")),
@@ -62,8 +70,12 @@ def offered_actions(case: Case, viewer: Viewer, top_level: int) -> list[Action]:
             continue
         try:
             check_permission(
-                action, ActorKind.STAFF, viewer.role, owns_case=case.owner_id == viewer.staff.id,
-                case_has_other_owner=case.owner_id is not None, status=case.status,
+                action,
+                ActorKind.STAFF,
+                viewer.role,
+                owns_case=case.owner_id == viewer.staff.id,
+                case_has_other_owner=case.owner_id is not None,
+                status=case.status,
             )
         except PermissionDenied:
             continue
@@ -78,7 +90,9 @@ class Field:
     long: bool = False
 
 
-def _fields(case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: str, photos: int) -> dict[str, list[Field]]:
+def _fields(
+    case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: str, photos: int
+) -> dict[str, list[Field]]:
     t = fmt.t
     phone = fmt.phone(case.contact_phone, full=viewer.sees_phone_of(case))
     suggested = fmt.category(case.category_suggested) if case.category_suggested else ""
@@ -119,7 +133,10 @@ def _fields(case: Case, fmt: Formatter, viewer: Viewer, owner: str, department: 
         ],
         t("Follow-up"): [
             Field(t("Solved, as the tenant says"), _yes_no(case.solved_confirmed, fmt)),
-            Field(t("Satisfaction"), f"{case.satisfaction} / 5" if case.satisfaction is not None else ""),
+            Field(
+                t("Satisfaction"),
+                f"{case.satisfaction} / 5" if case.satisfaction is not None else "",
+            ),
             Field(t("Comment"), case.satisfaction_comment, long=True),
         ],
     }
@@ -130,7 +147,12 @@ def _yes_no(value: bool | None, fmt: Formatter) -> str:
 
 
 async def render_case(
-    request: web.Request, number: str, *, error: str = "", status: int = 200, done: str = "",
+    request: web.Request,
+    number: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    done: str = "",
     typed: tuple[str, dict[str, str]] = ("", {}),
 ) -> web.Response:
     """`typed`: the refused action and its text fields, shown again in that action's form."""
@@ -145,21 +167,48 @@ async def render_case(
     department = await Department.get_or_none(id=case.department_id) if case.department_id else None
     files = list(await Attachment.filter(case_id=case.id).order_by("id"))
     photos = len(files)
-    clocks = [(fmt.t(label), due) for name, label in CLOCKS if (due := fmt.due(getattr(case, name)))]
+    clocks = [
+        (fmt.t(label), due) for name, label in CLOCKS if (due := fmt.due(getattr(case, name)))
+    ]
     promises = [(fmt.t(label), fmt.when(getattr(case, name))) for name, label in PROMISES]
     return render(
-        request, "case.html", status=status, title=case.number, case=case,
-        sections=_fields(case, fmt, viewer, owner.name if owner else "", department.name if department else "", photos),
-        clocks=clocks, promises=promises, overdue=is_overdue(case, fmt.now), events=events,
-        actions=offered_actions(case, viewer, ctx.settings.policy.top_level), A=Action,
+        request,
+        "case.html",
+        status=status,
+        title=case.number,
+        case=case,
+        sections=_fields(
+            case,
+            fmt,
+            viewer,
+            owner.name if owner else "",
+            department.name if department else "",
+            photos,
+        ),
+        clocks=clocks,
+        promises=promises,
+        overdue=is_overdue(case, fmt.now),
+        events=events,
+        actions=offered_actions(case, viewer, ctx.settings.policy.top_level),
+        A=Action,
         action_url=lambda action: f"{case_path(case.number)}/{action.value}",
-        files=files, files_available=request.app.get(FILE_BOT) is not None,
+        files=files,
+        files_available=request.app.get(FILE_BOT) is not None,
         file_url=lambda attachment: f"{case_path(case.number)}/files/{attachment.id}",
         staff_options=[(s.id, s.name) for s in await Staff.filter(active=True).order_by("name")],
-        department_options=[(d.code, d.name) for d in await Department.filter(active=True).order_by("name")],
-        category_options=[(c, fmt.category(c)) for c in ctx.settings.policy.category_codes if c != case.category],
-        severity_options=[(s.value, fmt.severity(s)) for s in sorted(Severity, key=lambda s: s.rank) if s != case.severity],
-        error=error, done=fmt.action(done) if done else "",
+        department_options=[
+            (d.code, d.name) for d in await Department.filter(active=True).order_by("name")
+        ],
+        category_options=[
+            (c, fmt.category(c)) for c in ctx.settings.policy.category_codes if c != case.category
+        ],
+        severity_options=[
+            (s.value, fmt.severity(s))
+            for s in sorted(Severity, key=lambda s: s.rank)
+            if s != case.severity
+        ],
+        error=error,
+        done=fmt.action(done) if done else "",
         typed=lambda action, name: typed[1].get(name, "") if typed[0] == action.value else "",
     )
 

@@ -29,8 +29,11 @@ async def _query(request: web.Request) -> tuple[ListQuery, queries.CaseFilter | 
     wanted = ListQuery.from_query(request.query, ctx.settings)
     if wanted.problems:  # only dates beyond the supported calendar; other odd values are dropped
         raise Refused(
-            400, N_("Date out of range"), N_("Please choose dates from {first} to {last}."),
-            first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(),
+            400,
+            N_("Date out of range"),
+            N_("Please choose dates from {first} to {last}."),
+            first=FIRST_DAY.isoformat(),
+            last=LAST_DAY.isoformat(),
         )
     return wanted, await wanted.case_filter(ctx.settings, viewer_of(request).staff.id)
 
@@ -43,17 +46,30 @@ async def case_list(request: web.Request) -> web.Response:
     if criteria is None:
         page = queries.Page(items=[], total=0, page=wanted.page, per_page=PER_PAGE)
     else:
-        page = await queries.list_cases(criteria, fmt.now, page=wanted.page, per_page=PER_PAGE, order=wanted.order)
+        page = await queries.list_cases(
+            criteria, fmt.now, page=wanted.page, per_page=PER_PAGE, order=wanted.order
+        )
     names, department_options, staff_options = await _people()
     rows = [case_row(c, names, fmt, full_phone=viewer.sees_phone_of(c)) for c in page.items]
     first = (page.page - 1) * page.per_page + 1 if rows else 0
     return render(
-        request, "cases.html", title=fmt.t("Cases"), rows=rows, page=page, wanted=wanted,
-        first=first, last=first + len(rows) - 1 if rows else 0, list_path=LIST_PATH,
+        request,
+        "cases.html",
+        title=fmt.t("Cases"),
+        rows=rows,
+        page=page,
+        wanted=wanted,
+        first=first,
+        last=first + len(rows) - 1 if rows else 0,
+        list_path=LIST_PATH,
         status_options=[(OPEN, fmt.t("Open (new, assigned, in progress)"))]
         + [(s.value, fmt.status(s)) for s in Status],
-        category_options=[(code, fmt.category(code)) for code in ctx.settings.policy.category_codes],
-        severity_options=[(s.value, fmt.severity(s)) for s in sorted(Severity, key=lambda s: s.rank)],
+        category_options=[
+            (code, fmt.category(code)) for code in ctx.settings.policy.category_codes
+        ],
+        severity_options=[
+            (s.value, fmt.severity(s)) for s in sorted(Severity, key=lambda s: s.rank)
+        ],
         department_options=department_options,
         owner_options=[("me", fmt.t("Me")), *staff_options],
         sort_options=[(key, fmt.t(label)) for key, label in SORT_NAMES.items() if key in SORTS],
@@ -69,8 +85,12 @@ async def _people() -> tuple[Names, list[tuple[str, str]], list[tuple[str, str]]
     Both tables are small; reading them whole saves the page two queries (names of the page's owners).
     """
     staff = await Staff.all().order_by("name").values_list("id", "name", "active")
-    departments = await Department.all().order_by("name").values_list("id", "code", "name", "active")
-    names = Names({id_: name for id_, name, _ in staff}, {id_: name for id_, _, name, _ in departments})
+    departments = (
+        await Department.all().order_by("name").values_list("id", "code", "name", "active")
+    )
+    names = Names(
+        {id_: name for id_, name, _ in staff}, {id_: name for id_, _, name, _ in departments}
+    )
     department_options = [(code, name) for _, code, name, active in departments if active]
     staff_options = [(str(id_), name) for id_, name, active in staff if active]
     return names, department_options, staff_options
@@ -83,20 +103,30 @@ async def _export_table(request: web.Request) -> tuple[list[str], list[list[str]
     cases: list[Case] = []
     if criteria is not None:
         tie_break = "-id" if wanted.order.startswith("-") else "id"
-        cases = list(await queries.filtered(criteria, fmt.now).order_by(wanted.order, tie_break).limit(MAX_ROWS))
+        cases = list(
+            await queries.filtered(criteria, fmt.now)
+            .order_by(wanted.order, tie_break)
+            .limit(MAX_ROWS)
+        )
     names = await names_for(cases)
     return table([case_row(c, names, fmt, full_phone=viewer.sees_all_phones) for c in cases], fmt)
 
 
 def _download(body: bytes, content_type: str, filename: str) -> web.Response:
     return web.Response(
-        body=body, content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        body=body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
 def _stamp(request: web.Request) -> str:
-    return formatter(request).now.astimezone(ctx_of(request).settings.timezone).strftime("%Y%m%d-%H%M")
+    return (
+        formatter(request).now.astimezone(ctx_of(request).settings.timezone).strftime("%Y%m%d-%H%M")
+    )
 
 
 async def export_csv(request: web.Request) -> web.Response:
@@ -110,6 +140,7 @@ async def export_xlsx(request: web.Request) -> web.Response:
     headers, rows = await _export_table(request)
     body = to_xlsx(headers, rows, formatter(request).t("Cases"))
     return _download(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"qingchu-cases-{_stamp(request)}.xlsx",
     )

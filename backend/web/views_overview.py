@@ -69,7 +69,9 @@ async def overview_figures(settings: Settings, now: datetime) -> Figures:
         open=await count(CaseFilter(statuses=list(OPEN_STATUSES))),
         unclaimed=await count(CaseFilter(unclaimed=True)),
         overdue=await count(CaseFilter(overdue=True)),
-        major_open=await count(CaseFilter(statuses=list(OPEN_STATUSES), severities=[Severity.MAJOR])),
+        major_open=await count(
+            CaseFilter(statuses=list(OPEN_STATUSES), severities=[Severity.MAJOR])
+        ),
         new_today=await count(CaseFilter(received_from=day_start, received_to=day_end)),
         month=await statistics(*local_day_bounds(month_first, today, tz), now),
     )
@@ -78,7 +80,9 @@ async def overview_figures(settings: Settings, now: datetime) -> Figures:
 def day_starts(firsts: list[date], today: date, settings: Settings) -> list[datetime]:
     """The bounds of consecutive periods of local days: each first day's start, then the end of today."""
     tz = settings.timezone
-    return [local_day_bounds(day, day, tz)[0] for day in firsts] + [local_day_bounds(today, today, tz)[1]]
+    return [local_day_bounds(day, day, tz)[0] for day in firsts] + [
+        local_day_bounds(today, today, tz)[1]
+    ]
 
 
 async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> Chart:
@@ -86,15 +90,25 @@ async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> 
     bounds = day_starts(days, today, settings)
     rows = await (
         Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
-        .annotate(day=period_index(bounds), n=Count("id")).group_by("day", "category").values("day", "category", "n")
+        .annotate(day=period_index(bounds), n=Count("id"))
+        .group_by("day", "category")
+        .values("day", "category", "n")
     )
     counts = {(days[int(row["day"])], row["category"]): row["n"] for row in rows}
     present = {category for _, category in counts}
-    codes = [c for c in settings.policy.category_codes if c in present] + sorted(present - set(settings.policy.category_codes))
-    series = [Series(fmt.category(code), [counts.get((day, code), 0) for day in days]) for code in codes]
+    codes = [c for c in settings.policy.category_codes if c in present] + sorted(
+        present - set(settings.policy.category_codes)
+    )
+    series = [
+        Series(fmt.category(code), [counts.get((day, code), 0) for day in days]) for code in codes
+    ]
     return bar_chart(
-        fmt.t("New cases per day, last 30 days, by category"), [d.strftime("%m-%d") for d in days], series,
-        head=[fmt.t("Day"), *(s.name for s in series), fmt.t("Total")], label_every=5, total_label="total",
+        fmt.t("New cases per day, last 30 days, by category"),
+        [d.strftime("%m-%d") for d in days],
+        series,
+        head=[fmt.t("Day"), *(s.name for s in series), fmt.t("Total")],
+        label_every=5,
+        total_label="total",
     )
 
 
@@ -104,12 +118,16 @@ async def weekly_sla(settings: Settings, fmt: Formatter, today: date, now: datet
     # statistics(week start, min(week end, today))["sla"] of each week, in one query
     levels = await service_levels(day_starts(weeks, today, settings), now)
     values: list[float | None] = [
-        None if level["compliance"] is None else round(level["compliance"] * 100, 1) for level in levels
+        None if level["compliance"] is None else round(level["compliance"] * 100, 1)
+        for level in levels
     ]
     name = fmt.t("SLA compliance")
     return bar_chart(
-        fmt.t("SLA compliance by week"), [w.strftime("%m-%d") for w in weeks], [Series(name, values)],
-        head=[fmt.t("Week from"), name], percent=True,
+        fmt.t("SLA compliance by week"),
+        [w.strftime("%m-%d") for w in weeks],
+        [Series(name, values)],
+        head=[fmt.t("Week from"), name],
+        percent=True,
     )
 
 
@@ -118,26 +136,36 @@ def satisfaction_chart(fmt: Formatter, stats: dict[str, Any]) -> Chart:
     scores = [str(score) for score in range(1, 6)]
     name = fmt.t("Answers")
     return bar_chart(
-        fmt.t("Satisfaction ratings this month"), scores, [Series(name, [distribution.get(s, 0) for s in scores])],
+        fmt.t("Satisfaction ratings this month"),
+        scores,
+        [Series(name, [distribution.get(s, 0) for s in scores])],
         head=[fmt.t("Rating"), name],
     )
 
 
 async def open_by_department(fmt: Formatter) -> Chart:
     rows = await (
-        Case.filter(status__in=OPEN_STATUSES).annotate(n=Count("id")).group_by("department_id")
+        Case.filter(status__in=OPEN_STATUSES)
+        .annotate(n=Count("id"))
+        .group_by("department_id")
         .values("department_id", "n")
     )
     ids = [row["department_id"] for row in rows if row["department_id"] is not None]
     names = dict(await Department.filter(id__in=ids).values_list("id", "name")) if ids else {}
     pairs = sorted(
-        ((names.get(row["department_id"], str(row["department_id"])), row["n"]) for row in rows if row["department_id"]),
+        (
+            (names.get(row["department_id"], str(row["department_id"])), row["n"])
+            for row in rows
+            if row["department_id"]
+        ),
         key=lambda pair: (-pair[1], pair[0]),
     )
     pairs += [(fmt.t("No department"), row["n"]) for row in rows if row["department_id"] is None]
     name = fmt.t("Open cases")
     return bar_chart(
-        fmt.t("Open cases by department"), [p[0] for p in pairs], [Series(name, [p[1] for p in pairs])],
+        fmt.t("Open cases by department"),
+        [p[0] for p in pairs],
+        [Series(name, [p[1] for p in pairs])],
         head=[fmt.t("Department"), name],
     )
 
@@ -158,16 +186,30 @@ async def overview(request: web.Request) -> web.Response:
         Tile(fmt.t("Open"), str(figures.open), "/dashboard/cases?status=open"),
         Tile(fmt.t("Unclaimed"), str(figures.unclaimed), "/dashboard/cases?unclaimed=1"),
         Tile(fmt.t("Overdue"), str(figures.overdue), "/dashboard/cases?overdue=1"),
-        Tile(fmt.t("Major, open"), str(figures.major_open), "/dashboard/cases?status=open&severity=major"),
-        Tile(fmt.t("New today"), str(figures.new_today), f"/dashboard/cases?from={today}&to={today}"),
+        Tile(
+            fmt.t("Major, open"),
+            str(figures.major_open),
+            "/dashboard/cases?status=open&severity=major",
+        ),
+        Tile(
+            fmt.t("New today"), str(figures.new_today), f"/dashboard/cases?from={today}&to={today}"
+        ),
         Tile(fmt.t("SLA compliance this month"), fmt.percent(month["sla"]["compliance"])),
-        Tile(fmt.t("Mean time to first feedback"), fmt.hours(month["mean_hours_to_first_feedback"])),
+        Tile(
+            fmt.t("Mean time to first feedback"), fmt.hours(month["mean_hours_to_first_feedback"])
+        ),
         Tile(fmt.t("Mean time to resolution"), fmt.hours(month["mean_hours_to_resolve"])),
         _satisfaction(fmt, month),
     ]
     return render(
-        request, "overview.html", title=fmt.t("Overview"), tiles=tiles, charts=charts,
-        period=fmt.t("This month: {first} to {last}", first=figures.month_first.isoformat(), last=today),
+        request,
+        "overview.html",
+        title=fmt.t("Overview"),
+        tiles=tiles,
+        charts=charts,
+        period=fmt.t(
+            "This month: {first} to {last}", first=figures.month_first.isoformat(), last=today
+        ),
     )
 
 
@@ -177,4 +219,8 @@ def _satisfaction(fmt: Formatter, stats: dict[str, Any]) -> Tile:
     mean = stats["satisfaction"]["mean"]
     if mean is None:
         return Tile(label, NO_VALUE)
-    return Tile(label, f"{mean:.2f} / 5", note=fmt.t("Answers: {answers}", answers=stats["satisfaction"]["answers"]))
+    return Tile(
+        label,
+        f"{mean:.2f} / 5",
+        note=fmt.t("Answers: {answers}", answers=stats["satisfaction"]["answers"]),
+    )

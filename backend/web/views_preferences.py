@@ -15,8 +15,12 @@ def safe_next(value: object) -> str:
     Anything else (CR/LF, other control characters, backslashes) leads to the overview.
     """
     if (
-        isinstance(value, str) and (value == PREFIX or value.startswith(PREFIX + "/"))
-        and value.isascii() and value.isprintable() and " " not in value and "\\" not in value
+        isinstance(value, str)
+        and (value == PREFIX or value.startswith(PREFIX + "/"))
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+        and "\\" not in value
     ):
         return value
     return f"{PREFIX}/"

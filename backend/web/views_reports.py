@@ -20,7 +20,9 @@ MAX_MONTHS = 36
 def _refused(request: web.Request) -> web.Response | None:
     if viewer_of(request).at_least(Role.MANAGER):
         return None
-    return message_page(request, 403, N_("Not for your role"), N_("Reports are for managers and administrators."))
+    return message_page(
+        request, 403, N_("Not for your role"), N_("Reports are for managers and administrators.")
+    )
 
 
 def _months_back(first: date, last: date) -> list[str]:
@@ -41,8 +43,12 @@ async def report_list(request: web.Request) -> web.Response:
     oldest = await Case.all().order_by("received_at").first()
     first = oldest.received_at.astimezone(ctx.settings.timezone).date() if oldest else today
     return render(
-        request, "reports.html", title=fmt.t("Reports"), months=_months_back(first, today),
-        current=f"{today.year:04d}-{today.month:02d}", base=f"{PREFIX}/reports",
+        request,
+        "reports.html",
+        title=fmt.t("Reports"),
+        months=_months_back(first, today),
+        current=f"{today.year:04d}-{today.month:02d}",
+        base=f"{PREFIX}/reports",
     )
 
 
@@ -52,12 +58,17 @@ async def _report(request: web.Request):
         year, month = month_from_text(request.match_info["month"])
     except OutOfRange:
         raise Refused(
-            400, N_("Month out of range"), N_("Please choose a month from {first} to {last}."),
-            first=f"{FIRST_DAY:%Y-%m}", last=f"{LAST_DAY:%Y-%m}",
+            400,
+            N_("Month out of range"),
+            N_("Please choose a month from {first} to {last}."),
+            first=f"{FIRST_DAY:%Y-%m}",
+            last=f"{LAST_DAY:%Y-%m}",
         ) from None
     except ValueError:
         raise web.HTTPNotFound() from None
-    return await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=formatter(request).locale)
+    return await monthly_report(
+        year, month, ctx.settings, ctx.clock.now(), locale=formatter(request).locale
+    )
 
 
 async def report_page(request: web.Request) -> web.Response:
@@ -66,7 +77,10 @@ async def report_page(request: web.Request) -> web.Response:
     report = await _report(request)
     fmt = formatter(request)
     return render(
-        request, "report.html", title=fmt.t("Report for {month}", month=report.month_text), report=report,
+        request,
+        "report.html",
+        title=fmt.t("Report for {month}", month=report.month_text),
+        report=report,
         tables=[
             (fmt.t("By category"), report.by_category),
             (fmt.t("By severity"), report.by_severity),

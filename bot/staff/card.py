@@ -17,14 +17,14 @@ from ..timefmt import local_time
 SCOPE = "s"
 BUTTONS: list[tuple[Action, str, str]] = [
     # action               callback   label
-    (Action.CLAIM,         "claim",   N_("🙋 Claim")),
-    (Action.START,         "start",   N_("▶️ Start")),
-    (Action.NOTE,          "note",    N_("📝 Progress…")),
-    (Action.RESOLVE,       "resolve", N_("✅ Resolve…")),
-    (Action.ASSIGN,        "assign",  N_("📤 Assign…")),
-    (Action.ESCALATE,      "escalate", N_("⬆️ Escalate…")),
-    (Action.INVALID,       "invalid", N_("🚫 Invalid…")),
-    (Action.RECATEGORIZE,  "recat",   N_("🏷 Category/severity…")),
+    (Action.CLAIM, "claim", N_("🙋 Claim")),
+    (Action.START, "start", N_("▶️ Start")),
+    (Action.NOTE, "note", N_("📝 Progress…")),
+    (Action.RESOLVE, "resolve", N_("✅ Resolve…")),
+    (Action.ASSIGN, "assign", N_("📤 Assign…")),
+    (Action.ESCALATE, "escalate", N_("⬆️ Escalate…")),
+    (Action.INVALID, "invalid", N_("🚫 Invalid…")),
+    (Action.RECATEGORIZE, "recat", N_("🏷 Category/severity…")),
 ]
 
 
@@ -57,7 +57,12 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
         lines.append(_("Escalation level: {level}", locale, level=case.escalation_level))
     lines += [
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
-        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"), phone=esc(mask_phone(case.contact_phone))),
+        _(
+            "Tenant: {name} {phone}",
+            locale,
+            name=esc(case.contact_name or "—"),
+            phone=esc(mask_phone(case.contact_phone)),
+        ),
         _("Problem: {text}", locale, text=esc(shorten(case.description, CARD_DESCRIPTION))),
     ]
     reasons = triage_reasons(case.triage, locale)
@@ -67,19 +72,36 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
     if photos:
         lines.append(_("Photos and files: {count}", locale, count=photos))
     if case.expectation:
-        lines.append(_("Tenant expects: {text}", locale, text=esc(shorten(case.expectation, CARD_EXPECTATION))))
+        lines.append(
+            _(
+                "Tenant expects: {text}",
+                locale,
+                text=esc(shorten(case.expectation, CARD_EXPECTATION)),
+            )
+        )
     if case.status.is_open:
-        lines.append(_("Assign by {assign} · first feedback by {feedback} · resolve by {resolve}", locale,
-                       assign=local_time(case.promised_assign_at, tz, locale),
-                       feedback=local_time(case.promised_feedback_at, tz, locale),
-                       resolve=local_time(case.promised_resolve_at, tz, locale)))
+        lines.append(
+            _(
+                "Assign by {assign} · first feedback by {feedback} · resolve by {resolve}",
+                locale,
+                assign=local_time(case.promised_assign_at, tz, locale),
+                feedback=local_time(case.promised_feedback_at, tz, locale),
+                resolve=local_time(case.promised_resolve_at, tz, locale),
+            )
+        )
     if major:
         managers = await Staff.filter(active=True, role=Role.MANAGER).order_by("id").limit(5)
-        mentions = " ".join(f'<a href="tg://user?id={m.telegram_id}">{esc(m.name)}</a>' for m in managers)
-        lines.append(_("Major case: the manager has been told.", locale) + (f" {mentions}" if mentions else ""))
+        mentions = " ".join(
+            f'<a href="tg://user?id={m.telegram_id}">{esc(m.name)}</a>' for m in managers
+        )
+        lines.append(
+            _("Major case: the manager has been told.", locale)
+            + (f" {mentions}" if mentions else "")
+        )
     more = more_line(ctx, case, locale)
     if shorten(case.description, CARD_DESCRIPTION) != (case.description or "") or (
-            shorten(case.expectation, CARD_EXPECTATION) != (case.expectation or "")):
+        shorten(case.expectation, CARD_EXPECTATION) != (case.expectation or "")
+    ):
         lines.append(more)
     return fit("\n".join(lines), limit, more=more)
 
@@ -91,11 +113,14 @@ def card_keyboard(ctx: AppContext, case: Case) -> InlineKeyboardMarkup | None:
     buttons = [
         button(_(label, locale), cb(SCOPE, name, str(case.id)))
         for action, name, label in BUTTONS
-        if action in allowed and not (action is Action.ESCALATE and case.escalation_level >= ctx.settings.policy.top_level)
+        if action in allowed
+        and not (
+            action is Action.ESCALATE and case.escalation_level >= ctx.settings.policy.top_level
+        )
     ]
     if not buttons:
         return None
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
@@ -108,18 +133,26 @@ async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
     tz = ctx.settings.timezone
     head = [
         _("You own case {number}.", locale, number=esc(case.number)),
-        _("Tenant: {name} {phone}", locale, name=esc(case.contact_name or "—"),
-          phone=esc(display_phone(case.contact_phone, ctx.settings.phone_region) or "—")),
+        _(
+            "Tenant: {name} {phone}",
+            locale,
+            name=esc(case.contact_name or "—"),
+            phone=esc(display_phone(case.contact_phone, ctx.settings.phone_region) or "—"),
+        ),
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
     ]
     history = []
     for event in await CaseEvent.filter(case_id=case.id).order_by("at", "id"):
         note = f": {esc(shorten(event.note, BRIEF_NOTE))}" if event.note else ""
-        history.append(f"• {local_time(event.at, tz, locale)} {esc(event.actor_name or event.actor_kind.value)} {esc(event.action)}{note}")
+        history.append(
+            f"• {local_time(event.at, tz, locale)} {esc(event.actor_name or event.actor_kind.value)} {esc(event.action)}{note}"
+        )
     more = more_line(ctx, case, locale)
     used = sum(visible_length(line) + 1 for line in head + history) + visible_length(more) + 1
     room = max(BRIEF_DESCRIPTION // 10, min(BRIEF_DESCRIPTION, MAX_TEXT - used - 40))
     description = shorten(case.description, room)
     problem = _("Problem: {text}", locale, text=esc(description))
-    text = "\n".join([*head, problem, *history, *([more] if description != (case.description or "") else [])])
+    text = "\n".join(
+        [*head, problem, *history, *([more] if description != (case.description or "") else [])]
+    )
     return fit(text, more=more)

@@ -18,22 +18,39 @@ async def _listing(turn: Turn, title: str, criteria: queries.CaseFilter, order: 
         await turn.reply(turn.t("Nothing here right now."))
         return
     policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
-    lines = [f"{title} ({page.total})"] + [esc(case_line(c, policy, turn.locale, tz)) for c in page.items]
-    await turn.reply("\n".join(lines), more=more_in_dashboard(turn.ctx.settings, turn.locale, "/cases"))
+    lines = [f"{title} ({page.total})"] + [
+        esc(case_line(c, policy, turn.locale, tz)) for c in page.items
+    ]
+    await turn.reply(
+        "\n".join(lines), more=more_in_dashboard(turn.ctx.settings, turn.locale, "/cases")
+    )
 
 
 async def run(turn: Turn, command: str, args: list[str]) -> None:
     actor = await staff_actor(turn.user_id)
     if actor is None:
-        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        await turn.reply(
+            turn.t("Only registered staff can do this. Ask an administrator to add you.")
+        )
         return
     if command == "queue":
-        await _listing(turn, turn.t("Unclaimed cases, oldest first"), queries.CaseFilter(unclaimed=True), "received_at")
+        await _listing(
+            turn,
+            turn.t("Unclaimed cases, oldest first"),
+            queries.CaseFilter(unclaimed=True),
+            "received_at",
+        )
     elif command == "mine":
-        await _listing(turn, turn.t("Your open cases"),
-                       queries.CaseFilter(owner_id=actor.id, statuses=list(queries.OPEN_STATUSES)), "received_at")
+        await _listing(
+            turn,
+            turn.t("Your open cases"),
+            queries.CaseFilter(owner_id=actor.id, statuses=list(queries.OPEN_STATUSES)),
+            "received_at",
+        )
     elif command == "overdue":
-        await _listing(turn, turn.t("Overdue cases"), queries.CaseFilter(overdue=True), "received_at")
+        await _listing(
+            turn, turn.t("Overdue cases"), queries.CaseFilter(overdue=True), "received_at"
+        )
     elif command == "case":
         number = normalize_case_number(args[0]) if args else None
         found = await queries.case_with_timeline(number) if number else None
@@ -45,36 +62,55 @@ async def run(turn: Turn, command: str, args: list[str]) -> None:
 
 
 ROLE_NAMES = {
-    Role.AGENT: N_("agent"), Role.SUPERVISOR: N_("supervisor"), Role.MANAGER: N_("manager"), Role.ADMIN: N_("administrator"),
+    Role.AGENT: N_("agent"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.MANAGER: N_("manager"),
+    Role.ADMIN: N_("administrator"),
 }
 
 
 async def join(turn: Turn, args: list[str]) -> None:
     """/join CODE: a new colleague registers with the code an administrator gave them."""
     if not args:
-        await turn.reply(turn.t("Please send the code you were given, for example /join ABCDE-FGHJK."))
+        await turn.reply(
+            turn.t("Please send the code you were given, for example /join ABCDE-FGHJK.")
+        )
         return
     staff = await redeem_invite(args[0], turn.user_id, turn.ctx.clock.now())
     if staff is None:
-        await turn.reply(turn.t("This code is unknown, already used or expired. Please ask your administrator for a new one."))
+        await turn.reply(
+            turn.t(
+                "This code is unknown, already used or expired. Please ask your administrator for a new one."
+            )
+        )
         return
-    await turn.reply(turn.t("Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
-                            name=staff.name, role=turn.t(ROLE_NAMES[staff.role])))
+    await turn.reply(
+        turn.t(
+            "Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
+            name=staff.name,
+            role=turn.t(ROLE_NAMES[staff.role]),
+        )
+    )
 
 
 async def duty(turn: Turn, args: list[str]) -> None:
     """/duty on|off: take or hand over the duty outside business hours (supervisors and up)."""
     actor = await staff_actor(turn.user_id)
     if actor is None:
-        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        await turn.reply(
+            turn.t("Only registered staff can do this. Ask an administrator to add you.")
+        )
         return
     if not actor.role.at_least(Role.SUPERVISOR):
         await turn.reply(turn.t("Your role does not allow this."))
         return
     on = (args[0].lower() if args else "on") not in ("off", "0", "no")
     await set_on_duty(turn.user_id, on)
-    await turn.reply(turn.t("You are on duty: cases outside business hours come to you here.") if on
-                     else turn.t("You are off duty."))
+    await turn.reply(
+        turn.t("You are on duty: cases outside business hours come to you here.")
+        if on
+        else turn.t("You are off duty.")
+    )
 
 
 async def dashboard(turn: Turn) -> None:
@@ -87,7 +123,12 @@ async def dashboard(turn: Turn) -> None:
         return
     staff = await Staff.get_or_none(telegram_id=turn.user_id, active=True)
     if staff is None:
-        await turn.reply(turn.t("Only registered staff can do this. Ask an administrator to add you."))
+        await turn.reply(
+            turn.t("Only registered staff can do this. Ask an administrator to add you.")
+        )
         return
     link = await create_sign_in_link(staff, turn.ctx.settings, turn.ctx.clock.now())
-    await turn.reply(turn.t("Your sign-in link for the dashboard (valid for 10 minutes, works once):") + f"\n{link}")
+    await turn.reply(
+        turn.t("Your sign-in link for the dashboard (valid for 10 minutes, works once):")
+        + f"\n{link}"
+    )

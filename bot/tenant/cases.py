@@ -40,12 +40,18 @@ async def my_cases(turn: Turn) -> None:
     if turn.complainant is None:
         await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
         return
-    cases = await Case.filter(complainant_id=turn.complainant.id).order_by("-received_at", "-id").limit(PAGE)
+    cases = (
+        await Case.filter(complainant_id=turn.complainant.id)
+        .order_by("-received_at", "-id")
+        .limit(PAGE)
+    )
     if not cases:
         await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
         return
     policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
-    lines = [turn.t("Your cases, newest first:")] + [esc(case_line(c, policy, turn.locale, tz)) for c in cases]
+    lines = [turn.t("Your cases, newest first:")] + [
+        esc(case_line(c, policy, turn.locale, tz)) for c in cases
+    ]
     buttons = [[button(c.number, cb(SCOPE, "open", c.number))] for c in cases]
     await turn.reply("\n".join(lines), InlineKeyboardMarkup(buttons))
 
@@ -53,7 +59,11 @@ async def my_cases(turn: Turn) -> None:
 async def show_case(turn: Turn, number: str | None) -> None:
     case = await own_case(turn, normalize_case_number(number or ""))
     if case is None:
-        await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
+        await turn.reply(
+            turn.t(
+                "We could not find that case number among your cases. Please check it, or send /mycases."
+            )
+        )
         return
     # Tenants have no dashboard and every word of an update was written for them: a long timeline comes as
     # several messages (bot.text.split), not cut.
@@ -67,11 +77,19 @@ async def timeline_text(turn: Turn, case: Case) -> str:
     submitted = await CaseEvent.filter(case_id=case.id, action="submit").first()
     lines = [
         turn.t("Case {number}", number=case.number),
-        turn.t("{category} · {status}", category=category_name(policy, case.category, locale),
-               status=status_name(case.status, locale)),
+        turn.t(
+            "{category} · {status}",
+            category=category_name(policy, case.category, locale),
+            status=status_name(case.status, locale),
+        ),
     ]
     if case.status.is_open and case.promised_feedback_at and not case.first_feedback_at:
-        lines.append(turn.t("We will get back to you by {when}.", when=local_time(case.promised_feedback_at, tz, locale)))
+        lines.append(
+            turn.t(
+                "We will get back to you by {when}.",
+                when=local_time(case.promised_feedback_at, tz, locale),
+            )
+        )
     for event in ([submitted] if submitted else []) + list(events):
         template = EVENT_TEXT.get(event.action)
         if template is None:
@@ -86,14 +104,18 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
         await turn.answer()
         await show_case(turn, callback.argument)
     else:
-        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+        await turn.answer(
+            turn.plain("This button is no longer active. Please use the latest message.")
+        )
 
 
 # Why a tenant's /cancel CASE-NUMBER does not cancel, by the case's status (open cases that are new or
 # assigned can be cancelled, backend.domain.transitions).
 CANCEL_REFUSAL = {
-    Status.IN_PROGRESS: N_("Work on case {number} has already started, so it can no longer be cancelled. "
-                           "If you no longer need it, please tell the colleague handling it."),
+    Status.IN_PROGRESS: N_(
+        "Work on case {number} has already started, so it can no longer be cancelled. "
+        "If you no longer need it, please tell the colleague handling it."
+    ),
     Status.CANCELLED: N_("Case {number} was already cancelled."),
     Status.RESOLVED: N_("Case {number} is already resolved, so there is nothing to cancel."),
     Status.CLOSED: N_("Case {number} is already closed, so there is nothing to cancel."),
@@ -105,14 +127,21 @@ async def cancel_case(turn: Turn, number_text: str) -> None:
     """One message, true to the case's state; cancelling twice says it is already cancelled."""
     case = await own_case(turn, normalize_case_number(number_text))
     if case is None:
-        await turn.reply(turn.t("We could not find that case number among your cases. Please check it, or send /mycases."))
+        await turn.reply(
+            turn.t(
+                "We could not find that case number among your cases. Please check it, or send /mycases."
+            )
+        )
         return
     if case.status in CANCEL_REFUSAL:
         await turn.reply(turn.t(CANCEL_REFUSAL[case.status], number=case.number))
         return
     try:
-        await turn.ctx.cases.cancel(case.number, Actor.tenant(turn.complainant.id, turn.complainant.name),
-                                    turn.t("Cancelled by the tenant in chat"))
+        await turn.ctx.cases.cancel(
+            case.number,
+            Actor.tenant(turn.complainant.id, turn.complainant.name),
+            turn.t("Cancelled by the tenant in chat"),
+        )
     except IllegalTransition:  # the status changed meanwhile (a colleague started work)
         await case.refresh_from_db()
         template = CANCEL_REFUSAL.get(case.status, N_("Case {number} cannot be cancelled."))

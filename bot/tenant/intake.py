@@ -50,7 +50,12 @@ MAX_MESSAGE = 4000
 MAX_DESCRIPTION = 10_000
 MAX_ATTACHMENTS = 10
 # Dialog answers → case fields, for details added to a case filed early.
-CASE_FIELD = {"unit": "unit", "phone": "contact_phone", "name": "contact_name", "expectation": "expectation"}
+CASE_FIELD = {
+    "unit": "unit",
+    "phone": "contact_phone",
+    "name": "contact_name",
+    "expectation": "expectation",
+}
 
 
 def button(turn: Turn, label: str, action: str, argument: str = "") -> Button:
@@ -66,8 +71,13 @@ def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
 
 
 def _new_dialog(turn: Turn, state: str) -> DialogState:
-    return DialogState(turn.chat_id, turn.user_id, FLOW, state,
-                       {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale})
+    return DialogState(
+        turn.chat_id,
+        turn.user_id,
+        FLOW,
+        state,
+        {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale},
+    )
 
 
 async def begin(turn: Turn) -> None:
@@ -94,9 +104,15 @@ async def offer(turn: Turn) -> None:
 
 async def _ask_offer(turn: Turn, dialog: DialogState) -> None:
     await turn.reply(
-        turn.t("Shall I file this as a new case? You can still add details and photos before it is sent."),
-        keyboard([button(turn, turn.plain("📝 Yes, file it"), "offer", "y"),
-                  button(turn, turn.plain("No, thanks"), "offer", "n")]),
+        turn.t(
+            "Shall I file this as a new case? You can still add details and photos before it is sent."
+        ),
+        keyboard(
+            [
+                button(turn, turn.plain("📝 Yes, file it"), "offer", "y"),
+                button(turn, turn.plain("No, thanks"), "offer", "n"),
+            ]
+        ),
     )
 
 
@@ -117,10 +133,12 @@ async def _offer_message(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _ask_first_description(turn: Turn) -> None:
-    await turn.reply(turn.t(
-        "Please tell us what happened, in your own words: what, where, since when. "
-        "You can send several messages and photos; press “That's all” when you are done."
-    ))
+    await turn.reply(
+        turn.t(
+            "Please tell us what happened, in your own words: what, where, since when. "
+            "You can send several messages and photos; press “That's all” when you are done."
+        )
+    )
 
 
 # ---- messages -------------------------------------------------------------------------------------
@@ -145,7 +163,9 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
         await turn.reply(turn.t("Please choose one of the buttons above, or send /cancel to stop."))
         return
     if message.text and len(message.text) > MAX_MESSAGE:
-        await turn.reply(turn.t("That message is too long for us to keep. Please send it in shorter parts."))
+        await turn.reply(
+            turn.t("That message is too long for us to keep. Please send it in shorter parts.")
+        )
         return
     await handler(turn, dialog)
 
@@ -157,9 +177,13 @@ def _attachment_of(turn: Turn) -> AttachmentDraft | None:
         return AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, message.caption or "")
     if message.document:
         document = message.document
-        return AttachmentDraft(document.file_id, "document", document.file_unique_id, message.caption or "")
+        return AttachmentDraft(
+            document.file_id, "document", document.file_unique_id, message.caption or ""
+        )
     if message.video:
-        return AttachmentDraft(message.video.file_id, "video", message.video.file_unique_id, message.caption or "")
+        return AttachmentDraft(
+            message.video.file_id, "video", message.video.file_unique_id, message.caption or ""
+        )
     return None
 
 
@@ -176,10 +200,12 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
     text = (message.text or message.caption or "").strip()
     attachment = _attachment_of(turn)
     if not text and attachment is None:
-        await turn.reply(turn.t(
-            "We can only read text and photos here. Please describe the problem in words "
-            "(voice messages cannot be handled yet)."
-        ))
+        await turn.reply(
+            turn.t(
+                "We can only read text and photos here. Please describe the problem in words "
+                "(voice messages cannot be handled yet)."
+            )
+        )
         return
     if not await _keep_part(turn, dialog):
         return
@@ -193,8 +219,10 @@ async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
     text = (message.text or message.caption or "").strip()
     parts: list[str] = dialog.data.setdefault("parts", [])
     if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
-        await turn.reply(turn.t("We have a lot of detail already. Please press “That's all” to continue."),
-                         keyboard([button(turn, turn.plain("That's all"), "done")]))
+        await turn.reply(
+            turn.t("We have a lot of detail already. Please press “That's all” to continue."),
+            keyboard([button(turn, turn.plain("That's all"), "done")]),
+        )
         return False
     if text:
         parts.append(text)
@@ -204,7 +232,9 @@ async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
     return True
 
 
-async def _described(turn: Turn, dialog: DialogState, *, with_text: bool, triage: Any = None) -> None:
+async def _described(
+    turn: Turn, dialog: DialogState, *, with_text: bool, triage: Any = None
+) -> None:
     """After a part of the description is saved: an emergency is filed at once, a possible one gets the
     safety question first (it stays open until answered), else ask for more. `triage`: of the description
     as it is now, when the caller already has it."""
@@ -253,7 +283,9 @@ def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, 
     dialog.data["kind"] = getattr(triage, "kind", Kind.COMPLAINT.value)
     dialog.data["severity"] = getattr(triage, "severity", Severity.GENERAL.value)
     dialog.data["alternatives"] = [
-        c for c in getattr(triage, "alternatives", ()) if c in policy_codes and c not in (category, "other")
+        c
+        for c in getattr(triage, "alternatives", ())
+        if c in policy_codes and c not in (category, "other")
     ][:3]
 
 
@@ -265,7 +297,9 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
     _remember_triage(dialog, triage, settings.policy.category_codes)
     dialog.data["category"] = dialog.data["suggested"]
     dialog.data["severity"] = Severity.MAJOR.value
-    dialog.data["triggers"] = list(getattr(triage, "triggers", ()) or ())  # marks the dialog's case as major
+    dialog.data["triggers"] = list(
+        getattr(triage, "triggers", ()) or ()
+    )  # marks the dialog's case as major
     dialog.data.pop("safety", None)  # more text made the open question moot
     duty = settings.duty_phone
     lines = [turn.t(safety.advice_for(dialog.data["triggers"]))]
@@ -299,13 +333,20 @@ async def _open_safety_question(turn: Turn, dialog: DialogState, check: str) -> 
 
 async def _ask_safety(turn: Turn, dialog: DialogState, *, again: bool = False) -> None:
     check = dialog.data["safety"]
-    lead = (turn.t("Noted. Please answer this question first:") if again
-            else turn.t("For your safety, please answer one question first:"))
+    lead = (
+        turn.t("Noted. Please answer this question first:")
+        if again
+        else turn.t("For your safety, please answer one question first:")
+    )
     argument = f"{check}:{_dialog_tag(dialog)}"
     await turn.reply(
         f"{lead}\n<b>{turn.t(safety.question_for(check))}</b>",
-        keyboard([button(turn, turn.plain("Yes"), "safe", f"y:{argument}"),
-                  button(turn, turn.plain("No"), "safe", f"n:{argument}")]),
+        keyboard(
+            [
+                button(turn, turn.plain("Yes"), "safe", f"y:{argument}"),
+                button(turn, turn.plain("No"), "safe", f"n:{argument}"),
+            ]
+        ),
     )
 
 
@@ -349,11 +390,17 @@ async def _safety_answered(turn: Turn, dialog: DialogState, yes: bool) -> None:
 def _confirmed(triage: Any, check: str) -> Any:
     """The triage once the tenant said "yes": an emergency whose trigger is the question asked
     (``safety_check`` is kept, so the case shows the answer decided it)."""
-    values = {"severity": Severity.MAJOR.value, "emergency": True,
-              "triggers": (safety.TRIGGER[check],), "safety_check": check}
+    values = {
+        "severity": Severity.MAJOR.value,
+        "emergency": True,
+        "triggers": (safety.TRIGGER[check],),
+        "safety_check": check,
+    }
     if dataclasses.is_dataclass(triage) and not isinstance(triage, type):
         return dataclasses.replace(triage, **values)
-    known = vars(triage) if triage is not None else {"kind": Kind.COMPLAINT.value, "category": "other"}
+    known = (
+        vars(triage) if triage is not None else {"kind": Kind.COMPLAINT.value, "category": "other"}
+    )
     return SimpleNamespace(**{**known, **values})
 
 
@@ -367,7 +414,11 @@ async def _safety_repeat(turn: Turn, dialog: DialogState, _: str) -> None:
 async def _unit_message(turn: Turn, dialog: DialogState) -> None:
     unit = (turn.update.effective_message.text or "").strip()
     if not unit or len(unit) > 64:
-        await turn.reply(turn.t("Please type the building, unit and room (for example 3-1-1202), or your shop number."))
+        await turn.reply(
+            turn.t(
+                "Please type the building, unit and room (for example 3-1-1202), or your shop number."
+            )
+        )
         return
     await _answer(turn, dialog, UNIT, unit=unit)
 
@@ -384,11 +435,18 @@ async def _phone_message(turn: Turn, dialog: DialogState) -> None:
         raw, name = message.text or "", ""
     regions = regions_for(turn.locale, turn.ctx.settings.phone_region)
     # Telegram sends a shared contact's number in international form, usually without the "+"
-    international = normalize_phone("+" + raw.lstrip("+"), regions) if message.contact is not None else None
+    international = (
+        normalize_phone("+" + raw.lstrip("+"), regions) if message.contact is not None else None
+    )
     phone = international or normalize_phone(raw, regions)
     if phone is None:
-        await turn.reply(turn.t("That does not look like a phone number. Please type it again, for example {example}, "
-                                "or with + and the country code.", example=example_phone(regions[0])))
+        await turn.reply(
+            turn.t(
+                "That does not look like a phone number. Please type it again, for example {example}, "
+                "or with + and the country code.",
+                example=example_phone(regions[0]),
+            )
+        )
         return
     if name and not dialog.data.get("name"):
         dialog.data["telegram_name"] = name
@@ -407,17 +465,23 @@ async def _name_message(turn: Turn, dialog: DialogState) -> None:
 async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
     attachment = _attachment_of(turn)
     if attachment is None:
-        await turn.reply(turn.t("Please send photos or files here, or press “Done” / “Skip”."),
-                         _evidence_keyboard(turn, dialog))
+        await turn.reply(
+            turn.t("Please send photos or files here, or press “Done” / “Skip”."),
+            _evidence_keyboard(turn, dialog),
+        )
         return
     if not _add_attachment(dialog, attachment):
-        await turn.reply(turn.t("That is the most files we can take for one case. Please press “Done”."),
-                         _evidence_keyboard(turn, dialog))
+        await turn.reply(
+            turn.t("That is the most files we can take for one case. Please press “Done”."),
+            _evidence_keyboard(turn, dialog),
+        )
         return
     await save_dialog(dialog, turn.ctx.clock.now())
     count = len(dialog.data.get("files", []))
-    await turn.reply(turn.t("Received ({count} so far). Send more or press “Done”.", count=count),
-                     _evidence_keyboard(turn, dialog))
+    await turn.reply(
+        turn.t("Received ({count} so far). Send more or press “Done”.", count=count),
+        _evidence_keyboard(turn, dialog),
+    )
 
 
 async def _expect_message(turn: Turn, dialog: DialogState) -> None:
@@ -442,8 +506,12 @@ async def _supplement(turn: Turn, dialog: DialogState, values: dict[str, Any]) -
     if complainant is None:
         return
     try:
-        await turn.ctx.cases.supplement(dialog.data["case"], Actor.tenant(complainant.id, complainant.name), **fields)
-    except DomainError as exc:  # not valid, or the case was cancelled or closed meanwhile: the dialog goes on
+        await turn.ctx.cases.supplement(
+            dialog.data["case"], Actor.tenant(complainant.id, complainant.name), **fields
+        )
+    except (
+        DomainError
+    ) as exc:  # not valid, or the case was cancelled or closed meanwhile: the dialog goes on
         log.info("supplement refused for %s: %s", dialog.data["case"], exc.message)
 
 
@@ -454,10 +522,12 @@ async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
     if step == DONE:
         number = dialog.data.get("case")
         await clear_dialog(turn.chat_id, turn.user_id)
-        await turn.reply(turn.t(
-            "Thank you, everything is added to case {number}. Send /status {number} to see its progress.",
-            number=number,
-        ))
+        await turn.reply(
+            turn.t(
+                "Thank you, everything is added to case {number}. Send /status {number} to see its progress.",
+                number=number,
+            )
+        )
         return
     if step == CONFIRM and "suggested" not in dialog.data:
         triage = _classify(turn, dialog)
@@ -473,7 +543,9 @@ async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
 
 async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
     policy = turn.ctx.settings.policy
-    label = category_name(policy, dialog.data["suggested"], turn.locale)  # severity is for staff only
+    label = category_name(
+        policy, dialog.data["suggested"], turn.locale
+    )  # severity is for staff only
     alternatives = [
         button(turn, category_name(policy, code, turn.locale), "cat", code)
         for code in dialog.data.get("alternatives", [])
@@ -497,15 +569,28 @@ def _unit_in_description(dialog: DialogState) -> str:
 async def _ask_unit(turn: Turn, dialog: DialogState) -> None:
     remembered = turn.complainant.unit if turn.complainant else ""
     found = _unit_in_description(dialog)
-    again = [button(turn, turn.plain("Use {unit} again", unit=remembered), "unit_again")] if remembered else []
+    again = (
+        [button(turn, turn.plain("Use {unit} again", unit=remembered), "unit_again")]
+        if remembered
+        else []
+    )
     if found:
         yes = [button(turn, turn.plain("✅ Yes, {unit}", unit=found), "unit_found")]
-        await turn.reply(turn.t("Is it at <b>{unit}</b>? Press the button, or type the right building-unit-room "
-                                "or shop number.", unit=found),
-                         keyboard(yes, again if remembered != found else []))
+        await turn.reply(
+            turn.t(
+                "Is it at <b>{unit}</b>? Press the button, or type the right building-unit-room "
+                "or shop number.",
+                unit=found,
+            ),
+            keyboard(yes, again if remembered != found else []),
+        )
         return
-    await turn.reply(turn.t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."),
-                     keyboard(again) if again else None)
+    await turn.reply(
+        turn.t(
+            "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
+        ),
+        keyboard(again) if again else None,
+    )
 
 
 async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
@@ -516,16 +601,33 @@ async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
             keyboard([button(turn, turn.plain("Yes, use this number"), "phone_again")]),
         )
     share = ReplyKeyboardMarkup(
-        [[KeyboardButton(plain_label(turn.plain("📱 Share my phone number")), request_contact=True)]],
-        resize_keyboard=True, one_time_keyboard=True,
+        [
+            [
+                KeyboardButton(
+                    plain_label(turn.plain("📱 Share my phone number")), request_contact=True
+                )
+            ]
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
-    await turn.reply(turn.t("Please share your phone number with the button below, or type it."), share)
+    await turn.reply(
+        turn.t("Please share your phone number with the button below, or type it."), share
+    )
 
 
 async def _ask_name(turn: Turn, dialog: DialogState) -> None:
     user = turn.update.effective_user
-    known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
-    markup = keyboard([button(turn, turn.plain("Call me {name}", name=known), "name_again")]) if known else None
+    known = (
+        (turn.complainant.name if turn.complainant else "")
+        or dialog.data.get("telegram_name")
+        or user.full_name
+    )
+    markup = (
+        keyboard([button(turn, turn.plain("Call me {name}", name=known), "name_again")])
+        if known
+        else None
+    )
     await turn.reply(turn.t("How should we address you?"), markup)
 
 
@@ -541,8 +643,11 @@ def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
 
 async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
     count = len(dialog.data.get("files", []))
-    text = (turn.t("Received ({count} so far). Send more or press “Done”.", count=count) if count
-            else turn.t("Photos or documents help us fix it faster. Send them now, or press “Skip”."))
+    text = (
+        turn.t("Received ({count} so far). Send more or press “Done”.", count=count)
+        if count
+        else turn.t("Photos or documents help us fix it faster. Send them now, or press “Skip”.")
+    )
     await turn.reply(text, _evidence_keyboard(turn, dialog))
 
 
@@ -558,10 +663,17 @@ def summary_text(turn: Turn, dialog: DialogState) -> str:
     policy = turn.ctx.settings.policy
     lines = [
         turn.t("Please check your case:"),
-        turn.t("Type: {kind} · {category}", kind=kind_name(data.get("kind", "complaint"), turn.locale),
-               category=category_name(policy, data.get("category", "other"), turn.locale)),
+        turn.t(
+            "Type: {kind} · {category}",
+            kind=kind_name(data.get("kind", "complaint"), turn.locale),
+            category=category_name(policy, data.get("category", "other"), turn.locale),
+        ),
         turn.t("Where: {unit}", unit=data.get("unit", "")),
-        turn.t("Contact: {name} {phone}", name=data.get("name", ""), phone=_display_phone(turn, data.get("phone", ""))),
+        turn.t(
+            "Contact: {name} {phone}",
+            name=data.get("name", ""),
+            phone=_display_phone(turn, data.get("phone", "")),
+        ),
         turn.t("What happened: {text}", text=shorten("\n".join(data.get("parts", [])), 1500)),
     ]
     if data.get("files"):
@@ -576,13 +688,18 @@ async def _ask_summary(turn: Turn, dialog: DialogState) -> None:
         summary_text(turn, dialog),
         keyboard(
             [button(turn, turn.plain("✅ Submit"), "submit")],
-            [button(turn, turn.plain("✏️ Change something"), "edit"), button(turn, turn.plain("✖️ Cancel"), "quit")],
+            [
+                button(turn, turn.plain("✏️ Change something"), "edit"),
+                button(turn, turn.plain("✖️ Cancel"), "quit"),
+            ],
         ),
     )
 
 
 async def _ask_description(turn: Turn, dialog: DialogState) -> None:
-    await turn.reply(turn.t("Please tell us again what happened. Your new text replaces the old description."))
+    await turn.reply(
+        turn.t("Please tell us again what happened. Your new text replaces the old description.")
+    )
 
 
 async def _ask_again(turn: Turn, dialog: DialogState) -> None:
@@ -615,22 +732,33 @@ ASK = {
 # ---- buttons --------------------------------------------------------------------------------------
 
 EDIT_LABELS = {
-    DESCRIBE: N_("Description"), CONFIRM: N_("Category"), UNIT: N_("Place"), PHONE: N_("Phone"),
-    NAME: N_("Name"), EVIDENCE: N_("Photos"), EXPECT: N_("Expectation"),
+    DESCRIBE: N_("Description"),
+    CONFIRM: N_("Category"),
+    UNIT: N_("Place"),
+    PHONE: N_("Phone"),
+    NAME: N_("Name"),
+    EVIDENCE: N_("Photos"),
+    EXPECT: N_("Expectation"),
 }
 
 
 async def on_callback(turn: Turn, dialog: DialogState | None, callback: Callback) -> None:
     if dialog is None or dialog.flow != FLOW:
-        await turn.answer(turn.plain("This button belongs to a finished conversation."), alert=False)
+        await turn.answer(
+            turn.plain("This button belongs to a finished conversation."), alert=False
+        )
         return
     if dialog.applied(turn.update.update_id):
         await turn.answer()
         await _ask_again(turn, dialog)
         return
-    handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(("*", callback.action))
+    handler = CALLBACKS.get((dialog.state, callback.action)) or CALLBACKS.get(
+        ("*", callback.action)
+    )
     if handler is None or _stale(dialog, callback):
-        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+        await turn.answer(
+            turn.plain("This button is no longer active. Please use the latest message.")
+        )
         return
     await turn.answer()
     await handler(turn, dialog, callback.argument)
@@ -663,7 +791,7 @@ async def _pick_category(turn: Turn, dialog: DialogState, code: str) -> None:
 async def _all_categories(turn: Turn, dialog: DialogState, _: str) -> None:
     policy = turn.ctx.settings.policy
     buttons = [button(turn, c.name(turn.locale), "cat", c.code) for c in policy.categories]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await turn.reply(turn.t("Which of these fits best?"), InlineKeyboardMarkup(rows))
 
 
@@ -688,7 +816,11 @@ async def _reuse_phone(turn: Turn, dialog: DialogState, _: str) -> None:
 
 async def _reuse_name(turn: Turn, dialog: DialogState, _: str) -> None:
     user = turn.update.effective_user
-    known = (turn.complainant.name if turn.complainant else "") or dialog.data.get("telegram_name") or user.full_name
+    known = (
+        (turn.complainant.name if turn.complainant else "")
+        or dialog.data.get("telegram_name")
+        or user.full_name
+    )
     await _answer(turn, dialog, NAME, name=known[:50])
 
 
@@ -702,8 +834,10 @@ async def _skip_expectation(turn: Turn, dialog: DialogState, _: str) -> None:
 
 async def _edit_menu(turn: Turn, dialog: DialogState, _: str) -> None:
     buttons = [button(turn, turn.plain(EDIT_LABELS[s]), "edit_field", s) for s in steps.EDITABLE]
-    await turn.reply(turn.t("What would you like to change?"),
-                     InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+    await turn.reply(
+        turn.t("What would you like to change?"),
+        InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)]),
+    )
 
 
 async def _edit_field(turn: Turn, dialog: DialogState, field: str) -> None:
@@ -751,17 +885,25 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
         attachments=[AttachmentDraft(**f) for f in data.get("files", [])],
     )
     try:
-        case = await turn.ctx.cases.submit(draft, Actor(ActorKind.TENANT, name=data.get("name", "")))
+        case = await turn.ctx.cases.submit(
+            draft, Actor(ActorKind.TENANT, name=data.get("name", ""))
+        )
     except ValidationFailed as exc:
         log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
-        await turn.reply(turn.t("Something in the case is not complete. Please press “Change something” and check it."),
-                         keyboard([button(turn, turn.plain("✏️ Change something"), "edit")]))
+        await turn.reply(
+            turn.t(
+                "Something in the case is not complete. Please press “Change something” and check it."
+            ),
+            keyboard([button(turn, turn.plain("✏️ Change something"), "edit")]),
+        )
         return None
     except (BaseORMException, OSError, ConnectionError):
         log.exception("submit failed for chat %s", turn.chat_id)
         await turn.reply(
-            turn.t("Sorry, we could not save your case just now. Everything you typed is kept: "
-                   "please press “Submit” again in a moment."),
+            turn.t(
+                "Sorry, we could not save your case just now. Everything you typed is kept: "
+                "please press “Submit” again in a moment."
+            ),
             keyboard([button(turn, turn.plain("✅ Submit"), "submit")]),
         )
         return None

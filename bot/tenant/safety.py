@@ -17,7 +17,13 @@ QUESTIONS = {
     "flood": N_("Is water still pouring out?"),
     "danger": N_("Is anyone in danger or hurt right now?"),
 }
-TRIGGER = {"lift_trapped": "lift_trapped", "fire": "fire", "gas": "gas", "flood": "flood", "danger": "danger"}
+TRIGGER = {
+    "lift_trapped": "lift_trapped",
+    "fire": "fire",
+    "gas": "gas",
+    "flood": "flood",
+    "danger": "danger",
+}
 
 GENERIC_ADVICE = N_(
     "⚠️ This sounds like an emergency. Please get to safety first; call 119 (fire), "
@@ -25,42 +31,95 @@ GENERIC_ADVICE = N_(
 )
 # The first row whose triggers the triage names gives the advice; other emergencies get GENERIC_ADVICE.
 ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("fire", "explosion", "smoke"), N_(
-        "🔥 There may be a fire. For your safety:\n"
-        "• Leave now by the stairs. Do not use the lift.\n"
-        "• Close the doors behind you. In smoke, stay low and cover your nose and mouth with a wet cloth.\n"
-        "• Call 119 as soon as you can."
-    )),
-    (("gas",), N_(
-        "⚠️ There may be a gas leak. For your safety:\n"
-        "• Do not switch any light or appliance on or off, and do not light any flame.\n"
-        "• Open the windows and doors, then get out to a safe place.\n"
-        "• Once outside, call the gas company's emergency line or 119."
-    )),
-    (("lift_trapped",), N_(
-        "⚠️ For anyone trapped in the lift:\n"
-        "• Stay calm. The lift has safety brakes and enough air.\n"
-        "• Press the alarm or intercom button in the lift.\n"
-        "• Do not force the doors open or try to climb out.\n"
-        "• We are on our way. If anyone feels unwell, call 120."
-    )),
-    (("flood",), N_(
-        "💧 For a burst pipe or flooding:\n"
-        "• Shut the main water valve, if you can reach it safely.\n"
-        "• Keep away from sockets, switches and wet appliances.\n"
-        "• Move valuables and electrical items off the floor."
-    )),
+    (
+        ("fire", "explosion", "smoke"),
+        N_(
+            "🔥 There may be a fire. For your safety:\n"
+            "• Leave now by the stairs. Do not use the lift.\n"
+            "• Close the doors behind you. In smoke, stay low and cover your nose and mouth with a wet cloth.\n"
+            "• Call 119 as soon as you can."
+        ),
+    ),
+    (
+        ("gas",),
+        N_(
+            "⚠️ There may be a gas leak. For your safety:\n"
+            "• Do not switch any light or appliance on or off, and do not light any flame.\n"
+            "• Open the windows and doors, then get out to a safe place.\n"
+            "• Once outside, call the gas company's emergency line or 119."
+        ),
+    ),
+    (
+        ("lift_trapped",),
+        N_(
+            "⚠️ For anyone trapped in the lift:\n"
+            "• Stay calm. The lift has safety brakes and enough air.\n"
+            "• Press the alarm or intercom button in the lift.\n"
+            "• Do not force the doors open or try to climb out.\n"
+            "• We are on our way. If anyone feels unwell, call 120."
+        ),
+    ),
+    (
+        ("flood",),
+        N_(
+            "💧 For a burst pipe or flooding:\n"
+            "• Shut the main water valve, if you can reach it safely.\n"
+            "• Keep away from sockets, switches and wet appliances.\n"
+            "• Move valuables and electrical items off the floor."
+        ),
+    ),
 )
 
 # Typed answers to the open question (Mandarin, Cantonese, English); anything else is more description.
-YES_WORDS = frozenset({
-    "是", "是的", "有", "有的", "有啊", "有呀", "对", "对的", "對", "對的", "还在", "還在",
-    "係", "係呀", "係啊", "有人", "yes", "y", "yeah", "yep",
-})
-NO_WORDS = frozenset({
-    "否", "没有", "沒有", "没", "沒", "没有了", "沒有了", "没人", "沒人", "没有人", "沒有人", "不是", "不",
-    "冇", "冇啊", "冇呀", "冇人", "唔係", "no", "n", "nope",
-})
+YES_WORDS = frozenset(
+    {
+        "是",
+        "是的",
+        "有",
+        "有的",
+        "有啊",
+        "有呀",
+        "对",
+        "对的",
+        "對",
+        "對的",
+        "还在",
+        "還在",
+        "係",
+        "係呀",
+        "係啊",
+        "有人",
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+    }
+)
+NO_WORDS = frozenset(
+    {
+        "否",
+        "没有",
+        "沒有",
+        "没",
+        "沒",
+        "没有了",
+        "沒有了",
+        "没人",
+        "沒人",
+        "没有人",
+        "沒有人",
+        "不是",
+        "不",
+        "冇",
+        "冇啊",
+        "冇呀",
+        "冇人",
+        "唔係",
+        "no",
+        "n",
+        "nope",
+    }
+)
 PUNCTUATION = " \t\r\n。.，,！!？?~～…、\u3000"
 
 

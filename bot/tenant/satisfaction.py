@@ -10,8 +10,10 @@ from ..text import button
 from ..turn import Turn
 
 SCOPE = "q"
-QUESTION = N_("Hello! Our twice-yearly survey: overall, how satisfied are you with our property services? "
-              "(1 = very dissatisfied, 5 = very satisfied)")
+QUESTION = N_(
+    "Hello! Our twice-yearly survey: overall, how satisfied are you with our property services? "
+    "(1 = very dissatisfied, 5 = very satisfied)"
+)
 
 
 def question(survey_id: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -21,7 +23,8 @@ def question(survey_id: int, locale: str) -> tuple[str, InlineKeyboardMarkup]:
 
 async def on_callback(turn: Turn, callback: Callback) -> None:
     answered = (
-        turn.complainant is not None and (survey_id := number(callback.action)) is not None
+        turn.complainant is not None
+        and (survey_id := number(callback.action)) is not None
         and (score := number(callback.argument)) is not None
         and await record_answer(survey_id, turn.complainant.id, score, turn.ctx.clock.now())
     )

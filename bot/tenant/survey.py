@@ -16,14 +16,20 @@ SCOPE = "v"
 FLOW = "survey"
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 QUESTION = N_("Follow-up on case {number}: is the problem solved?")
-REMINDER = N_("A gentle reminder — case {number}: is the problem solved? Your answer helps us improve.")
+REMINDER = N_(
+    "A gentle reminder — case {number}: is the problem solved? Your answer helps us improve."
+)
 
 
 def survey_keyboard(case_id: int, locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        button(_("✅ Solved", locale), cb(SCOPE, "yes", str(case_id))),
-        button(_("❌ Not solved", locale), cb(SCOPE, "no", str(case_id))),
-    ]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(_("✅ Solved", locale), cb(SCOPE, "yes", str(case_id))),
+                button(_("❌ Not solved", locale), cb(SCOPE, "no", str(case_id))),
+            ]
+        ]
+    )
 
 
 async def _own_case(turn: Turn, argument: str) -> Case | None:
@@ -36,7 +42,9 @@ async def _own_case(turn: Turn, argument: str) -> Case | None:
 async def on_callback(turn: Turn, callback: Callback) -> None:
     case = await _own_case(turn, callback.argument)
     if case is None:
-        await turn.answer(turn.plain("This button is no longer active. Please use the latest message."))
+        await turn.answer(
+            turn.plain("This button is no longer active. Please use the latest message.")
+        )
         return
     if case.status is not Status.RESOLVED and callback.action in ("yes", "no", "rate"):
         await turn.answer(turn.plain("This follow-up is already finished. Thank you!"))
@@ -46,19 +54,40 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
     try:
         if callback.action == "yes":
             stars = [button(s, cb(SCOPE, "rate", f"{case.id}:{i}")) for i, s in enumerate(STARS, 1)]
-            await turn.reply(turn.t("Glad to hear it. How satisfied are you with how we handled it? (1 = poor, 5 = excellent)"),
-                             InlineKeyboardMarkup([stars]))
+            await turn.reply(
+                turn.t(
+                    "Glad to hear it. How satisfied are you with how we handled it? (1 = poor, 5 = excellent)"
+                ),
+                InlineKeyboardMarkup([stars]),
+            )
         elif callback.action == "no":
             await turn.ctx.cases.answer_survey(case.id, actor, solved=False)
-            await turn.reply(turn.t("We are sorry it is not solved yet. Case {number} is being handled again, "
-                                    "and a senior colleague will follow it.", number=case.number))
+            await turn.reply(
+                turn.t(
+                    "We are sorry it is not solved yet. Case {number} is being handled again, "
+                    "and a senior colleague will follow it.",
+                    number=case.number,
+                )
+            )
         elif callback.action == "rate":
-            score = (number(callback.argument.rsplit(":", 1)[1]) or 0) if callback.argument.count(":") == 1 else 0
+            score = (
+                (number(callback.argument.rsplit(":", 1)[1]) or 0)
+                if callback.argument.count(":") == 1
+                else 0
+            )
             await turn.ctx.cases.answer_survey(case.id, actor, solved=True, satisfaction=score)
-            await save_dialog(DialogState(turn.chat_id, turn.user_id, FLOW, "comment", {"case_id": case.id}),
-                              turn.ctx.clock.now())
-            await turn.reply(turn.t("Thank you for your rating! Anything else you would like to tell us? Just reply, or press “Skip”."),
-                             InlineKeyboardMarkup([[button(turn.plain("Skip"), cb(SCOPE, "skip", str(case.id)))]]))
+            await save_dialog(
+                DialogState(turn.chat_id, turn.user_id, FLOW, "comment", {"case_id": case.id}),
+                turn.ctx.clock.now(),
+            )
+            await turn.reply(
+                turn.t(
+                    "Thank you for your rating! Anything else you would like to tell us? Just reply, or press “Skip”."
+                ),
+                InlineKeyboardMarkup(
+                    [[button(turn.plain("Skip"), cb(SCOPE, "skip", str(case.id)))]]
+                ),
+            )
         elif callback.action == "skip":
             await clear_dialog(turn.chat_id, turn.user_id)
             await turn.reply(turn.t("Thank you. Case {number} is closed.", number=case.number))
@@ -74,7 +103,9 @@ async def on_comment(turn: Turn, dialog: DialogState) -> None:
         await turn.reply(turn.t("Please write your comment as text, or press “Skip”."))
         return
     try:  # kept before the dialog ends: an update handled again after a crash records it once
-        await turn.ctx.cases.comment_survey(dialog.data["case_id"], Actor.tenant(turn.complainant.id), text[:2000])
+        await turn.ctx.cases.comment_survey(
+            dialog.data["case_id"], Actor.tenant(turn.complainant.id), text[:2000]
+        )
     except DomainError:
         pass  # the comment is a courtesy; a closed or reopened case keeps working without it
     await clear_dialog(turn.chat_id, turn.user_id)

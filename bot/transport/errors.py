@@ -15,8 +15,11 @@ class ApiError(Exception):
         self.parameters = parameters
 
     def body(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": False, "error_code": self.status,
-                                "description": self.description}
+        data: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
         if self.parameters:
             data["parameters"] = self.parameters
         return data
@@ -31,8 +34,9 @@ def forbidden(message: str) -> ApiError:
 
 
 def too_many_requests(retry_after: int) -> ApiError:
-    return ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                    {"retry_after": retry_after})
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 class SimulatedNetworkError(Exception):

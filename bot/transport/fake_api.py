@@ -83,10 +83,13 @@ class FakeBotApi:
     ) -> None:
         self.token = token
         head = token.split(":", 1)[0]
-        self.bot_user = FakeUser(int(head) if head.isdigit() else 1, bot_name,
-                                 username=bot_username, is_bot=True)
+        self.bot_user = FakeUser(
+            int(head) if head.isdigit() else 1, bot_name, username=bot_username, is_bot=True
+        )
         self.enforce_rate_limits = enforce_rate_limits
-        self.local_mode = local_mode  # like `telegram-bot-api --local`: plain http webhooks are accepted
+        self.local_mode = (
+            local_mode  # like `telegram-bot-api --local`: plain http webhooks are accepted
+        )
         self.strict_html_escapes = strict_html_escapes
         self.clock = clock
         self.wall_clock = wall_clock
@@ -122,11 +125,18 @@ class FakeBotApi:
         started: bool = True,
     ) -> FakeUser:
         """A person, with the private chat between them and the bot."""
-        user = FakeUser(user_id or next(self._user_ids), first_name, last_name, username,
-                        language_code, started=started)
+        user = FakeUser(
+            user_id or next(self._user_ids),
+            first_name,
+            last_name,
+            username,
+            language_code,
+            started=started,
+        )
         self.users[user.id] = user
-        self.chats[user.id] = FakeChat(user.id, "private", username=username,
-                                       first_name=first_name, last_name=last_name)
+        self.chats[user.id] = FakeChat(
+            user.id, "private", username=username, first_name=first_name, last_name=last_name
+        )
         return user
 
     def add_group(
@@ -144,8 +154,14 @@ class FakeBotApi:
         n = next(self._group_ids)
         if chat_id is None:
             chat_id = -(1_000_000_000_000 + n) if supergroup else -(4_000_000_000 + n)
-        chat = FakeChat(chat_id, "supergroup" if supergroup else "group", title=title,
-                        username=username, is_forum=forum and supergroup, bot_status=bot_status)
+        chat = FakeChat(
+            chat_id,
+            "supergroup" if supergroup else "group",
+            title=title,
+            username=username,
+            is_forum=forum and supergroup,
+            bot_status=bot_status,
+        )
         statuses = members if isinstance(members, Mapping) else dict.fromkeys(members, "member")
         for user, status in statuses.items():
             chat.members[user.id] = status
@@ -193,15 +209,23 @@ class FakeBotApi:
         return self.chat(chat).get(message_id)
 
     # --- files ----------------------------------------------------------------------------
-    def add_file(self, kind: str, data: bytes, *, file_name: str | None = None,
-                 mime_type: str | None = None) -> FileRecord:
+    def add_file(
+        self, kind: str, data: bytes, *, file_name: str | None = None, mime_type: str | None = None
+    ) -> FileRecord:
         n = next(self._ids)
         ext = {"photo": "jpg", "voice": "oga", "sticker": "webp"}.get(kind, "bin")
         if file_name and "." in file_name:
             ext = file_name.rsplit(".", 1)[1]
         folder = {"photo": "photos", "document": "documents", "voice": "voice"}.get(kind, kind)
-        record = FileRecord(f"fake-{kind}-{n:06d}", f"u{n:06d}", kind, data,
-                            f"{folder}/file_{n}.{ext}", file_name, mime_type)
+        record = FileRecord(
+            f"fake-{kind}-{n:06d}",
+            f"u{n:06d}",
+            kind,
+            data,
+            f"{folder}/file_{n}.{ext}",
+            file_name,
+            mime_type,
+        )
         self.files[record.file_id] = record
         return record
 
@@ -247,8 +271,9 @@ class FakeBotApi:
     def drop_pending_updates(self) -> None:
         self._updates.clear()
 
-    def take_updates(self, offset: int | None, limit: int,
-                     allowed: list[str] | None) -> list[dict[str, Any]]:
+    def take_updates(
+        self, offset: int | None, limit: int, allowed: list[str] | None
+    ) -> list[dict[str, Any]]:
         """getUpdates semantics: ``offset`` confirms (drops) all earlier updates."""
         if offset is not None and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -293,8 +318,7 @@ class FakeBotApi:
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}")
-        self._faults.append(_Fault(method.lower(), chat_id, kind, retry_after,
-                                   description, times))
+        self._faults.append(_Fault(method.lower(), chat_id, kind, retry_after, description, times))
 
     def _take_fault(self, method: str, chat_id: int | str | None) -> _Fault | None:
         for fault in self._faults:
@@ -318,13 +342,21 @@ class FakeBotApi:
 
     # --- calls and rates ------------------------------------------------------------------
     def calls_for(self, method: str, chat_id: int | str | None = None) -> list[ApiCall]:
-        return [c for c in self.calls if c.method.lower() == method.lower()
-                and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method.lower() == method.lower() and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def message_calls(self, chat_id: int | None = None) -> list[ApiCall]:
         """Successful message-producing calls (sends and edits), optionally for one chat."""
-        return [c for c in self.calls if c.ok and c.method in methods.MESSAGE_METHODS
-                and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.ok
+            and c.method in methods.MESSAGE_METHODS
+            and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def max_calls_in_window(self, window: float, chat_id: int | None = None) -> int:
         """The most message calls that fell in any ``window``-second span (rate checks)."""
@@ -338,8 +370,7 @@ class FakeBotApi:
             raise too_many_requests(max(1, math.ceil(recent[0] + 1.0 - now)))
         chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is not None and chat.type != "private":
-            in_chat = [c.timestamp for c in self.message_calls(chat.id)
-                       if now - c.timestamp < 60.0]
+            in_chat = [c.timestamp for c in self.message_calls(chat.id) if now - c.timestamp < 60.0]
             if len(in_chat) >= GROUP_LIMIT_PER_MINUTE:
                 raise too_many_requests(max(1, math.ceil(in_chat[0] + 60.0 - now)))
 
@@ -361,8 +392,12 @@ class FakeBotApi:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         handler = methods.HANDLERS.get(method.lower())
         now = self.clock()
-        call = ApiCall(methods.CANONICAL.get(method.lower(), method), dict(params or {}),
-                       sorted(files or {}), now)
+        call = ApiCall(
+            methods.CANONICAL.get(method.lower(), method),
+            dict(params or {}),
+            sorted(files or {}),
+            now,
+        )
         try:
             if handler is None:
                 raise ApiError(404, "Not Found")

@@ -102,8 +102,9 @@ def _parse_attrs(src: str, i: int, tag: str, begin: int) -> tuple[dict[str, str]
             return attrs, i + 1
         m = _ATTR_NAME_RE.match(src, i)
         if not m:
-            raise EntityParseError(f'Empty attribute name in the tag "{tag}" at byte offset '
-                                   f"{_byte_offset(src, begin)}")
+            raise EntityParseError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(src, begin)}'
+            )
         name = m.group(0).lower()
         i = m.end()
         while i < n and src[i].isspace():
@@ -143,8 +144,12 @@ def _entity_for(opened: _Open, length: int) -> dict[str, Any] | None:
         url = opened.attrs.get("href", "")
         m = re.fullmatch(r"tg://user\?id=(\d+)", url)
         if m:
-            entity = {"type": "text_mention", "offset": opened.start, "length": length,
-                      "user": {"id": int(m.group(1)), "is_bot": False, "first_name": ""}}
+            entity = {
+                "type": "text_mention",
+                "offset": opened.start,
+                "length": length,
+                "user": {"id": int(m.group(1)), "is_bot": False, "first_name": ""},
+            }
         elif not url:
             return None  # tdlib drops links without a usable URL
         else:
@@ -234,8 +239,7 @@ def parse_html(src: str, *, strict_escapes: bool = True) -> tuple[str, list[dict
         attrs, i = _parse_attrs(src, j, tag, begin)
         if tag == "span" and attrs.get("class") != "tg-spoiler":
             raise EntityParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset '
-                f"{_byte_offset(src, begin)}"
+                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(src, begin)}'
             )
         if tag == "code" and stack and stack[-1].tag == "pre":
             lang = attrs.get("class", "")
@@ -243,20 +247,24 @@ def parse_html(src: str, *, strict_escapes: bool = True) -> tuple[str, list[dict
                 stack[-1].attrs["language"] = lang[len("language-") :]
         stack.append(_Open(tag, out_len, attrs))
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 
 
-def _merge_code_into_pre(entities: list[dict[str, Any]], entity: dict[str, Any], top: _Open) -> None:
+def _merge_code_into_pre(
+    entities: list[dict[str, Any]], entity: dict[str, Any], top: _Open
+) -> None:
     """``<pre><code class="language-x">`` is one pre entity, not pre + code."""
     if top.tag == "pre":
         entities[:] = [
-            e for e in entities
-            if not (e["type"] == "code" and e["offset"] == entity["offset"]
-                    and e["length"] == entity["length"])
+            e
+            for e in entities
+            if not (
+                e["type"] == "code"
+                and e["offset"] == entity["offset"]
+                and e["length"] == entity["length"]
+            )
         ]
     entities.append(entity)
 

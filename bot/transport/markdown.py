@@ -14,9 +14,14 @@ from bot.transport.html import EntityParseError, utf16_len
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
 _NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "text_link": "TextUrl",
-    "code": "Code", "pre": "Pre",
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "text_link": "TextUrl",
+    "code": "Code",
+    "pre": "Pre",
 }
 
 
@@ -82,8 +87,9 @@ def parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
             i += 1
             continue
         if c == "\n" and quote_start is not None and not src.startswith(">", i + 1):
-            entities.append({"type": "blockquote", "offset": quote_start,
-                             "length": out_len - quote_start})
+            entities.append(
+                {"type": "blockquote", "offset": quote_start, "length": out_len - quote_start}
+            )
             quote_start = None
         if c not in _RESERVED:
             emit(c)
@@ -97,8 +103,11 @@ def parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
         if stack and (size := _closes(stack[-1], src, i)):
             top = stack.pop()
             i += size
-            entity: dict[str, Any] = {"type": top.type, "offset": top.start,
-                                      "length": out_len - top.start}
+            entity: dict[str, Any] = {
+                "type": top.type,
+                "offset": top.start,
+                "length": out_len - top.start,
+            }
             if top.type == "text_link":
                 url, i = _link_url(src, i, top)
                 if url is None:
@@ -111,8 +120,9 @@ def parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
             continue
         i = _open_entity(src, i, stack, out_len)
     if quote_start is not None and out_len > quote_start:
-        entities.append({"type": "blockquote", "offset": quote_start,
-                         "length": out_len - quote_start})
+        entities.append(
+            {"type": "blockquote", "offset": quote_start, "length": out_len - quote_start}
+        )
     if stack:
         top = stack[-1]
         raise EntityParseError(
@@ -163,7 +173,5 @@ def _link_url(src: str, i: int, top: _Open) -> tuple[str | None, int]:
         url.append(src[j])
         j += 1
     if j >= len(src):
-        raise EntityParseError(
-            f"Can't find end of a url at byte offset {_byte(src, i + 1)}"
-        )
+        raise EntityParseError(f"Can't find end of a url at byte offset {_byte(src, i + 1)}")
     return "".join(url), j + 1

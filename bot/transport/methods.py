@@ -25,15 +25,32 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-})
-MESSAGE_METHODS = frozenset({
-    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "editMessageText",
-    "editMessageCaption", "editMessageReplyMarkup",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+    }
+)
 
 
 # --- shared pieces --------------------------------------------------------------------------
@@ -69,9 +86,15 @@ def _reply_target(chat: FakeChat, p: Params) -> StoredMessage | None:
     return target
 
 
-def _store_outgoing(api: FakeBotApi, chat: FakeChat, p: Params, body: dict[str, Any],
-                    markup: dict[str, Any] | None, thread: int | None,
-                    reply: StoredMessage | None) -> StoredMessage:
+def _store_outgoing(
+    api: FakeBotApi,
+    chat: FakeChat,
+    p: Params,
+    body: dict[str, Any],
+    markup: dict[str, Any] | None,
+    thread: int | None,
+    reply: StoredMessage | None,
+) -> StoredMessage:
     """Commit a new bot message (everything has been validated before)."""
     data: dict[str, Any] = {
         "message_id": chat.take_message_id(),
@@ -82,8 +105,7 @@ def _store_outgoing(api: FakeBotApi, chat: FakeChat, p: Params, body: dict[str, 
     if thread is not None:
         data.update(message_thread_id=thread, is_topic_message=True)
     if reply is not None:
-        data["reply_to_message"] = {k: v for k, v in reply.data.items()
-                                    if k != "reply_to_message"}
+        data["reply_to_message"] = {k: v for k, v in reply.data.items() if k != "reply_to_message"}
     data.update(body)
     if markup is not None:
         if "inline_keyboard" in markup:
@@ -112,8 +134,7 @@ def _caption_body(api: FakeBotApi, p: Params) -> dict[str, Any]:
     return _text_body(text, entities, "caption") if text else {}
 
 
-def _resolve_file(api: FakeBotApi, value: Any, files: Files, field: str,
-                  kind: str) -> FileRecord:
+def _resolve_file(api: FakeBotApi, value: Any, files: Files, field: str, kind: str) -> FileRecord:
     """A file given as upload, ``attach://name``, URL or existing file_id."""
     if value is None or value == "":
         upload = files.get(field)
@@ -122,7 +143,7 @@ def _resolve_file(api: FakeBotApi, value: Any, files: Files, field: str,
         return api.add_file(kind, upload[1], file_name=upload[0], mime_type=upload[2])
     value = str(value)
     if value.startswith("attach://"):
-        upload = files.get(value[len("attach://"):])
+        upload = files.get(value[len("attach://") :])
         if upload is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
         return api.add_file(kind, upload[1], file_name=upload[0], mime_type=upload[2])
@@ -132,8 +153,9 @@ def _resolve_file(api: FakeBotApi, value: Any, files: Files, field: str,
     if record is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
     if record.kind != kind and "photo" in (kind, record.kind):
-        raise bad_request(f"can't use file of type {record.kind.capitalize()} as "
-                          f"{kind.capitalize()}")
+        raise bad_request(
+            f"can't use file of type {record.kind.capitalize()} as {kind.capitalize()}"
+        )
     return record
 
 
@@ -142,16 +164,29 @@ def photo_sizes(api: FakeBotApi, record: FileRecord) -> list[dict[str, Any]]:
     thumb = api.add_file("photo", record.data, file_name=record.file_name)
     size = len(record.data)
     return [
-        {"file_id": thumb.file_id, "file_unique_id": thumb.file_unique_id,
-         "width": 90, "height": 90, "file_size": min(size, 2048)},
-        {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-         "width": 1280, "height": 960, "file_size": size},
+        {
+            "file_id": thumb.file_id,
+            "file_unique_id": thumb.file_unique_id,
+            "width": 90,
+            "height": 90,
+            "file_size": min(size, 2048),
+        },
+        {
+            "file_id": record.file_id,
+            "file_unique_id": record.file_unique_id,
+            "width": 1280,
+            "height": 960,
+            "file_size": size,
+        },
     ]
 
 
 def file_body(record: FileRecord) -> dict[str, Any]:
-    body: dict[str, Any] = {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-                            "file_size": len(record.data)}
+    body: dict[str, Any] = {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "file_size": len(record.data),
+    }
     if record.file_name:
         body["file_name"] = record.file_name
     if record.mime_type:
@@ -204,16 +239,22 @@ def send_media_group(api: FakeBotApi, p: Params, files: Files) -> list[dict[str,
     for solo in ("document", "audio"):
         if solo in kinds and any(k != solo for k in kinds):
             raise bad_request(f"{solo} can't be mixed with other media types")
-    captions = [_caption_body(api, {"parse_mode": p.get("parse_mode"), **item})
-                for item in media]
+    captions = [_caption_body(api, {"parse_mode": p.get("parse_mode"), **item}) for item in media]
     thread, reply = _thread(chat, p), _reply_target(chat, p)
-    records = [_resolve_file(api, item.get("media"), files, "media", item["type"])
-               for item in media]
+    records = [
+        _resolve_file(api, item.get("media"), files, "media", item["type"]) for item in media
+    ]
     group_id = api.next_media_group_id()
     return [
-        _store_outgoing(api, chat, p, {"media_group_id": group_id,
-                                       **_media_body(api, kind, record), **caption},
-                        None, thread, reply).data
+        _store_outgoing(
+            api,
+            chat,
+            p,
+            {"media_group_id": group_id, **_media_body(api, kind, record), **caption},
+            None,
+            thread,
+            reply,
+        ).data
         for kind, record, caption in zip(kinds, records, captions, strict=True)
     ]
 
@@ -249,8 +290,14 @@ def _inline_markup(p: Params) -> dict[str, Any] | None:
     return None if markup is None else validation.inline_keyboard(markup)
 
 
-def _apply_edit(api: FakeBotApi, msg: StoredMessage, key: str, text: str | None,
-                entities: list[dict[str, Any]], markup: dict[str, Any] | None) -> dict[str, Any]:
+def _apply_edit(
+    api: FakeBotApi,
+    msg: StoredMessage,
+    key: str,
+    text: str | None,
+    entities: list[dict[str, Any]],
+    markup: dict[str, Any] | None,
+) -> dict[str, Any]:
     ent_key = "entities" if key == "text" else "caption_entities"
     old = (msg.data.get(key), msg.data.get(ent_key) or [], msg.data.get("reply_markup"))
     if old == (text, entities, markup):
@@ -297,8 +344,11 @@ def delete_message(api: FakeBotApi, p: Params, files: Files) -> bool:
     msg = chat.messages.get(p.get("message_id", -1))
     if msg is None or msg.deleted:
         raise bad_request("message to delete not found")
-    if not msg.outgoing and chat.type != "private" and chat.bot_status not in (
-            "administrator", "creator"):
+    if (
+        not msg.outgoing
+        and chat.type != "private"
+        and chat.bot_status not in ("administrator", "creator")
+    ):
         raise bad_request("message can't be deleted")
     msg.deleted = True
     api.notify("deleted", msg)
@@ -335,9 +385,14 @@ def answer_callback_query(api: FakeBotApi, p: Params, files: Files) -> bool:
 
 # --- bot, chats, files ----------------------------------------------------------------------
 def get_me(api: FakeBotApi, p: Params, files: Files) -> dict[str, Any]:
-    return {**api.bot_user.to_dict(), "can_join_groups": True,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
-            "can_connect_to_business": False, "has_main_web_app": False}
+    return {
+        **api.bot_user.to_dict(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
 
 
 def _commands_key(p: Params) -> tuple[str, str]:
@@ -363,27 +418,52 @@ def get_file(api: FakeBotApi, p: Params, files: Files) -> dict[str, Any]:
     record = api.files.get(str(p.get("file_id", "")))
     if record is None:
         raise bad_request("invalid file_id")
-    return {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-            "file_size": len(record.data), "file_path": record.file_path}
+    return {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "file_size": len(record.data),
+        "file_path": record.file_path,
+    }
 
 
 def get_chat(api: FakeBotApi, p: Params, files: Files) -> dict[str, Any]:
     chat = api.target_chat(p.get("chat_id"), sending=False)
-    gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-             "premium_subscription": False, "gifts_from_channels": False}
-    return {**chat.to_dict(), "accent_color_id": 0, "max_reaction_count": 11,
-            "accepted_gift_types": gifts}
+    gifts = {
+        "unlimited_gifts": False,
+        "limited_gifts": False,
+        "unique_gifts": False,
+        "premium_subscription": False,
+        "gifts_from_channels": False,
+    }
+    return {
+        **chat.to_dict(),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": gifts,
+    }
 
 
 def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "administrator":
-        rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                  "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                  "can_change_info", "can_invite_users", "can_post_stories",
-                  "can_edit_stories", "can_delete_stories", "can_pin_messages",
-                  "can_manage_topics")
-        flags = {r: r not in ("can_be_edited", "is_anonymous", "can_promote_members")
-                 for r in rights}
+        rights = (
+            "can_be_edited",
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+            "can_pin_messages",
+            "can_manage_topics",
+        )
+        flags = {
+            r: r not in ("can_be_edited", "is_anonymous", "can_promote_members") for r in rights
+        }
         return {"status": status, "user": user, **flags}
     if status == "creator":
         return {"status": status, "user": user, "is_anonymous": False}
@@ -426,8 +506,11 @@ def create_forum_topic(api: FakeBotApi, p: Params, files: Files) -> dict[str, An
 # --- updates and webhook --------------------------------------------------------------------
 def get_updates(api: FakeBotApi, p: Params, files: Files) -> list[dict[str, Any]]:
     if api.webhook is not None:
-        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                            "use deleteWebhook to delete the webhook first")
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     limit = min(max(int(p.get("limit", 100)), 1), 100)
     return api.take_updates(p.get("offset"), limit, p.get("allowed_updates"))
 
@@ -441,9 +524,12 @@ def set_webhook(api: FakeBotApi, p: Params, files: Files) -> bool:
         return True
     if not url.startswith("https://") and not (api.local_mode and url.startswith("http://")):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    api.webhook = {"url": url, "secret_token": p.get("secret_token"),
-                   "allowed_updates": p.get("allowed_updates"),
-                   "max_connections": p.get("max_connections", 40)}
+    api.webhook = {
+        "url": url,
+        "secret_token": p.get("secret_token"),
+        "allowed_updates": p.get("allowed_updates"),
+        "max_connections": p.get("max_connections", 40),
+    }
     return True
 
 
@@ -455,8 +541,11 @@ def delete_webhook(api: FakeBotApi, p: Params, files: Files) -> bool:
 
 
 def get_webhook_info(api: FakeBotApi, p: Params, files: Files) -> dict[str, Any]:
-    info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
-                            "pending_update_count": len(api.pending_updates)}
+    info: dict[str, Any] = {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(api.pending_updates),
+    }
     if api.webhook is not None:
         info.update(url=api.webhook["url"], max_connections=api.webhook["max_connections"])
         if api.webhook["allowed_updates"]:

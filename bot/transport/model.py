@@ -205,8 +205,9 @@ class FakeChat:
         for msg in reversed(self.bot_messages()):
             if substring in msg.content:
                 return msg
-        raise LookupError(f"no bot message containing {substring!r} in chat {self.id}: "
-                          f"{self.texts()}")
+        raise LookupError(
+            f"no bot message containing {substring!r} in chat {self.id}: {self.texts()}"
+        )
 
     def buttons(self, message: StoredMessage | None = None) -> list[list[Button]]:
         """Inline keyboard rows of ``message`` (default: the bot's last message)."""

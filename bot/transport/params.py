@@ -13,22 +13,53 @@ from typing import Any
 
 from bot.transport.errors import bad_request
 
-_JSON_FIELDS = frozenset({
-    "reply_markup", "entities", "caption_entities", "media", "commands", "scope",
-    "allowed_updates", "reply_parameters", "link_preview_options", "results",
-})
-_INT_FIELDS = frozenset({
-    "message_id", "message_thread_id", "reply_to_message_id", "user_id", "offset", "limit",
-    "cache_time", "from_chat_id", "duration", "width", "height", "max_connections",
-    "icon_color",
-})
+_JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "media",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "reply_parameters",
+        "link_preview_options",
+        "results",
+    }
+)
+_INT_FIELDS = frozenset(
+    {
+        "message_id",
+        "message_thread_id",
+        "reply_to_message_id",
+        "user_id",
+        "offset",
+        "limit",
+        "cache_time",
+        "from_chat_id",
+        "duration",
+        "width",
+        "height",
+        "max_connections",
+        "icon_color",
+    }
+)
 _FLOAT_FIELDS = frozenset({"timeout", "latitude", "longitude"})
-_BOOL_FIELDS = frozenset({
-    "disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-    "allow_sending_without_reply", "has_spoiler", "disable_web_page_preview",
-    "show_caption_above_media", "disable_content_type_detection", "only_if_banned",
-    "allow_paid_broadcast",
-})
+_BOOL_FIELDS = frozenset(
+    {
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "allow_sending_without_reply",
+        "has_spoiler",
+        "disable_web_page_preview",
+        "show_caption_above_media",
+        "disable_content_type_detection",
+        "only_if_banned",
+        "allow_paid_broadcast",
+    }
+)
 _TRUE = {"true", "1", "True", "yes"}
 
 

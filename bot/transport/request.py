@@ -39,8 +39,9 @@ class FakeRequest(BaseRequest):
 
     __slots__ = ("_api", "_initialized", "_latency", "_read_timeout")
 
-    def __init__(self, api: FakeBotApi, *, latency: float = 0.0,
-                 read_timeout: float | None = 5.0) -> None:
+    def __init__(
+        self, api: FakeBotApi, *, latency: float = 0.0, read_timeout: float | None = 5.0
+    ) -> None:
         self._api = api
         self._latency = latency
         self._read_timeout = read_timeout

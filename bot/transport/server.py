@@ -40,8 +40,7 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
                 continue
             content = await part.read()
             if part.filename is not None:
-                files[part.name] = (part.filename, bytes(content),
-                                    part.headers.get("Content-Type"))
+                files[part.name] = (part.filename, bytes(content), part.headers.get("Content-Type"))
             else:
                 params[part.name] = bytes(content).decode("utf-8")
     else:
@@ -54,12 +53,18 @@ async def bot_method(request: web.Request) -> web.Response:
     try:
         params, files = await _read_params(request)
     except ValueError:
-        return web.json_response({"ok": False, "error_code": 400,
-                                  "description": "Bad Request: can't parse request body"},
-                                 status=400)
+        return web.json_response(
+            {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: can't parse request body",
+            },
+            status=400,
+        )
     try:
-        status, body = await fake.handle_async(request.match_info["method"], params, files,
-                                               token=request.match_info["token"])
+        status, body = await fake.handle_async(
+            request.match_info["method"], params, files, token=request.match_info["token"]
+        )
     except SimulatedNetworkError:
         status, body = 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
     return web.json_response(body, status=status, dumps=_dumps)
@@ -71,8 +76,9 @@ async def download(request: web.Request) -> web.Response:
     if request.match_info["token"] == fake.token:
         data = fake.download(request.match_info["path"])
     if data is None:
-        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                 status=404)
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
     return web.Response(body=data, content_type="application/octet-stream")
 
 
@@ -87,9 +93,17 @@ async def push_update(request: web.Request) -> web.Response:
 
 async def list_calls(request: web.Request) -> web.Response:
     fake = request.app[FAKE_KEY]
-    calls = [{"method": c.method, "params": c.params, "files": c.files,
-              "timestamp": c.timestamp, "status": c.status, "description": c.description}
-             for c in fake.calls]
+    calls = [
+        {
+            "method": c.method,
+            "params": c.params,
+            "files": c.files,
+            "timestamp": c.timestamp,
+            "status": c.status,
+            "description": c.description,
+        }
+        for c in fake.calls
+    ]
     return web.json_response({"ok": True, "result": calls}, dumps=_dumps)
 
 
@@ -98,10 +112,10 @@ async def chat_messages(request: web.Request) -> web.Response:
     try:
         chat = fake.chat(int(request.match_info["chat_id"]))
     except (LookupError, ValueError):
-        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                 status=404)
-    messages = [{**m.data, "_outgoing": m.outgoing, "_edited": m.edited}
-                for m in chat.transcript()]
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
+    messages = [{**m.data, "_outgoing": m.outgoing, "_edited": m.edited} for m in chat.transcript()]
     return web.json_response({"ok": True, "result": messages}, dumps=_dumps)
 
 
@@ -112,13 +126,15 @@ def _dumps(obj: Any) -> str:
 def create_app(fake: FakeBotApi) -> web.Application:
     app = web.Application(client_max_size=50 * 1024 * 1024)
     app[FAKE_KEY] = fake
-    app.router.add_routes([
-        web.route("*", r"/bot{token}/{method}", bot_method),
-        web.get(r"/file/bot{token}/{path:.+}", download),
-        web.post("/_fake/updates", push_update),
-        web.get("/_fake/calls", list_calls),
-        web.get(r"/_fake/chats/{chat_id}", chat_messages),
-    ])
+    app.router.add_routes(
+        [
+            web.route("*", r"/bot{token}/{method}", bot_method),
+            web.get(r"/file/bot{token}/{path:.+}", download),
+            web.post("/_fake/updates", push_update),
+            web.get("/_fake/calls", list_calls),
+            web.get(r"/_fake/chats/{chat_id}", chat_messages),
+        ]
+    )
     return app
 
 
@@ -142,8 +158,9 @@ class FakeApiServer:
         await self.runner.cleanup()
 
 
-async def serve_fake_bot_api(fake: FakeBotApi, host: str = "127.0.0.1",
-                             port: int = 0) -> FakeApiServer:
+async def serve_fake_bot_api(
+    fake: FakeBotApi, host: str = "127.0.0.1", port: int = 0
+) -> FakeApiServer:
     """Start serving ``fake``; ``port=0`` picks a free port (see ``.port``)."""
     runner = web.AppRunner(create_app(fake), access_log=None)
     await runner.setup()

@@ -38,8 +38,13 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
     found = []
     for kind, pattern in _AUTO_ENTITIES:
         for m in pattern.finditer(text):
-            found.append({"type": kind, "offset": utf16_len(text[: m.start()]),
-                          "length": utf16_len(m.group(0))})
+            found.append(
+                {
+                    "type": kind,
+                    "offset": utf16_len(text[: m.start()]),
+                    "length": utf16_len(m.group(0)),
+                }
+            )
     return sorted(found, key=lambda e: e["offset"])
 
 
@@ -88,8 +93,9 @@ class UpdateFactory:
             data.update(message_thread_id=thread_id, is_topic_message=True)
         if reply_to is not None:
             replied = self.stored(reply_to)
-            data["reply_to_message"] = {k: v for k, v in replied.data.items()
-                                        if k != "reply_to_message"}
+            data["reply_to_message"] = {
+                k: v for k, v in replied.data.items() if k != "reply_to_message"
+            }
         data.update(body)
         if person.id == target.id:
             person.started = True
@@ -105,8 +111,15 @@ class UpdateFactory:
         return stored
 
     # --- messages -------------------------------------------------------------------------
-    def text(self, user: UserLike, text: str, *, chat: ChatLike = None,
-             thread_id: int | None = None, reply_to: MessageLike | None = None) -> Update:
+    def text(
+        self,
+        user: UserLike,
+        text: str,
+        *,
+        chat: ChatLike = None,
+        thread_id: int | None = None,
+        reply_to: MessageLike | None = None,
+    ) -> Update:
         """A text message; commands, @mentions and URLs get their entities like Telegram."""
         body: dict[str, Any] = {"text": text}
         entities = detect_entities(text)
@@ -114,24 +127,44 @@ class UpdateFactory:
             body["entities"] = entities
         return self._incoming(user, body, chat=chat, thread_id=thread_id, reply_to=reply_to)
 
-    def command(self, user: UserLike, command: str, args: str = "", *, chat: ChatLike = None,
-                thread_id: int | None = None) -> Update:
+    def command(
+        self,
+        user: UserLike,
+        command: str,
+        args: str = "",
+        *,
+        chat: ChatLike = None,
+        thread_id: int | None = None,
+    ) -> Update:
         """``/command args`` (in groups pass ``command="start@bot_name"`` if needed)."""
         text = f"/{command.lstrip('/')}" + (f" {args}" if args else "")
         return self.text(user, text, chat=chat, thread_id=thread_id)
 
-    def photo(self, user: UserLike, data: bytes = b"\xff\xd8\xff fake jpeg", *,
-              caption: str | None = None, chat: ChatLike = None,
-              thread_id: int | None = None) -> Update:
+    def photo(
+        self,
+        user: UserLike,
+        data: bytes = b"\xff\xd8\xff fake jpeg",
+        *,
+        caption: str | None = None,
+        chat: ChatLike = None,
+        thread_id: int | None = None,
+    ) -> Update:
         record = self.api.add_file("photo", data)
         body: dict[str, Any] = {"photo": photo_sizes(self.api, record)}
         if caption:
             body["caption"] = caption
         return self._incoming(user, body, chat=chat, thread_id=thread_id)
 
-    def document(self, user: UserLike, data: bytes = b"%PDF-1.4 fake", *,
-                 file_name: str = "document.pdf", mime_type: str = "application/pdf",
-                 caption: str | None = None, chat: ChatLike = None) -> Update:
+    def document(
+        self,
+        user: UserLike,
+        data: bytes = b"%PDF-1.4 fake",
+        *,
+        file_name: str = "document.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        chat: ChatLike = None,
+    ) -> Update:
         record = self.api.add_file("document", data, file_name=file_name, mime_type=mime_type)
         body: dict[str, Any] = {"document": file_body(record)}
         if caption:
@@ -140,29 +173,59 @@ class UpdateFactory:
 
     def sticker(self, user: UserLike, emoji: str = "👍", *, chat: ChatLike = None) -> Update:
         record = self.api.add_file("sticker", b"RIFF fake webp")
-        body = {"sticker": {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-                            "width": 512, "height": 512, "is_animated": False,
-                            "is_video": False, "type": "regular", "emoji": emoji}}
+        body = {
+            "sticker": {
+                "file_id": record.file_id,
+                "file_unique_id": record.file_unique_id,
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+                "emoji": emoji,
+            }
+        }
         return self._incoming(user, body, chat=chat)
 
-    def voice(self, user: UserLike, data: bytes = b"OggS fake opus", *, duration: int = 3,
-              chat: ChatLike = None) -> Update:
+    def voice(
+        self,
+        user: UserLike,
+        data: bytes = b"OggS fake opus",
+        *,
+        duration: int = 3,
+        chat: ChatLike = None,
+    ) -> Update:
         record = self.api.add_file("voice", data, mime_type="audio/ogg")
         body = {"voice": {**file_body(record), "duration": duration}}
         return self._incoming(user, body, chat=chat)
 
-    def location(self, user: UserLike, latitude: float = 31.2304, longitude: float = 121.4737,
-                 *, chat: ChatLike = None) -> Update:
-        return self._incoming(user, {"location": {"latitude": latitude, "longitude": longitude}},
-                              chat=chat)
+    def location(
+        self,
+        user: UserLike,
+        latitude: float = 31.2304,
+        longitude: float = 121.4737,
+        *,
+        chat: ChatLike = None,
+    ) -> Update:
+        return self._incoming(
+            user, {"location": {"latitude": latitude, "longitude": longitude}}, chat=chat
+        )
 
-    def contact(self, user: UserLike, phone_number: str = "+8613800138000", *,
-                first_name: str | None = None, own: bool = True,
-                chat: ChatLike = None) -> Update:
+    def contact(
+        self,
+        user: UserLike,
+        phone_number: str = "+8613800138000",
+        *,
+        first_name: str | None = None,
+        own: bool = True,
+        chat: ChatLike = None,
+    ) -> Update:
         """A shared contact; ``own=True`` is what a "share my phone number" button sends."""
         person = self._user(user)
-        contact: dict[str, Any] = {"phone_number": phone_number,
-                                   "first_name": first_name or person.first_name}
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or person.first_name,
+        }
         if own:
             contact["user_id"] = person.id
             if person.last_name:
@@ -195,9 +258,15 @@ class UpdateFactory:
         stored = self.stored(message)
         qid = self.api.next_callback_id()
         self.api.callback_queries[qid] = CallbackRecord(
-            qid, person.id, stored.chat_id, stored.message_id, data, self.api.clock())
-        payload = {"id": qid, "from": person.to_dict(), "message": stored.data,
-                   "chat_instance": str(abs(stored.chat_id) * 7919 % 10**12), "data": data}
+            qid, person.id, stored.chat_id, stored.message_id, data, self.api.clock()
+        )
+        payload = {
+            "id": qid,
+            "from": person.to_dict(),
+            "message": stored.data,
+            "chat_instance": str(abs(stored.chat_id) * 7919 % 10**12),
+            "data": data,
+        }
         return self._update("callback_query", payload)
 
     # --- delivery -------------------------------------------------------------------------

@@ -15,9 +15,16 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER = 200
 
 _INLINE_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -54,8 +61,12 @@ def format_text(
 
 
 def message_text(params: dict[str, Any], *, strict_escapes: bool) -> Formatted:
-    text, entities = format_text(params.get("text"), params.get("parse_mode"),
-                                 params.get("entities"), strict_escapes=strict_escapes)
+    text, entities = format_text(
+        params.get("text"),
+        params.get("parse_mode"),
+        params.get("entities"),
+        strict_escapes=strict_escapes,
+    )
     if not text:
         raise bad_request("message text is empty")
     if len(text) > MAX_TEXT:
@@ -64,8 +75,12 @@ def message_text(params: dict[str, Any], *, strict_escapes: bool) -> Formatted:
 
 
 def caption(params: dict[str, Any], *, strict_escapes: bool) -> Formatted:
-    text, entities = format_text(params.get("caption"), params.get("parse_mode"),
-                                 params.get("caption_entities"), strict_escapes=strict_escapes)
+    text, entities = format_text(
+        params.get("caption"),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        strict_escapes=strict_escapes,
+    )
     if len(text) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return text, entities
@@ -86,18 +101,22 @@ def inline_keyboard(markup: Any) -> dict[str, Any]:
 
 def _inline_button(button: Any) -> dict[str, Any]:
     if not isinstance(button, dict):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be "
-                          "an Object")
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     text = button.get("text")
     if not isinstance(text, str) or not text.strip():
         raise bad_request("can't parse inline keyboard button: Text must be non-empty")
     actions = [key for key in _INLINE_ACTIONS if key in button]
     if not actions:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in "
-                          "the inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     if len(actions) > 1:
-        raise bad_request("can't parse inline keyboard button: exactly one of the optional "
-                          f"fields must be used, got {', '.join(actions)}")
+        raise bad_request(
+            "can't parse inline keyboard button: exactly one of the optional "
+            f"fields must be used, got {', '.join(actions)}"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         size = len(str(data).encode("utf-8"))

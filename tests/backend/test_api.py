@@ -32,8 +32,11 @@ async def api(settings, clock):
 
 
 NEW_CASE = {
-    "description": "电话报修：2栋门禁刷卡没反应", "channel": "phone", "unit": "2-1-301",
-    "contact_name": "李先生", "contact_phone": "13912345678",
+    "description": "电话报修：2栋门禁刷卡没反应",
+    "channel": "phone",
+    "unit": "2-1-301",
+    "contact_name": "李先生",
+    "contact_phone": "13912345678",
 }
 
 
@@ -69,7 +72,9 @@ async def test_revoked_token_is_refused(api, clock):
 
     plaintext, token = await create_token("old", Role.AGENT, clock.now())
     await revoke_token(token.id, clock.now())
-    assert (await api.get("/api/v1/cases", headers={"Authorization": f"Bearer {plaintext}"})).status == 401
+    assert (
+        await api.get("/api/v1/cases", headers={"Authorization": f"Bearer {plaintext}"})
+    ).status == 401
 
 
 async def test_register_list_and_fetch_a_phone_case(api):
@@ -86,13 +91,16 @@ async def test_register_list_and_fetch_a_phone_case(api):
     assert one["contact_phone"] == "+8613912345678"  # E.164
 
 
-@pytest.mark.parametrize(("locale", "typed", "stored"), [
-    ("zh_TW", "0988-123-456", "+886988123456"),
-    ("zh_TW", "(02) 2345-6789", "+886223456789"),
-    ("zh_TW", "9123 4567", "+85291234567"),
-    ("zh_CN", "+852 9123 4567", "+85291234567"),
-    ("zh_CN", "021-1234 5678", "+862112345678"),
-])
+@pytest.mark.parametrize(
+    ("locale", "typed", "stored"),
+    [
+        ("zh_TW", "0988-123-456", "+886988123456"),
+        ("zh_TW", "(02) 2345-6789", "+886223456789"),
+        ("zh_TW", "9123 4567", "+85291234567"),
+        ("zh_CN", "+852 9123 4567", "+85291234567"),
+        ("zh_CN", "021-1234 5678", "+862112345678"),
+    ],
+)
 async def test_a_phone_case_from_taiwan_or_hong_kong_is_stored_in_e164(api, locale, typed, stored):
     body = {**NEW_CASE, "locale": locale, "contact_phone": typed}
     response = await api.post("/api/v1/cases", json=body, headers=await api.auth(Role.SUPERVISOR))
@@ -110,8 +118,12 @@ async def test_lower_case_number_in_url_is_accepted(api):
 async def test_filters_and_pagination(api, clock):
     headers = await api.auth()
     for i in range(5):
-        await create(api, headers, description=f"第{i}个问题", category="noise" if i % 2 else "facility")
-    page = await (await api.get("/api/v1/cases?category=noise&per_page=1&page=2", headers=headers)).json()
+        await create(
+            api, headers, description=f"第{i}个问题", category="noise" if i % 2 else "facility"
+        )
+    page = await (
+        await api.get("/api/v1/cases?category=noise&per_page=1&page=2", headers=headers)
+    ).json()
     assert (page["total"], page["pages"], len(page["items"])) == (2, 2, 1)
     found = await (await api.get("/api/v1/cases?q=第3个", headers=headers)).json()
     assert [c["description"] for c in found["items"]] == ["第3个问题"]
@@ -120,27 +132,41 @@ async def test_filters_and_pagination(api, clock):
     assert overdue["total"] == 5 and all(c["overdue"] for c in overdue["items"])
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("status=lost", "status"), ("category=weather", "category"), ("severity=urgent", "severity"),
-    ("page=0", "page"), ("per_page=1000", "per_page"), ("page=abc", "page"), ("overdue=maybe", "overdue"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=lost", "status"),
+        ("category=weather", "category"),
+        ("severity=urgent", "severity"),
+        ("page=0", "page"),
+        ("per_page=1000", "per_page"),
+        ("page=abc", "page"),
+        ("overdue=maybe", "overdue"),
+    ],
+)
 async def test_bad_filters_are_400_naming_the_field(api, query, field):
     response = await api.get(f"/api/v1/cases?{query}", headers=await api.auth())
     assert response.status == 400
     assert (await response.json())["error"]["details"]["field"] == field
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "description"),
-    ({"description": "   "}, "description"),
-    ({"description": 42}, "description"),
-    ({"description": "x", "channel": "pigeon"}, "channel"),
-    ({"description": "x", "category": "weather"}, "category"),
-    ({"description": "x", "contact_phone": "12"}, "contact_phone"),
-    ({"description": "x", "contact_phone": "0988-123-45"}, "contact_phone"),  # a digit short anywhere
-    ({"description": "x", "contact_phone": "138 1234 5678 ext 5"}, "contact_phone"),
-    ({"description": "x", "unit": "9" * 65}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "description"),
+        ({"description": "   "}, "description"),
+        ({"description": 42}, "description"),
+        ({"description": "x", "channel": "pigeon"}, "channel"),
+        ({"description": "x", "category": "weather"}, "category"),
+        ({"description": "x", "contact_phone": "12"}, "contact_phone"),
+        (
+            {"description": "x", "contact_phone": "0988-123-45"},
+            "contact_phone",
+        ),  # a digit short anywhere
+        ({"description": "x", "contact_phone": "138 1234 5678 ext 5"}, "contact_phone"),
+        ({"description": "x", "unit": "9" * 65}, "unit"),
+    ],
+)
 async def test_bad_new_case_is_400(api, body, field):
     response = await api.post("/api/v1/cases", json=body, headers=await api.auth())
     assert response.status == 400
@@ -157,7 +183,9 @@ async def test_malformed_json_is_400(api):
 
 async def test_oversized_body_is_413(api):
     response = await api.post(
-        "/api/v1/cases", data=b'{"description": "' + b"x" * 2_000_000 + b'"}', headers=await api.auth()
+        "/api/v1/cases",
+        data=b'{"description": "' + b"x" * 2_000_000 + b'"}',
+        headers=await api.auth(),
     )
     assert response.status == 413
     assert (await response.json())["error"]["code"] == "too_large"
@@ -180,7 +208,9 @@ async def test_actions_through_the_api(api):
     number = (await create(api, headers))["number"]
 
     async def act(action, body=None, who=headers):
-        return await api.post(f"/api/v1/cases/{number}/actions/{action}", json=body or {}, headers=who)
+        return await api.post(
+            f"/api/v1/cases/{number}/actions/{action}", json=body or {}, headers=who
+        )
 
     response = await act("resolve", {"resolution": "done"})
     assert response.status == 409  # nobody has started it
@@ -190,7 +220,11 @@ async def test_actions_through_the_api(api):
     assert (await act("resolve", {"resolution": ""})).status == 400
     response = await act("resolve", {"resolution": "更换了读卡器"}, who=supervisor)
     body = await response.json()
-    assert response.status == 200 and body["status"] == "resolved" and body["event"]["action"] == "resolve"
+    assert (
+        response.status == 200
+        and body["status"] == "resolved"
+        and body["event"]["action"] == "resolve"
+    )
     response = await act("close", {"reason": "confirmed", "satisfaction": 9}, who=supervisor)
     assert response.status == 400
     assert (await act("reopen", {"reason": "又坏了"})).status == 403  # an agent may not reopen
@@ -209,15 +243,21 @@ async def test_stats_count_the_period(api, clock):
     await create(api, headers, category="noise")
     await create(api, headers, category="noise")
     await create(api, headers, category="billing")
-    stats = await (await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)).json()
+    stats = await (
+        await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)
+    ).json()
     assert stats["total"] == 3
     assert stats["by_category"] == {"noise": 2, "billing": 1}
     assert stats["by_status"] == {"new": 3}
-    empty = await (await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)).json()
+    empty = await (
+        await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)
+    ).json()
     assert empty["total"] == 0 and empty["sla"]["compliance"] is None
 
 
-@pytest.mark.parametrize("query", ["from=2026-13-01", "from=2026-11-30&to=2026-11-01", "from=2020-01-01&to=2026-01-01"])
+@pytest.mark.parametrize(
+    "query", ["from=2026-13-01", "from=2026-11-30&to=2026-11-01", "from=2020-01-01&to=2026-01-01"]
+)
 async def test_bad_stats_period_is_400(api, query):
     response = await api.get(f"/api/v1/stats?{query}", headers=await api.auth())
     assert response.status == 400
@@ -230,8 +270,10 @@ async def test_openapi_document_matches_the_routes(api):
     validate(document)
     documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     served = {
-        (r.method, r.resource.canonical) for r in api.server.app.router.routes()
-        if r.method != "HEAD" and not r.resource.canonical.startswith("/dashboard")  # pages, not the API
+        (r.method, r.resource.canonical)
+        for r in api.server.app.router.routes()
+        if r.method != "HEAD"
+        and not r.resource.canonical.startswith("/dashboard")  # pages, not the API
     }
     assert served == {(r.method, r.path) for r in ROUTES}
     # The one action route is documented as one operation per action, each with its own body.
@@ -246,6 +288,10 @@ async def test_stats_period_is_the_local_calendar_day(api, clock):
     headers = await api.auth()
     clock.set(datetime(2026, 10, 31, 16, 30, tzinfo=UTC))  # 1 November 00:30 in Shanghai
     await create(api, headers)
-    october = await (await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)).json()
-    november = await (await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)).json()
+    october = await (
+        await api.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", headers=headers)
+    ).json()
+    november = await (
+        await api.get("/api/v1/stats?from=2026-11-01&to=2026-11-30", headers=headers)
+    ).json()
     assert (october["total"], november["total"]) == (0, 1)

@@ -37,7 +37,9 @@ async def outbox_kinds(case: Case) -> list[str]:
 
 
 async def test_submit_records_case_event_receipt_and_card(service):
-    case = await service.submit(tenant_draft(attachments=[AttachmentDraft("photo-1")]), Actor.system())
+    case = await service.submit(
+        tenant_draft(attachments=[AttachmentDraft("photo-1")]), Actor.system()
+    )
     assert case.number == "QC-20261123-0001"
     assert case.status is Status.NEW
     assert case.category == "facility" and case.category_suggested == "facility"
@@ -50,7 +52,11 @@ async def test_submit_records_case_event_receipt_and_card(service):
     assert receipt.chat_id == 777 and receipt.payload["number"] == case.number
     assert await Attachment.filter(case_id=case.id).count() == 1
     tenant = await Complainant.get(telegram_id=777)
-    assert (tenant.name, tenant.phone, tenant.unit) == ("王女士", "+8613812345678", "3-1-1202")  # E.164
+    assert (tenant.name, tenant.phone, tenant.unit) == (
+        "王女士",
+        "+8613812345678",
+        "3-1-1202",
+    )  # E.164
 
 
 async def test_numbers_count_up_per_day_and_restart_the_next_day(service, clock):
@@ -59,7 +65,9 @@ async def test_numbers_count_up_per_day_and_restart_the_next_day(service, clock)
     clock.advance(days=1)
     third = await service.submit(tenant_draft(telegram_id=779), Actor.system())
     assert [first.number, second.number, third.number] == [
-        "QC-20261123-0001", "QC-20261123-0002", "QC-20261124-0001",
+        "QC-20261123-0001",
+        "QC-20261123-0002",
+        "QC-20261124-0001",
     ]
 
 
@@ -132,7 +140,9 @@ async def test_triage_failure_never_loses_the_complaint(settings, clock):
     def broken(text):
         raise RuntimeError("model file damaged")
 
-    case = await CaseService(settings, clock, classify=broken).submit(tenant_draft(), Actor.system())
+    case = await CaseService(settings, clock, classify=broken).submit(
+        tenant_draft(), Actor.system()
+    )
     assert case.category == "other"
 
 
@@ -159,7 +169,9 @@ async def test_full_life_of_a_case(service, clock):
     assert case.assign_due_at is None and case.resolve_due_at is None
     assert case.followup_due_at == case.resolved_at + timedelta(hours=4)
     tenant = Actor.tenant(case.complainant_id)
-    closed = await service.close(case.number, tenant, reason="confirmed", satisfaction=5, comment="师傅很专业")
+    closed = await service.close(
+        case.number, tenant, reason="confirmed", satisfaction=5, comment="师傅很专业"
+    )
     assert closed.case.status is Status.CLOSED and closed.case.satisfaction == 5
     events = await CaseEvent.filter(case_id=case.id).order_by("id")
     assert [(e.action, e.from_status, e.to_status) for e in events] == [
@@ -180,7 +192,8 @@ async def test_two_staff_claim_at_once_one_wins(service):
     a, b = await make_staff(name="小李"), await make_staff(name="小张")
     case = await service.submit(tenant_draft(), Actor.system())
     results = await asyncio.gather(
-        service.claim(case.number, actor_for(a)), service.claim(case.number, actor_for(b)),
+        service.claim(case.number, actor_for(a)),
+        service.claim(case.number, actor_for(b)),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, Exception)]
@@ -239,7 +252,9 @@ async def test_invalid_needs_a_reason_and_tells_the_tenant(service):
     case = await service.submit(tenant_draft(), Actor.system())
     with pytest.raises(ValidationFailed):
         await service.mark_invalid(case.number, actor_for(agent), "  ")
-    change = await service.mark_invalid(case.number, actor_for(agent), "属市政供水，请致电自来水公司热线")
+    change = await service.mark_invalid(
+        case.number, actor_for(agent), "属市政供水，请致电自来水公司热线"
+    )
     assert change.case.status is Status.INVALID
     update = await OutboxMessage.get(kind="tenant_update")
     assert update.payload["event"] == "invalid" and "自来水" in update.payload["note"]
@@ -280,7 +295,11 @@ async def test_category_change_is_kept_as_a_triage_correction(service):
     case = await service.submit(tenant_draft("楼上天天半夜拖椅子"), Actor.system())
     await service.change_category(case.number, actor_for(agent), "noise", "是噪音不是设施")
     correction = await TriageCorrection.get(case_id=case.id)
-    assert (correction.text, correction.suggested, correction.corrected) == ("楼上天天半夜拖椅子", "facility", "noise")
+    assert (correction.text, correction.suggested, correction.corrected) == (
+        "楼上天天半夜拖椅子",
+        "facility",
+        "noise",
+    )
     with pytest.raises(ValidationFailed):
         await service.change_category(case.number, actor_for(agent), "weather", "x")
 
@@ -292,9 +311,13 @@ async def test_raising_severity_tightens_the_clocks_and_alerts_managers(service)
     change = await service.change_severity(case.number, actor_for(agent), "major", "整栋楼停水")
     assert change.case.feedback_due_at == case.received_at + timedelta(hours=1)
     assert (await OutboxMessage.get(kind="manager_alert")).chat_id == manager.telegram_id
-    lowered = await service.change_severity(case.number, actor_for(agent), "general", "误判，只是一户")
+    lowered = await service.change_severity(
+        case.number, actor_for(agent), "general", "误判，只是一户"
+    )
     assert lowered.case.severity is Severity.GENERAL
-    assert lowered.case.feedback_due_at == case.received_at + timedelta(hours=1)  # promises never lengthen
+    assert lowered.case.feedback_due_at == case.received_at + timedelta(
+        hours=1
+    )  # promises never lengthen
 
 
 async def test_assigning_an_unknown_department_names_the_active_codes(service):
@@ -308,7 +331,10 @@ async def test_assigning_an_unknown_department_names_the_active_codes(service):
     await Department.create(code="greening", name="绿化部", active=False)
     with pytest.raises(ValidationFailed) as error:
         await service.assign(case.number, actor_for(agent), department_code="eng")
-    assert error.value.message == "no active department 'eng'; the active department codes are cleaning, engineering"
+    assert (
+        error.value.message
+        == "no active department 'eng'; the active department codes are cleaning, engineering"
+    )
     assert error.value.details == {"field": "department"}
 
 
@@ -324,7 +350,9 @@ async def test_assign_to_a_department(service):
     assert change.case.assign_due_at is None
 
 
-@pytest.mark.skipif(not on_postgres(), reason="concurrency of separate connections needs PostgreSQL")
+@pytest.mark.skipif(
+    not on_postgres(), reason="concurrency of separate connections needs PostgreSQL"
+)
 async def test_concurrent_submits_get_unique_numbers_on_postgres(service):
     drafts = [tenant_draft(telegram_id=9000 + i) for i in range(40)]
     cases = await asyncio.gather(*(service.submit(d, Actor.system()) for d in drafts))
@@ -333,7 +361,9 @@ async def test_concurrent_submits_get_unique_numbers_on_postgres(service):
     assert sorted(numbers)[-1] == "QC-20261123-0040"
 
 
-@pytest.mark.skipif(not on_postgres(), reason="concurrency of separate connections needs PostgreSQL")
+@pytest.mark.skipif(
+    not on_postgres(), reason="concurrency of separate connections needs PostgreSQL"
+)
 async def test_concurrent_retries_of_one_submit_create_one_case_on_postgres(service):
     cases = await asyncio.gather(
         *(service.submit(tenant_draft(client_key="same-dialog"), Actor.system()) for _ in range(10))
@@ -346,48 +376,79 @@ def test_every_action_has_a_service_method():
     from backend.services.cases import CaseService
 
     methods = {
-        Action.CLAIM: "claim", Action.ASSIGN: "assign", Action.START: "start", Action.NOTE: "add_note",
-        Action.RESOLVE: "resolve", Action.REOPEN: "reopen", Action.CLOSE: "close",
-        Action.INVALID: "mark_invalid", Action.CANCEL: "cancel", Action.ESCALATE: "escalate",
-        Action.RECATEGORIZE: "change_category", Action.CHANGE_SEVERITY: "change_severity",
-        Action.SUPPLEMENT: "supplement", Action.COMMENT: "comment_survey",
+        Action.CLAIM: "claim",
+        Action.ASSIGN: "assign",
+        Action.START: "start",
+        Action.NOTE: "add_note",
+        Action.RESOLVE: "resolve",
+        Action.REOPEN: "reopen",
+        Action.CLOSE: "close",
+        Action.INVALID: "mark_invalid",
+        Action.CANCEL: "cancel",
+        Action.ESCALATE: "escalate",
+        Action.RECATEGORIZE: "change_category",
+        Action.CHANGE_SEVERITY: "change_severity",
+        Action.SUPPLEMENT: "supplement",
+        Action.COMMENT: "comment_survey",
     }
     assert all(callable(getattr(CaseService, name)) for name in methods.values())
     assert set(methods) | {Action.SUBMIT} == set(Action)
 
 
 async def test_tenant_supplements_an_emergency_filed_early(service):
-    case = await service.submit(tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system())
+    case = await service.submit(
+        tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system()
+    )
     tenant = Actor.tenant(case.complainant_id)
     change = await service.supplement(
-        case.number, tenant, unit="5栋302", contact_phone="13900001111",
+        case.number,
+        tenant,
+        unit="5栋302",
+        contact_phone="13900001111",
         attachments=[AttachmentDraft("photo-9")],
     )
-    assert (change.case.unit, change.case.building, change.case.contact_phone) == ("5栋302", "5", "+8613900001111")
+    assert (change.case.unit, change.case.building, change.case.contact_phone) == (
+        "5栋302",
+        "5",
+        "+8613900001111",
+    )
     assert change.event.data["fields"] == ["contact_phone", "unit", "attachments"]
     assert await Attachment.filter(case_id=case.id).count() == 1
     with pytest.raises(ValidationFailed):
         await service.supplement(case.number, tenant, contact_phone="123")
 
 
-@pytest.mark.parametrize(("locale", "typed", "stored"), [
-    ("zh_TW", "0988-123-456", "+886988123456"),  # a Taiwan mobile
-    ("zh_TW", "9123 4567", "+85291234567"),  # a Hong Kong mobile
-    ("zh_CN", "138 0013 8000", "+8613800138000"),
-])
-async def test_phones_from_taiwan_and_hong_kong_are_accepted_and_stored_in_e164(service, locale, typed, stored):
+@pytest.mark.parametrize(
+    ("locale", "typed", "stored"),
+    [
+        ("zh_TW", "0988-123-456", "+886988123456"),  # a Taiwan mobile
+        ("zh_TW", "9123 4567", "+85291234567"),  # a Hong Kong mobile
+        ("zh_CN", "138 0013 8000", "+8613800138000"),
+    ],
+)
+async def test_phones_from_taiwan_and_hong_kong_are_accepted_and_stored_in_e164(
+    service, locale, typed, stored
+):
     case = await service.submit(tenant_draft(contact_phone=typed, locale=locale), Actor.system())
     assert case.contact_phone == stored
     assert (await Complainant.get(id=case.complainant_id)).phone == stored
-    later = await service.submit(tenant_draft(contact_phone="", unit="", locale=locale, telegram_id=778), Actor.system())
-    change = await service.supplement(later.number, Actor.tenant(later.complainant_id), contact_phone=typed)
+    later = await service.submit(
+        tenant_draft(contact_phone="", unit="", locale=locale, telegram_id=778), Actor.system()
+    )
+    change = await service.supplement(
+        later.number, Actor.tenant(later.complainant_id), contact_phone=typed
+    )
     assert change.case.contact_phone == stored
 
 
 async def test_a_refused_phone_in_a_supplement_keeps_nothing_of_it(service):
-    case = await service.submit(tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system())
+    case = await service.submit(
+        tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system()
+    )
     with pytest.raises(ValidationFailed) as refused:
-        await service.supplement(case.number, Actor.tenant(case.complainant_id), unit="5栋302", contact_phone="0988-123")
+        await service.supplement(
+            case.number, Actor.tenant(case.complainant_id), unit="5栋302", contact_phone="0988-123"
+        )
     assert refused.value.details["field"] == "contact_phone"
     fresh = await Case.get(id=case.id)
     assert (fresh.unit, fresh.contact_phone) == ("", "")

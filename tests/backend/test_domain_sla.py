@@ -22,9 +22,9 @@ RECEIVED = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 H = timedelta(hours=1)
 CLOCKS = [
     # severity            assign                 first feedback  resolved
-    (Severity.GENERAL,    timedelta(minutes=10), 24 * H,         24 * H),
-    (Severity.IMPORTANT,  timedelta(minutes=10), 12 * H,         72 * H),
-    (Severity.MAJOR,      timedelta(minutes=10), 1 * H,          12 * H),
+    (Severity.GENERAL, timedelta(minutes=10), 24 * H, 24 * H),
+    (Severity.IMPORTANT, timedelta(minutes=10), 12 * H, 72 * H),
+    (Severity.MAJOR, timedelta(minutes=10), 1 * H, 12 * H),
 ]
 
 
@@ -41,9 +41,14 @@ def test_clocks_run_at_night_too():
     assert due_times(at_night, Severity.MAJOR, POLICY, SHANGHAI).first_feedback == at_night + H
 
 
-@pytest.mark.parametrize(("severity", "after"), [
-    (Severity.GENERAL, 4 * H), (Severity.IMPORTANT, 4 * H), (Severity.MAJOR, 24 * H),
-])
+@pytest.mark.parametrize(
+    ("severity", "after"),
+    [
+        (Severity.GENERAL, 4 * H),
+        (Severity.IMPORTANT, 4 * H),
+        (Severity.MAJOR, 24 * H),
+    ],
+)
 def test_followup_survey_time(severity, after):
     resolved = RECEIVED + 5 * H
     assert followup_due(resolved, severity, POLICY) == resolved + after
@@ -65,9 +70,17 @@ def test_working_days_skip_weekends_and_holidays_but_count_make_up_days():
     assert add_working_days(start, 5, hours, SHANGHAI).date() == date(2026, 11, 30)
 
 
-@pytest.mark.parametrize(("local_time", "inside"), [
-    ("08:29", False), ("08:30", True), ("12:00", True), ("17:59", True), ("18:00", False), ("23:30", False),
-])
+@pytest.mark.parametrize(
+    ("local_time", "inside"),
+    [
+        ("08:29", False),
+        ("08:30", True),
+        ("12:00", True),
+        ("17:59", True),
+        ("18:00", False),
+        ("23:30", False),
+    ],
+)
 def test_business_hours(local_time, inside):
     hour, minute = map(int, local_time.split(":"))
     moment = datetime(2026, 11, 23, hour, minute, tzinfo=SHANGHAI)

@@ -8,44 +8,44 @@ A, S = Action, Status
 
 LEGAL = [
     # action        from             to
-    (A.CLAIM,       S.NEW,           S.ASSIGNED),
-    (A.ASSIGN,      S.NEW,           S.ASSIGNED),
-    (A.ASSIGN,      S.ASSIGNED,      S.ASSIGNED),     # hand over to someone else
-    (A.ASSIGN,      S.IN_PROGRESS,   S.IN_PROGRESS),
-    (A.START,       S.ASSIGNED,      S.IN_PROGRESS),
-    (A.NOTE,        S.NEW,           S.NEW),
-    (A.NOTE,        S.IN_PROGRESS,   S.IN_PROGRESS),
-    (A.NOTE,        S.RESOLVED,      S.RESOLVED),
-    (A.RESOLVE,     S.IN_PROGRESS,   S.RESOLVED),
-    (A.RESOLVE,     S.ASSIGNED,      S.RESOLVED),     # fixed on the spot
-    (A.CLOSE,       S.RESOLVED,      S.CLOSED),       # tenant confirmed, or no answer
-    (A.REOPEN,      S.RESOLVED,      S.IN_PROGRESS),  # "not solved"
-    (A.REOPEN,      S.CLOSED,        S.IN_PROGRESS),
-    (A.INVALID,     S.NEW,           S.INVALID),
-    (A.INVALID,     S.ASSIGNED,      S.INVALID),
-    (A.INVALID,     S.IN_PROGRESS,   S.INVALID),
-    (A.CANCEL,      S.NEW,           S.CANCELLED),
-    (A.CANCEL,      S.ASSIGNED,      S.CANCELLED),
-    (A.ESCALATE,    S.NEW,           S.NEW),
-    (A.ESCALATE,    S.IN_PROGRESS,   S.IN_PROGRESS),
-    (A.RECATEGORIZE, S.ASSIGNED,     S.ASSIGNED),
+    (A.CLAIM, S.NEW, S.ASSIGNED),
+    (A.ASSIGN, S.NEW, S.ASSIGNED),
+    (A.ASSIGN, S.ASSIGNED, S.ASSIGNED),  # hand over to someone else
+    (A.ASSIGN, S.IN_PROGRESS, S.IN_PROGRESS),
+    (A.START, S.ASSIGNED, S.IN_PROGRESS),
+    (A.NOTE, S.NEW, S.NEW),
+    (A.NOTE, S.IN_PROGRESS, S.IN_PROGRESS),
+    (A.NOTE, S.RESOLVED, S.RESOLVED),
+    (A.RESOLVE, S.IN_PROGRESS, S.RESOLVED),
+    (A.RESOLVE, S.ASSIGNED, S.RESOLVED),  # fixed on the spot
+    (A.CLOSE, S.RESOLVED, S.CLOSED),  # tenant confirmed, or no answer
+    (A.REOPEN, S.RESOLVED, S.IN_PROGRESS),  # "not solved"
+    (A.REOPEN, S.CLOSED, S.IN_PROGRESS),
+    (A.INVALID, S.NEW, S.INVALID),
+    (A.INVALID, S.ASSIGNED, S.INVALID),
+    (A.INVALID, S.IN_PROGRESS, S.INVALID),
+    (A.CANCEL, S.NEW, S.CANCELLED),
+    (A.CANCEL, S.ASSIGNED, S.CANCELLED),
+    (A.ESCALATE, S.NEW, S.NEW),
+    (A.ESCALATE, S.IN_PROGRESS, S.IN_PROGRESS),
+    (A.RECATEGORIZE, S.ASSIGNED, S.ASSIGNED),
 ]
 
 ILLEGAL = [
-    (A.CLAIM,       S.ASSIGNED),      # somebody already has it
-    (A.START,       S.NEW),           # nobody owns it yet
-    (A.RESOLVE,     S.NEW),
-    (A.CLOSE,       S.IN_PROGRESS),   # only a resolved case can be closed
-    (A.REOPEN,      S.IN_PROGRESS),
-    (A.CANCEL,      S.IN_PROGRESS),   # work has started: the tenant can no longer cancel
-    (A.CANCEL,      S.RESOLVED),
-    (A.INVALID,     S.RESOLVED),
-    (A.ESCALATE,    S.CLOSED),
-    (A.NOTE,        S.CLOSED),
-    (A.NOTE,        S.CANCELLED),
-    (A.ASSIGN,      S.INVALID),
-    (A.REOPEN,      S.CANCELLED),
-    (A.REOPEN,      S.INVALID),
+    (A.CLAIM, S.ASSIGNED),  # somebody already has it
+    (A.START, S.NEW),  # nobody owns it yet
+    (A.RESOLVE, S.NEW),
+    (A.CLOSE, S.IN_PROGRESS),  # only a resolved case can be closed
+    (A.REOPEN, S.IN_PROGRESS),
+    (A.CANCEL, S.IN_PROGRESS),  # work has started: the tenant can no longer cancel
+    (A.CANCEL, S.RESOLVED),
+    (A.INVALID, S.RESOLVED),
+    (A.ESCALATE, S.CLOSED),
+    (A.NOTE, S.CLOSED),
+    (A.NOTE, S.CANCELLED),
+    (A.ASSIGN, S.INVALID),
+    (A.REOPEN, S.CANCELLED),
+    (A.REOPEN, S.INVALID),
 ]
 
 

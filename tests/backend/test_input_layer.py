@@ -44,31 +44,82 @@ from backend.web import routes as web_routes
 LAYER_MODULES = frozenset({"backend.inputs", "backend.api.params", "backend.web.filters"})
 # Functions outside those modules that read a value and cannot fail on any text they are given.
 LAYER_FUNCTIONS = frozenset({"backend.domain.numbering.normalize_case_number"})
-INPUT = frozenset({
-    "query", "match_info", "headers", "cookies", "post", "read", "text", "json", "content", "multipart",
-    "query_string", "raw_path", "raw_headers", "body", "has_body", "can_read_body", "forwarded",
-})
-NOT_INPUT = frozenset({"app", "get", "method", "path", "path_qs", "host", "url", "rel_url", "transport"})
+INPUT = frozenset(
+    {
+        "query",
+        "match_info",
+        "headers",
+        "cookies",
+        "post",
+        "read",
+        "text",
+        "json",
+        "content",
+        "multipart",
+        "query_string",
+        "raw_path",
+        "raw_headers",
+        "body",
+        "has_body",
+        "can_read_body",
+        "forwarded",
+    }
+)
+NOT_INPUT = frozenset(
+    {"app", "get", "method", "path", "path_qs", "host", "url", "rel_url", "transport"}
+)
 ROUTING = frozenset({"route", "http_exception", "handler", "apps", "current_app", "expect_handler"})
-CONVERTERS = frozenset({"int", "float", "Decimal", "loads", "fromisoformat", "strptime", "literal_eval"})
+CONVERTERS = frozenset(
+    {"int", "float", "Decimal", "loads", "fromisoformat", "strptime", "literal_eval"}
+)
 
 # Direct reads of request input in dashboard code, outside the layer: (function, what) → why it cannot
 # fail. Query, path and form text has passed inputs.check_request / check_form in the pipeline.
 DASHBOARD_READS: dict[tuple[str, str], str] = {
     ("backend.web.admin.admin_page", "query"): "?done= is looked up in a dict of messages",
     ("backend.web.auth.sign_in", "headers"): "User-Agent is only searched for preview-bot names",
-    ("backend.web.auth.sign_in", "match_info"): "the link token is hashed after a length check; text checked",
-    ("backend.web.case_actions.case_action", "match_info"): "the action is looked up in FORM_ACTIONS (404 otherwise)",
-    ("backend.web.case_actions.case_action", "post"): "the form the pipeline read and checked (cached)",
-    ("backend.web.render.request_locale", "headers"): "Accept-Language only selects one of the catalogs",
-    ("backend.web.views_admin_access.invite_create", "post"): "the form the pipeline read and checked",
-    ("backend.web.views_admin_access.token_create", "post"): "the form the pipeline read and checked",
-    ("backend.web.views_admin_departments.department_save", "post"): "the form the pipeline read and checked",
+    (
+        "backend.web.auth.sign_in",
+        "match_info",
+    ): "the link token is hashed after a length check; text checked",
+    (
+        "backend.web.case_actions.case_action",
+        "match_info",
+    ): "the action is looked up in FORM_ACTIONS (404 otherwise)",
+    (
+        "backend.web.case_actions.case_action",
+        "post",
+    ): "the form the pipeline read and checked (cached)",
+    (
+        "backend.web.render.request_locale",
+        "headers",
+    ): "Accept-Language only selects one of the catalogs",
+    (
+        "backend.web.views_admin_access.invite_create",
+        "post",
+    ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_access.token_create",
+        "post",
+    ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_departments.department_save",
+        "post",
+    ): "the form the pipeline read and checked",
     ("backend.web.views_admin_staff.staff_add", "post"): "the form the pipeline read and checked",
-    ("backend.web.views_admin_staff.staff_update", "post"): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_staff.staff_update",
+        "post",
+    ): "the form the pipeline read and checked",
     ("backend.web.views_case.case_page", "query"): "?done= is cut to 32 characters and looked up",
-    ("backend.web.views_preferences.set_language", "post"): "the form the pipeline read and checked",
-    ("backend.web.views_reports._report", "match_info"): "month_from_text: out of range 400, else 404",
+    (
+        "backend.web.views_preferences.set_language",
+        "post",
+    ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_reports._report",
+        "match_info",
+    ): "month_from_text: out of range 400, else 404",
 }
 
 
@@ -94,12 +145,21 @@ class Walk:
         tree = ast.parse(source)
         parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
         module = importlib.import_module(func.__module__)
-        local_callables = set(inspect.signature(func).parameters) - {param}  # a middleware's next handler
+        local_callables = set(inspect.signature(func).parameters) - {
+            param
+        }  # a middleware's next handler
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id == param and isinstance(node.ctx, ast.Load):
                 self._use(node, parents, module, name, local_callables)
 
-    def _use(self, node: ast.Name, parents: dict, module: types.ModuleType, where: str, local_callables: set[str]) -> None:
+    def _use(
+        self,
+        node: ast.Name,
+        parents: dict,
+        module: types.ModuleType,
+        where: str,
+        local_callables: set[str],
+    ) -> None:
         parent = parents.get(node)
         if isinstance(parent, ast.Attribute):
             if parent.attr in NOT_INPUT or _is_routing(parent, parents):
@@ -112,25 +172,35 @@ class Walk:
             return
         if isinstance(parent, ast.Subscript) and parent.value is node:
             return  # request[KEY]: state the middlewares stored
-        if isinstance(parent, ast.Call) and node in parent.args + [k.value for k in parent.keywords]:
+        if isinstance(parent, ast.Call) and node in parent.args + [
+            k.value for k in parent.keywords
+        ]:
             if isinstance(parent.func, ast.Name) and parent.func.id in local_callables:
                 return  # a middleware passing the request on: the handler is walked on its own
             callee = resolve(parent.func, module)
             if callee is None:
-                self.problems.append(f"{where}: hands the request to {ast.unparse(parent.func)}, which this test cannot follow")
+                self.problems.append(
+                    f"{where}: hands the request to {ast.unparse(parent.func)}, which this test cannot follow"
+                )
                 return
             if is_layer(callee):
                 return
             if not is_ours(callee):
-                self.problems.append(f"{where}: hands the request to {qualified(callee)}, outside our code")
+                self.problems.append(
+                    f"{where}: hands the request to {qualified(callee)}, outside our code"
+                )
                 return
             receiving = receiving_parameter(callee, parent, node)
             if receiving is None:
-                self.problems.append(f"{where}: cannot tell which parameter of {qualified(callee)} gets the request")
+                self.problems.append(
+                    f"{where}: cannot tell which parameter of {qualified(callee)} gets the request"
+                )
                 return
             self.function(callee, receiving)
             return
-        self.problems.append(f"{where}: uses the request in `{ast.unparse(parent) if parent else node.id}`")
+        self.problems.append(
+            f"{where}: uses the request in `{ast.unparse(parent) if parent else node.id}`"
+        )
 
     @staticmethod
     def _inside_layer_call(expression: ast.AST, parents: dict, module: types.ModuleType) -> bool:
@@ -150,7 +220,11 @@ class Walk:
 def _is_routing(attribute: ast.Attribute, parents: dict) -> bool:
     """request.match_info.route / .http_exception: what the router matched, not a value to read."""
     outer = parents.get(attribute)
-    return attribute.attr == "match_info" and isinstance(outer, ast.Attribute) and outer.attr in ROUTING
+    return (
+        attribute.attr == "match_info"
+        and isinstance(outer, ast.Attribute)
+        and outer.attr in ROUTING
+    )
 
 
 def qualified(obj: object) -> str:
@@ -168,8 +242,12 @@ def is_ours(obj: object) -> bool:
 def resolve(expression: ast.AST, module: types.ModuleType) -> object | None:
     """The object a call's function expression names in `module` (names and dotted attributes)."""
     if isinstance(expression, ast.Name):
-        return vars(module).get(expression.id, getattr(__builtins__, expression.id, None)
-                                if not isinstance(__builtins__, dict) else __builtins__.get(expression.id))
+        return vars(module).get(
+            expression.id,
+            getattr(__builtins__, expression.id, None)
+            if not isinstance(__builtins__, dict)
+            else __builtins__.get(expression.id),
+        )
     if isinstance(expression, ast.Attribute):
         base = resolve(expression.value, module)
         return getattr(base, expression.attr, None) if base is not None else None
@@ -198,10 +276,18 @@ def converter_calls(module: types.ModuleType) -> Iterator[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if name in CONVERTERS and not all(_no_text(argument) for argument in node.args) and not _guarded(node, parents):
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
+        if (
+            name in CONVERTERS
+            and not all(_no_text(argument) for argument in node.args)
+            and not _guarded(node, parents)
+        ):
             function = node
-            while function in parents and not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            while function in parents and not isinstance(
+                function, ast.FunctionDef | ast.AsyncFunctionDef
+            ):
                 function = parents[function]
             yield f"{module.__name__}.{getattr(function, 'name', '<module>')}: {ast.unparse(node)}"
 
@@ -211,7 +297,9 @@ def _guarded(node: ast.AST, parents: dict) -> bool:
     while node in parents:
         parent = parents[node]
         if isinstance(parent, ast.Try) and node in parent.body:
-            caught = {ast.unparse(handler.type) for handler in parent.handlers if handler.type is not None}
+            caught = {
+                ast.unparse(handler.type) for handler in parent.handlers if handler.type is not None
+            }
             if any(name in text for text in caught for name in ("ValueError", "Exception")):
                 return True
         node = parent
@@ -219,9 +307,15 @@ def _guarded(node: ast.AST, parents: dict) -> bool:
 
 
 def _no_text(argument: ast.AST) -> bool:
-    if isinstance(argument, ast.Subscript) and isinstance(argument.value, ast.Name) and argument.value.id == "row":
+    if (
+        isinstance(argument, ast.Subscript)
+        and isinstance(argument.value, ast.Name)
+        and argument.value.id == "row"
+    ):
         return True  # a value the database returned
-    return any(isinstance(n, ast.Attribute) and n.attr == "total_seconds" for n in ast.walk(argument))
+    return any(
+        isinstance(n, ast.Attribute) and n.attr == "total_seconds" for n in ast.walk(argument)
+    )
 
 
 def first_parameter(handler: Callable) -> str:
@@ -242,18 +336,27 @@ def test_api_handlers_read_their_request_only_through_the_layer():
         walk.function(handler, first_parameter(handler))
     assert not walk.problems, "\n".join(walk.problems)
     assert not walk.reads, "read request input outside backend.api.params:\n" + "\n".join(
-        f"{where}: request.{what}" for where, what in sorted(walk.reads))
+        f"{where}: request.{what}" for where, what in sorted(walk.reads)
+    )
 
 
 def test_api_handler_modules_convert_no_text_themselves():
     modules = {importlib.import_module(inspect.unwrap(h).__module__) for h in api_handlers()}
-    found = [call for module in sorted(modules, key=lambda m: m.__name__) for call in converter_calls(module)]
-    assert not found, "convert through backend.api.params / backend.inputs instead:\n" + "\n".join(found)
+    found = [
+        call
+        for module in sorted(modules, key=lambda m: m.__name__)
+        for call in converter_calls(module)
+    ]
+    assert not found, "convert through backend.api.params / backend.inputs instead:\n" + "\n".join(
+        found
+    )
 
 
 def test_the_api_checks_query_and_path_of_every_request_before_its_handler():
     app_source = inspect.getsource(api_app)
-    assert "inputs.check_request(request.query, request.match_info)" in inspect.getsource(api_app.input_middleware)
+    assert "inputs.check_request(request.query, request.match_info)" in inspect.getsource(
+        api_app.input_middleware
+    )
     assert "middlewares=[error_middleware, auth_middleware, input_middleware]" in app_source
 
 
@@ -266,7 +369,10 @@ def test_the_dashboard_pipeline_checks_every_request_before_its_handler():
     assert dispatch.count("_check(inputs.check_request, request.query, match_info)") == 2
     assert "_check(inputs.check_form, form)" in dispatch
     handler_calls = dispatch.count("await match_info.handler(request)")
-    checks_before = [dispatch.rfind("check_request", 0, at) for at in _positions(dispatch, "match_info.handler(request)")]
+    checks_before = [
+        dispatch.rfind("check_request", 0, at)
+        for at in _positions(dispatch, "match_info.handler(request)")
+    ]
     assert handler_calls == 2 and all(position >= 0 for position in checks_before)
     for _method, path, _handler in web_routes.ROUTES:
         assert middleware.is_dashboard_path(path), f"{path} would bypass the dashboard pipeline"
@@ -286,14 +392,18 @@ def test_dashboard_handlers_read_their_request_only_through_the_layer_or_a_liste
         walk.function(handler, first_parameter(handler))
     assert not walk.problems, "\n".join(walk.problems)
     unlisted = sorted(walk.reads - DASHBOARD_READS.keys())
-    assert not unlisted, "read through the layer, or list in DASHBOARD_READS with the reason it cannot fail:\n" + \
-        "\n".join(f"{where}: request.{what}" for where, what in unlisted)
+    assert not unlisted, (
+        "read through the layer, or list in DASHBOARD_READS with the reason it cannot fail:\n"
+        + "\n".join(f"{where}: request.{what}" for where, what in unlisted)
+    )
     stale = sorted(DASHBOARD_READS.keys() - walk.reads)
     assert not stale, f"no longer read; remove from DASHBOARD_READS: {stale}"
 
 
 WEB_MODULES = sorted(
-    f"backend.web.{path.stem}" for path in Path(middleware.__file__).parent.glob("*.py") if path.stem != "__init__"
+    f"backend.web.{path.stem}"
+    for path in Path(middleware.__file__).parent.glob("*.py")
+    if path.stem != "__init__"
 )
 
 

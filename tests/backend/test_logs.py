@@ -14,7 +14,9 @@ def render(formatter: logging.Formatter, message: str, **context) -> str:
 
 
 def test_json_line_names_update_and_case():
-    line = json.loads(render(JsonFormatter(), "claim refused", update_id=1234, case="QC-20261123-0001"))
+    line = json.loads(
+        render(JsonFormatter(), "claim refused", update_id=1234, case="QC-20261123-0001")
+    )
     assert line["message"] == "claim refused" and line["level"] == "WARNING"
     assert (line["update_id"], line["case"]) == (1234, "QC-20261123-0001")
 

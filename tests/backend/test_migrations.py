@@ -42,12 +42,17 @@ async def test_a_fresh_install_has_the_standard_departments_the_policy_routes_to
     await db.migrate(url)
     departments = await _departments(url)
     assert departments == {
-        "engineering": ("工程部", True), "cleaning": ("保洁部", True),
-        "security": ("保安部", True), "customer_service": ("客服部", True),
+        "engineering": ("工程部", True),
+        "cleaning": ("保洁部", True),
+        "security": ("保安部", True),
+        "customer_service": ("客服部", True),
     }
     policy = load_policy()
     assert {c.department for c in policy.categories} == set(departments)  # every category is routed
-    assert policy.department_for("facility") == "engineering" and policy.department_for("billing") == "customer_service"
+    assert (
+        policy.department_for("facility") == "engineering"
+        and policy.department_for("billing") == "customer_service"
+    )
 
 
 async def test_an_existing_database_keeps_its_departments_and_gains_only_missing_codes(tmp_path):
@@ -65,11 +70,16 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
     await Department.create(code="greening", name="绿化部")
     await Tortoise.close_connections()
     assert await db.migrate(url) == [
-        "models.0015_standard_departments", "models.0016_inbox_held", "models.0017_phones_e164",
+        "models.0015_standard_departments",
+        "models.0016_inbox_held",
+        "models.0017_phones_e164",
     ]
     assert await _departments(url) == {
-        "engineering": ("工程维修部", True), "security": ("秩序部", False), "greening": ("绿化部", True),
-        "cleaning": ("保洁部", True), "customer_service": ("客服部", True),
+        "engineering": ("工程维修部", True),
+        "security": ("秩序部", False),
+        "greening": ("绿化部", True),
+        "cleaning": ("保洁部", True),
+        "customer_service": ("客服部", True),
     }
 
 
@@ -100,12 +110,26 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
     await Tortoise.init(config=db.tortoise_config(url))
     now = datetime(2026, 1, 1, tzinfo=UTC)
     for i, (old, _) in enumerate(OLD_PHONES):
-        await Staff.create(telegram_id=100 + i, name=f"staff {i}", role=Role.AGENT, phone=old, created_at=now)
-        person = await Complainant.create(name=f"tenant {i}", phone=old, created_at=now, updated_at=now)
+        await Staff.create(
+            telegram_id=100 + i, name=f"staff {i}", role=Role.AGENT, phone=old, created_at=now
+        )
+        person = await Complainant.create(
+            name=f"tenant {i}", phone=old, created_at=now, updated_at=now
+        )
         await Case.create(
-            number=f"QC-20260101-{i:04d}", kind=Kind.COMPLAINT, category="facility", severity=Severity.GENERAL,
-            description="漏水", contact_phone=old, complainant=person, promised_assign_at=now,
-            promised_feedback_at=now, promised_resolve_at=now, received_at=now, created_at=now, updated_at=now,
+            number=f"QC-20260101-{i:04d}",
+            kind=Kind.COMPLAINT,
+            category="facility",
+            severity=Severity.GENERAL,
+            description="漏水",
+            contact_phone=old,
+            complainant=person,
+            promised_assign_at=now,
+            promised_feedback_at=now,
+            promised_resolve_at=now,
+            received_at=now,
+            created_at=now,
+            updated_at=now,
         )
     await Tortoise.close_connections()
     assert await db.migrate(url) == ["models.0017_phones_e164"]

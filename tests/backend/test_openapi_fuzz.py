@@ -50,7 +50,12 @@ from tests.conftest import FakeTriage, on_postgres
 from tests.factories import make_staff
 
 FAILURES = (Exception, FailureGroup)  # schemathesis' FailureGroup is a BaseExceptionGroup
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 ROLES = (Role.MANAGER, Role.AGENT)  # every generated request is sent with both tokens
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 12}  # per operation
 STATEFUL_RUNS = 20  # sequences per token, each of at most STATEFUL_STEPS calls
@@ -59,9 +64,13 @@ STATEFUL_STEPS = 10
 
 def bounded(max_examples: int, *, shrink: bool = True, **extra) -> settings:
     return settings(
-        max_examples=max_examples, derandomize=True, database=None, deadline=None,
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
         phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if shrink else [])],
-        suppress_health_check=list(HealthCheck), **extra,
+        suppress_health_check=list(HealthCheck),
+        **extra,
     )
 
 
@@ -84,8 +93,10 @@ async def served(settings_, clock) -> AsyncIterator[Target]:
     server = TestServer(create_app(ctx), host="127.0.0.1")
     await server.start_server()
     try:
-        tokens = {role: (await create_token(f"fuzz {role.value}", role, clock.now()))[0]
-                  for role in (Role.AGENT, Role.MANAGER)}
+        tokens = {
+            role: (await create_token(f"fuzz {role.value}", role, clock.now()))[0]
+            for role in (Role.AGENT, Role.MANAGER)
+        }
         # Staff ids 1…3 and a department, so that some generated assignments name somebody real.
         staff = [await make_staff(Role.AGENT, name=f"Agent {i}") for i in range(3)]
         await Department.get_or_create(code="engineering", defaults={"name": "工程部"})
@@ -117,7 +128,9 @@ async def _cases_in_every_status(ctx: AppContext, staff_id: int) -> list[str]:
 
 def load(target: Target, mode: str = "all"):
     """The document as the server serves it; the tokens are ours, not generated (no security parameters)."""
-    config = schemathesis.Config.from_dict({"generation": {"mode": mode, "with-security-parameters": False}})
+    config = schemathesis.Config.from_dict(
+        {"generation": {"mode": mode, "with-security-parameters": False}}
+    )
     return schemathesis.openapi.from_url(f"{target.base_url}/api/v1/openapi.json", config=config)
 
 
@@ -132,22 +145,31 @@ def fuzz_operations(target: Target) -> tuple[list[str], Counter[int]]:
         operation = result.ok()
         # A path parameter that takes any text has no negation that fits in a URL: those operations
         # (and the probes without input) get no negative examples.
-        negatable = bool(operation.body) or any(p.location.name == "QUERY" for p in operation.iter_parameters())
+        negatable = bool(operation.body) or any(
+            p.location.name == "QUERY" for p in operation.iter_parameters()
+        )
         for mode, examples in EXAMPLES.items():
             if mode is GenerationMode.NEGATIVE and not negatable:
                 continue
             strategy = operation.as_strategy(generation_mode=mode)
             if "{number}" in operation.path and mode is GenerationMode.POSITIVE:
                 # Half of the examples act on real cases, the rest on generated (unknown) numbers.
-                strategy = st.one_of(strategy, st.sampled_from(target.numbers).flatmap(
-                    lambda number, operation=operation, mode=mode: operation.as_strategy(
-                        generation_mode=mode, path_parameters={"number": number})))
+                strategy = st.one_of(
+                    strategy,
+                    st.sampled_from(target.numbers).flatmap(
+                        lambda number, operation=operation, mode=mode: operation.as_strategy(
+                            generation_mode=mode, path_parameters={"number": number}
+                        )
+                    ),
+                )
 
             @bounded(examples)
             @given(case=strategy)
             def run(case) -> None:
                 for role in ROLES:
-                    response = case.call(base_url=target.base_url, session=session, headers=target.headers(role))
+                    response = case.call(
+                        base_url=target.base_url, session=session, headers=target.headers(role)
+                    )
                     statuses[response.status_code] += 1
                     case.validate_response(response, checks=CHECKS)
 
@@ -169,7 +191,11 @@ def fuzz_links(target: Target, role: Role) -> tuple[list[str], Counter[tuple[str
 
     class Machine(schema.as_state_machine()):
         def get_call_kwargs(self, case):
-            return {"base_url": target.base_url, "session": session, "headers": target.headers(role)}
+            return {
+                "base_url": target.base_url,
+                "session": session,
+                "headers": target.headers(role),
+            }
 
         def after_call(self, response, case):
             super().after_call(response, case)
@@ -187,7 +213,9 @@ def fuzz_links(target: Target, role: Role) -> tuple[list[str], Counter[tuple[str
         # No shrinking: a sequence depends on what the server answered before (a client_key used by an
         # earlier sequence is a 409, not a 201 with links), so a replay draws differently; failures are
         # recorded above when they happen.
-        Machine.run(settings=bounded(STATEFUL_RUNS, shrink=False, stateful_step_count=STATEFUL_STEPS))
+        Machine.run(
+            settings=bounded(STATEFUL_RUNS, shrink=False, stateful_step_count=STATEFUL_STEPS)
+        )
     except FlakyStrategyDefinition:
         # Hypothesis noticed that the same choices led to other steps (the server's state, as above) and
         # stopped exploring: not a failure of the server unless one was recorded.
@@ -204,7 +232,9 @@ async def test_every_operation_answers_as_documented(settings, clock):
         elapsed = time.monotonic() - started
     print(f"\n{statuses.total()} requests in {elapsed:.1f} s: {sorted(statuses.items())}")
     assert not failures, "\n\n".join(failures)
-    assert statuses.total() > 1000 and 401 not in statuses, statuses  # every request carried a real token
+    assert statuses.total() > 1000 and 401 not in statuses, (
+        statuses
+    )  # every request carried a real token
     assert {200, 201, 400, 403, 404, 409} <= set(statuses), statuses
 
 
@@ -215,5 +245,9 @@ async def test_sequences_along_the_links_answer_as_documented(settings, clock, r
     print(f"\n{role.value}: {sorted(answers.items())}")
     assert not failures, "\n\n".join(failures)
     # The links were followed: cases were created and then acted on successfully.
-    acted = {label for (label, status), _ in answers.items() if "/actions/" in label and status == 200}
-    assert answers[("POST /api/v1/cases", 201)] and acted and answers.total() >= STATEFUL_RUNS * 2, answers
+    acted = {
+        label for (label, status), _ in answers.items() if "/actions/" in label and status == 200
+    }
+    assert (
+        answers[("POST /api/v1/cases", 201)] and acted and answers.total() >= STATEFUL_RUNS * 2
+    ), answers

@@ -33,19 +33,33 @@ async def test_ready_without_telegram(client_for, settings):
     client = await client_for(replace(settings, bot_token=None))
     response = await client.get("/readyz")
     body = await response.json()
-    assert response.status == 200 and body == {"status": "ready", "database": "ok", "migrations": "current", "bot": "off"}
+    assert response.status == 200 and body == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "current",
+        "bot": "off",
+    }
 
 
 async def test_not_ready_when_the_bot_api_does_not_answer(client_for, settings):
-    unreachable = replace(settings, bot_token="123456789:" + "x" * 35, telegram_api_base_url="http://127.0.0.1:9")
+    unreachable = replace(
+        settings, bot_token="123456789:" + "x" * 35, telegram_api_base_url="http://127.0.0.1:9"
+    )
     response = await (await client_for(unreachable)).get("/readyz")
     assert response.status == 503 and (await response.json())["bot"] == "unreachable"
 
 
-async def test_a_webhook_instance_stays_ready_when_the_bot_api_does_not_answer(client_for, settings):
-    unreachable = replace(settings, bot_token="123456789:" + "x" * 35, telegram_api_base_url="http://127.0.0.1:9",
-                          bot_mode="webhook", webhook_url="https://desk.example.org/telegram/hook",
-                          webhook_secret="s3cret-token-for-tests-0123456789")
+async def test_a_webhook_instance_stays_ready_when_the_bot_api_does_not_answer(
+    client_for, settings
+):
+    unreachable = replace(
+        settings,
+        bot_token="123456789:" + "x" * 35,
+        telegram_api_base_url="http://127.0.0.1:9",
+        bot_mode="webhook",
+        webhook_url="https://desk.example.org/telegram/hook",
+        webhook_secret="s3cret-token-for-tests-0123456789",
+    )
     response = await (await client_for(unreachable)).get("/readyz")
     body = await response.json()
     assert response.status == 200 and body["status"] == "ready" and body["bot"] == "unreachable"
@@ -58,7 +72,9 @@ async def test_ready_with_a_reachable_bot_api(client_for, settings):
     fake = FakeBotApi()
     server = await serve_fake_bot_api(fake)
     try:
-        ok = replace(settings, bot_token=fake.token, telegram_api_base_url=f"http://127.0.0.1:{server.port}")
+        ok = replace(
+            settings, bot_token=fake.token, telegram_api_base_url=f"http://127.0.0.1:{server.port}"
+        )
         response = await (await client_for(ok)).get("/readyz")
         assert response.status == 200 and (await response.json())["bot"] == "ok"
     finally:

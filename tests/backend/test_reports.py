@@ -46,12 +46,21 @@ class Desk:
     agent: Staff
 
     async def file(
-        self, when: datetime, category: str, *, severity: Severity = Severity.GENERAL, subject: str = "",
+        self,
+        when: datetime,
+        category: str,
+        *,
+        severity: Severity = Severity.GENERAL,
+        subject: str = "",
         text: str = "需要处理",
     ) -> Case:
         self.clock.set(when)
         draft = tenant_draft(
-            text, telegram_id=next(_tenants), category=category, kind=Kind.COMPLAINT, severity=severity,
+            text,
+            telegram_id=next(_tenants),
+            category=category,
+            kind=Kind.COMPLAINT,
+            severity=severity,
             subject=subject,
         )
         return await self.service.submit(draft, Actor.system())
@@ -61,7 +70,9 @@ class Desk:
             await self.service.claim(case.number, actor_for(self.agent))
             case.status = Status.ASSIGNED
         if department:
-            await self.service.assign(case.number, actor_for(self.agent), department_code=department)
+            await self.service.assign(
+                case.number, actor_for(self.agent), department_code=department
+            )
         self.clock.set(case.received_at + timedelta(hours=after_hours))
         await self.service.resolve(case.number, actor_for(self.agent), "已处理")
 
@@ -104,8 +115,9 @@ async def cases(service, clock) -> dict[str, Case]:
     made["C"].status = Status.IN_PROGRESS
     await desk.resolve(made["C"], 4)
 
-    made["D"] = await desk.file(local(10, 10, 20), "security", severity=Severity.MAJOR, subject="保安小王",
-                                text=LONG_TEXT)
+    made["D"] = await desk.file(
+        local(10, 10, 20), "security", severity=Severity.MAJOR, subject="保安小王", text=LONG_TEXT
+    )
     await desk.resolve(made["D"], 5)
     await desk.close(made["D"], 4)
 
@@ -135,8 +147,20 @@ def row(rows: list[ReportRow], key: str) -> ReportRow:
 async def test_totals_of_the_month(october):
     totals = october.totals
     assert (october.first_day, october.last_day) == (date(2026, 10, 1), date(2026, 10, 31))
-    assert (totals.received, totals.open, totals.resolved, totals.closed, totals.invalid, totals.cancelled) == (
-        8, 2, 4, 3, 1, 1,
+    assert (
+        totals.received,
+        totals.open,
+        totals.resolved,
+        totals.closed,
+        totals.invalid,
+        totals.cancelled,
+    ) == (
+        8,
+        2,
+        4,
+        3,
+        1,
+        1,
     )
     assert totals.received == totals.open + totals.resolved + totals.invalid + totals.cancelled
 
@@ -160,53 +184,88 @@ async def test_overall_service_level_counts_like_statistics(october, settings):
 
 async def test_month_boundary_is_local_time(cases, settings):
     assert cases["G"].received_at == datetime(2026, 10, 31, 15, 30, tzinfo=UTC)
-    assert cases["H"].received_at == datetime(2026, 10, 31, 16, 30, tzinfo=UTC)  # UTC says October …
+    assert cases["H"].received_at == datetime(
+        2026, 10, 31, 16, 30, tzinfo=UTC
+    )  # UTC says October …
     october = await monthly_report(2026, 10, settings, REPORT_TIME)
     november = await monthly_report(2026, 11, settings, REPORT_TIME)
     september = await monthly_report(2026, 9, settings, REPORT_TIME)
     assert row(october.by_category, "facility").received == 3  # A, B and G at 23:30 on the 31st
     assert row(october.by_category, "noise").received == 1  # C only
-    assert november.totals.received == 1 and row(november.by_category, "noise").received == 1  # … H is November
+    assert (
+        november.totals.received == 1 and row(november.by_category, "noise").received == 1
+    )  # … H is November
     assert september.totals.received == 1  # S at 23:50 on 30 September, not A at 00:10 on 1 October
     assert [(s.subject, s.complaints) for s in november.subjects] == [("保安小王", 1)]
 
 
 async def test_rows_per_category(october):
     assert [r.key for r in october.by_category] == [
-        "facility", "environment", "noise", "security", "parking", "service", "billing", "neighbor",
-        "utilities", "other",
+        "facility",
+        "environment",
+        "noise",
+        "security",
+        "parking",
+        "service",
+        "billing",
+        "neighbor",
+        "utilities",
+        "other",
     ]
     facility = row(october.by_category, "facility")
     assert (facility.label, facility.received, facility.resolved) == ("Facilities", 3, 2)
-    assert (facility.resolved_on_time, facility.resolved_late, facility.open_past_promise) == (1, 1, 1)
+    assert (facility.resolved_on_time, facility.resolved_late, facility.open_past_promise) == (
+        1,
+        1,
+        1,
+    )
     assert facility.sla_compliance == 0.3333
     assert (facility.mean_hours_to_resolve, facility.mean_satisfaction) == (16.5, 4.0)
     assert facility.reopen_rate == 0.0
     noise = row(october.by_category, "noise")
-    assert (noise.sla_compliance, noise.reopened, noise.reopen_rate, noise.mean_satisfaction) == (1.0, 1, 1.0, None)
+    assert (noise.sla_compliance, noise.reopened, noise.reopen_rate, noise.mean_satisfaction) == (
+        1.0,
+        1,
+        1.0,
+        None,
+    )
     assert row(october.by_category, "service").sla_compliance == 0.0  # open past its promise
     parking = row(october.by_category, "parking")
-    assert (parking.received, parking.sla_compliance, parking.reopen_rate) == (2, None, None)  # invalid, cancelled
+    assert (parking.received, parking.sla_compliance, parking.reopen_rate) == (
+        2,
+        None,
+        None,
+    )  # invalid, cancelled
     empty = row(october.by_category, "environment")
     assert (empty.received, empty.sla_compliance, empty.mean_hours_to_resolve) == (0, None, None)
 
 
 async def test_rows_per_severity_and_department(october):
     assert [(r.key, r.label, r.received) for r in october.by_severity] == [
-        ("general", "general", 6), ("important", "important", 1), ("major", "major", 1),
+        ("general", "general", 6),
+        ("important", "important", 1),
+        ("major", "major", 1),
     ]
-    assert row(october.by_severity, "general").sla_compliance == 0.25  # A on time; B late; E, G past promise
+    assert (
+        row(october.by_severity, "general").sla_compliance == 0.25
+    )  # A on time; B late; E, G past promise
     assert row(october.by_severity, "important").reopened == 1  # the reopen raised C to important
     engineering, nobody = october.by_department
     assert (engineering.key, engineering.label, engineering.received, engineering.resolved) == (
-        "engineering", "工程部", 2, 2,
+        "engineering",
+        "工程部",
+        2,
+        2,
     )
     assert (engineering.sla_compliance, engineering.mean_satisfaction) == (0.5, 4.0)
     assert (nobody.key, nobody.label, nobody.received) == ("", "No department", 6)
 
 
 async def test_complaints_against_staff_and_major_cases(october, cases):
-    assert [(s.subject, s.complaints) for s in october.subjects] == [("保安小王", 2), ("工程部 李师傅", 1)]
+    assert [(s.subject, s.complaints) for s in october.subjects] == [
+        ("保安小王", 2),
+        ("工程部 李师傅", 1),
+    ]
     (major,) = october.major_cases
     assert major.number == cases["D"].number
     assert (major.received_text, major.resolved_text) == ("2026-10-10 20:00", "2026-10-11 01:00")
@@ -216,7 +275,9 @@ async def test_complaints_against_staff_and_major_cases(october, cases):
 
 
 async def test_labels_follow_the_locale(cases, settings):
-    report = await monthly_report(2026, 10, settings, REPORT_TIME.astimezone(SHANGHAI), locale="zh_CN")
+    report = await monthly_report(
+        2026, 10, settings, REPORT_TIME.astimezone(SHANGHAI), locale="zh_CN"
+    )
     assert report.overall.sla_compliance == 0.5  # a local `now` counts the same as UTC
     assert report.generated_at == datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
     assert row(report.by_category, "facility").label == "设施设备"
@@ -254,12 +315,19 @@ async def test_workbook(october, cases, tmp_path):
     write_monthly_xlsx(october, path, "en")
     book = load_workbook(path)
     assert book.sheetnames == [
-        "Summary", "By category", "By severity", "By department", "Complaints against staff", "Major cases",
+        "Summary",
+        "By category",
+        "By severity",
+        "By department",
+        "Complaints against staff",
+        "Major cases",
     ]
     summary = {r[0].value: r[1] for r in book["Summary"].iter_rows(min_row=2)}
     assert summary["Month"].value == "2026-10"
     assert summary["Received"].value == 8 and summary["Major cases"].value == 1
-    assert summary["SLA compliance"].value == 0.5 and summary["SLA compliance"].number_format == "0.0%"
+    assert (
+        summary["SLA compliance"].value == 0.5 and summary["SLA compliance"].number_format == "0.0%"
+    )
     assert summary["Reopen rate"].value == 0.25
 
     sheet = book["By category"]
@@ -267,15 +335,29 @@ async def test_workbook(october, cases, tmp_path):
     headers = [c.value for c in sheet[1]]
     assert headers[:3] == ["Category", "Received", "Resolved"]
     facility = dict(zip(headers, (c.value for c in sheet[2]), strict=True))
-    assert (facility["Category"], facility["Received"], facility["SLA compliance"]) == ("Facilities", 3, 0.3333)
+    assert (facility["Category"], facility["Received"], facility["SLA compliance"]) == (
+        "Facilities",
+        3,
+        0.3333,
+    )
     assert sheet.cell(2, headers.index("SLA compliance") + 1).number_format == "0.0%"
-    assert sheet["B3"].value == 0 and sheet.cell(3, headers.index("SLA compliance") + 1).value == "—"
-    assert sheet.cell(sheet.max_row, 1).value == "All cases" and sheet.cell(sheet.max_row, 1).font.bold
+    assert (
+        sheet["B3"].value == 0 and sheet.cell(3, headers.index("SLA compliance") + 1).value == "—"
+    )
+    assert (
+        sheet.cell(sheet.max_row, 1).value == "All cases" and sheet.cell(sheet.max_row, 1).font.bold
+    )
     assert sheet.column_dimensions["A"].width >= 8
 
-    assert [c.value for c in book["By department"]["A"]][1:] == ["工程部", "No department", "All cases"]
+    assert [c.value for c in book["By department"]["A"]][1:] == [
+        "工程部",
+        "No department",
+        "All cases",
+    ]
     assert [[c.value for c in r] for r in book["Complaints against staff"].iter_rows()] == [
-        ["Complained about", "Complaints"], ["保安小王", 2], ["工程部 李师傅", 1],
+        ["Complained about", "Complaints"],
+        ["保安小王", 2],
+        ["工程部 李师傅", 1],
     ]
     major = [c.value for c in book["Major cases"][2]]
     assert major[0] == cases["D"].number
@@ -302,34 +384,44 @@ async def test_summary_text(october):
     assert "SLA compliance: 50.0%" in lines
     assert "Mean satisfaction: 4.0 (3 answers)" in lines
     assert "Reopen rate: 25.0%" in lines
-    assert "Top categories: Facilities 3 · Parking 2 · Noise 1" in lines  # ties keep the policy's order
+    assert (
+        "Top categories: Facilities 3 · Parking 2 · Noise 1" in lines
+    )  # ties keep the policy's order
     assert lines[-1] == "Major cases: 1"
 
 
 # ---- months -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-10", (2026, 10)),
-    (" 2026-01 ", (2026, 1)),
-    ("2026-1", (2026, 1)),
-    ("2025-12", (2025, 12)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-10", (2026, 10)),
+        (" 2026-01 ", (2026, 1)),
+        ("2026-1", (2026, 1)),
+        ("2025-12", (2025, 12)),
+    ],
+)
 def test_month_from_text(text, expected):
     assert month_from_text(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "2026", "2026-13", "2026-00", "26-10", "2026/10", "2026-10-01", "十月", "0000-05"])
+@pytest.mark.parametrize(
+    "text", ["", "2026", "2026-13", "2026-00", "26-10", "2026/10", "2026-10-01", "十月", "0000-05"]
+)
 def test_month_from_text_refuses(text):
     with pytest.raises(ValueError, match="2026-10"):
         month_from_text(text)
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    (date(2026, 11, 1), (2026, 10)),
-    (date(2026, 11, 30), (2026, 10)),
-    (date(2026, 1, 15), (2025, 12)),
-    (date(2026, 3, 31), (2026, 2)),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 11, 1), (2026, 10)),
+        (date(2026, 11, 30), (2026, 10)),
+        (date(2026, 1, 15), (2025, 12)),
+        (date(2026, 3, 31), (2026, 2)),
+    ],
+)
 def test_previous_month(today, expected):
     assert previous_month(today) == expected

@@ -29,7 +29,11 @@ ROWS = [
     ("QC-20261124-0002", "12-2-0304", "电梯按键失灵 Elevator BROKEN again"),
     ("QC-20261125-0001", "", "漏"),
     ("QC-20261125-0002", "5-2-0801", "水"),
-    ("QC-20261125-0003", "7-1-0101", "He said \"fix it\" * NOW OR NEAR (tomorrow) 100% done_ok, it's ok 🚰漏水"),
+    (
+        "QC-20261125-0003",
+        "7-1-0101",
+        'He said "fix it" * NOW OR NEAR (tomorrow) 100% done_ok, it\'s ok 🚰漏水',
+    ),
     ("QC-20261126-0001", "B座-7F", "噪音"),
     ("QC-20261126-0002", "9-9-0909", "第一行\n第二行 abc"),
     ("QC-20261126-0003", "10-3-2201", "Near the gate: a_b%c \\ back\\slash"),
@@ -38,17 +42,79 @@ ROWS = [
 
 QUERIES = [
     # Chinese words of 1, 2, 3+ characters
-    "漏", "水", "漏水", "天花板", "天花板漏水", "顶楼墙面发霉", "噪音", "一行", "不存在", "漏水漏水漏",
+    "漏",
+    "水",
+    "漏水",
+    "天花板",
+    "天花板漏水",
+    "顶楼墙面发霉",
+    "噪音",
+    "一行",
+    "不存在",
+    "漏水漏水漏",
     # units with dashes, prefixes of units, text only in the unit
-    "3-1-12", "3-1-1202", "1-12", "-7", "b座", "7f", "B座-7F", "0909", "1",
+    "3-1-12",
+    "3-1-1202",
+    "1-12",
+    "-7",
+    "b座",
+    "7f",
+    "B座-7F",
+    "0909",
+    "1",
     # case numbers, typed in lower case; text only in the number
-    "qc-20261124", "QC-20261124-0002", "qc-2026112", "x-1", "-0003",
+    "qc-20261124",
+    "QC-20261124-0002",
+    "qc-2026112",
+    "x-1",
+    "-0003",
     # mixed ASCII case
-    "Elevator", "elevator", "ELEV", "broken", "bRoKeN aGaIn", "near", "NEAR",
+    "Elevator",
+    "elevator",
+    "ELEV",
+    "broken",
+    "bRoKeN aGaIn",
+    "near",
+    "NEAR",
     # SQL / FTS hostile input
-    '"', '"fix', '"fix it"', "*", "* NOW", "'", "it's", "%", "100%", "_", "done_ok", "a_b%c", "\\", "\\slash",
-    "OR", "or", "NEAR(", "(tomorrow)", ")", "(", "AND", "NOT", "-", ":", "^", "🚰", "🚰漏", "漏水 ",
-    "x", "'; DROP TABLE \"case\"; --", '"" OR ""', "行\n第", "\n", "\x01", "漏\x01", "e", "ab", "ok,",
+    '"',
+    '"fix',
+    '"fix it"',
+    "*",
+    "* NOW",
+    "'",
+    "it's",
+    "%",
+    "100%",
+    "_",
+    "done_ok",
+    "a_b%c",
+    "\\",
+    "\\slash",
+    "OR",
+    "or",
+    "NEAR(",
+    "(tomorrow)",
+    ")",
+    "(",
+    "AND",
+    "NOT",
+    "-",
+    ":",
+    "^",
+    "🚰",
+    "🚰漏",
+    "漏水 ",
+    "x",
+    '\'; DROP TABLE "case"; --',
+    '"" OR ""',
+    "行\n第",
+    "\n",
+    "\x01",
+    "漏\x01",
+    "e",
+    "ab",
+    "ok,",
 ]
 
 
@@ -61,7 +127,8 @@ def reference(cases: list[Case], q: str) -> set[str]:
     if not needle:
         return {case.number for case in cases}
     return {
-        case.number for case in cases
+        case.number
+        for case in cases
         if any(needle in ascii_upper(value) for value in (case.number, case.unit, case.description))
     }
 
@@ -69,9 +136,18 @@ def reference(cases: list[Case], q: str) -> set[str]:
 async def make_case(number: str, unit: str, description: str, *, minutes: int = 0) -> Case:
     received = NOW - timedelta(minutes=minutes)
     return await Case.create(
-        number=number, unit=unit, description=description, kind=Kind.REPAIR, category="facility",
-        severity=Severity.GENERAL, promised_assign_at=received, promised_feedback_at=received,
-        promised_resolve_at=received, received_at=received, created_at=received, updated_at=received,
+        number=number,
+        unit=unit,
+        description=description,
+        kind=Kind.REPAIR,
+        category="facility",
+        severity=Severity.GENERAL,
+        promised_assign_at=received,
+        promised_feedback_at=received,
+        promised_resolve_at=received,
+        received_at=received,
+        created_at=received,
+        updated_at=received,
     )
 
 
@@ -99,8 +175,17 @@ async def test_search_finds_what_like_finds(cases: list[Case], q: str) -> None:
 
 
 async def test_spot_checks(cases: list[Case]) -> None:
-    assert await search("3-1-12") == {"QC-20261123-0001", "QC-20261123-0002", "QC-20261124-0001"}  # 13-1-1201 too
-    assert await search("漏水") == {"QC-20261123-0001", "QC-20261124-0001", "QC-20261125-0003", "X-1"}
+    assert await search("3-1-12") == {
+        "QC-20261123-0001",
+        "QC-20261123-0002",
+        "QC-20261124-0001",
+    }  # 13-1-1201 too
+    assert await search("漏水") == {
+        "QC-20261123-0001",
+        "QC-20261124-0001",
+        "QC-20261125-0003",
+        "X-1",
+    }
     assert await search("qc-20261124-0002") == {"QC-20261124-0002"}
     assert await search("b座") == {"QC-20261126-0001"}
     assert await search("   ") == {row[0] for row in ROWS}  # whitespace only: no filter
@@ -108,16 +193,24 @@ async def test_spot_checks(cases: list[Case]) -> None:
 
 async def test_search_combines_with_other_filters_and_pages(cases: list[Case]) -> None:
     await Case.filter(number="QC-20261124-0001").update(status=Status.CLOSED)
-    assert await search("漏水", statuses=[Status.NEW]) == {"QC-20261123-0001", "QC-20261125-0003", "X-1"}
+    assert await search("漏水", statuses=[Status.NEW]) == {
+        "QC-20261123-0001",
+        "QC-20261125-0003",
+        "X-1",
+    }
     assert await search("漏水", statuses=[Status.CLOSED]) == {"QC-20261124-0001"}
     first = await list_cases(CaseFilter(text="漏水"), NOW, page=1, per_page=3)
     second = await list_cases(CaseFilter(text="漏水"), NOW, page=2, per_page=3)
     assert first.total == second.total == 4
-    assert [c.number for c in first.items] == ["QC-20261123-0001", "QC-20261124-0001", "QC-20261125-0003"]
+    assert [c.number for c in first.items] == [
+        "QC-20261123-0001",
+        "QC-20261124-0001",
+        "QC-20261125-0003",
+    ]
     assert [c.number for c in second.items] == ["X-1"]
-    assert set(await filtered(CaseFilter(), NOW).exclude(id__in=[]).values_list("number", flat=True)) == {
-        row[0] for row in ROWS
-    }
+    assert set(
+        await filtered(CaseFilter(), NOW).exclude(id__in=[]).values_list("number", flat=True)
+    ) == {row[0] for row in ROWS}
 
 
 async def test_updated_case_is_found_by_its_new_text_only(database_url: str) -> None:
@@ -132,7 +225,9 @@ async def test_updated_case_is_found_by_its_new_text_only(database_url: str) -> 
     assert await search("甲乙") == {other.number}
     assert await search("oldword") == set()
     assert await search("1-1-01") == set()
-    assert await search("丙丁") == await search("newword") == await search("8-8-08") == {case.number}
+    assert (
+        await search("丙丁") == await search("newword") == await search("8-8-08") == {case.number}
+    )
     await Case.filter(id=case.id).update(number="QC-20261201-0009", description="第三版")
     assert await search("丙丁") == set()
     assert await search("第三") == await search("qc-20261201-0009") == {"QC-20261201-0009"}
@@ -151,9 +246,10 @@ async def test_deleted_cases_are_not_found(cases: list[Case]) -> None:
 
 # ---- the migration builds the index from the cases already there ----------------------------------------
 
+
 def _previous_migration() -> str:
     module = importlib.import_module("backend.migrations.0012_case_search")
-    (app, name), = module.Migration.dependencies
+    ((app, name),) = module.Migration.dependencies
     return f"{app}.{name}"
 
 
@@ -172,7 +268,11 @@ async def _postgres_database(create: bool) -> str:
 
 
 async def test_migration_backfills_existing_cases(tmp_path) -> None:
-    url = await _postgres_database(create=True) if on_postgres() else f"sqlite://{tmp_path}/backfill.sqlite3"
+    url = (
+        await _postgres_database(create=True)
+        if on_postgres()
+        else f"sqlite://{tmp_path}/backfill.sqlite3"
+    )
     try:
         await _migrate_fill_and_search(url)
     finally:

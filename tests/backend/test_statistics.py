@@ -25,10 +25,16 @@ async def test_mean_hours_and_compliance(service, clock):
     clock.advance(hours=24)
     await service.resolve(slow.number, actor_for(agent), "已修好")  # 30 h: late (general: 24 h)
     stats = await statistics(start - timedelta(hours=1), clock.now(), clock.now())
-    assert stats["mean_hours_to_first_feedback"] == 16.0  # 2 h (the note) and 30 h (the late resolution)
+    assert (
+        stats["mean_hours_to_first_feedback"] == 16.0
+    )  # 2 h (the note) and 30 h (the late resolution)
     assert stats["mean_hours_to_resolve"] == 18.0  # (6 + 30) / 2
-    assert stats["sla"] == {"resolved_on_time": 1, "resolved_late": 1, "open_past_promise": 1,
-                            "compliance": round(1 / 3, 4)}
+    assert stats["sla"] == {
+        "resolved_on_time": 1,
+        "resolved_late": 1,
+        "open_past_promise": 1,
+        "compliance": round(1 / 3, 4),
+    }
 
 
 async def test_no_cases_no_means(service, clock):
@@ -36,7 +42,9 @@ async def test_no_cases_no_means(service, clock):
     assert stats["mean_hours_to_resolve"] is None and stats["mean_hours_to_first_feedback"] is None
 
 
-async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(service, clock, settings):
+async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(
+    service, clock, settings
+):
     """Issue 15, item 18: the old answer no longer describes the case; statistics and reports stop counting it."""
     agent, manager = await make_staff(), await make_staff(Role.MANAGER)
     start = clock.now()
@@ -45,22 +53,38 @@ async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(se
     for case in (rated, kept):
         await service.claim(case.number, actor_for(agent))
         await service.resolve(case.number, actor_for(agent), "已修好")
-    await service.close(rated.number, Actor.tenant(rated.complainant_id), satisfaction=2, comment="修得太慢")
+    await service.close(
+        rated.number, Actor.tenant(rated.complainant_id), satisfaction=2, comment="修得太慢"
+    )
     await service.close(kept.number, Actor.tenant(kept.complainant_id), satisfaction=5)
     before = await statistics(start, clock.now() + timedelta(hours=1), clock.now())
-    assert before["satisfaction"] == {"answers": 2, "mean": 3.5, "distribution": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}}
+    assert before["satisfaction"] == {
+        "answers": 2,
+        "mean": 3.5,
+        "distribution": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1},
+    }
 
     clock.advance(hours=1)
     change = await service.reopen(rated.number, actor_for(manager), "业主来电说还在漏水")
     case = await Case.get(id=rated.id)
     assert (case.satisfaction, case.satisfaction_comment, case.solved_confirmed) == (None, "", None)
-    assert change.event.data["previous_satisfaction"] == 2 and change.event.data["previous_comment"] == "修得太慢"
+    assert (
+        change.event.data["previous_satisfaction"] == 2
+        and change.event.data["previous_comment"] == "修得太慢"
+    )
     assert change.event.data["previous_solved"] is True
     stored = await CaseEvent.get(id=change.event.id)  # the history keeps the answer
-    assert (stored.data["previous_satisfaction"], stored.data["previous_comment"]) == (2, "修得太慢")
+    assert (stored.data["previous_satisfaction"], stored.data["previous_comment"]) == (
+        2,
+        "修得太慢",
+    )
 
     after = await statistics(start, clock.now(), clock.now())
-    assert after["satisfaction"] == {"answers": 1, "mean": 5.0, "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}}
+    assert after["satisfaction"] == {
+        "answers": 1,
+        "mean": 5.0,
+        "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1},
+    }
     report = await monthly_report(2026, 11, settings, clock.now(), locale="en")
     assert (report.overall.satisfaction_answers, report.overall.mean_satisfaction) == (1, 5.0)
 

@@ -36,7 +36,9 @@ class Desk:
         self.ctx, self.fake = ctx, fake
         self.app = build_application(ctx, request=fake.request(), rate_limit=False)
         self.tenant: FakeUser = fake.add_user("王芳", language_code="zh-hans")
-        self.staff_group = fake.add_group("物业客服群", chat_id=ctx.settings.staff_chat_id, forum=forum)
+        self.staff_group = fake.add_group(
+            "物业客服群", chat_id=ctx.settings.staff_chat_id, forum=forum
+        )
         self.up = None
 
     async def __aenter__(self) -> "Desk":

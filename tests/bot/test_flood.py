@@ -35,7 +35,9 @@ async def test_messages_over_the_limit_are_kept_and_answered_a_minute_later_in_o
     clock.advance(seconds=61)
     assert await process_inbox(desk.ctx, desk.app) == 2
     assert await parts(desk) == [f"第{n}条" for n in range(1, 7)]
-    assert desk.last() == t("Noted. Send more if there is more; press “That's all” when you are done.")
+    assert desk.last() == t(
+        "Noted. Send more if there is more; press “That's all” when you are done."
+    )
     assert await InboxUpdate.filter(held_until__isnull=False, processed_at=None).count() == 0
 
 
@@ -59,14 +61,22 @@ async def test_sixty_messages_in_a_minute_with_an_emergency(desk, clock):
         clock.advance(seconds=1)
         if n == 40:
             await desk.send("救命！我被困在电梯里了，2栋")
-            case = await Case.get()  # filed at once, though 39 messages of this minute came before it
+            case = (
+                await Case.get()
+            )  # filed at once, though 39 messages of this minute came before it
             assert case.severity is Severity.MAJOR and case.received_at == clock.now()
             # held description parts went first, so the case has the whole story
             assert "第39条" in case.description and "第30条" in case.description
             continue
         await desk.send(f"第{n}条 楼道里的灯一直闪")
-    assert desk.chat().texts().count(t(KEPT) + "\n" + t(
-        "In an emergency call the duty phone: {phone}", phone="400-800-1234")) == 1
+    assert (
+        desk.chat()
+        .texts()
+        .count(
+            t(KEPT) + "\n" + t("In an emergency call the duty phone: {phone}", phone="400-800-1234")
+        )
+        == 1
+    )
     waiting = await InboxUpdate.filter(held_until__isnull=False, processed_at=None).count()
     assert waiting == 19  # the emergency's predecessors went first; the 19 after it wait
     answers = len(desk.chat().bot_messages())
@@ -82,7 +92,9 @@ async def test_webhook_updates_are_held_and_released_by_the_inbox(hooked, clock,
     limit(hooked, 2)
     await post(hooked, hooked.up.command(hooked.tenant, "complain"))
     for n in range(1, 4):
-        await post(hooked, hooked.up.text(hooked.tenant, f"第{n}条" if held or n < 3 else "家里煤气味很重"))
+        await post(
+            hooked, hooked.up.text(hooked.tenant, f"第{n}条" if held or n < 3 else "家里煤气味很重")
+        )
     assert await process_inbox(hooked.ctx, hooked.app) == 4
     if held:
         assert await parts(hooked) == ["第1条"]
@@ -91,5 +103,7 @@ async def test_webhook_updates_are_held_and_released_by_the_inbox(hooked, clock,
         assert await parts(hooked) == ["第1条", "第2条", "第3条"]
     else:  # the emergency goes through at once, the message held before it first
         case = await Case.get()
-        assert case.severity is Severity.MAJOR and case.description == "第1条\n第2条\n家里煤气味很重"
+        assert (
+            case.severity is Severity.MAJOR and case.description == "第1条\n第2条\n家里煤气味很重"
+        )
     assert await InboxUpdate.filter(processed_at=None).count() == 0

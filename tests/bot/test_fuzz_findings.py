@@ -19,12 +19,19 @@ def no_errors(caplog) -> None:
 
 
 def logged(caplog, update_id: int, words: str) -> bool:
-    return any(f"update {update_id}" in r.getMessage() and words in r.getMessage() for r in caplog.records)
+    return any(
+        f"update {update_id}" in r.getMessage() and words in r.getMessage() for r in caplog.records
+    )
 
 
 def raw(desk, kind: str, chat, text: str | None = "/complain", sender=None, **extra) -> Update:
     """An update the factory cannot make: `sender` None leaves out `from`."""
-    body = {"message_id": chat.take_message_id(), "chat": chat.to_dict(), "date": desk.fake.now(), **extra}
+    body = {
+        "message_id": chat.take_message_id(),
+        "chat": chat.to_dict(),
+        "date": desk.fake.now(),
+        **extra,
+    }
     if text is not None:
         body["text"] = text
     if sender is not None:
@@ -58,7 +65,10 @@ async def test_a_staff_command_for_another_bot_is_left_to_that_bot(desk, staff, 
 
 async def test_a_message_without_a_sender_is_ignored(desk, caplog):
     """A private message without `from` raised AttributeError in every handler that asks who wrote."""
-    updates = [raw(desk, "message", desk.chat(), "/complain"), raw(desk, "message", desk.chat(), "漏水")]
+    updates = [
+        raw(desk, "message", desk.chat(), "/complain"),
+        raw(desk, "message", desk.chat(), "漏水"),
+    ]
     channel = desk.fake.add_group("公告", supergroup=True)
     updates.append(raw(desk, "message", channel, "/start", sender_chat=channel.to_dict()))
     with caplog.at_level(logging.INFO):
@@ -74,10 +84,22 @@ async def test_a_button_outside_any_chat_is_answered_and_ignored(desk, caplog):
     from bot.transport.model import CallbackRecord
 
     query_id = desk.fake.next_callback_id()
-    desk.fake.callback_queries[query_id] = CallbackRecord(query_id, desk.tenant.id, None, None, "m:new", 0.0)
-    update = Update.de_json({"update_id": desk.fake.next_update_id(), "callback_query": {
-        "id": query_id, "from": desk.tenant.to_dict(), "chat_instance": "1", "inline_message_id": "AAAA",
-        "data": "m:new"}}, desk.app.bot)
+    desk.fake.callback_queries[query_id] = CallbackRecord(
+        query_id, desk.tenant.id, None, None, "m:new", 0.0
+    )
+    update = Update.de_json(
+        {
+            "update_id": desk.fake.next_update_id(),
+            "callback_query": {
+                "id": query_id,
+                "from": desk.tenant.to_dict(),
+                "chat_instance": "1",
+                "inline_message_id": "AAAA",
+                "data": "m:new",
+            },
+        },
+        desk.app.bot,
+    )
     with caplog.at_level(logging.INFO):
         await desk.process(update)
     no_errors(caplog)
@@ -93,12 +115,32 @@ async def test_updates_the_bot_does_not_answer_are_logged(desk, caplog):
     group = desk.fake.add_group("业主群", members=[desk.tenant])
     updates = [
         desk.up.edit(sent.message, "楼道灯又坏了"),
-        Update.de_json({"update_id": desk.fake.next_update_id(), "message_reaction": {
-            "chat": desk.chat().to_dict(), "message_id": sent.message.message_id, "user": desk.tenant.to_dict(),
-            "date": desk.fake.now(), "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}},
-            desk.app.bot),
-        Update.de_json({"update_id": desk.fake.next_update_id(), "inline_query": {
-            "id": "1", "from": desk.tenant.to_dict(), "query": "漏水", "offset": ""}}, desk.app.bot),
+        Update.de_json(
+            {
+                "update_id": desk.fake.next_update_id(),
+                "message_reaction": {
+                    "chat": desk.chat().to_dict(),
+                    "message_id": sent.message.message_id,
+                    "user": desk.tenant.to_dict(),
+                    "date": desk.fake.now(),
+                    "old_reaction": [],
+                    "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+                },
+            },
+            desk.app.bot,
+        ),
+        Update.de_json(
+            {
+                "update_id": desk.fake.next_update_id(),
+                "inline_query": {
+                    "id": "1",
+                    "from": desk.tenant.to_dict(),
+                    "query": "漏水",
+                    "offset": "",
+                },
+            },
+            desk.app.bot,
+        ),
         desk.up.text(desk.tenant, "大家好", chat=group),
     ]
     answered = len(desk.chat().bot_messages())
@@ -106,7 +148,9 @@ async def test_updates_the_bot_does_not_answer_are_logged(desk, caplog):
         for update in updates:
             await desk.process(update)
     no_errors(caplog)
-    assert len(desk.chat().bot_messages()) == answered and desk.fake.chat(group).bot_messages() == []
+    assert (
+        len(desk.chat().bot_messages()) == answered and desk.fake.chat(group).bot_messages() == []
+    )
     for update in updates:
         assert logged(caplog, update.update_id, "ignored"), update.to_dict()
 
@@ -116,8 +160,12 @@ async def test_a_redelivered_webhook_update_is_logged(hooked, caplog):
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     with caplog.at_level(logging.INFO):
         for _ in range(2):
-            assert (await hooked.http.post("/telegram/hook", json=update.to_dict(), headers=headers)).status == 200
-    assert logged(caplog, update.update_id, "was recorded before (Telegram redelivered it); ignored")
+            assert (
+                await hooked.http.post("/telegram/hook", json=update.to_dict(), headers=headers)
+            ).status == 200
+    assert logged(
+        caplog, update.update_id, "was recorded before (Telegram redelivered it); ignored"
+    )
 
 
 async def test_staff_chatter_is_ignored_quietly(desk, caplog):
@@ -132,12 +180,24 @@ async def test_staff_chatter_is_ignored_quietly(desk, caplog):
     assert record.levelno == logging.DEBUG and "not a reply to a prompt" in record.getMessage()
 
 
-@pytest.mark.parametrize("forged", [
-    "s:claim:²", "s:claim:٣", "s:claim:2147483648", "s:claim:99999999999999999999",
-    "s:to:{case}:²", "s:to:{case}:99999999999999999999", "s:dept:{case}:2147483648",
-    "v:yes:99999999999999999999", "v:rate:{case}:²", "v:rate:{case}:99999999999999999999",
-    "q:99999999999999999999:3", "q:²:3", "q:1:²",
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "s:claim:²",
+        "s:claim:٣",
+        "s:claim:2147483648",
+        "s:claim:99999999999999999999",
+        "s:to:{case}:²",
+        "s:to:{case}:99999999999999999999",
+        "s:dept:{case}:2147483648",
+        "v:yes:99999999999999999999",
+        "v:rate:{case}:²",
+        "v:rate:{case}:99999999999999999999",
+        "q:99999999999999999999:3",
+        "q:²:3",
+        "q:1:²",
+    ],
+)
 async def test_forged_numbers_in_button_data_are_stale_buttons(desk, clock, caplog, forged):
     """Digits of another script ("²": isdigit() but int() fails) and ids beyond the id columns (SQLite:
     OverflowError; PostgreSQL: out of range) raised in the handlers; now such a press is a stale button."""

@@ -11,7 +11,11 @@ from tests.bot.conftest import t
 from tests.bot.test_tenant_cases import submitted_case
 from tests.factories import actor_for, make_staff
 
-MAX_TEXT, MAX_CAPTION, MAX_LABEL = 4096, 1024, 64  # Telegram's limits; a sensible one for button labels
+MAX_TEXT, MAX_CAPTION, MAX_LABEL = (
+    4096,
+    1024,
+    64,
+)  # Telegram's limits; a sensible one for button labels
 
 
 def dashboard_line(desk, number: str) -> str:
@@ -74,11 +78,17 @@ async def test_status_after_two_long_public_notes_comes_in_parts_with_every_word
     together = "\n".join(shown(m) for m in answer)
     assert t("Case {number}", number=case.number) in together
     assert first in together and second in together
-    assert t("Sorry, something went wrong on our side. Please try again in a moment.") not in together
+    assert (
+        t("Sorry, something went wrong on our side. Please try again in a moment.") not in together
+    )
 
 
 async def test_the_owner_brief_of_a_long_case_with_ten_internal_notes_arrives_shortened(desk):
-    description = ["卫生间天花板漏水，" * 300, "楼上装修以后开始渗水，" * 250, "已经联系过楼上住户，" * 250]
+    description = [
+        "卫生间天花板漏水，" * 300,
+        "楼上装修以后开始渗水，" * 250,
+        "已经联系过楼上住户，" * 250,
+    ]
     await describe_at_length(desk, [part[:3900] for part in description])
     case = await Case.get()
     _, supervisor = await colleague(desk, "陈主管", Role.SUPERVISOR)
@@ -151,13 +161,18 @@ async def test_a_toast_shows_a_name_with_quote_and_ampersand_as_written(desk):
     card = desk.fake.chat(desk.staff_group).bot_messages()[0]
     oneil, _ = await colleague(desk, "Neil", staff_name="O'Neil & Co")
     other, _ = await colleague(desk, "小张")
-    first, second = desk.up.press(oneil, card, t("🙋 Claim")), desk.up.press(other, card, t("🙋 Claim"))
+    first, second = (
+        desk.up.press(oneil, card, t("🙋 Claim")),
+        desk.up.press(other, card, t("🙋 Claim")),
+    )
     await desk.process(first)
     await desk.process(second)
     toast = desk.fake.calls_for("answerCallbackQuery")[-1].params["text"]
     assert toast == t("Already claimed by {owner}.", owner="O'Neil & Co") == "已被O'Neil & Co接单。"
     # The card (HTML) still escapes the name and shows it right.
-    assert t("Owner: {name}", name="O'Neil & Co") in shown(desk.fake.chat(desk.staff_group).bot_messages()[0])
+    assert t("Owner: {name}", name="O'Neil & Co") in shown(
+        desk.fake.chat(desk.staff_group).bot_messages()[0]
+    )
 
 
 async def test_button_labels_with_ampersand_are_plain(desk):
@@ -170,7 +185,9 @@ async def test_button_labels_with_ampersand_are_plain(desk):
     await desk.press(t("✅ Correct"), user=tenant)
     unit_button = t("Use {unit} again", unit="A&B座-1202")
     assert desk.with_button(unit_button, user=tenant)
-    labels = [text for m in desk.chat(tenant).bot_messages() for row in m.buttons for text, _ in row]
+    labels = [
+        text for m in desk.chat(tenant).bot_messages() for row in m.buttons for text, _ in row
+    ]
     assert not any("&amp;" in label or "&#x27;" in label for label in labels)
     assert all(len(label) <= MAX_LABEL for label in labels)
 

@@ -49,7 +49,9 @@ async def test_declining_files_nothing_and_the_old_button_is_answered(desk):
 
 async def test_a_greeting_gets_the_menu_not_an_offer(desk):
     await desk.send("你好，在吗？")
-    assert desk.last() == t("To file a complaint or repair, press the button below or send /complain.")
+    assert desk.last() == t(
+        "To file a complaint or repair, press the button below or send /complain."
+    )
     assert await load_dialog(desk.tenant.id, desk.tenant.id) is None
 
 

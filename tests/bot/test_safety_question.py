@@ -22,14 +22,32 @@ STALE = "This button is no longer active. Please use the latest message."
 NOTED = "Noted. Send more if there is more; press “That's all” when you are done."
 # What the tenant writes when triage is unsure, per safety check and language.
 WEAK = {
-    "lift_trapped": {"zh_CN": "3栋电梯停在半路不动了", "zh_TW": "3棟電梯停在半路不動了",
-                     "en": "The lift in block 3 stopped between floors"},
-    "fire": {"zh_CN": "楼道里有烟味", "zh_TW": "樓道裡有煙味", "en": "I smell smoke in the corridor"},
-    "gas": {"zh_CN": "好像有煤气味", "zh_TW": "好像有瓦斯味", "en": "I think I smell gas in the kitchen"},
-    "flood": {"zh_CN": "地上好多水", "zh_TW": "地上好多水", "en": "There is a lot of water on the floor"},
+    "lift_trapped": {
+        "zh_CN": "3栋电梯停在半路不动了",
+        "zh_TW": "3棟電梯停在半路不動了",
+        "en": "The lift in block 3 stopped between floors",
+    },
+    "fire": {
+        "zh_CN": "楼道里有烟味",
+        "zh_TW": "樓道裡有煙味",
+        "en": "I smell smoke in the corridor",
+    },
+    "gas": {
+        "zh_CN": "好像有煤气味",
+        "zh_TW": "好像有瓦斯味",
+        "en": "I think I smell gas in the kitchen",
+    },
+    "flood": {
+        "zh_CN": "地上好多水",
+        "zh_TW": "地上好多水",
+        "en": "There is a lot of water on the floor",
+    },
     # no rule reads an emergency here; the severity model does (nlp: danger_threshold)
-    "danger": {"zh_CN": "有个人倒在车库里不动了", "zh_TW": "有個人倒喺停車場唔郁",
-               "en": "someone is trying to force open the door of 1203 right now"},
+    "danger": {
+        "zh_CN": "有个人倒在车库里不动了",
+        "zh_TW": "有個人倒喺停車場唔郁",
+        "en": "someone is trying to force open the door of 1203 right now",
+    },
 }
 # Plainly an emergency: filed at once with these triggers.
 PLAIN = {
@@ -46,10 +64,19 @@ PLAIN = {
 LANGUAGE_CODE = {"zh_CN": "zh-hans", "zh_TW": "zh-hant", "en": "en"}
 
 
-def result(severity: str = "general", *, check: str = "", triggers: tuple[str, ...] = ()) -> nlp.Triage:
-    return nlp.Triage(kind="repair", category="facility", severity=severity, confidence=0.8,
-                      alternatives=("environment",), emergency=bool(triggers), triggers=triggers,
-                      safety_check=check)
+def result(
+    severity: str = "general", *, check: str = "", triggers: tuple[str, ...] = ()
+) -> nlp.Triage:
+    return nlp.Triage(
+        kind="repair",
+        category="facility",
+        severity=severity,
+        confidence=0.8,
+        alternatives=("environment",),
+        emergency=bool(triggers),
+        triggers=triggers,
+        safety_check=check,
+    )
 
 
 class Stub:
@@ -85,7 +112,11 @@ async def duty(desk, clock):
 
 
 def tenant(desk, locale: str):
-    return desk.tenant if locale == "zh_CN" else desk.fake.add_user("Lee", language_code=LANGUAGE_CODE[locale])
+    return (
+        desk.tenant
+        if locale == "zh_CN"
+        else desk.fake.add_user("Lee", language_code=LANGUAGE_CODE[locale])
+    )
 
 
 async def ask(desk, check: str, locale: str = "zh_CN", person=None) -> None:
@@ -129,10 +160,14 @@ async def test_yes_takes_the_emergency_path_at_once(desk, manager, check):
     assert case.triage["triggers"] == [safety.TRIGGER[check]] and case.triage["emergency"] is True
     assert {"receipt", "staff_card", "manager_alert"} <= await outbox_kinds(case)
     texts = desk.chat().texts()
-    advice = next(i for i, text in enumerate(texts) if text.startswith(t(safety.advice_for([check]))))
+    advice = next(
+        i for i, text in enumerate(texts) if text.startswith(t(safety.advice_for([check])))
+    )
     assert t("Property duty phone: {phone}", phone="400-800-1234") in texts[advice]
     assert advice < next(i for i, text in enumerate(texts) if case.number in text)  # advice first
-    assert desk.last() == t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.")
+    assert desk.last() == t(
+        "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
+    )
 
 
 @pytest.mark.parametrize("check", nlp.SAFETY_CHECKS)
@@ -159,7 +194,9 @@ async def test_no_goes_on_with_the_usual_intake_and_is_not_asked_again(desk, che
 # ---- in every language, with the duty officer ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("locale", "check"), [("zh_CN", "fire"), ("zh_TW", "lift_trapped"), ("en", "gas")])
+@pytest.mark.parametrize(
+    ("locale", "check"), [("zh_CN", "fire"), ("zh_TW", "lift_trapped"), ("en", "gas")]
+)
 async def test_yes_in_each_language_alerts_the_duty_officer(desk, manager, duty, locale, check):
     person = tenant(desk, locale)
     await ask(desk, check, locale, person)
@@ -170,10 +207,14 @@ async def test_yes_in_each_language_alerts_the_duty_officer(desk, manager, duty,
     duty_alert = await OutboxMessage.get(kind="duty_alert", case_id=case.id)
     assert duty_alert.chat_id == duty.telegram_id
     assert {"manager_alert", "staff_card", "receipt"} <= await outbox_kinds(case)
-    assert any(text.startswith(t(safety.advice_for([check]), locale)) for text in desk.chat(person).texts())
+    assert any(
+        text.startswith(t(safety.advice_for([check]), locale)) for text in desk.chat(person).texts()
+    )
 
 
-@pytest.mark.parametrize(("locale", "check"), [("zh_CN", "flood"), ("zh_TW", "gas"), ("en", "lift_trapped")])
+@pytest.mark.parametrize(
+    ("locale", "check"), [("zh_CN", "flood"), ("zh_TW", "gas"), ("en", "lift_trapped")]
+)
 async def test_no_in_each_language_continues_the_intake(desk, duty, locale, check):
     person = tenant(desk, locale)
     await ask(desk, check, locale, person)
@@ -213,7 +254,9 @@ async def test_a_typed_no_is_a_no(desk, word):
     await ask(desk, "flood")
     await desk.send(word)
     assert desk.last() == t(NOTED)
-    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).data["parts"] == [WEAK["flood"]["zh_CN"]]
+    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).data["parts"] == [
+        WEAK["flood"]["zh_CN"]
+    ]
     assert await Case.all().count() == 0
 
 
@@ -224,7 +267,9 @@ async def test_other_text_is_more_description_and_the_question_stays_open(desk):
     assert question("fire") in desk.last()
     await desk.process(desk.up.photo(desk.tenant))  # a photo too
     assert question("fire") in desk.last()
-    await desk.process(desk.up.callback(desk.tenant, desk.chat().last(), "i:done"))  # an older “That's all”
+    await desk.process(
+        desk.up.callback(desk.tenant, desk.chat().last(), "i:done")
+    )  # an older “That's all”
     assert question("fire") in desk.last()
     await desk.send("有")
     case = await Case.get()
@@ -237,7 +282,9 @@ async def test_more_text_that_is_plainly_an_emergency_is_filed_at_once(desk):
     await desk.send("着火了！")
     case = await Case.get()
     assert case.severity is Severity.MAJOR and case.triage["triggers"] == ["fire"]
-    await desk.process(desk.up.press(desk.tenant, desk.with_button(t("Yes")), t("Yes")))  # the old question
+    await desk.process(
+        desk.up.press(desk.tenant, desk.with_button(t("Yes")), t("Yes"))
+    )  # the old question
     assert await Case.all().count() == 1
 
 
@@ -271,7 +318,13 @@ async def test_forged_safety_buttons_change_nothing(desk):
     await ask(desk, "flood")
     message = desk.with_button(t("Yes"))
     key = (await load_dialog(desk.tenant.id, desk.tenant.id)).data["key"][:8]
-    for data in ("i:safe", "i:safe:y", f"i:safe:y:fire:{key}", f"i:safe:x:flood:{key}", "i:safe:y:flood:0000"):
+    for data in (
+        "i:safe",
+        "i:safe:y",
+        f"i:safe:y:fire:{key}",
+        f"i:safe:x:flood:{key}",
+        "i:safe:y:flood:0000",
+    ):
         answer = await answer_of(desk, desk.up.callback(desk.tenant, message, data))
         assert answer.get("text") == t(STALE), data
     assert await Case.all().count() == 0
@@ -328,12 +381,23 @@ async def test_a_crash_between_filing_and_saving_files_one_case(desk, clock):
 # ---- advice that fits the emergency --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "advice_trigger"), [
-    ("着火了", "fire"), ("冒浓烟", "fire"), ("爆炸声", "fire"), ("煤气泄漏", "gas"),
-    ("被困在电梯里", "lift_trapped"), ("水管爆了", "flood"), ("全楼停电", None),
-    ("水管爆了还有煤气味", "gas"), ("电梯里困着人还冒烟", "fire"),
-])
-async def test_a_plain_emergency_gets_advice_that_fits_before_the_case_number(desk, text, advice_trigger):
+@pytest.mark.parametrize(
+    ("text", "advice_trigger"),
+    [
+        ("着火了", "fire"),
+        ("冒浓烟", "fire"),
+        ("爆炸声", "fire"),
+        ("煤气泄漏", "gas"),
+        ("被困在电梯里", "lift_trapped"),
+        ("水管爆了", "flood"),
+        ("全楼停电", None),
+        ("水管爆了还有煤气味", "gas"),
+        ("电梯里困着人还冒烟", "fire"),
+    ],
+)
+async def test_a_plain_emergency_gets_advice_that_fits_before_the_case_number(
+    desk, text, advice_trigger
+):
     await desk.command("complain")
     await desk.send(text)
     case = await Case.get()
@@ -345,10 +409,20 @@ async def test_a_plain_emergency_gets_advice_that_fits_before_the_case_number(de
     assert not any(question(check) in said for check in safety.QUESTIONS for said in texts)
 
 
-@pytest.mark.parametrize(("triggers", "advice"), [
-    (("fire",), 0), (("explosion",), 0), (("smoke",), 0), (("gas",), 1), (("lift_trapped",), 2),
-    (("flood",), 3), (("flood", "fire"), 0), (("lift_trapped", "gas"), 1), (("injury", "flood"), 3),
-])
+@pytest.mark.parametrize(
+    ("triggers", "advice"),
+    [
+        (("fire",), 0),
+        (("explosion",), 0),
+        (("smoke",), 0),
+        (("gas",), 1),
+        (("lift_trapped",), 2),
+        (("flood",), 3),
+        (("flood", "fire"), 0),
+        (("lift_trapped", "gas"), 1),
+        (("injury", "flood"), 3),
+    ],
+)
 def test_advice_is_chosen_in_order_of_danger(triggers, advice):
     assert safety.advice_for(triggers) == safety.ADVICE[advice][1]
 
@@ -368,11 +442,25 @@ def test_the_questions_match_triage_and_every_message_fits_telegram():
             assert locale == "en" or t(advice, locale) != advice
 
 
-@pytest.mark.parametrize(("text", "answer"), [
-    ("是", True), (" 有啊！", True), ("YES", True), ("係呀", True), ("y", True),
-    ("没有", False), ("冇", False), ("唔係。", False), ("NO", False), ("不是", False),
-    ("有人在里面吗", None), ("", None), ("不知道", None), ("yes please come", None),
-])
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("是", True),
+        (" 有啊！", True),
+        ("YES", True),
+        ("係呀", True),
+        ("y", True),
+        ("没有", False),
+        ("冇", False),
+        ("唔係。", False),
+        ("NO", False),
+        ("不是", False),
+        ("有人在里面吗", None),
+        ("", None),
+        ("不知道", None),
+        ("yes please come", None),
+    ],
+)
 def test_typed_answers(text, answer):
     assert safety.typed_answer(text) is answer
 
@@ -399,4 +487,6 @@ async def test_the_real_triage_asks_these_questions(settings, clock, check, loca
         assert question(check, locale) in desk.last(person)
         await desk.press(t("Yes", locale), person)
         case = await Case.get()
-        assert case.severity is Severity.MAJOR and case.triage["triggers"] == [safety.TRIGGER[check]]
+        assert case.severity is Severity.MAJOR and case.triage["triggers"] == [
+            safety.TRIGGER[check]
+        ]

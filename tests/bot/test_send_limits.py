@@ -38,7 +38,12 @@ async def sends(budget, chat_id: int, count: int, at: datetime) -> int:
     [
         # (chat, how many) sent at T0, then (chat, how many) tried `after` seconds later → how many go
         ((TENANT, 30), (TENANT, 1), 0, 0),  # 30 a second overall
-        ((TENANT, 30), (TENANT, 5), 1, 0),  # counted over a little more than a second (network jitter) …
+        (
+            (TENANT, 30),
+            (TENANT, 5),
+            1,
+            0,
+        ),  # counted over a little more than a second (network jitter) …
         ((TENANT, 30), (TENANT, 5), 1.2, 5),  # … then there is room again
         ((TENANT + 1, 10), (TENANT, 25), 0, 20),  # other private chats share the 30
         ((GROUP, 20), (GROUP, 1), 30, 0),  # 20 a minute into one group …
@@ -57,7 +62,9 @@ async def test_instances_share_one_ledger(database_url):
     one, two = SharedSendBudget(), SharedSendBudget()  # as if in two processes
     assert await sends(one, GROUP, 15, T0) == 15
     assert await sends(two, GROUP, 15, T0 + timedelta(seconds=5)) == 5
-    results = await asyncio.gather(*(b.take(TENANT, T0 + timedelta(seconds=9)) for b in [one, two] * 20))
+    results = await asyncio.gather(
+        *(b.take(TENANT, T0 + timedelta(seconds=9)) for b in [one, two] * 20)
+    )
     assert sum(slot is not None for slot in results) == 30
 
 
@@ -65,7 +72,9 @@ async def test_instances_share_one_ledger(database_url):
 async def test_a_call_in_flight_counts_until_a_second_after_it_returned(database_url, make):
     """However long a call takes to reach Telegram, it is counted while it may still arrive."""
     budget = make()
-    slow = [await budget.take(TENANT, T0) for _ in range(30)]  # the event loop is busy: not sent yet
+    slow = [
+        await budget.take(TENANT, T0) for _ in range(30)
+    ]  # the event loop is busy: not sent yet
     assert await sends(budget, TENANT, 1, T0 + timedelta(seconds=5)) == 0
     for slot in slow:
         await budget.give_back(slot, T0 + timedelta(seconds=6))  # they reached Telegram by now
@@ -91,7 +100,9 @@ class Clock:
         return self.now
 
 
-async def test_direct_replies_wait_for_a_free_slot_and_outbox_sends_are_not_counted_twice(database_url, monkeypatch):
+async def test_direct_replies_wait_for_a_free_slot_and_outbox_sends_are_not_counted_twice(
+    database_url, monkeypatch
+):
     clock = Clock()
     budget = SharedSendBudget()
     limiter = SendLimiter(budget, now=clock)
@@ -108,8 +119,12 @@ async def test_direct_replies_wait_for_a_free_slot_and_outbox_sends_are_not_coun
     for _ in range(31):
         await limiter.process_request(call, (TENANT,), {}, "sendMessage", {"chat_id": TENANT}, None)
     # The 31st waited until the first 30 were more than a second (and the jitter margin) old.
-    assert len(sent) == 31 and T0 + timedelta(seconds=1.1) <= clock.now < T0 + timedelta(seconds=1.2)
-    await limiter.process_request(call, (TENANT,), {}, "answerCallbackQuery", {}, None)  # not a message
+    assert len(sent) == 31 and T0 + timedelta(seconds=1.1) <= clock.now < T0 + timedelta(
+        seconds=1.2
+    )
+    await limiter.process_request(
+        call, (TENANT,), {}, "answerCallbackQuery", {}, None
+    )  # not a message
     with slot_taken():  # the outbox took its slot before the call
         await limiter.process_request(call, (TENANT,), {}, "sendMessage", {"chat_id": TENANT}, None)
     assert await SendSlot.all().count() == 31
@@ -135,10 +150,19 @@ async def test_a_second_poller_refuses_to_start_and_says_why(database_url, bot_c
 async def test_a_crashed_pollers_lease_expires(database_url, bot_ctx, clock: FrozenClock):
     await leases.acquire("poller:x", "dead host pid 1", clock.now(), timedelta(seconds=30))
     with pytest.raises(leases.LeaseHeld):
-        await leases.acquire("poller:x", "new host pid 2", clock.now() + timedelta(seconds=29), timedelta(seconds=30))
-    await leases.acquire("poller:x", "new host pid 2", clock.now() + timedelta(seconds=31), timedelta(seconds=30))
+        await leases.acquire(
+            "poller:x", "new host pid 2", clock.now() + timedelta(seconds=29), timedelta(seconds=30)
+        )
+    await leases.acquire(
+        "poller:x", "new host pid 2", clock.now() + timedelta(seconds=31), timedelta(seconds=30)
+    )
     with pytest.raises(leases.LeaseHeld, match="new host pid 2"):
-        await leases.acquire("poller:x", "dead host pid 1", clock.now() + timedelta(seconds=32), timedelta(seconds=30))
+        await leases.acquire(
+            "poller:x",
+            "dead host pid 1",
+            clock.now() + timedelta(seconds=32),
+            timedelta(seconds=30),
+        )
 
 
 async def test_two_senders_share_the_budget_without_wasting_it(desk, clock):
@@ -153,8 +177,10 @@ async def test_two_senders_share_the_budget_without_wasting_it(desk, clock):
         for person in people:
             await enqueue(conn, chat_id=person.id, kind=OutboxKind.DIALOG_EXPIRED, now=clock.now())
     one, two = SharedSendBudget(), SharedSendBudget()
-    reports = await asyncio.gather(deliver_due(desk.ctx, desk.app.bot, budget=one),
-                                   deliver_due(desk.ctx, desk.app.bot, budget=two))
+    reports = await asyncio.gather(
+        deliver_due(desk.ctx, desk.app.bot, budget=one),
+        deliver_due(desk.ctx, desk.app.bot, budget=two),
+    )
     assert sum(r.sent for r in reports) == 30 == await SendSlot.all().count()
     clock.advance(seconds=2)
     await deliver_due(desk.ctx, desk.app.bot, budget=two)

@@ -54,9 +54,22 @@ async def test_full_case_from_tenant_to_resolution(desk, staff):
     await case.refresh_from_db()
     assert case.status is Status.RESOLVED and case.resolution == "水管接头已更换，已试水不漏"
     tenant_texts = desk.chat().texts()
-    assert t("Your case {number} has been taken on by {owner}.", number=case.number, owner="小李") in tenant_texts
-    assert t("Update on case {number}: {note}", number=case.number, note="师傅已到现场，正在更换水管") in tenant_texts
-    assert t("Case {number} has been resolved: {note}", number=case.number, note="水管接头已更换，已试水不漏") in tenant_texts
+    assert (
+        t("Your case {number} has been taken on by {owner}.", number=case.number, owner="小李")
+        in tenant_texts
+    )
+    assert (
+        t("Update on case {number}: {note}", number=case.number, note="师傅已到现场，正在更换水管")
+        in tenant_texts
+    )
+    assert (
+        t(
+            "Case {number} has been resolved: {note}",
+            number=case.number,
+            note="水管接头已更换，已试水不漏",
+        )
+        in tenant_texts
+    )
     assert card(desk).buttons == []  # resolved: the next step is the tenant's
 
 
@@ -68,7 +81,8 @@ async def test_unregistered_member_press_changes_nothing(desk, staff):
     assert case.status is Status.NEW and case.owner_id is None
     answer = desk.fake.calls_for("answerCallbackQuery")[-1]
     assert answer.params.get("show_alert") and answer.params.get("text") == t(
-        "Only registered staff can do this. Ask an administrator to add you.")
+        "Only registered staff can do this. Ask an administrator to add you."
+    )
 
 
 async def test_two_claims_one_wins_the_other_is_told(desk, staff):
@@ -121,12 +135,21 @@ async def test_assign_to_a_department_and_change_category(desk, staff):
     assert (await TriageCorrection.get()).corrected == "environment"
 
 
-async def test_the_assign_menu_offers_the_department_the_policy_routes_the_category_to_first(desk, staff):
-    for code, name in (("security", "保安部"), ("cleaning", "保洁部"), ("customer_service", "客服部"),
-                       ("engineering", "工程部")):
+async def test_the_assign_menu_offers_the_department_the_policy_routes_the_category_to_first(
+    desk, staff
+):
+    for code, name in (
+        ("security", "保安部"),
+        ("cleaning", "保洁部"),
+        ("customer_service", "客服部"),
+        ("engineering", "工程部"),
+    ):
         await Department.create(code=code, name=name)
     case = await submitted_case(desk)
-    assert case.category == "facility" and desk.ctx.settings.policy.department_for("facility") == "engineering"
+    assert (
+        case.category == "facility"
+        and desk.ctx.settings.policy.department_for("facility") == "engineering"
+    )
     supervisor, _ = staff["陈主管"]
     await press_card(desk, supervisor, "📤 Assign…")
     rows = [label for row in desk.fake.chat(desk.staff_group).last().buttons for label, _ in row]
@@ -134,10 +157,14 @@ async def test_the_assign_menu_offers_the_department_the_policy_routes_the_categ
 
 
 async def test_telegram_429_is_waited_out_and_nothing_is_lost(desk, clock):
-    desk.fake.fail_next("sendMessage", chat_id=desk.staff_group.id, kind="retry_after", retry_after=30)
+    desk.fake.fail_next(
+        "sendMessage", chat_id=desk.staff_group.id, kind="retry_after", retry_after=30
+    )
     case = await submitted_case(desk)
     card_row = await OutboxMessage.get(kind="staff_card")
-    assert card_row.sent_at is None and card_row.next_attempt_at == clock.now() + timedelta(seconds=30)
+    assert card_row.sent_at is None and card_row.next_attempt_at == clock.now() + timedelta(
+        seconds=30
+    )
     await deliver_due(desk.ctx, desk.app.bot)
     assert desk.fake.chat(desk.staff_group).bot_messages() == []  # still waiting as told
     clock.advance(seconds=31)
@@ -184,7 +211,8 @@ async def test_staff_commands(desk, staff):
     assert case.number in desk.fake.chat(desk.staff_group).last().text
     await desk.process(desk.up.command(stranger, "queue", chat=desk.staff_group))
     assert desk.fake.chat(desk.staff_group).last().text == t(
-        "Only registered staff can do this. Ask an administrator to add you.")
+        "Only registered staff can do this. Ask an administrator to add you."
+    )
     await desk.process(desk.up.command(li, "case", case.number))
     assert case.number in desk.fake.chat(li).last().text
 

@@ -17,8 +17,11 @@ async def test_new_colleague_joins_with_a_one_time_code(desk, clock):
     code = await create_invite("周师傅", "agent", clock.now())
     person = desk.fake.add_user("周")
     await desk.command("join", code.lower(), user=person)
-    assert desk.last(person) == t("Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
-                                  name="周师傅", role=t("agent"))
+    assert desk.last(person) == t(
+        "Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
+        name="周师傅",
+        role=t("agent"),
+    )
     staff = await Staff.get(telegram_id=person.id)
     assert (staff.name, staff.role) == ("周师傅", Role.AGENT)
     someone_else = desk.fake.add_user("冒用者")
@@ -32,7 +35,8 @@ async def test_expired_invite_is_refused(desk, clock):
     person = desk.fake.add_user("吴")
     await desk.command("join", code, user=person)
     assert desk.last(person) == t(
-        "This code is unknown, already used or expired. Please ask your administrator for a new one.")
+        "This code is unknown, already used or expired. Please ask your administrator for a new one."
+    )
 
 
 async def test_off_hours_case_reaches_the_duty_officer_with_buttons(desk, clock):
@@ -43,7 +47,9 @@ async def test_off_hours_case_reaches_the_duty_officer_with_buttons(desk, clock)
     clock.set(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
     case = await submitted_case(desk)
     card = desk.fake.chat(officer_user).last()
-    assert case.number in card.text and t("🙋 Claim") in [label for row in card.buttons for label, _ in row]
+    assert case.number in card.text and t("🙋 Claim") in [
+        label for row in card.buttons for label, _ in row
+    ]
     await desk.process(desk.up.press(officer_user, card, t("🙋 Claim")))
     await case.refresh_from_db()
     assert case.owner_id is not None
@@ -58,7 +64,10 @@ async def test_major_card_mentions_the_managers(desk, triager):
     assert case.severity is Severity.MAJOR
     card = desk.fake.chat(desk.staff_group).bot_messages()[0]
     assert card.text.startswith("🔴") and "刘经理" in card.text
-    assert any(e.get("type") == "text_mention" and e["user"]["id"] == manager_user.id for e in card.entities)
+    assert any(
+        e.get("type") == "text_mention" and e["user"]["id"] == manager_user.id
+        for e in card.entities
+    )
     assert case.number in desk.fake.chat(manager_user).last().text  # and told privately at once
 
 
@@ -75,7 +84,10 @@ async def test_first_photo_goes_under_the_card_with_the_count(desk):
     await desk.press(t("Skip"))
     await desk.press(t("✅ Submit"))
     card, photo = desk.fake.chat(desk.staff_group).bot_messages()[:2]
-    assert photo.photo and photo.caption.splitlines() == [f"📷 {card.text.split()[0]} · 1/2", "天花板渗水"]
+    assert photo.photo and photo.caption.splitlines() == [
+        f"📷 {card.text.split()[0]} · 1/2",
+        "天花板渗水",
+    ]
     assert photo.data.get("reply_to_message", {}).get("message_id") == card.message_id
 
 
@@ -85,7 +97,9 @@ async def test_forum_group_gets_one_topic_per_case(settings, clock, triager):
     from tests.bot.conftest import Desk
 
     fake = FakeBotApi()
-    ctx = AppContext.build(replace(settings, bot_token=fake.token, staff_topics=True), clock, classify=triager)
+    ctx = AppContext.build(
+        replace(settings, bot_token=fake.token, staff_topics=True), clock, classify=triager
+    )
     async with Desk(ctx, fake, forum=True) as desk:
         case = await submitted_case(desk)
         await case.refresh_from_db()
@@ -96,7 +110,9 @@ async def test_forum_group_gets_one_topic_per_case(settings, clock, triager):
         agent_user = fake.add_user("小李")
         await make_staff(Role.AGENT, name="小李", telegram_id=agent_user.id)
         await desk.process(desk.up.press(agent_user, card, t("🙋 Claim")))
-        assert t("Owner: {name}", name="小李") in fake.chat(desk.staff_group).get(card.message_id).text
+        assert (
+            t("Owner: {name}", name="小李") in fake.chat(desk.staff_group).get(card.message_id).text
+        )
         assert len(fake.calls_for("createForumTopic")) == 1
 
 
@@ -106,7 +122,9 @@ async def test_group_cards_respect_twenty_a_minute(desk, clock):
 
     for i in range(25):
         person = desk.fake.add_user(f"住户{i}")
-        await desk.ctx.cases.submit(tenant_draft(f"{i}号路灯不亮", telegram_id=person.id), Actor.system())
+        await desk.ctx.cases.submit(
+            tenant_draft(f"{i}号路灯不亮", telegram_id=person.id), Actor.system()
+        )
     budget = budget_for(desk.ctx.settings)
     cards = lambda: len(desk.fake.calls_for("sendMessage", chat_id=desk.staff_group.id))  # noqa: E731
     await deliver_due(desk.ctx, desk.app.bot, budget=budget)
@@ -115,7 +133,9 @@ async def test_group_cards_respect_twenty_a_minute(desk, clock):
         clock.advance(seconds=1)
         await deliver_due(desk.ctx, desk.app.bot, budget=budget)
     assert cards() == 20  # at most 20 a minute into the group …
-    assert await OutboxMessage.filter(kind="receipt", sent_at__isnull=True).count() == 0  # … tenants not held up
+    assert (
+        await OutboxMessage.filter(kind="receipt", sent_at__isnull=True).count() == 0
+    )  # … tenants not held up
     clock.advance(seconds=2)
     await deliver_due(desk.ctx, desk.app.bot, budget=budget)
     assert cards() == 25
@@ -152,7 +172,9 @@ async def test_a_group_backlog_does_not_hold_up_receipts(desk, clock):
 
     for i in range(130):  # more waiting group cards than one delivery round reads
         person = desk.fake.add_user(f"业主{i}")
-        await desk.ctx.cases.submit(tenant_draft(f"{i}栋门禁坏了", telegram_id=person.id), Actor.system())
+        await desk.ctx.cases.submit(
+            tenant_draft(f"{i}栋门禁坏了", telegram_id=person.id), Actor.system()
+        )
     budget = budget_for(desk.ctx.settings)
     for _ in range(10):
         await deliver_due(desk.ctx, desk.app.bot, budget=budget)

@@ -29,8 +29,12 @@ async def test_status_of_someone_elses_case_looks_like_no_case(desk):
     await desk.command("status", case.number, user=stranger)
     not_found = desk.last(stranger)
     await desk.command("status", "QC-20990101-0001", user=stranger)
-    assert desk.last(stranger) == not_found == t(
-        "We could not find that case number among your cases. Please check it, or send /mycases."
+    assert (
+        desk.last(stranger)
+        == not_found
+        == t(
+            "We could not find that case number among your cases. Please check it, or send /mycases."
+        )
     )
     await desk.command("status", case.number.lower())
     assert t("Case {number}", number=case.number) in desk.last()
@@ -41,13 +45,24 @@ async def test_staff_updates_reach_the_tenant_in_their_chat(desk):
     agent = await make_staff(Role.AGENT, name="小李")
     await desk.ctx.cases.claim(case.number, actor_for(agent))
     await desk.ctx.cases.add_note(case.number, actor_for(agent), "维修师傅下午两点上门")
-    await desk.ctx.cases.add_note(case.number, actor_for(agent), "内部备注：需要买配件", to_tenant=False)
+    await desk.ctx.cases.add_note(
+        case.number, actor_for(agent), "内部备注：需要买配件", to_tenant=False
+    )
     await desk.ctx.cases.resolve(case.number, actor_for(agent), "已更换水管接头")
     await deliver_due(desk.ctx, desk.app.bot)
     texts = desk.chat().texts()
-    assert t("Your case {number} has been taken on by {owner}.", number=case.number, owner="小李") in texts
-    assert t("Update on case {number}: {note}", number=case.number, note="维修师傅下午两点上门") in texts
-    assert t("Case {number} has been resolved: {note}", number=case.number, note="已更换水管接头") in texts
+    assert (
+        t("Your case {number} has been taken on by {owner}.", number=case.number, owner="小李")
+        in texts
+    )
+    assert (
+        t("Update on case {number}: {note}", number=case.number, note="维修师傅下午两点上门")
+        in texts
+    )
+    assert (
+        t("Case {number} has been resolved: {note}", number=case.number, note="已更换水管接头")
+        in texts
+    )
     assert not any("内部备注" in text for text in texts)
     await desk.command("status", case.number)
     assert "内部备注" not in desk.last() and "维修师傅下午两点上门" in desk.last()
@@ -85,7 +100,9 @@ async def test_cancelling_a_resolved_case_says_it_is_resolved(desk):
     await desk.ctx.cases.claim(case.number, actor_for(agent))
     await desk.ctx.cases.resolve(case.number, actor_for(agent), "已修好")
     await desk.command("cancel", case.number)
-    assert desk.last() == t("Case {number} is already resolved, so there is nothing to cancel.", number=case.number)
+    assert desk.last() == t(
+        "Case {number} is already resolved, so there is nothing to cancel.", number=case.number
+    )
     await case.refresh_from_db()
     assert case.status is Status.RESOLVED
 
@@ -98,7 +115,9 @@ async def test_started_case_cannot_be_cancelled_by_the_tenant(desk):
     await desk.command("cancel", case.number)
     assert desk.last() == t(
         "Work on case {number} has already started, so it can no longer be cancelled. "
-        "If you no longer need it, please tell the colleague handling it.", number=case.number)
+        "If you no longer need it, please tell the colleague handling it.",
+        number=case.number,
+    )
 
 
 async def test_forged_and_stale_buttons_are_answered_and_change_nothing(desk):

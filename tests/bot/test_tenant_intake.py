@@ -28,7 +28,11 @@ async def test_happy_path_from_complaint_to_receipt(desk):
     assert case.status is Status.NEW and case.unit == "3-1-1202" and case.contact_name == "王芳"
     assert case.category == "facility" and "滴水" in case.description
     receipt = desk.last()
-    assert case.number in receipt and t("To see its progress, send /status {number} or /mycases.", number=case.number) in receipt
+    assert (
+        case.number in receipt
+        and t("To see its progress, send /status {number} or /mycases.", number=case.number)
+        in receipt
+    )
     assert (await OutboxMessage.get(kind="receipt")).sent_at is not None
     # The staff card went out too, the phone number masked.
     card = desk.fake.chat(desk.staff_group).last().text
@@ -60,7 +64,12 @@ async def test_tenant_corrects_the_category(desk):
     await desk.press(t("That's all"))
     await desk.press(t("Other…"))
     await desk.press("噪音扰民")
-    assert t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.") in desk.last()
+    assert (
+        t(
+            "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
+        )
+        in desk.last()
+    )
     await desk.send("6-1-902")
     await desk.send("13600001111")
     await desk.send("孙先生")
@@ -70,7 +79,11 @@ async def test_tenant_corrects_the_category(desk):
     case = await Case.get()
     assert (case.category, case.category_suggested) == ("noise", "facility")
     correction = await TriageCorrection.get(case_id=case.id)
-    assert (correction.suggested, correction.corrected, correction.actor_kind.value) == ("facility", "noise", "tenant")
+    assert (correction.suggested, correction.corrected, correction.actor_kind.value) == (
+        "facility",
+        "noise",
+        "tenant",
+    )
 
 
 async def test_emergency_is_answered_at_once_and_filed_before_questions(desk, clock):
@@ -85,7 +98,11 @@ async def test_emergency_is_answered_at_once_and_filed_before_questions(desk, cl
     await desk.send("13700002222")
     await desk.send("赵女士")
     await case.refresh_from_db()
-    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-602", "+8613700002222", "赵女士")
+    assert (case.unit, case.contact_phone, case.contact_name) == (
+        "2-1-602",
+        "+8613700002222",
+        "赵女士",
+    )
     assert case.number in desk.last()
     assert await Case.all().count() == 1
 
@@ -98,10 +115,16 @@ async def test_emergency_reply_leads_with_what_to_do_then_the_alert_then_number_
     await desk.send("厨房里有很重的煤气味")
     case = await Case.get()
     advice, receipt, question = desk.chat().texts()[before:]
-    assert advice == t(safety.advice_for(())) + "\n" + t("Property duty phone: {phone}", phone="400-800-1234")
-    assert receipt.splitlines()[:2] == [t("🚨 The staff on duty have been alerted."),
-                                        t("✅ Received. Your case number is {number}.", number=case.number)]
-    assert question == t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.")
+    assert advice == t(safety.advice_for(())) + "\n" + t(
+        "Property duty phone: {phone}", phone="400-800-1234"
+    )
+    assert receipt.splitlines()[:2] == [
+        t("🚨 The staff on duty have been alerted."),
+        t("✅ Received. Your case number is {number}.", number=case.number),
+    ]
+    assert question == t(
+        "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
+    )
 
 
 async def test_cancel_after_an_emergency_says_the_case_stands(desk):
@@ -109,12 +132,17 @@ async def test_cancel_after_an_emergency_says_the_case_stands(desk):
     await desk.send("厨房里有很重的煤气味")
     case = await Case.get()
     await desk.command("cancel")
-    assert desk.last() == t("Case {number} stands and our staff are on it; we skipped the remaining questions. "
-                            "Send /status {number} to follow it.", number=case.number)
+    assert desk.last() == t(
+        "Case {number} stands and our staff are on it; we skipped the remaining questions. "
+        "Send /status {number} to follow it.",
+        number=case.number,
+    )
     await case.refresh_from_db()
     assert case.status is Status.NEW
     await desk.command("cancel")  # nothing left to stop
-    assert desk.last() == t("There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER.")
+    assert desk.last() == t(
+        "There is nothing to stop right now. To cancel a filed case, send /cancel CASE-NUMBER."
+    )
 
 
 async def test_the_tenant_is_shown_the_category_not_the_severity(desk, triager):
@@ -128,15 +156,21 @@ async def test_the_tenant_is_shown_the_category_not_the_severity(desk, triager):
 
     label = category_name(desk.ctx.settings.policy, "facility", "zh_CN")
     assert desk.last() == t("This looks like <b>{label}</b>. Is that right?", label=label).replace(
-        "<b>", "").replace("</b>", "")
+        "<b>", ""
+    ).replace("</b>", "")
     assert "重要" not in desk.last() and "一般" not in desk.last()
 
 
 async def test_unexpected_input_keeps_the_step(desk):
     await desk.command("complain")
     await desk.process(desk.up.sticker(desk.tenant))
-    assert "voice" in t("We can only read text and photos here. Please describe the problem in words (voice messages cannot be handled yet).", "en")
-    assert desk.last() == t("We can only read text and photos here. Please describe the problem in words (voice messages cannot be handled yet).")
+    assert "voice" in t(
+        "We can only read text and photos here. Please describe the problem in words (voice messages cannot be handled yet).",
+        "en",
+    )
+    assert desk.last() == t(
+        "We can only read text and photos here. Please describe the problem in words (voice messages cannot be handled yet)."
+    )
     await desk.send("门禁坏了")
     await desk.press(t("That's all"))
     await desk.process(desk.up.voice(desk.tenant))
@@ -146,7 +180,9 @@ async def test_unexpected_input_keeps_the_step(desk):
     await desk.press(t("✅ Correct"))  # still on the triage step
     await desk.send("")  # an empty text is refused politely
     await desk.send("a" * 65)
-    assert desk.last() == t("Please type the building, unit and room (for example 3-1-1202), or your shop number.")
+    assert desk.last() == t(
+        "Please type the building, unit and room (for example 3-1-1202), or your shop number."
+    )
 
 
 async def test_bad_phone_is_asked_again(desk):
@@ -156,8 +192,11 @@ async def test_bad_phone_is_asked_again(desk):
     await desk.press(t("✅ Correct"))
     await desk.send("1-1-101")
     await desk.send("12345")
-    assert desk.last() == t("That does not look like a phone number. Please type it again, for example {example}, "
-                            "or with + and the country code.", example="131 2345 6789")
+    assert desk.last() == t(
+        "That does not look like a phone number. Please type it again, for example {example}, "
+        "or with + and the country code.",
+        example="131 2345 6789",
+    )
 
 
 async def test_submit_pressed_twice_and_duplicate_update_make_one_case(desk):
@@ -177,7 +216,12 @@ async def test_dialog_survives_a_restart(desk):
     await desk.restart()
     await desk.press(t("That's all"))
     await desk.press(t("✅ Correct"))
-    assert t("Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number.") in desk.last()
+    assert (
+        t(
+            "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
+        )
+        in desk.last()
+    )
 
 
 async def test_cancel_leaves_the_dialog_and_files_nothing(desk):
@@ -194,7 +238,9 @@ async def test_idle_dialog_expires_with_a_friendly_message(desk, clock):
     await desk.send("垃圾没人收")
     clock.advance(hours=3)
     await desk.send("还有")
-    assert desk.last() == t("Your unfinished case was put aside after a long pause. Send /complain to start again.")
+    assert desk.last() == t(
+        "Your unfinished case was put aside after a long pause. Send /complain to start again."
+    )
 
 
 async def test_database_failure_at_submit_loses_nothing(desk, monkeypatch):
@@ -208,7 +254,12 @@ async def test_database_failure_at_submit_loses_nothing(desk, monkeypatch):
 
     monkeypatch.setattr(desk.ctx.cases, "submit", down)
     await desk.press(t("✅ Submit"))
-    assert t("Sorry, we could not save your case just now. Everything you typed is kept: please press “Submit” again in a moment.") in desk.last()
+    assert (
+        t(
+            "Sorry, we could not save your case just now. Everything you typed is kept: please press “Submit” again in a moment."
+        )
+        in desk.last()
+    )
     monkeypatch.setattr(desk.ctx.cases, "submit", original)
     await desk.press(t("✅ Submit"))
     assert await Case.all().count() == 1
@@ -252,9 +303,13 @@ async def test_an_internal_error_becomes_a_short_apology(desk, monkeypatch, capl
     await desk.command("complain")
     monkeypatch.setattr(intake, "_describe_message", broken)
     await desk.send("漏水")
-    assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
+    assert desk.last() == t(
+        "Sorry, something went wrong on our side. Please try again in a moment."
+    )
     assert "bug in a step" not in desk.last()
-    assert any(record.exc_info and "bug in a step" in str(record.exc_info[1]) for record in caplog.records)
+    assert any(
+        record.exc_info and "bug in a step" in str(record.exc_info[1]) for record in caplog.records
+    )
 
 
 async def test_idle_dialog_is_put_aside_by_the_scheduler_with_a_message(desk, clock):
@@ -268,6 +323,8 @@ async def test_idle_dialog_is_put_aside_by_the_scheduler_with_a_message(desk, cl
     clock.advance(hours=1, minutes=1)
     assert (await sweep_all(desk.ctx)).acted["idle_dialogs"] == 1
     await deliver_due(desk.ctx, desk.app.bot)
-    assert desk.last() == t("Your unfinished case was put aside after a long pause. Send /complain to start again.")
+    assert desk.last() == t(
+        "Your unfinished case was put aside after a long pause. Send /complain to start again."
+    )
     await desk.press(t("That's all"))  # the old button answers politely, nothing is filed
     assert await Case.all().count() == 0

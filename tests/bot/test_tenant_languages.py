@@ -6,7 +6,9 @@ from backend.models import Case, Complainant
 from tests.bot.conftest import t
 
 
-@pytest.mark.parametrize(("code", "locale"), [("zh-hans", "zh_CN"), ("zh-hant", "zh_TW"), ("en", "en")])
+@pytest.mark.parametrize(
+    ("code", "locale"), [("zh-hans", "zh_CN"), ("zh-hant", "zh_TW"), ("en", "en")]
+)
 async def test_greeting_follows_telegram_language(desk, code, locale):
     person = desk.fake.add_user("Lee", language_code=code)
     await desk.command("start", user=person)
@@ -26,10 +28,22 @@ async def test_language_command_switches_and_is_remembered(desk):
     assert desk.last() == t("Language set to English.", "zh_TW")
 
 
-@pytest.mark.parametrize(("argument", "locale"), [
-    ("en", "en"), ("EN", "en"), ("zh", "zh_CN"), ("zh-TW", "zh_TW"), ("zh_tw", "zh_TW"), ("繁体", "zh_TW"),
-    ("繁體中文", "zh_TW"), ("简体", "zh_CN"), ("English", "en"), ("zh-Hant", "zh_TW"), ("zh-CN", "zh_CN"),
-])
+@pytest.mark.parametrize(
+    ("argument", "locale"),
+    [
+        ("en", "en"),
+        ("EN", "en"),
+        ("zh", "zh_CN"),
+        ("zh-TW", "zh_TW"),
+        ("zh_tw", "zh_TW"),
+        ("繁体", "zh_TW"),
+        ("繁體中文", "zh_TW"),
+        ("简体", "zh_CN"),
+        ("English", "en"),
+        ("zh-Hant", "zh_TW"),
+        ("zh-CN", "zh_CN"),
+    ],
+)
 async def test_language_command_takes_its_argument(desk, argument, locale):
     await desk.command("language", argument)
     assert desk.last() == t("Language set to English.", locale)

@@ -17,7 +17,9 @@ async def resolved_and_surveyed(desk, clock) -> Case:
     clock.advance(hours=4)
     await sweep_all(desk.ctx)
     await deliver_due(desk.ctx, desk.app.bot)
-    assert desk.last() == t("Follow-up on case {number}: is the problem solved?", number=case.number)
+    assert desk.last() == t(
+        "Follow-up on case {number}: is the problem solved?", number=case.number
+    )
     return case
 
 
@@ -26,7 +28,9 @@ async def test_solved_rated_and_commented(desk, clock):
     await desk.press(t("✅ Solved"))
     await desk.press("5 ⭐")
     await case.refresh_from_db()
-    assert case.status is Status.CLOSED and case.satisfaction == 5 and case.close_reason == "confirmed"
+    assert (
+        case.status is Status.CLOSED and case.satisfaction == 5 and case.close_reason == "confirmed"
+    )
     await desk.send("师傅来得很快，谢谢")
     assert desk.last() == t("Thank you, we have noted your comment.")
     await case.refresh_from_db()
@@ -37,7 +41,9 @@ async def test_not_solved_reopens_and_the_staff_card_follows(desk, clock):
     case = await resolved_and_surveyed(desk, clock)
     await desk.press(t("❌ Not solved"))
     await case.refresh_from_db()
-    assert case.status is Status.IN_PROGRESS and case.escalation_level == 2 and case.reopen_count == 1
+    assert (
+        case.status is Status.IN_PROGRESS and case.escalation_level == 2 and case.reopen_count == 1
+    )
     card = desk.fake.chat(desk.staff_group).bot_messages()[0]
     assert t("Escalation level: {level}", level=2) in card.text
 
@@ -69,7 +75,9 @@ async def test_unanswered_survey_is_reminded_once_then_closed(desk, clock):
     await sweep_all(desk.ctx)
     await deliver_due(desk.ctx, desk.app.bot)
     assert desk.last() == t(
-        "A gentle reminder — case {number}: is the problem solved? Your answer helps us improve.", number=case.number)
+        "A gentle reminder — case {number}: is the problem solved? Your answer helps us improve.",
+        number=case.number,
+    )
     clock.advance(hours=48)
     await sweep_all(desk.ctx)
     await case.refresh_from_db()
@@ -89,11 +97,17 @@ async def test_a_comment_handled_twice_is_kept_once(desk, clock, monkeypatch):
     async def crash(*args):
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(survey, "clear_dialog", crash)  # the instance fails after the comment was kept
+    monkeypatch.setattr(
+        survey, "clear_dialog", crash
+    )  # the instance fails after the comment was kept
     await desk.send("师傅来得很快")
-    assert desk.last() == t("Sorry, something went wrong on our side. Please try again in a moment.")
+    assert desk.last() == t(
+        "Sorry, something went wrong on our side. Please try again in a moment."
+    )
     monkeypatch.undo()
-    assert await load_dialog(desk.tenant.id, desk.tenant.id) is not None  # the comment step is still open
+    assert (
+        await load_dialog(desk.tenant.id, desk.tenant.id) is not None
+    )  # the comment step is still open
     await desk.send("师傅来得很快")  # the tenant tries again: the comment is kept once
     assert desk.last() == t("Thank you, we have noted your comment.")
     await case.refresh_from_db()

@@ -56,7 +56,12 @@ def test_visible_length_counts_what_telegram_counts(text, expected):
         ("ab&#x27;cd", 4, "…", "ab&#x27;…"),
         # never inside a tag; a tag open at the cut is closed
         ("<b>abcdefghij</b>", 5, "…", "<b>abcd</b>…"),
-        ('x<a href="https://e.x/?a=1&amp;b=2">link text</a>', 5, "…", 'x<a href="https://e.x/?a=1&amp;b=2">lin</a>…'),
+        (
+            'x<a href="https://e.x/?a=1&amp;b=2">link text</a>',
+            5,
+            "…",
+            'x<a href="https://e.x/?a=1&amp;b=2">lin</a>…',
+        ),
         ("<b>bold</b><i>italic</i>", 5, "…", "<b>bold</b>…"),
         # a tag that would open with nothing inside is left out
         ("abcd<b>efgh</b>", 5, "…", "abcd…"),
@@ -88,7 +93,9 @@ def test_fit(text, limit, more, expected):
     [
         "水管&amp;阀门&lt;更换&gt;" * 500,  # entities all along, at the cut too
         "<b>工单</b> " + "卫生间天花板一直在滴水，从昨晚开始。" * 300,  # CJK, no spaces
-        "\n".join(f'• <a href="tg://user?id={i}">O&#x27;Neil &amp; Co</a> 已派单' for i in range(400)),
+        "\n".join(
+            f'• <a href="tg://user?id={i}">O&#x27;Neil &amp; Co</a> 已派单' for i in range(400)
+        ),
         "<b>" + "x" * 5000 + "</b>",  # one tag around everything
         "😀" * 3000,  # 6 000 UTF-16 units
     ],
@@ -147,7 +154,10 @@ def test_split_stops_at_max_parts_with_the_more_line():
         (None, None),
         ("好" * 200, "好" * 200),
         ("好" * 201, "好" * 199 + "…"),
-        ("Already claimed by " + "O'Neil & Co " * 30, ("Already claimed by " + "O'Neil & Co " * 30)[:199].rstrip() + "…"),
+        (
+            "Already claimed by " + "O'Neil & Co " * 30,
+            ("Already claimed by " + "O'Neil & Co " * 30)[:199].rstrip() + "…",
+        ),
     ],
 )
 def test_alert(text, expected):

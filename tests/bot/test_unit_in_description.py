@@ -6,7 +6,9 @@ from backend.models import Case
 from tests.bot.conftest import t
 
 ASK_OPEN = "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
-ASK_FOUND = "Is it at <b>{unit}</b>? Press the button, or type the right building-unit-room or shop number."
+ASK_FOUND = (
+    "Is it at <b>{unit}</b>? Press the button, or type the right building-unit-room or shop number."
+)
 
 
 def plain(html: str) -> str:
@@ -29,11 +31,14 @@ async def finish(desk) -> Case:
     return await Case.get()
 
 
-@pytest.mark.parametrize(("text", "unit"), [
-    ("我住3栋1单元602，卫生间天花板一直滴水", "3栋1单元602"),
-    ("3-1-602 厨房下水道堵了", "3-1-602"),
-    ("我係3座12樓B室，廁所漏水", "3座12樓B室"),
-])
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("我住3栋1单元602，卫生间天花板一直滴水", "3栋1单元602"),
+        ("3-1-602 厨房下水道堵了", "3-1-602"),
+        ("我係3座12樓B室，廁所漏水", "3座12樓B室"),
+    ],
+)
 async def test_the_unit_in_the_description_is_one_tap(desk, text, unit):
     await describe(desk, text)
     assert desk.last() == plain(t(ASK_FOUND, unit=unit))
@@ -59,7 +64,9 @@ async def test_english_notation(desk):
     await describe(desk, "Block 3 12/F Flat B, the kitchen tap is leaking", user=anna)
     assert desk.last(anna) == plain(t(ASK_FOUND, "en", unit="Block 3 12/F Flat B"))
     await desk.press("✅ Yes, Block 3 12/F Flat B", anna)
-    assert desk.last(anna) == t("Please share your phone number with the button below, or type it.", "en")
+    assert desk.last(anna) == t(
+        "Please share your phone number with the button below, or type it.", "en"
+    )
 
 
 async def test_an_emergency_asks_for_the_unit_it_already_has_with_a_button(desk):

@@ -49,15 +49,21 @@ from tests.factories import make_staff
 
 SECRET = "fuzz-secret-token-0123456789abcdef"
 HOOK = "/telegram/hook"
-IGNORED = re.compile(r"\b(ignored|dropped)\b")  # how the bot's log lines say it leaves an update unanswered
+IGNORED = re.compile(
+    r"\b(ignored|dropped)\b"
+)  # how the bot's log lines say it leaves an update unanswered
 
 
 def bounded(examples: int) -> settings:
     """A fixed number of examples, the same ones every run (derandomised); FUZZ_EXAMPLES=500 digs deeper on a
     workstation, FUZZ_RANDOM=1 draws other examples than CI's."""
     return settings(
-        max_examples=int(os.environ.get("FUZZ_EXAMPLES", examples)), derandomize=not os.environ.get("FUZZ_RANDOM"),
-        database=None, deadline=None, print_blob=False, suppress_health_check=list(HealthCheck),
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", examples)),
+        derandomize=not os.environ.get("FUZZ_RANDOM"),
+        database=None,
+        deadline=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
     )
 
 
@@ -164,12 +170,21 @@ class World:
     async def deliver(self, update: dict[str, Any]) -> None:
         set_update(None)
         if self.mode == "webhook":
-            response = await self.http.post(HOOK, data=json.dumps(update),
-                                            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
-                                                     "Content-Type": "application/json"})
+            response = await self.http.post(
+                HOOK,
+                data=json.dumps(update),
+                headers={
+                    "X-Telegram-Bot-Api-Secret-Token": SECRET,
+                    "Content-Type": "application/json",
+                },
+            )
             body = await response.text()
-            assert response.status < 500, self.explain(f"webhook answered {response.status}: {body}")
-            assert response.status == 200, self.explain(f"webhook refused a Telegram update: {body}")
+            assert response.status < 500, self.explain(
+                f"webhook answered {response.status}: {body}"
+            )
+            assert response.status == 200, self.explain(
+                f"webhook refused a Telegram update: {body}"
+            )
             await process_inbox(self.ctx, self.app)
         else:  # what the Updater does: getUpdates, process, confirm with the next offset
             self.fake.enqueue_update(update)
@@ -209,17 +224,28 @@ class World:
         query = update.get("callback_query")
         if query is not None:
             answered = self.fake.callback_queries[query["id"]].answered
-            assert answered, self.explain(f"callback query of update {update_id} was not answered: {query.get('data')!r}")
+            assert answered, self.explain(
+                f"callback query of update {update_id} was not answered: {query.get('data')!r}"
+            )
             return
-        ours = [c for c in self.fake.calls[calls:] if c.ok and getattr(c, "update_id", None) == update_id]
+        ours = [
+            c
+            for c in self.fake.calls[calls:]
+            if c.ok and getattr(c, "update_id", None) == update_id
+        ]
         if any(c.method in MESSAGE_METHODS and c.chat_id == chat_id for c in ours):
             return
         named = re.compile(rf"\bupdate {update_id}\b")
-        logged = [r for r in self.logs.records[records:] if r.name.split(".")[0] in ("bot", "backend")
-                  and (getattr(r, "update_id", None) == update_id or named.search(r.getMessage()))
-                  and IGNORED.search(r.getMessage())]
+        logged = [
+            r
+            for r in self.logs.records[records:]
+            if r.name.split(".")[0] in ("bot", "backend")
+            and (getattr(r, "update_id", None) == update_id or named.search(r.getMessage()))
+            and IGNORED.search(r.getMessage())
+        ]
         assert logged, self.explain(
-            f"update {update_id} was neither answered nor logged as ignored: {json.dumps(update, ensure_ascii=False)[:600]}")
+            f"update {update_id} was neither answered nor logged as ignored: {json.dumps(update, ensure_ascii=False)[:600]}"
+        )
 
     async def check_invariants(self) -> None:
         records = len(self.logs.records)
@@ -232,7 +258,9 @@ class World:
                 break
             self.clock.advance(seconds=61)
         self.check_no_errors(records)
-        stuck = await OutboxMessage.filter(sent_at=None).values("id", "kind", "chat_id", "last_error", "attempts")
+        stuck = await OutboxMessage.filter(sent_at=None).values(
+            "id", "kind", "chat_id", "last_error", "attempts"
+        )
         assert not stuck, self.explain(f"outbox rows not delivered: {stuck}")
 
         cases = {c.id: c for c in await Case.all()}
@@ -241,19 +269,27 @@ class World:
             events.setdefault(row.case_id, []).append(row)
         for case in cases.values():
             history = events.get(case.id, [])
-            assert history and history[0].action == "submit", self.explain(f"{case.number} has no creation event first")
-            assert [e.action for e in history].count("submit") == 1, self.explain(f"{case.number}: two creation events")
+            assert history and history[0].action == "submit", self.explain(
+                f"{case.number} has no creation event first"
+            )
+            assert [e.action for e in history].count("submit") == 1, self.explain(
+                f"{case.number}: two creation events"
+            )
             assert history[-1].to_status == case.status.value, self.explain(
-                f"{case.number} is {case.status.value} but its last event says {history[-1].to_status}")
+                f"{case.number} is {case.status.value} but its last event says {history[-1].to_status}"
+            )
 
         numbers = [c.number.rsplit("-", 2) for c in cases.values()]
         per_day = Counter(day for _, day, _ in numbers)
         highest = {day: max(int(seq) for _, d, seq in numbers if d == day) for day in per_day}
         counters = {c.day: c.last_sequence for c in await CaseCounter.all()}
         assert counters == dict(per_day) == highest, self.explain(
-            f"case counters {counters} do not match the cases {dict(per_day)} (highest {highest})")
+            f"case counters {counters} do not match the cases {dict(per_day)} (highest {highest})"
+        )
 
-        waiting = await InboxUpdate.filter(payload__isnull=False, processed_at=None).values_list("update_id", flat=True)
+        waiting = await InboxUpdate.filter(payload__isnull=False, processed_at=None).values_list(
+            "update_id", flat=True
+        )
         assert not waiting, self.explain(f"inbox updates never processed: {waiting}")
 
 
@@ -271,12 +307,20 @@ async def world(template: str, folder: Path, mode: str) -> AsyncIterator[World]:
     url = await open_clean_database(template, folder / f"example-{next(_examples)}")
     clock, fake = FrozenClock(), RecordingApi()
     settings_ = replace(
-        load_settings(env={}, env_file=None), database_url=url, staff_chat_id=-1001, duty_phone="400-800-1234",
-        bot_token=fake.token, flood_limit=1000,
+        load_settings(env={}, env_file=None),
+        database_url=url,
+        staff_chat_id=-1001,
+        duty_phone="400-800-1234",
+        bot_token=fake.token,
+        flood_limit=1000,
     )
     if mode == "webhook":
-        settings_ = replace(settings_, bot_mode="webhook", webhook_url=f"https://desk.example.org{HOOK}",
-                            webhook_secret=SECRET)
+        settings_ = replace(
+            settings_,
+            bot_mode="webhook",
+            webhook_url=f"https://desk.example.org{HOOK}",
+            webhook_secret=SECRET,
+        )
     ctx = AppContext.build(settings_, clock, classify=triage)
     app = build_application(ctx, request=fake.request(), rate_limit=False)
     http = None

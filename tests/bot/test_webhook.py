@@ -20,8 +20,13 @@ async def hooked(settings, clock, triager):
     from bot.transport import FakeBotApi
 
     fake = FakeBotApi()
-    webhook_settings = replace(settings, bot_token=fake.token, bot_mode="webhook",
-                               webhook_url="https://desk.example.org/telegram/hook", webhook_secret=SECRET)
+    webhook_settings = replace(
+        settings,
+        bot_token=fake.token,
+        bot_mode="webhook",
+        webhook_url="https://desk.example.org/telegram/hook",
+        webhook_secret=SECRET,
+    )
     ctx = AppContext.build(webhook_settings, clock, classify=triager)
     async with Desk(ctx, fake) as desk:
         client = TestClient(TestServer(create_app(ctx)))
@@ -34,8 +39,9 @@ async def hooked(settings, clock, triager):
 
 
 async def post(desk, update, secret=SECRET):
-    return await desk.http.post("/telegram/hook", json=update.to_dict(),
-                                headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+    return await desk.http.post(
+        "/telegram/hook", json=update.to_dict(), headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
 
 
 async def test_wrong_or_missing_secret_is_refused_and_nothing_is_stored(hooked):
@@ -76,15 +82,24 @@ async def test_a_whole_complaint_through_the_webhook_in_order(hooked):
     await post(hooked, up.press(tenant, hooked.with_button(t("✅ Submit")), t("✅ Submit")))
     await process_inbox(hooked.ctx, hooked.app)
     case = await Case.get()
-    assert (case.unit, case.contact_phone, case.contact_name) == ("2-1-301", "+8613812345678", "王芳")
+    assert (case.unit, case.contact_phone, case.contact_name) == (
+        "2-1-301",
+        "+8613812345678",
+        "王芳",
+    )
 
 
 async def test_a_chat_waits_while_its_earlier_update_is_claimed_elsewhere(hooked, clock):
-    first, second = hooked.up.command(hooked.tenant, "start"), hooked.up.command(hooked.tenant, "help")
+    first, second = (
+        hooked.up.command(hooked.tenant, "start"),
+        hooked.up.command(hooked.tenant, "help"),
+    )
     await post(hooked, first)
     await post(hooked, second)
     # Another instance holds the first update.
-    await InboxUpdate.filter(update_id=first.update_id).update(claimed_until=clock.now().replace(year=2099))
+    await InboxUpdate.filter(update_id=first.update_id).update(
+        claimed_until=clock.now().replace(year=2099)
+    )
     assert await process_inbox(hooked.ctx, hooked.app) == 0
     assert hooked.chat().bot_messages() == []
 
@@ -92,7 +107,9 @@ async def test_a_chat_waits_while_its_earlier_update_is_claimed_elsewhere(hooked
 async def test_malformed_bodies_are_400(hooked):
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     assert (await hooked.http.post("/telegram/hook", data=b"{nope", headers=headers)).status == 400
-    assert (await hooked.http.post("/telegram/hook", json={"update_id": "x"}, headers=headers)).status == 400
+    assert (
+        await hooked.http.post("/telegram/hook", json={"update_id": "x"}, headers=headers)
+    ).status == 400
 
 
 async def test_start_sets_the_webhook_with_the_secret(hooked):
@@ -113,11 +130,28 @@ async def test_start_sets_the_webhook_with_the_secret(hooked):
         await running.stop()
 
 
-@pytest.mark.parametrize(("env", "variable"), [
-    ({"BOT_MODE": "webhook"}, "WEBHOOK_URL"),
-    ({"BOT_MODE": "webhook", "WEBHOOK_URL": "http://example.org/hook", "WEBHOOK_SECRET": SECRET}, "WEBHOOK_URL"),
-    ({"BOT_MODE": "webhook", "WEBHOOK_URL": "https://example.org/hook", "WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET"),
-])
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"BOT_MODE": "webhook"}, "WEBHOOK_URL"),
+        (
+            {
+                "BOT_MODE": "webhook",
+                "WEBHOOK_URL": "http://example.org/hook",
+                "WEBHOOK_SECRET": SECRET,
+            },
+            "WEBHOOK_URL",
+        ),
+        (
+            {
+                "BOT_MODE": "webhook",
+                "WEBHOOK_URL": "https://example.org/hook",
+                "WEBHOOK_SECRET": "short",
+            },
+            "WEBHOOK_SECRET",
+        ),
+    ],
+)
 def test_webhook_settings_are_checked(env, variable):
     from backend.config import ConfigError, load_settings
 
@@ -140,7 +174,9 @@ async def test_an_update_processed_again_after_a_crash_is_not_applied_twice(hook
     await post(hooked, unit)
     await process_inbox(hooked.ctx, hooked.app)
     question = hooked.last()
-    await InboxUpdate.filter(update_id=unit.update_id).update(processed_at=None)  # as if the instance died
+    await InboxUpdate.filter(update_id=unit.update_id).update(
+        processed_at=None
+    )  # as if the instance died
     assert await process_inbox(hooked.ctx, hooked.app) == 1
     assert hooked.last() == question  # the same question, not "that is not a phone number"
     from bot.dialogs import load_dialog
@@ -149,7 +185,9 @@ async def test_an_update_processed_again_after_a_crash_is_not_applied_twice(hook
     assert dialog.data["unit"] == "2-1-301" and "phone" not in dialog.data
 
 
-async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an_emergency_is_filed(hooked):
+async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an_emergency_is_filed(
+    hooked,
+):
     from backend.logs import set_update
     from bot.dialogs import load_dialog, save_dialog
 
@@ -159,9 +197,13 @@ async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an
     part = up.text(tenant, "楼道灯坏了")
     await post(hooked, part)
     await process_inbox(hooked.ctx, hooked.app)
-    await InboxUpdate.filter(update_id=part.update_id).update(processed_at=None)  # died before marking it done
+    await InboxUpdate.filter(update_id=part.update_id).update(
+        processed_at=None
+    )  # died before marking it done
     await process_inbox(hooked.ctx, hooked.app)
-    assert hooked.last() == t("Noted. Send more if there is more; press “That's all” when you are done.")
+    assert hooked.last() == t(
+        "Noted. Send more if there is more; press “That's all” when you are done."
+    )
     assert (await load_dialog(tenant.id, tenant.id)).data["parts"] == ["楼道灯坏了"]  # kept once
 
     # This time the instance died after saving an emergency but before filing it.
@@ -184,9 +226,13 @@ async def test_a_press_already_answered_by_a_crashed_instance_still_moves_the_di
     await process_inbox(hooked.ctx, hooked.app)
     press = up.press(tenant, hooked.with_button(t("That's all")), t("That's all"))
     await post(hooked, press)
-    await hooked.app.bot.answer_callback_query(press.callback_query.id)  # the instance that died got this far
+    await hooked.app.bot.answer_callback_query(
+        press.callback_query.id
+    )  # the instance that died got this far
     await process_inbox(hooked.ctx, hooked.app)
-    assert hooked.with_button(t("✅ Correct"))  # Telegram refused the second answer; the tenant is not stuck
+    assert hooked.with_button(
+        t("✅ Correct")
+    )  # Telegram refused the second answer; the tenant is not stuck
 
 
 async def test_a_chat_held_by_another_instance_waits_and_other_chats_go_on(hooked, clock):
@@ -197,10 +243,16 @@ async def test_a_chat_held_by_another_instance_waits_and_other_chats_go_on(hooke
     for update in (start, text, up.command(second, "start")):
         await post(hooked, update)
     # Another instance is handling the first tenant's /start right now.
-    await InboxUpdate.filter(update_id=start.update_id).update(claimed_until=clock.now() + timedelta(seconds=10))
+    await InboxUpdate.filter(update_id=start.update_id).update(
+        claimed_until=clock.now() + timedelta(seconds=10)
+    )
     assert await process_inbox(hooked.ctx, hooked.app) == 1  # the second tenant is not held up
-    assert await InboxUpdate.filter(processed_at=None).count() == 2  # the first tenant's text waits its turn
-    await InboxUpdate.filter(update_id=start.update_id).update(claimed_until=None)  # that instance died
+    assert (
+        await InboxUpdate.filter(processed_at=None).count() == 2
+    )  # the first tenant's text waits its turn
+    await InboxUpdate.filter(update_id=start.update_id).update(
+        claimed_until=None
+    )  # that instance died
     assert await process_inbox(hooked.ctx, hooked.app) == 2
     rows = await InboxUpdate.filter(chat_id=first.id).order_by("update_id")
     assert rows[0].processed_at <= rows[1].processed_at

@@ -21,14 +21,19 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None and update.effective_user is not None
-    keyboard = InlineKeyboardMarkup([
-        [InlineKeyboardButton("✅ 确认", callback_data="confirm:1"),
-         InlineKeyboardButton("✏️ 修改", callback_data="edit:1")],
-        [InlineKeyboardButton("帮助", url="https://example.org/help")],
-    ])
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("✅ 确认", callback_data="confirm:1"),
+                InlineKeyboardButton("✏️ 修改", callback_data="edit:1"),
+            ],
+            [InlineKeyboardButton("帮助", url="https://example.org/help")],
+        ]
+    )
     lang = update.effective_user.language_code
     await update.effective_message.reply_text(
-        f"<b>您好</b>, lang={lang}", parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        f"<b>您好</b>, lang={lang}", parse_mode=ParseMode.HTML, reply_markup=keyboard
+    )
 
 
 async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -44,8 +49,9 @@ def _install(app: Application) -> None:
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
 
 
-async def test_echo_bot(app: Application, fake: FakeBotApi, updates: UpdateFactory,
-                        tenant: FakeUser) -> None:
+async def test_echo_bot(
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     _install(app)
     await app.process_update(updates.text(tenant, "楼上漏水"))
     await app.process_update(updates.text(tenant, "second"))
@@ -57,8 +63,9 @@ async def test_echo_bot(app: Application, fake: FakeBotApi, updates: UpdateFacto
     assert fake.calls[1].params["text"] == "楼上漏水"
 
 
-async def test_callback_button_bot(app: Application, fake: FakeBotApi,
-                                   updates: UpdateFactory, tenant: FakeUser) -> None:
+async def test_callback_button_bot(
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     _install(app)
     await app.process_update(updates.command(tenant, "start"))
     card = fake.chat(tenant).last()
@@ -76,7 +83,8 @@ async def test_callback_button_bot(app: Application, fake: FakeBotApi,
 
 
 async def test_press_unknown_label_or_url_button_raises(
-        app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser) -> None:
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     _install(app)
     await app.process_update(updates.command(tenant, "start"))
     card = fake.chat(tenant).last()
@@ -89,7 +97,8 @@ async def test_press_unknown_label_or_url_button_raises(
 
 
 async def test_unanswered_callback_query_is_reported(
-        app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser) -> None:
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     async def rude(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.callback_query is not None
         await update.callback_query.edit_message_reply_markup(None)
@@ -102,8 +111,7 @@ async def test_unanswered_callback_query_is_reported(
     assert pending.data == "edit:1" and pending.user_id == tenant.id
 
 
-async def test_redelivered_update_keeps_update_id(updates: UpdateFactory,
-                                                  tenant: FakeUser) -> None:
+async def test_redelivered_update_keeps_update_id(updates: UpdateFactory, tenant: FakeUser) -> None:
     first = updates.text(tenant, "hi")
     again = updates.redeliver(first)
     assert again.update_id == first.update_id and again.message is not None
@@ -111,14 +119,16 @@ async def test_redelivered_update_keeps_update_id(updates: UpdateFactory,
     assert updates.text(tenant, "next").update_id == first.update_id + 1
 
 
-async def test_group_and_forum_topic(app: Application, fake: FakeBotApi,
-                                     updates: UpdateFactory, tenant: FakeUser) -> None:
+async def test_group_and_forum_topic(
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     staff = fake.add_user("李师傅", language_code="zh-hans")
     group = fake.add_group("维修组", members={staff: "administrator"}, forum=True)
     topic = await app.bot.create_forum_topic(group.id, "工单 #12")
     _install(app)
-    await app.process_update(updates.text(staff, "收到", chat=group,
-                                          thread_id=topic.message_thread_id))
+    await app.process_update(
+        updates.text(staff, "收到", chat=group, thread_id=topic.message_thread_id)
+    )
     reply = fake.chat(group.id).last()
     assert reply.text == "收到" and reply.message_thread_id == topic.message_thread_id
     member = await app.bot.get_chat_member(group.id, staff.id)
@@ -129,8 +139,9 @@ async def test_group_and_forum_topic(app: Application, fake: FakeBotApi,
     assert chat.is_forum and chat.title == "维修组"
 
 
-async def test_media_in_and_out(app: Application, fake: FakeBotApi, updates: UpdateFactory,
-                                tenant: FakeUser) -> None:
+async def test_media_in_and_out(
+    app: Application, fake: FakeBotApi, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     photo_update = updates.photo(tenant, b"JPEGDATA", caption="墙面裂缝")
     assert photo_update.message is not None
     file_id = photo_update.message.photo[-1].file_id
@@ -138,24 +149,29 @@ async def test_media_in_and_out(app: Application, fake: FakeBotApi, updates: Upd
     downloaded = await (await app.bot.get_file(file_id)).download_as_bytearray()
     assert bytes(downloaded) == b"JPEGDATA"
 
-    sent = await app.bot.send_photo(tenant.id, file_id, caption="<i>已收到</i>",
-                                    parse_mode=ParseMode.HTML)
+    sent = await app.bot.send_photo(
+        tenant.id, file_id, caption="<i>已收到</i>", parse_mode=ParseMode.HTML
+    )
     assert sent.caption == "已收到" and sent.photo[-1].file_id == file_id
     doc = await app.bot.send_document(tenant.id, b"report", filename="r.csv", caption="月报")
     assert doc.document is not None and doc.document.file_name == "r.csv"
     assert fake.file_bytes(doc.document.file_id) == b"report"
-    group = await app.bot.send_media_group(tenant.id, [
-        InputMediaPhoto(b"one", caption="1"),
-        InputMediaPhoto(file_id),
-    ])
+    group = await app.bot.send_media_group(
+        tenant.id,
+        [
+            InputMediaPhoto(b"one", caption="1"),
+            InputMediaPhoto(file_id),
+        ],
+    )
     assert len(group) == 2 and group[0].media_group_id == group[1].media_group_id
     assert fake.chat(tenant).texts()[-4:] == ["已收到", "月报", "1", ""]
     assert await app.bot.send_chat_action(tenant.id, "typing")
     assert fake.chat(tenant).last_action == "typing"
 
 
-async def test_factory_message_kinds_parse_in_ptb(updates: UpdateFactory, tenant: FakeUser,
-                                                  fake: FakeBotApi) -> None:
+async def test_factory_message_kinds_parse_in_ptb(
+    updates: UpdateFactory, tenant: FakeUser, fake: FakeBotApi
+) -> None:
     cases = [
         (updates.document(tenant, caption="合同"), filters.Document.ALL),
         (updates.sticker(tenant), filters.Sticker.ALL),

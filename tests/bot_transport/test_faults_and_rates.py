@@ -15,8 +15,9 @@ def bot(app: Application) -> Bot:
     return app.bot
 
 
-async def test_retry_after_surfaces_as_retry_after(bot: Bot, fake: FakeBotApi,
-                                                   tenant: FakeUser) -> None:
+async def test_retry_after_surfaces_as_retry_after(
+    bot: Bot, fake: FakeBotApi, tenant: FakeUser
+) -> None:
     fake.fail_next("sendMessage", kind="retry_after", retry_after=7)
     with pytest.raises(RetryAfter) as error:
         await bot.send_message(tenant.id, "x")
@@ -26,8 +27,7 @@ async def test_retry_after_surfaces_as_retry_after(bot: Bot, fake: FakeBotApi,
     assert [c.status for c in fake.calls_for("sendMessage")] == [429, 200]
 
 
-async def test_network_and_timeout_faults(bot: Bot, fake: FakeBotApi,
-                                          tenant: FakeUser) -> None:
+async def test_network_and_timeout_faults(bot: Bot, fake: FakeBotApi, tenant: FakeUser) -> None:
     fake.fail_next("sendMessage", chat_id=tenant.id, kind="network", times=2)
     fake.fail_next("editMessageText", kind="timeout")
     for _ in range(2):
@@ -40,14 +40,15 @@ async def test_network_and_timeout_faults(bot: Bot, fake: FakeBotApi,
     assert fake.calls_for("sendMessage")[0].status == 0
 
 
-async def test_fault_only_for_the_given_chat(bot: Bot, fake: FakeBotApi,
-                                             tenant: FakeUser) -> None:
+async def test_fault_only_for_the_given_chat(bot: Bot, fake: FakeBotApi, tenant: FakeUser) -> None:
     other = fake.add_user("Other")
     fake.fail_next("sendMessage", chat_id=other.id, kind="forbidden")
     await bot.send_message(tenant.id, "fine")
     with pytest.raises(Forbidden, match="blocked"):
         await bot.send_message(other.id, "x")
-    fake.fail_next("sendPhoto", kind="bad_request", description="Bad Request: PHOTO_INVALID_DIMENSIONS")
+    fake.fail_next(
+        "sendPhoto", kind="bad_request", description="Bad Request: PHOTO_INVALID_DIMENSIONS"
+    )
     with pytest.raises(BadRequest, match="(?i)photo_invalid_dimensions"):
         await bot.send_photo(tenant.id, b"x")
     with pytest.raises(ValueError):
@@ -80,8 +81,9 @@ async def test_group_limit_is_enforced_when_asked(fake: FakeBotApi, clock: FakeC
     assert fake.handle("sendMessage", {"chat_id": group.id, "text": "x"})[0] == 200
 
 
-async def test_global_limit_is_enforced_when_asked(app: Application, fake: FakeBotApi,
-                                                   clock: FakeClock) -> None:
+async def test_global_limit_is_enforced_when_asked(
+    app: Application, fake: FakeBotApi, clock: FakeClock
+) -> None:
     fake.enforce_rate_limits = True
     users = [fake.add_user(f"u{i}") for i in range(31)]
     for user in users[:30]:

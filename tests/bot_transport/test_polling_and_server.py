@@ -66,30 +66,47 @@ async def test_http_server_with_ptb_bot(fake: FakeBotApi) -> None:
         bot = Bot(fake.token, base_url=server.base_url, base_file_url=server.base_file_url)
         async with bot:
             assert bot.username == "qingchu_test_bot"
-            msg = await bot.send_message(tenant.id, "<b>你好</b>", parse_mode="HTML",
-                                         reply_markup={"inline_keyboard": [[
-                                             {"text": "OK", "callback_data": "ok"}]]})
+            msg = await bot.send_message(
+                tenant.id,
+                "<b>你好</b>",
+                parse_mode="HTML",
+                reply_markup={"inline_keyboard": [[{"text": "OK", "callback_data": "ok"}]]},
+            )
             assert msg.text == "你好" and msg.reply_markup is not None
             photo = await bot.send_photo(tenant.id, b"\x89PNG...", caption="图")
             file = await bot.get_file(photo.photo[-1].file_id)
             assert bytes(await file.download_as_bytearray()) == b"\x89PNG..."
             with pytest.raises(BadRequest, match="(?i)message is not modified"):
-                await bot.edit_message_text("<b>你好</b>", tenant.id, msg.message_id,
-                                            parse_mode="HTML", reply_markup=msg.reply_markup)
+                await bot.edit_message_text(
+                    "<b>你好</b>",
+                    tenant.id,
+                    msg.message_id,
+                    parse_mode="HTML",
+                    reply_markup=msg.reply_markup,
+                )
             fake.fail_next("sendMessage", kind="network")
             with pytest.raises(NetworkError):
                 await bot.send_message(tenant.id, "x")
         async with aiohttp.ClientSession() as http:
             url = f"http://{server.host}:{server.port}"
-            async with http.post(f"{url}/bot{fake.token}/sendMessage",
-                                 json={"chat_id": tenant.id, "text": "json body"}) as resp:
+            async with http.post(
+                f"{url}/bot{fake.token}/sendMessage",
+                json={"chat_id": tenant.id, "text": "json body"},
+            ) as resp:
                 assert (await resp.json())["result"]["text"] == "json body"
             async with http.get(f"{url}/bot{fake.token}/nope") as resp:
                 assert resp.status == 404
-            async with http.post(f"{url}/_fake/updates",
-                                 json={"message": {"message_id": 99, "date": 0, "text": "hi",
-                                                   "chat": {"id": tenant.id,
-                                                            "type": "private"}}}) as resp:
+            async with http.post(
+                f"{url}/_fake/updates",
+                json={
+                    "message": {
+                        "message_id": 99,
+                        "date": 0,
+                        "text": "hi",
+                        "chat": {"id": tenant.id, "type": "private"},
+                    }
+                },
+            ) as resp:
                 assert (await resp.json())["ok"]
             async with http.get(f"{url}/_fake/chats/{tenant.id}") as resp:
                 texts = [m.get("text") for m in (await resp.json())["result"]]

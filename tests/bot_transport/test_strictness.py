@@ -49,8 +49,7 @@ async def test_caption_limit(bot: Bot, tenant: FakeUser) -> None:
 
 
 @pytest.mark.parametrize("data", ["", "x" * 65, "工" * 22])  # 22 × 3 bytes = 66 bytes
-async def test_callback_data_must_be_1_to_64_bytes(bot: Bot, tenant: FakeUser,
-                                                   data: str) -> None:
+async def test_callback_data_must_be_1_to_64_bytes(bot: Bot, tenant: FakeUser, data: str) -> None:
     with pytest.raises(BadRequest, match=tg("Button_data_invalid")):
         await bot.send_message(tenant.id, "t", reply_markup=_kb(callback_data=data))
 
@@ -67,17 +66,20 @@ async def test_inline_button_needs_exactly_one_action(bot: Bot, tenant: FakeUser
         await bot.send_message(tenant.id, "t", reply_markup=both)
 
 
-@pytest.mark.parametrize(("html", "error"), [
-    ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
-    ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
-    ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
-    ("x</b>", "Unexpected end tag at byte offset 1"),
-    ("a < b", 'Unsupported start tag "" at byte offset 2'),
-    ("<span>x</span>", 'Tag "span" must have class "tg-spoiler"'),
-    ("Tom & Jerry", "Character '&' at byte offset 4 must be escaped"),
-    ("1 > 0", "Character '>' at byte offset 2 must be escaped"),
-    ("<br>", 'Unsupported start tag "br"'),
-])
+@pytest.mark.parametrize(
+    ("html", "error"),
+    [
+        ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
+        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        ("a < b", 'Unsupported start tag "" at byte offset 2'),
+        ("<span>x</span>", 'Tag "span" must have class "tg-spoiler"'),
+        ("Tom & Jerry", "Character '&' at byte offset 4 must be escaped"),
+        ("1 > 0", "Character '>' at byte offset 2 must be escaped"),
+        ("<br>", 'Unsupported start tag "br"'),
+    ],
+)
 async def test_html_is_validated(bot: Bot, tenant: FakeUser, html: str, error: str) -> None:
     with pytest.raises(BadRequest, match=tg("can't parse entities: " + error)):
         await bot.send_message(tenant.id, html, parse_mode=ParseMode.HTML)
@@ -94,8 +96,9 @@ async def test_edit_that_changes_nothing(bot: Bot, tenant: FakeUser) -> None:
     kb = _kb(callback_data="a")
     msg = await bot.send_message(tenant.id, "<b>hi</b>", parse_mode="HTML", reply_markup=kb)
     with pytest.raises(BadRequest, match=NOT_MODIFIED):
-        await bot.edit_message_text("<b>hi</b>", tenant.id, msg.message_id, parse_mode="HTML",
-                                    reply_markup=kb)
+        await bot.edit_message_text(
+            "<b>hi</b>", tenant.id, msg.message_id, parse_mode="HTML", reply_markup=kb
+        )
     with pytest.raises(BadRequest, match=NOT_MODIFIED):
         await bot.edit_message_reply_markup(tenant.id, msg.message_id, reply_markup=kb)
     # same text but bold removed is a change; then removing the keyboard is a change
@@ -110,8 +113,9 @@ async def test_edit_that_changes_nothing(bot: Bot, tenant: FakeUser) -> None:
         await bot.edit_message_text("new", tenant.id, photo.message_id)
 
 
-async def test_edit_and_delete_missing_messages(bot: Bot, fake: FakeBotApi,
-                                                tenant: FakeUser) -> None:
+async def test_edit_and_delete_missing_messages(
+    bot: Bot, fake: FakeBotApi, tenant: FakeUser
+) -> None:
     with pytest.raises(BadRequest, match=tg("Message to edit not found")):
         await bot.edit_message_text("x", tenant.id, 999)
     msg = await bot.send_message(tenant.id, "bye")
@@ -124,16 +128,18 @@ async def test_edit_and_delete_missing_messages(bot: Bot, fake: FakeBotApi,
         await bot.edit_message_text("x", tenant.id, msg.message_id)
 
 
-async def test_bot_cannot_edit_users_message(bot: Bot, updates: UpdateFactory,
-                                             tenant: FakeUser) -> None:
+async def test_bot_cannot_edit_users_message(
+    bot: Bot, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     incoming = updates.text(tenant, "mine").message
     assert incoming is not None
     with pytest.raises(BadRequest, match=tg("Message can't be edited")):
         await bot.edit_message_text("x", tenant.id, incoming.message_id)
 
 
-async def test_callback_query_answered_twice_or_unknown(bot: Bot, updates: UpdateFactory,
-                                                        tenant: FakeUser) -> None:
+async def test_callback_query_answered_twice_or_unknown(
+    bot: Bot, updates: UpdateFactory, tenant: FakeUser
+) -> None:
     msg = await bot.send_message(tenant.id, "t", reply_markup=_kb(callback_data="a"))
     query = updates.press(tenant, msg, "按钮").callback_query
     assert query is not None
@@ -145,8 +151,7 @@ async def test_callback_query_answered_twice_or_unknown(bot: Bot, updates: Updat
         await bot.answer_callback_query("12345")
 
 
-async def test_unknown_chat_and_blocked_user(bot: Bot, fake: FakeBotApi,
-                                             tenant: FakeUser) -> None:
+async def test_unknown_chat_and_blocked_user(bot: Bot, fake: FakeBotApi, tenant: FakeUser) -> None:
     with pytest.raises(BadRequest, match=tg("Chat not found")):
         await bot.send_message(424242, "hi")
     fake.block(tenant)
@@ -162,8 +167,9 @@ async def test_unknown_chat_and_blocked_user(bot: Bot, fake: FakeBotApi,
 async def test_reply_to_missing_message(bot: Bot, tenant: FakeUser) -> None:
     with pytest.raises(BadRequest, match=tg("Message to be replied not found")):
         await bot.send_message(tenant.id, "x", reply_to_message_id=77)
-    sent = await bot.send_message(tenant.id, "x", reply_to_message_id=77,
-                                  allow_sending_without_reply=True)
+    sent = await bot.send_message(
+        tenant.id, "x", reply_to_message_id=77, allow_sending_without_reply=True
+    )
     assert sent.reply_to_message is None
 
 
@@ -181,7 +187,9 @@ async def test_unknown_method_and_wrong_token(fake: FakeBotApi, bot: Bot) -> Non
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("noSuchMethod")
     assert fake.handle("noSuchMethod") == (
-        404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found"},
+    )
     other = Bot("999:WRONG", request=fake.request(), get_updates_request=fake.request())
     with pytest.raises(InvalidToken):
         async with other:
@@ -205,8 +213,7 @@ async def test_webhook_blocks_get_updates(bot: Bot, fake: FakeBotApi) -> None:
         await bot.set_webhook("http://example.org/hook")
 
 
-async def test_rejected_call_changes_nothing(bot: Bot, fake: FakeBotApi,
-                                             tenant: FakeUser) -> None:
+async def test_rejected_call_changes_nothing(bot: Bot, fake: FakeBotApi, tenant: FakeUser) -> None:
     with pytest.raises(BadRequest):
         await bot.send_message(tenant.id, "x", reply_markup=_kb(callback_data="x" * 65))
     assert fake.chat(tenant).transcript() == []

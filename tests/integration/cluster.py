@@ -123,19 +123,28 @@ class Cluster:
 
     def environment(self, port: int) -> dict[str, str]:
         return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.workdir),
-            "DATABASE_URL": self.database_url, "BOT_TOKEN": self.fake.token,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.workdir),
+            "DATABASE_URL": self.database_url,
+            "BOT_TOKEN": self.fake.token,
             "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{self.api.port}",
-            "BOT_MODE": "webhook", "WEBHOOK_URL": self.hook_url, "WEBHOOK_SECRET": SECRET,
-            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port), "LOG_LEVEL": "WARNING",
+            "BOT_MODE": "webhook",
+            "WEBHOOK_URL": self.hook_url,
+            "WEBHOOK_SECRET": SECRET,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(port),
+            "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
 
     def start_instance(self, port: int) -> None:
         log = open(self.workdir / f"instance-{port}.log", "ab")  # noqa: SIM115 - closed with the process
         self.instances[port] = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "run"], cwd=self.workdir, env=self.environment(port),
-            stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "backend.cli", "run"],
+            cwd=self.workdir,
+            env=self.environment(port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
 
@@ -146,17 +155,27 @@ class Cluster:
 
     async def wait_ready(self, port: int, seconds: float = 60) -> None:
         process = self.instances[port]
-        if not await answers_healthz(self.http, port, seconds, alive=lambda: process.poll() is None):
+        if not await answers_healthz(
+            self.http, port, seconds, alive=lambda: process.poll() is None
+        ):
             raise RuntimeError(f"instance {port} did not answer: {self.log(port)}")
 
     def start_nginx(self) -> None:
-        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in self.ports)
+        servers = "\n".join(
+            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in self.ports
+        )
         user = "user root;" if os.geteuid() == 0 else ""
         conf = self.workdir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(dir=self.workdir, user=user, servers=servers, port=self.nginx_port,
-                                          hook=HOOK_PATH))
-        self.nginx = subprocess.Popen([NGINX, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        conf.write_text(
+            NGINX_CONF.format(
+                dir=self.workdir, user=user, servers=servers, port=self.nginx_port, hook=HOOK_PATH
+            )
+        )
+        self.nginx = subprocess.Popen(
+            [NGINX, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     async def wait_nginx(self) -> None:
         for _ in range(100):
@@ -166,14 +185,17 @@ class Cluster:
                     return
             except aiohttp.ClientError:
                 await asyncio.sleep(0.05)
-        raise TimeoutError(f"nginx did not start: {self.nginx.stderr.read().decode() if self.nginx else ''}")
+        raise TimeoutError(
+            f"nginx did not start: {self.nginx.stderr.read().decode() if self.nginx else ''}"
+        )
 
     async def post(self, update: dict) -> int:
         """Deliver one update as Telegram does: again after a failure, until it is answered 200."""
         for _ in range(50):
             try:
-                async with self.http.post(self.hook_url, json=update,
-                                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+                async with self.http.post(
+                    self.hook_url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                ) as response:
                     await response.read()
                     if response.status == 200:
                         return response.status

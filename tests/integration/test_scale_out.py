@@ -24,8 +24,13 @@ from tests.integration.cluster import NGINX, Cluster, free_port, fresh_database
 TENANTS = 200
 RECEIPT_START = t("✅ Received. Your case number is {number}.", number="|").split("|")[0]
 pytestmark = [
-    pytest.mark.skipif(not on_postgres(), reason="several instances share PostgreSQL (set TEST_DATABASE_URL)"),
-    pytest.mark.skipif(NGINX is None and not os.environ.get("CI"), reason="needs Debian's nginx (apt-get install nginx-light)"),
+    pytest.mark.skipif(
+        not on_postgres(), reason="several instances share PostgreSQL (set TEST_DATABASE_URL)"
+    ),
+    pytest.mark.skipif(
+        NGINX is None and not os.environ.get("CI"),
+        reason="needs Debian's nginx (apt-get install nginx-light)",
+    ),
 ]
 
 
@@ -35,7 +40,11 @@ class Tenant:
     def __init__(self, cluster: Cluster, up: UpdateFactory, index: int) -> None:
         self.cluster, self.up, self.index = cluster, up, index
         self.user: FakeUser = cluster.fake.add_user(f"住户{index}")
-        self.unit, self.phone, self.name = f"{index % 9 + 1}-1-{1000 + index}", f"139{index:08d}", f"王{index}"
+        self.unit, self.phone, self.name = (
+            f"{index % 9 + 1}-1-{1000 + index}",
+            f"139{index:08d}",
+            f"王{index}",
+        )
         self.seen = 0
 
     def messages(self):
@@ -45,19 +54,23 @@ class Tenant:
         for update in updates:
             await self.cluster.post(update.to_dict())
 
-    async def expect(self, label: str | None = None, contains: str | None = None, seconds: float = 240):
+    async def expect(
+        self, label: str | None = None, contains: str | None = None, seconds: float = 240
+    ):
         """The first new bot message (after the ones already read) with this button or text."""
         for _ in range(int(seconds * 10)):
             messages = self.messages()
-            for message in messages[self.seen:]:
+            for message in messages[self.seen :]:
                 buttons = [text for row in message.buttons for text, _ in row]
                 text = message.text or message.caption or ""
                 if (label is None or label in buttons) and (contains is None or contains in text):
                     self.seen = len(messages)
                     return message
             await asyncio.sleep(0.1)
-        raise TimeoutError(f"tenant {self.index}: no message with {label or contains!r}; "
-                           f"got {[m.text for m in self.messages()][-3:]}")
+        raise TimeoutError(
+            f"tenant {self.index}: no message with {label or contains!r}; "
+            f"got {[m.text for m in self.messages()][-3:]}"
+        )
 
     async def press(self, message, label: str) -> None:
         await self.send(self.up.press(self.user, message, label))
@@ -71,8 +84,11 @@ class Tenant:
         await self.press(await self.expect(t("✅ Correct")), t("✅ Correct"))
         await self.expect()
         # Three answers at once: they must be read in the order they were sent.
-        await self.send(self.up.text(self.user, self.unit), self.up.text(self.user, self.phone),
-                        self.up.text(self.user, self.name))
+        await self.send(
+            self.up.text(self.user, self.unit),
+            self.up.text(self.user, self.phone),
+            self.up.text(self.user, self.name),
+        )
         await self.press(await self.expect(t("Skip")), t("Skip"))
         await self.press(await self.expect(t("Skip")), t("Skip"))
         await self.press(await self.expect(t("✅ Submit")), t("✅ Submit"))
@@ -104,7 +120,9 @@ async def test_two_instances_behind_nginx_survive_a_kill(cluster: Cluster):
     await cluster.wait_ready(victim)
     results = await asyncio.gather(*filing, return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]
-    assert not failures, f"{len(failures)} tenants stuck, e.g. {failures[0]!r}\n{cluster.log(victim)}"
+    assert not failures, (
+        f"{len(failures)} tenants stuck, e.g. {failures[0]!r}\n{cluster.log(victim)}"
+    )
 
     EXECUTOR_CACHE.clear()
     await Tortoise.init(config=db.tortoise_config(cluster.database_url))
@@ -120,7 +138,11 @@ async def test_two_instances_behind_nginx_survive_a_kill(cluster: Cluster):
         for tenant in tenants:
             case = next(c for c in cases if c.complainant.telegram_id == tenant.user.id)
             stored_phone = "+86" + tenant.phone  # E.164
-            assert (case.unit, case.contact_phone, case.contact_name) == (tenant.unit, stored_phone, tenant.name)
+            assert (case.unit, case.contact_phone, case.contact_name) == (
+                tenant.unit,
+                stored_phone,
+                tenant.name,
+            )
             receipts = [m for m in tenant.messages() if (m.text or "").startswith(RECEIPT_START)]
             assert case.number in receipts[0].text
             assert len(receipts) == 1, f"tenant {tenant.index}: {len(receipts)} receipts"
@@ -144,7 +166,8 @@ async def test_two_instances_behind_nginx_survive_a_kill(cluster: Cluster):
         texts = [m.text for m in tenant.messages()]
         doubled = {text: n for text, n in Counter(texts).items() if n > 1}
         assert all(n == 2 for n in doubled.values()) and len(doubled) <= 1, (
-            f"tenant {tenant.index} got more than one reply again: {doubled}")
+            f"tenant {tenant.index} got more than one reply again: {doubled}"
+        )
         if doubled:
             doubled_chats.append(tenant.index)
     assert len(doubled_chats) <= PARALLEL_CHATS, f"replies repeated in {doubled_chats}"

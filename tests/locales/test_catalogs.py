@@ -19,9 +19,25 @@ def source_messages(tmp_path: Path) -> set[str]:
     """msgids marked in the code right now (the same extraction as the catalog update)."""
     pot = tmp_path / "current.pot"
     subprocess.run(
-        [str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_", "-k", "N_", "-k", "t", "--no-location", "-o", str(pot), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            str(Path(sys.executable).with_name("pybabel")),
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "t",
+            "--no-location",
+            "-o",
+            str(pot),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         return {m.id for m in read_po(handle) if m.id}
@@ -47,14 +63,22 @@ def test_no_sentence_is_missing_from_a_catalog(marked, locale):
 @pytest.mark.parametrize("locale", SUPPORTED)
 def test_placeholders_and_tags_survive_translation(locale):
     for msgid, msgstr in catalog(locale).items():
-        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), (locale, msgid)
+        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), (
+            locale,
+            msgid,
+        )
         assert TAG.findall(msgid) == TAG.findall(msgstr), (locale, msgid)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "zh_TW"])
 def test_chinese_catalogs_are_really_chinese(locale):
-    untranslated = [m for m, s in catalog(locale).items()
-                    if s == m and re.search(r"[A-Za-z]{4,}", PLACEHOLDER.sub("", m)) and not m.startswith("/language")]
+    untranslated = [
+        m
+        for m, s in catalog(locale).items()
+        if s == m
+        and re.search(r"[A-Za-z]{4,}", PLACEHOLDER.sub("", m))
+        and not m.startswith("/language")
+    ]
     assert not untranslated, untranslated
 
 
@@ -64,10 +88,21 @@ def test_traditional_catalog_is_not_simplified():
     assert not leaks, leaks
 
 
-@pytest.mark.parametrize(("code", "locale"), [
-    ("zh-hans", "zh_CN"), ("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("zh-TW", "zh_TW"), ("zh-hant", "zh_TW"),
-    ("zh-HK", "zh_TW"), ("en", "en"), ("en-GB", "en"), ("fr", "zh_CN"), (None, "zh_CN"),
-])
+@pytest.mark.parametrize(
+    ("code", "locale"),
+    [
+        ("zh-hans", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("zh-CN", "zh_CN"),
+        ("zh-TW", "zh_TW"),
+        ("zh-hant", "zh_TW"),
+        ("zh-HK", "zh_TW"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("fr", "zh_CN"),
+        (None, "zh_CN"),
+    ],
+)
 def test_telegram_language_codes(code, locale):
     assert pick_locale(code) == locale
 
@@ -76,7 +111,11 @@ def test_values_are_filled_in():
     assert _("Case {number} is cancelled.", "zh_CN", number="QC-1") == "工单 QC-1 已撤销。"
 
 
-QUOTED = {"zh_CN": re.compile(r"“([^”]+)”"), "zh_TW": re.compile(r"「([^」]+)」"), "en": re.compile(r"“([^”]+)”")}
+QUOTED = {
+    "zh_CN": re.compile(r"“([^”]+)”"),
+    "zh_TW": re.compile(r"「([^」]+)」"),
+    "en": re.compile(r"“([^”]+)”"),
+}
 BUTTON_PREFIX = re.compile(r"^(\W+\s)")  # the emoji and space in front of a button label
 
 

@@ -180,10 +180,18 @@ def test_weak_evidence_asks_one_safety_question(text: str, check: str) -> None:
     assert not triage.emergency and triage.severity != "major"
 
 
-@pytest.mark.parametrize("text", [
-    "电梯困人了，我妈在里面", "水龙头滴水", "电梯按钮不亮", "楼下的车一直按喇叭", "物业费为什么又涨了",
-    "小区的草坪很久没修剪了", "快递柜又坏了，取不了件",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯困人了，我妈在里面",
+        "水龙头滴水",
+        "电梯按钮不亮",
+        "楼下的车一直按喇叭",
+        "物业费为什么又涨了",
+        "小区的草坪很久没修剪了",
+        "快递柜又坏了，取不了件",
+    ],
+)
 def test_plain_texts_ask_no_safety_question(text: str) -> None:
     assert nlp.classify(text).safety_check == ""
 

@@ -64,8 +64,12 @@ def test_missing_model_file_falls_back_to_the_shipped_corpus(tmp_path: Path) -> 
 
 
 def test_linear_model_json_round_trip_and_taxonomy_subset() -> None:
-    data = [(["电梯", "坏"], "facility", 1.0), (["电梯", "停"], "facility", 1.0),
-            (["垃圾", "臭"], "environment", 1.0), (["垃圾", "满"], "environment", 1.0)]
+    data = [
+        (["电梯", "坏"], "facility", 1.0),
+        (["电梯", "停"], "facility", 1.0),
+        (["垃圾", "臭"], "environment", 1.0),
+        (["垃圾", "满"], "environment", 1.0),
+    ]
     m = train(data, TrainingConfig(min_count=1))
     again = LinearModel.from_json(json.loads(json.dumps(m.to_json())))
     assert max(again.proba(["垃圾"])[0].items(), key=lambda kv: kv[1])[0] == "environment"

@@ -19,7 +19,9 @@ async def test_managers_get_the_report_once(desk, clock):  # noqa: F811
     await make_staff(Role.AGENT)
     clock.set(datetime(2026, 11, 1, 0, 0, tzinfo=UTC))  # 08:00 local on the 1st
     assert await send_monthly_report(desk.ctx) == 2
-    assert await send_monthly_report(desk.ctx) == 0  # a second run (another instance, a catch-up) adds nothing
+    assert (
+        await send_monthly_report(desk.ctx) == 0
+    )  # a second run (another instance, a catch-up) adds nothing
     await deliver_due(desk.ctx, desk.app.bot)
     chat = desk.fake.chat(manager_user)
     summary, document = chat.bot_messages()[-2:]

@@ -13,7 +13,9 @@ from tests.factories import actor_for, make_staff, tenant_draft
 
 async def closed_case(service, **draft):
     agent = await make_staff()
-    case = await service.submit(tenant_draft(attachments=[AttachmentDraft("photo")], **draft), Actor.system())
+    case = await service.submit(
+        tenant_draft(attachments=[AttachmentDraft("photo")], **draft), Actor.system()
+    )
     await service.claim(case.number, actor_for(agent))
     await service.resolve(case.number, actor_for(agent), "已处理")
     await service.close(case.number, Actor.tenant(case.complainant_id), satisfaction=5)
@@ -32,10 +34,15 @@ async def test_old_closed_cases_lose_personal_data_but_keep_statistics(service, 
     assert old.anonymized_at == clock.now() and old.building == "3" and old.satisfaction == 5
     assert old.status is Status.CLOSED and old.category == "facility"
     assert await Attachment.filter(case_id=old.id).count() == 0
-    assert recent.contact_phone == "+8613812345678" and await Attachment.filter(case_id=recent.id).count() == 1
+    assert (
+        recent.contact_phone == "+8613812345678"
+        and await Attachment.filter(case_id=recent.id).count() == 1
+    )
     assert open_case.contact_phone == "+8613812345678"
     assert await Complainant.filter(telegram_id=1).exists()  # still has an open case
-    stats = await statistics(datetime(2026, 1, 1, tzinfo=UTC), clock.now() + timedelta(days=1), clock.now())
+    stats = await statistics(
+        datetime(2026, 1, 1, tzinfo=UTC), clock.now() + timedelta(days=1), clock.now()
+    )
     assert stats["total"] == 3
     assert await purge_personal_data(clock.now(), settings.policy) == 0  # once only
 
@@ -53,8 +60,12 @@ async def test_inbox_keeps_unprocessed_webhook_updates(service, clock):
 
     now = clock.now()
     await InboxUpdate.create(update_id=1, chat_id=5, received_at=now)  # polling: id only
-    await InboxUpdate.create(update_id=2, chat_id=5, received_at=now, payload={"update_id": 2}, processed_at=now)
-    await InboxUpdate.create(update_id=3, chat_id=5, received_at=now, payload={"update_id": 3})  # still to do
+    await InboxUpdate.create(
+        update_id=2, chat_id=5, received_at=now, payload={"update_id": 2}, processed_at=now
+    )
+    await InboxUpdate.create(
+        update_id=3, chat_id=5, received_at=now, payload={"update_id": 3}
+    )  # still to do
     clock.advance(days=3)
     assert await purge_old_inbox(clock.now()) == 2
     assert [row.update_id for row in await InboxUpdate.all()] == [3]

@@ -44,6 +44,8 @@ async def test_tenant_answers_in_chat_and_results_count_per_category(desk, clock
     await desk.press("4 ⭐")
     assert desk.last() == t("Thank you for your answer! It helps us serve you better.")
     survey_message = desk.with_button("5 ⭐")
-    await desk.process(desk.up.press(desk.tenant, survey_message, "5 ⭐"))  # a second answer is not counted
+    await desk.process(
+        desk.up.press(desk.tenant, survey_message, "5 ⭐")
+    )  # a second answer is not counted
     results = await survey_results("2027-01")
     assert results["answered"] == 1 and results["categories"]["facility"]["mean"] == 4

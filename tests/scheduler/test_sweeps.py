@@ -62,7 +62,9 @@ async def test_missed_feedback_sends_an_honest_note_and_reminds_the_owner(ctx, c
     await ctx.cases.start(case.number, actor_for(agent))
     clock.advance(hours=1, minutes=1)
     report = await sweep_all(ctx)
-    assert report.acted["feedback"] == 1  # (general: the resolution promise runs out at the same time)
+    assert (
+        report.acted["feedback"] == 1
+    )  # (general: the resolution promise runs out at the same time)
     note = [m for m in await kinds("tenant_update") if m.payload["event"] == "auto_progress"]
     assert len(note) == 1 and note[0].payload["owner"] == "小李"
     assert [m.chat_id for m in await kinds("reminder")] == [agent.telegram_id]
@@ -109,9 +111,13 @@ async def test_three_households_in_one_building_make_one_major_incident(ctx, clo
     manager = await make_staff(Role.MANAGER)
     units = ["7-1-301", "7-2-502", "7-1-1101"]
     for i, unit in enumerate(units):
-        await ctx.cases.submit(tenant_draft("楼道里水管漏水", telegram_id=300 + i, unit=unit), Actor.system())
+        await ctx.cases.submit(
+            tenant_draft("楼道里水管漏水", telegram_id=300 + i, unit=unit), Actor.system()
+        )
         clock.advance(hours=1)
-    await ctx.cases.submit(tenant_draft("楼道里水管漏水", telegram_id=400, unit="8-1-101"), Actor.system())
+    await ctx.cases.submit(
+        tenant_draft("楼道里水管漏水", telegram_id=400, unit="8-1-101"), Actor.system()
+    )
     report = await sweep_all(ctx)
     assert report.acted.get("collective") == 3
     incident = await Incident.get()
@@ -121,7 +127,9 @@ async def test_three_households_in_one_building_make_one_major_incident(ctx, clo
     assert (await Case.get(unit="8-1-101")).incident_id is None
     assert [m.chat_id for m in await kinds("manager_alert")].count(manager.telegram_id) == 1
     # A fourth household joins the same incident.
-    await ctx.cases.submit(tenant_draft("水管漏水", telegram_id=500, unit="7-3-201"), Actor.system())
+    await ctx.cases.submit(
+        tenant_draft("水管漏水", telegram_id=500, unit="7-3-201"), Actor.system()
+    )
     assert (await sweep_all(ctx)).acted.get("collective") == 1
     assert await Incident.all().count() == 1
 
@@ -203,7 +211,9 @@ async def test_a_day_of_downtime_is_caught_up_once(ctx, clock):
     assert (await sweep_all(ctx)).acted.get("feedback") is None
 
 
-@pytest.mark.skipif(not on_postgres(), reason="two sweepers on separate connections need PostgreSQL")
+@pytest.mark.skipif(
+    not on_postgres(), reason="two sweepers on separate connections need PostgreSQL"
+)
 async def test_two_schedulers_act_once_on_each_of_500_due_cases(ctx, clock):
     for i in range(500):
         await ctx.cases.submit(tenant_draft(telegram_id=10_000 + i), Actor.system())
@@ -215,12 +225,18 @@ async def test_two_schedulers_act_once_on_each_of_500_due_cases(ctx, clock):
     assert await Case.filter(escalation_level=2).count() == 500
 
 
-@pytest.mark.skipif(not on_postgres(), reason="two sweepers on separate connections need PostgreSQL")
+@pytest.mark.skipif(
+    not on_postgres(), reason="two sweepers on separate connections need PostgreSQL"
+)
 @pytest.mark.parametrize("pause", ["after_finding_no_incident", "after_creating_the_incident"])
-async def test_two_schedulers_open_one_incident_and_alert_the_managers_once(ctx, clock, settings, monkeypatch, pause):
+async def test_two_schedulers_open_one_incident_and_alert_the_managers_once(
+    ctx, clock, settings, monkeypatch, pause
+):
     manager = await make_staff(Role.MANAGER)
     for i, unit in enumerate(["7-1-301", "7-2-502", "7-1-1101"]):
-        await ctx.cases.submit(tenant_draft("楼道里水管漏水", telegram_id=300 + i, unit=unit), Actor.system())
+        await ctx.cases.submit(
+            tenant_draft("楼道里水管漏水", telegram_id=300 + i, unit=unit), Actor.system()
+        )
     other = AppContext.build(settings, clock, classify=lambda text: FakeTriage())
     # The first instance is descheduled at the worst moment while the second one sweeps.
     name = "open_incident" if pause == "after_finding_no_incident" else "join_incident"
@@ -240,4 +256,6 @@ async def test_two_schedulers_open_one_incident_and_alert_the_managers_once(ctx,
     await asyncio.gather(sweep_all(ctx), second_instance())
     incident = await Incident.get()  # one incident, not one per instance
     assert await Case.filter(incident_id=incident.id).count() == 3
-    assert [m.chat_id for m in await kinds("manager_alert")] == [manager.telegram_id]  # told once, not zero times
+    assert [m.chat_id for m in await kinds("manager_alert")] == [
+        manager.telegram_id
+    ]  # told once, not zero times

@@ -45,7 +45,13 @@ async def test_admin_sees_the_navigation_entry_and_every_page(board):
 async def test_other_roles_get_403_on_every_admin_page_and_form(board, role):
     target = await make_staff(Role.AGENT, name="被保护的人")
     department = await add_department("eng", "工程部")
-    token = await ApiToken.create(name="t", role=Role.AGENT, token_hash="x" * 64, prefix="qc_x", created_at=board.ctx.clock.now())
+    token = await ApiToken.create(
+        name="t",
+        role=Role.AGENT,
+        token_hash="x" * 64,
+        prefix="qc_x",
+        created_at=board.ctx.clock.now(),
+    )
     await board.sign_in(role)
     overview = await board.page("/dashboard/")
     assert "/dashboard/admin" not in overview and "Administration" not in overview
@@ -68,17 +74,24 @@ async def test_other_roles_get_403_on_every_admin_page_and_form(board, role):
         response = await board.post(path, data, token=token_field)
         assert response.status == 403, (role, path)
     assert await Staff.filter(telegram_id=42).count() == 0
-    assert (await Staff.get(id=target.id)).role == Role.AGENT and (await Staff.get(id=target.id)).active
+    assert (await Staff.get(id=target.id)).role == Role.AGENT and (
+        await Staff.get(id=target.id)
+    ).active
     assert await StaffInvite.all().count() == 0
     assert not await Department.exists(code="x") and (await Department.get(id=department.id)).active
-    assert await ApiToken.all().count() == 1 and (await ApiToken.get(id=token.id)).revoked_at is None
+    assert (
+        await ApiToken.all().count() == 1 and (await ApiToken.get(id=token.id)).revoked_at is None
+    )
 
 
 async def test_every_admin_form_needs_the_csrf_token(board):
     await board.sign_in(Role.ADMIN)
-    for path, data in ((STAFF, {"telegram_id": "42", "name": "x", "role": "agent"}),
-                       (INVITES, {"name": "x", "role": "agent"}), (DEPARTMENTS, {"code": "x", "name": "x"}),
-                       (TOKENS, {"name": "x", "role": "agent"})):
+    for path, data in (
+        (STAFF, {"telegram_id": "42", "name": "x", "role": "agent"}),
+        (INVITES, {"name": "x", "role": "agent"}),
+        (DEPARTMENTS, {"code": "x", "name": "x"}),
+        (TOKENS, {"name": "x", "role": "agent"}),
+    ):
         missing = await board.client.post(path, data=data, allow_redirects=False)
         assert missing.status == 403, path
         wrong = await board.post(path, data, token="not-the-token")
@@ -92,10 +105,16 @@ async def test_admin_adds_staff_and_changes_role_and_department(board):
     await add_department("eng", "工程部")
     await add_department("clean", "保洁部")
     await board.sign_in(Role.ADMIN)
-    response = await board.post(STAFF, {
-        "telegram_id": "123456789", "name": "钱师傅", "role": "agent", "department": "eng",
-        "phone": "138-1234-5678",
-    })
+    response = await board.post(
+        STAFF,
+        {
+            "telegram_id": "123456789",
+            "name": "钱师傅",
+            "role": "agent",
+            "department": "eng",
+            "phone": "138-1234-5678",
+        },
+    )
     assert response.status == 303 and response.headers["Location"] == f"{STAFF}?done=saved"
     person = await Staff.get(telegram_id=123456789).prefetch_related("department")
     assert person.name == "钱师傅" and person.role == Role.AGENT and person.department.code == "eng"
@@ -104,7 +123,9 @@ async def test_admin_adds_staff_and_changes_role_and_department(board):
     assert "Saved." in page and "钱师傅" in page and "123456789" in page
     assert "+86 138****5678" in page and "13812345678" not in page  # phones are masked
 
-    response = await board.post(f"{STAFF}/{person.id}/update", {"role": "supervisor", "department": "clean"})
+    response = await board.post(
+        f"{STAFF}/{person.id}/update", {"role": "supervisor", "department": "clean"}
+    )
     assert response.status == 303
     person = await Staff.get(id=person.id).prefetch_related("department")
     assert person.role == Role.SUPERVISOR and person.department.code == "clean"
@@ -119,9 +140,18 @@ async def test_invalid_staff_input_is_a_friendly_message(board):
         ({"telegram_id": "77", "name": " ", "role": "agent"}, "Please enter a name"),
         ({"telegram_id": "77", "name": "x" * 101, "role": "agent"}, "Please enter a name"),
         ({"telegram_id": "77", "name": "x", "role": "boss"}, "Choose a role."),
-        ({"telegram_id": "77", "name": "x", "role": "agent", "department": "nowhere"}, "Choose an active department."),
-        ({"telegram_id": "77", "name": "x", "role": "agent", "phone": "call me"}, "phone number that can be dialled"),
-        ({"telegram_id": "77", "name": "x", "role": "agent", "phone": "138 1234 567"}, "phone number that can be dialled"),
+        (
+            {"telegram_id": "77", "name": "x", "role": "agent", "department": "nowhere"},
+            "Choose an active department.",
+        ),
+        (
+            {"telegram_id": "77", "name": "x", "role": "agent", "phone": "call me"},
+            "phone number that can be dialled",
+        ),
+        (
+            {"telegram_id": "77", "name": "x", "role": "agent", "phone": "138 1234 567"},
+            "phone number that can be dialled",
+        ),
     )
     for data, sentence in cases:
         response = await board.post(STAFF, data)
@@ -129,7 +159,9 @@ async def test_invalid_staff_input_is_a_friendly_message(board):
         assert response.status == 400, (data, text)
         assert sentence in text and 'role="alert"' in text, data
     assert await Staff.filter(telegram_id=77).count() == 0
-    typed = await (await board.post(STAFF, {"telegram_id": "77", "name": "周师傅", "role": "boss"})).text()
+    typed = await (
+        await board.post(STAFF, {"telegram_id": "77", "name": "周师傅", "role": "boss"})
+    ).text()
     assert 'value="周师傅"' in typed  # what was typed stays in the form
     person = await make_staff(Role.AGENT)
     response = await board.post(f"{STAFF}/{person.id}/update", {"role": "boss"})
@@ -140,7 +172,9 @@ async def test_invalid_staff_input_is_a_friendly_message(board):
 
 async def test_staff_names_are_escaped(board):
     await board.sign_in(Role.ADMIN)
-    await board.post(STAFF, {"telegram_id": "31337", "name": "<script>alert(1)</script>", "role": "agent"})
+    await board.post(
+        STAFF, {"telegram_id": "31337", "name": "<script>alert(1)</script>", "role": "agent"}
+    )
     await board.post(INVITES, {"name": "<b>bold</b>", "role": "agent"})
     staff_page = await board.page(STAFF)
     assert "<script>alert(1)</script>" not in staff_page
@@ -175,7 +209,9 @@ async def test_an_admin_cannot_deactivate_or_demote_themselves(board):
     assert response.status == 400 and "You cannot deactivate yourself" in await response.text()
     response = await board.post(f"{STAFF}/{admin.id}/update", {"role": "agent"})
     assert response.status == 400
-    response = await board.post(STAFF, {"telegram_id": str(admin.telegram_id), "name": "x", "role": "agent"})
+    response = await board.post(
+        STAFF, {"telegram_id": str(admin.telegram_id), "name": "x", "role": "agent"}
+    )
     assert response.status == 400
     admin = await Staff.get(id=admin.id)
     assert admin.active and admin.role == Role.ADMIN and admin.name != "x"
@@ -185,7 +221,9 @@ async def test_an_admin_cannot_deactivate_or_demote_themselves(board):
 async def test_invite_code_is_shown_once_and_works_with_join(board):
     await add_department("eng", "工程部")
     await board.sign_in(Role.ADMIN)
-    response = await board.post(INVITES, {"name": "孙师傅", "role": "supervisor", "department": "eng"})
+    response = await board.post(
+        INVITES, {"name": "孙师傅", "role": "supervisor", "department": "eng"}
+    )
     assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
     text = await response.text()
     code = INVITE_CODE.search(text).group(0)
@@ -198,15 +236,19 @@ async def test_invite_code_is_shown_once_and_works_with_join(board):
 
     staff = await redeem_invite(code, 555001, board.ctx.clock.now())
     assert staff is not None and staff.role == Role.SUPERVISOR and staff.name == "孙师傅"
-    assert (await Staff.get(telegram_id=555001).prefetch_related("department")).department.code == "eng"
+    assert (
+        await Staff.get(telegram_id=555001).prefetch_related("department")
+    ).department.code == "eng"
     assert "No open invites." in await board.page(INVITES)  # a used code is no longer open
 
 
 async def test_invalid_invite_input_is_a_friendly_message(board):
     await board.sign_in(Role.ADMIN)
-    for data, sentence in (({"name": "", "role": "agent"}, "Please enter a name"),
-                           ({"name": "x", "role": "root"}, "Choose a role."),
-                           ({"name": "x", "role": "agent", "department": "nope"}, "Choose an active department.")):
+    for data, sentence in (
+        ({"name": "", "role": "agent"}, "Please enter a name"),
+        ({"name": "x", "role": "root"}, "Choose a role."),
+        ({"name": "x", "role": "agent", "department": "nope"}, "Choose an active department."),
+    ):
         response = await board.post(INVITES, data)
         assert response.status == 400 and sentence in await response.text(), data
     assert await StaffInvite.all().count() == 0
@@ -219,10 +261,16 @@ async def test_departments_add_rename_and_deactivate(board):
     department = await Department.get(code="eng")
     assert department.name == "工程部" and department.active
     await board.post(DEPARTMENTS, {"code": "eng", "name": "工程维修部"})
-    assert (await Department.get(code="eng")).name == "工程维修部" and await Department.all().count() == 1
+    assert (
+        await Department.get(code="eng")
+    ).name == "工程维修部" and await Department.all().count() == 1
     assert "工程维修部" in await board.page(DEPARTMENTS)
-    for data in ({"code": "", "name": "x"}, {"code": "a b", "name": "x"}, {"code": "x", "name": ""},
-                 {"code": "x" * 33, "name": "x"}):
+    for data in (
+        {"code": "", "name": "x"},
+        {"code": "a b", "name": "x"},
+        {"code": "x", "name": ""},
+        {"code": "x" * 33, "name": "x"},
+    ):
         response = await board.post(DEPARTMENTS, data)
         assert response.status == 400 and "A department needs a code" in await response.text(), data
     response = await board.post(f"{DEPARTMENTS}/{department.id}/deactivate", {})
@@ -266,9 +314,11 @@ async def test_token_is_shown_once_stored_hashed_works_and_can_be_revoked(board)
 
 async def test_invalid_token_input_is_a_friendly_message(board):
     await board.sign_in(Role.ADMIN)
-    for data, sentence in (({"name": "", "role": "agent"}, "Please enter a name"),
-                           ({"name": "x" * 101, "role": "agent"}, "Please enter a name"),
-                           ({"name": "x", "role": "superuser"}, "Choose a role.")):
+    for data, sentence in (
+        ({"name": "", "role": "agent"}, "Please enter a name"),
+        ({"name": "x" * 101, "role": "agent"}, "Please enter a name"),
+        ({"name": "x", "role": "superuser"}, "Choose a role."),
+    ):
         response = await board.post(TOKENS, data)
         text = await response.text()
         assert response.status == 400 and sentence in text and not TOKEN.search(text), data

@@ -58,8 +58,14 @@ async def test_secure_cookie_behind_https(board):
 
 
 async def test_every_page_needs_a_session(board):
-    for path in ("/dashboard", "/dashboard/", "/dashboard/cases", "/dashboard/cases.csv", "/dashboard/reports",
-                 "/dashboard/cases/QC-20261123-0001"):
+    for path in (
+        "/dashboard",
+        "/dashboard/",
+        "/dashboard/cases",
+        "/dashboard/cases.csv",
+        "/dashboard/reports",
+        "/dashboard/cases/QC-20261123-0001",
+    ):
         response = await board.client.get(path, allow_redirects=False)
         assert response.status == 401, path
         assert "/dashboard" in await response.text()  # tells to send /dashboard to the bot
@@ -90,7 +96,9 @@ async def test_post_without_or_with_a_wrong_csrf_token_is_403(board):
     wrong = await board.post(path, {"note": "hi"}, token="not-the-token")
     assert wrong.status == 403
     cross_site = await board.client.post(
-        path, data={"note": "hi", "csrf_token": await board.csrf()}, headers={"Origin": "https://evil.example"},
+        path,
+        data={"note": "hi", "csrf_token": await board.csrf()},
+        headers={"Origin": "https://evil.example"},
         allow_redirects=False,
     )
     assert cross_site.status == 403
@@ -110,10 +118,19 @@ async def test_sign_out_ends_the_session_and_needs_the_token(board):
 
 async def test_security_headers_on_every_dashboard_response(board):
     await board.sign_in(Role.AGENT)
-    for path in ("/dashboard/", "/dashboard/static/app.css", "/dashboard/nowhere", "/dashboard/sign-in/x"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/static/app.css",
+        "/dashboard/nowhere",
+        "/dashboard/sign-in/x",
+    ):
         response = await board.client.get(path)
         csp = response.headers["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp, path
+        assert (
+            "script-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "'unsafe-inline'" not in csp
+        ), path
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert (await board.client.get("/dashboard/nowhere")).status == 404
@@ -132,7 +149,9 @@ async def test_language_switch_is_kept_on_the_session(board):
     assert (await WebSession.get(staff_id=staff.id)).locale == "en"
     page = await board.page("/dashboard/cases")
     assert '<html lang="en">' in page and "Cases" in page
-    evil = await board.post("/dashboard/language", {"locale": "zh_TW", "next": "https://evil.example/"})
+    evil = await board.post(
+        "/dashboard/language", {"locale": "zh_TW", "next": "https://evil.example/"}
+    )
     assert evil.headers["Location"] == "/dashboard/"
     assert '<html lang="zh-TW">' in await board.page("/dashboard/")
 
@@ -140,4 +159,6 @@ async def test_language_switch_is_kept_on_the_session(board):
 async def test_session_lifetime_comes_from_the_session(board):
     staff = await board.sign_in(Role.AGENT)
     session = await WebSession.get(staff_id=staff.id)
-    assert session.expires_at - session.created_at == timedelta(hours=board.ctx.settings.session_hours)
+    assert session.expires_at - session.created_at == timedelta(
+        hours=board.ctx.settings.session_hours
+    )

@@ -25,15 +25,23 @@ from tests.factories import actor_for, make_staff, tenant_draft
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -53,7 +61,9 @@ async def browser():
         _unavailable("playwright is not installed (pip install playwright)")
     executable = chromium_path()
     if executable is None:
-        _unavailable("Chromium not found: apt-get install -y chromium fonts-noto-cjk, or set CHROMIUM_PATH")
+        _unavailable(
+            "Chromium not found: apt-get install -y chromium fonts-noto-cjk, or set CHROMIUM_PATH"
+        )
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -86,22 +96,34 @@ async def _seed(ctx: AppContext) -> str:
     for day in range(1, 23):
         clock.set(datetime(2026, 11, day, 2, 0, tzinfo=UTC))
         for n in range(day % 3 + 1):
-            case = await cases.submit(tenant_draft(
-                f"第{day}日问题{n}：楼道灯不亮", telegram_id=1000 + day * 10 + n,
-                category=categories[(day + n) % len(categories)],
-            ), Actor.system())
+            case = await cases.submit(
+                tenant_draft(
+                    f"第{day}日问题{n}：楼道灯不亮",
+                    telegram_id=1000 + day * 10 + n,
+                    category=categories[(day + n) % len(categories)],
+                ),
+                Actor.system(),
+            )
             if (day + n) % 2:
-                await cases.assign(case.number, worker, department_code="eng" if n else "clean", staff_id=worker.id)
+                await cases.assign(
+                    case.number, worker, department_code="eng" if n else "clean", staff_id=worker.id
+                )
                 if day < 20:
                     clock.advance(hours=(day % 4) * 10)
                     await cases.resolve(case.number, worker, "已处理")
                     await cases.close(case.number, Actor.system(), satisfaction=(day + n) % 5 + 1)
                     clock.set(datetime(2026, 11, day, 2, 0, tzinfo=UTC))
     clock.set(datetime(2026, 11, 23, 1, 30, tzinfo=UTC))
-    case = await cases.submit(tenant_draft(
-        "3栋1202卫生间天花板漏水，滴到地板上了，楼上没人在家 <img src=x onerror=alert(1)>", telegram_id=42,
-        expectation="尽快找到楼上业主并维修", location="卫生间天花板", severity=Severity.IMPORTANT,
-    ), Actor.system())
+    case = await cases.submit(
+        tenant_draft(
+            "3栋1202卫生间天花板漏水，滴到地板上了，楼上没人在家 <img src=x onerror=alert(1)>",
+            telegram_id=42,
+            expectation="尽快找到楼上业主并维修",
+            location="卫生间天花板",
+            severity=Severity.IMPORTANT,
+        ),
+        Actor.system(),
+    )
     clock.set(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     return case.number
 
@@ -139,21 +161,35 @@ async def test_sign_in_overview_action_and_phone_layout(browser, served):
     await note.locator("button[type=submit]").click()
     await page.wait_for_url(f"{base}/dashboard/cases/{number}?done=note")
     assert "师傅今天下午三点上门查看" in await page.locator(".timeline").inner_text()
-    assert await CaseEvent.filter(action="note", note="师傅今天下午三点上门查看", public=True).exists()
+    assert await CaseEvent.filter(
+        action="note", note="师傅今天下午三点上门查看", public=True
+    ).exists()
     await page.screenshot(path=str(ARTIFACTS / "case-desktop.png"), full_page=True)
 
     phone = await browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
         storage_state=await desktop.storage_state(),
     )
     small = await phone.new_page()
     small.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    for path, shot in (("/dashboard/", "overview-phone.png"), (f"/dashboard/cases/{number}", "case-phone.png"),
-                       ("/dashboard/cases", "cases-phone.png"), ("/dashboard/reports/2026-11", None)):
+    for path, shot in (
+        ("/dashboard/", "overview-phone.png"),
+        (f"/dashboard/cases/{number}", "case-phone.png"),
+        ("/dashboard/cases", "cases-phone.png"),
+        ("/dashboard/reports/2026-11", None),
+    ):
         await small.goto(base + path)
         await _no_horizontal_scroll(small)
         if shot:  # the list is long: its first screens are enough to judge the cards
-            clip = {"x": 0, "y": 0, "width": PHONE["width"], "height": 1600} if shot == "cases-phone.png" else None
+            clip = (
+                {"x": 0, "y": 0, "width": PHONE["width"], "height": 1600}
+                if shot == "cases-phone.png"
+                else None
+            )
             await small.screenshot(path=str(ARTIFACTS / shot), full_page=True, clip=clip)
     await page.goto(f"{base}/dashboard/cases")
     await page.screenshot(path=str(ARTIFACTS / "cases-desktop.png"), full_page=True)
@@ -167,7 +203,11 @@ async def test_switching_language_in_the_browser(browser, served):
     agent = await make_staff(Role.AGENT, name="孙客服", locale="zh_CN")
     context = await browser.new_context(viewport=DESKTOP)
     page = await context.new_page()
-    await page.goto((await create_sign_in_link(agent, ctx.settings, ctx.clock.now())).replace(ctx.settings.base_url, base))
+    await page.goto(
+        (await create_sign_in_link(agent, ctx.settings, ctx.clock.now())).replace(
+            ctx.settings.base_url, base
+        )
+    )
     await page.locator("form.languages button[value=en]").click()
     await page.wait_for_load_state()
     assert await page.locator("html").get_attribute("lang") == "en"
@@ -180,21 +220,38 @@ async def test_admin_creates_a_token_and_the_staff_page_fits_a_phone(browser, se
     await Department.create(code="eng", name="工程维修部")
     await Department.create(code="clean", name="保洁部")
     admin = await make_staff(Role.ADMIN, name="周管理员", locale="zh_CN")
-    await make_staff(Role.SUPERVISOR, name="郑主管", phone="13812345678",
-                     department=await Department.get(code="eng"), on_duty=True)
+    await make_staff(
+        Role.SUPERVISOR,
+        name="郑主管",
+        phone="13812345678",
+        department=await Department.get(code="eng"),
+        on_duty=True,
+    )
     await make_staff(Role.AGENT, name="<script>alert(1)</script>", telegram_id=9_876_543_210_123)
-    await make_staff(Role.MANAGER, name="欧阳经理（负责三期物业全部楼栋）", active=False,
-                     department=await Department.get(code="clean"))
+    await make_staff(
+        Role.MANAGER,
+        name="欧阳经理（负责三期物业全部楼栋）",
+        active=False,
+        department=await Department.get(code="clean"),
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
 
     context = await browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
     )
     page = await context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("dialog", lambda d: problems.append(f"dialog {d.message}"))
-    await page.goto((await create_sign_in_link(admin, ctx.settings, ctx.clock.now())).replace(ctx.settings.base_url, base))
+    await page.goto(
+        (await create_sign_in_link(admin, ctx.settings, ctx.clock.now())).replace(
+            ctx.settings.base_url, base
+        )
+    )
     await page.locator("nav.main-nav a[href='/dashboard/admin']").click()
     await page.wait_for_url(f"{base}/dashboard/admin/staff")
 
@@ -214,14 +271,20 @@ async def test_admin_creates_a_token_and_the_staff_page_fits_a_phone(browser, se
     assert plaintext not in await page.content()
     await _no_horizontal_scroll(page)
 
-    for path in ("/dashboard/admin/invites", "/dashboard/admin/departments", "/dashboard/admin/staff"):
+    for path in (
+        "/dashboard/admin/invites",
+        "/dashboard/admin/departments",
+        "/dashboard/admin/staff",
+    ):
         await page.goto(base + path)
         await _no_horizontal_scroll(page)
     assert "<script>alert(1)</script>" in await page.locator("table.staff").inner_text()
     await page.locator("table.staff tr", has_text="郑主管").locator("summary").click()
     await _no_horizontal_scroll(page)
     await page.screenshot(path=str(ARTIFACTS / "admin-staff-phone.png"), full_page=True)
-    desktop = await browser.new_context(viewport=DESKTOP, locale="zh-CN", storage_state=await context.storage_state())
+    desktop = await browser.new_context(
+        viewport=DESKTOP, locale="zh-CN", storage_state=await context.storage_state()
+    )
     wide = await desktop.new_page()
     await wide.goto(f"{base}/dashboard/admin/staff")
     await wide.screenshot(path=str(ARTIFACTS / "admin-staff-desktop.png"), full_page=True)
@@ -243,18 +306,30 @@ LINES_JS = """el => {
   }
   return lines;
 }"""
-LONG_TEXT = ("12栋2单元楼道的声控灯坏了快两个星期了，晚上下楼梯完全看不见，老人小孩上下楼很危险，"
-             "之前打过电话说会来修但一直没人来，请尽快安排师傅更换灯泡并检查线路")
+LONG_TEXT = (
+    "12栋2单元楼道的声控灯坏了快两个星期了，晚上下楼梯完全看不见，老人小孩上下楼很危险，"
+    "之前打过电话说会来修但一直没人来，请尽快安排师傅更换灯泡并检查线路"
+)
 
 
-async def _signed_in(browser, ctx: AppContext, base: str, locale: str, viewport: dict, browser_locale: str = "zh-CN"):
+async def _signed_in(
+    browser, ctx: AppContext, base: str, locale: str, viewport: dict, browser_locale: str = "zh-CN"
+):
     manager = await make_staff(Role.MANAGER, name="赵经理", locale=locale)
     phone = viewport == PHONE
     context = await browser.new_context(
-        viewport=viewport, locale=browser_locale, device_scale_factor=2 if phone else 1, is_mobile=phone, has_touch=phone,
+        viewport=viewport,
+        locale=browser_locale,
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
     )
     page = await context.new_page()
-    await page.goto((await create_sign_in_link(manager, ctx.settings, ctx.clock.now())).replace(ctx.settings.base_url, base))
+    await page.goto(
+        (await create_sign_in_link(manager, ctx.settings, ctx.clock.now())).replace(
+            ctx.settings.base_url, base
+        )
+    )
     return context, page
 
 
@@ -264,13 +339,24 @@ async def _lines(locator) -> list[int]:
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
-async def test_case_list_keeps_numbers_categories_and_statuses_on_one_line(browser, served, locale, viewport):
+async def test_case_list_keeps_numbers_categories_and_statuses_on_one_line(
+    browser, served, locale, viewport
+):
     base, ctx = served
     await _seed(ctx)
     worker = actor_for(await make_staff(Role.SUPERVISOR, name="欧阳主管（三期工程）"))
-    for n in range(6):  # long descriptions, long names, overdue badges: what squeezed the short columns
-        case = await ctx.cases.submit(tenant_draft(LONG_TEXT + str(n), telegram_id=4000 + n, unit="12栋2单元1802",
-                                                   category="security" if n % 2 else "billing"), Actor.system())
+    for n in range(
+        6
+    ):  # long descriptions, long names, overdue badges: what squeezed the short columns
+        case = await ctx.cases.submit(
+            tenant_draft(
+                LONG_TEXT + str(n),
+                telegram_id=4000 + n,
+                unit="12栋2单元1802",
+                category="security" if n % 2 else "billing",
+            ),
+            Actor.system(),
+        )
         if n % 3 == 0:
             await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
     ctx.clock.advance(hours=2)
@@ -278,19 +364,30 @@ async def test_case_list_keeps_numbers_categories_and_statuses_on_one_line(brows
     await page.goto(f"{base}/dashboard/cases")
     rows = page.locator("table.cases tbody tr")
     assert await rows.count() == 25
-    for column, name in ((1, "number"), (2, "received"), (3, "category"), (4, "severity"), (5, "status")):
+    for column, name in (
+        (1, "number"),
+        (2, "received"),
+        (3, "category"),
+        (4, "severity"),
+        (5, "status"),
+    ):
         lines = await _lines(page.locator(f"table.cases tbody td:nth-child({column})"))
         assert set(lines) == {1}, f"{name} cells wrap at {viewport['width']} px: {lines}"
     if viewport == DESKTOP:
         number = await page.locator("table.cases tbody td:nth-child(1)").first.bounding_box()
         received = await page.locator("table.cases tbody td:nth-child(2)").first.bounding_box()
-        assert number["height"] == received["height"]  # the number cell is one line high, like the date
+        assert (
+            number["height"] == received["height"]
+        )  # the number cell is one line high, like the date
         description = await page.locator("table.cases tbody td.summary").first.bounding_box()
         assert description["width"] <= 0.45 * viewport["width"], description
     await _no_horizontal_scroll(page, viewport)
     suffix = "desktop" if viewport == DESKTOP else "phone"
-    await page.screenshot(path=str(ARTIFACTS / f"cases-long-{locale}-{suffix}.png"), full_page=True,
-                          clip={"x": 0, "y": 0, "width": viewport["width"], "height": 1400})
+    await page.screenshot(
+        path=str(ARTIFACTS / f"cases-long-{locale}-{suffix}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": viewport["width"], "height": 1400},
+    )
     await context.close()
 
 
@@ -304,10 +401,16 @@ async def test_overview_counts_get_whole_ticks_and_tiles_one_line(browser, serve
     assert await figures.count() == 4
     for i in range(4):
         figure = figures.nth(i)
-        ticks = [await t.text_content() for t in await figure.locator("svg text.axis[text-anchor=end]").all()]
+        ticks = [
+            await t.text_content()
+            for t in await figure.locator("svg text.axis[text-anchor=end]").all()
+        ]
         assert len(ticks) >= 2, ticks
         if not ticks[-1].endswith("%"):
-            assert all(t.isdigit() for t in ticks), (await figure.locator("figcaption").inner_text(), ticks)
+            assert all(t.isdigit() for t in ticks), (
+                await figure.locator("figcaption").inner_text(),
+                ticks,
+            )
     lines = await _lines(page.locator(".tile-value"))
     assert set(lines) == {1}, f"a tile value wraps: {lines}"
     for tile in await page.locator(".tile").all():  # and stays inside its tile
@@ -331,18 +434,31 @@ async def test_date_filters_follow_the_page_language_not_the_browser(browser, se
     await page.keyboard.type("2026-11-20")
     await page.locator("form.filters input[name=to]").click()
     await page.keyboard.type("2026-11-21")
-    await page.screenshot(path=str(ARTIFACTS / "cases-dates-desktop.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 400})
+    await page.screenshot(
+        path=str(ARTIFACTS / "cases-dates-desktop.png"),
+        clip={"x": 0, "y": 0, "width": 1280, "height": 400},
+    )
     await page.locator("form.filters button[type=submit]").click()
     await page.wait_for_load_state()
     assert "from=2026-11-20" in page.url and "to=2026-11-21" in page.url, page.url
-    assert await page.locator("table.cases tbody tr").count() == 4  # 3 cases on the 20th, 1 on the 21st
+    assert (
+        await page.locator("table.cases tbody tr").count() == 4
+    )  # 3 cases on the 20th, 1 on the 21st
     assert await field.input_value() == "2026-11-20"
-    await field.fill("2026-11-31")  # no such day: said in the page's language, the text kept to correct
+    await field.fill(
+        "2026-11-31"
+    )  # no such day: said in the page's language, the text kept to correct
     await page.locator("form.filters button[type=submit]").click()
     await page.wait_for_load_state()
-    assert "“2026-11-31”不是有效日期，请按 2026-11-23 的格式填写。" in await page.locator("[role=alert]").inner_text()
+    assert (
+        "“2026-11-31”不是有效日期，请按 2026-11-23 的格式填写。"
+        in await page.locator("[role=alert]").inner_text()
+    )
     assert await field.input_value() == "2026-11-31"
-    await page.screenshot(path=str(ARTIFACTS / "cases-bad-date-desktop.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 500})
+    await page.screenshot(
+        path=str(ARTIFACTS / "cases-bad-date-desktop.png"),
+        clip={"x": 0, "y": 0, "width": 1280, "height": 500},
+    )
     await context.close()
 
 
@@ -353,10 +469,14 @@ async def test_reopened_case_page_in_chinese(browser, served, viewport):
     await Department.create(code="eng", name="工程部")
     worker = actor_for(await make_staff(Role.SUPERVISOR, name="郑主管"))
     case = await ctx.cases.submit(tenant_draft(LONG_TEXT, telegram_id=43), Actor.system())
-    await ctx.cases.supplement(case.number, Actor.tenant(case.complainant_id), location="3栋2单元楼道")
+    await ctx.cases.supplement(
+        case.number, Actor.tenant(case.complainant_id), location="3栋2单元楼道"
+    )
     await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
     await ctx.cases.resolve(case.number, worker, "已更换声控灯并检查线路")
-    await ctx.cases.close(case.number, Actor.tenant(case.complainant_id), satisfaction=2, comment="修得太慢")
+    await ctx.cases.close(
+        case.number, Actor.tenant(case.complainant_id), satisfaction=2, comment="修得太慢"
+    )
     context, page = await _signed_in(browser, ctx, base, "zh_CN", viewport)
     await page.goto(f"{base}/dashboard/cases/{case.number}")
     form = page.locator("form[action$='/reopen']")
@@ -364,7 +484,9 @@ async def test_reopened_case_page_in_chinese(browser, served, viewport):
     await form.locator("button[type=submit]").click()
     await page.wait_for_url(f"{base}/dashboard/cases/{case.number}?done=reopen")
     labels = [await dt.inner_text() for dt in await page.locator(".fields dt").all()]
-    assert len(labels) == len(set(labels)) and "处理结果" in labels and "处理完成时限" in labels, labels
+    assert len(labels) == len(set(labels)) and "处理结果" in labels and "处理完成时限" in labels, (
+        labels
+    )
     fields = await page.locator(".case-main").inner_text()
     assert "2 / 5" not in fields.split("记清楚")[0]
     timeline = await page.locator(".timeline").inner_text()
@@ -374,5 +496,7 @@ async def test_reopened_case_page_in_chinese(browser, served, viewport):
     await _no_horizontal_scroll(page, viewport)
     suffix = "desktop" if viewport == DESKTOP else "phone"
     await page.screenshot(path=str(ARTIFACTS / f"case-reopened-{suffix}.png"), full_page=True)
-    await page.locator(".timeline").screenshot(path=str(ARTIFACTS / f"case-reopened-timeline-{suffix}.png"))
+    await page.locator(".timeline").screenshot(
+        path=str(ARTIFACTS / f"case-reopened-timeline-{suffix}.png")
+    )
     await context.close()

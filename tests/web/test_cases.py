@@ -15,7 +15,9 @@ XSS = "<img src=x onerror=alert(1)>"
 
 async def test_tenant_text_is_escaped_everywhere(board):
     await board.sign_in(Role.SUPERVISOR)
-    case = await board.new_case(text=f"{XSS} 漏水", unit="<b>3-1</b>", contact_name="<script>x</script>")
+    case = await board.new_case(
+        text=f"{XSS} 漏水", unit="<b>3-1</b>", contact_name="<script>x</script>"
+    )
     for path in (f"/dashboard/cases/{case.number}", "/dashboard/cases"):
         page = await board.page(path)
         assert XSS not in page and "<script>x" not in page and "<b>3-1</b>" not in page
@@ -43,7 +45,14 @@ async def test_case_page_shows_the_five_clears_clocks_and_timeline(board):
     await board.sign_in(Role.MANAGER, name="钱经理")
     case = await board.new_case(expectation="尽快上门维修", location="卫生间")
     page = await board.page(f"/dashboard/cases/{case.number}")
-    for expected in ("尽快上门维修", "卫生间", "3-1-1202", "王女士", "2026-11-23 10:00", "due in 10 min"):
+    for expected in (
+        "尽快上门维修",
+        "卫生间",
+        "3-1-1202",
+        "王女士",
+        "2026-11-23 10:00",
+        "due in 10 min",
+    ):
         assert expected in page, expected
     board.ctx.clock.advance(minutes=15)
     assert "overdue by 5 min" in await board.page(f"/dashboard/cases/{case.number}")
@@ -66,7 +75,9 @@ async def test_note_to_the_tenant_end_to_end(board):
     assert event.public and event.actor_id == staff.id and event.actor_name == "孙客服"
     page = await board.page(response.headers["Location"])
     assert "师傅下午三点上门" in page and "Done: Note" in page
-    internal = await board.post(f"/dashboard/cases/{case.number}/note", {"note": "内部备注", "audience": "internal"})
+    internal = await board.post(
+        f"/dashboard/cases/{case.number}/note", {"note": "内部备注", "audience": "internal"}
+    )
     assert internal.status == 303
     assert await OutboxMessage.filter(kind=OutboxKind.TENANT_UPDATE).count() == before + 1
 
@@ -89,11 +100,17 @@ async def test_actions_go_through_the_service(board):
         response = await board.post(f"/dashboard/cases/{case.number}/{action}", data)
         assert response.status == 303, (action, await response.text())
     await case.refresh_from_db()
-    assert case.status is Status.IN_PROGRESS and case.department_id == department.id and case.owner_id == worker.id
+    assert (
+        case.status is Status.IN_PROGRESS
+        and case.department_id == department.id
+        and case.owner_id == worker.id
+    )
     assert case.category == "environment" and case.reopen_count == 1
     assert await TriageCorrection.filter(case_id=case.id, corrected="environment").exists()
     other = await board.new_case(telegram_id=901)
-    assert (await board.post(f"/dashboard/cases/{other.number}/invalid", {"reason": "无法联系"})).status == 303
+    assert (
+        await board.post(f"/dashboard/cases/{other.number}/invalid", {"reason": "无法联系"})
+    ).status == 303
     await other.refresh_from_db()
     assert other.status is Status.INVALID
 
@@ -105,7 +122,10 @@ async def test_refusals_are_friendly_pages_never_500(board):
     await board.sign_in(Role.AGENT)
     page_path = f"/dashboard/cases/{case.number}"
     refused = await board.post(f"{page_path}/start", {})  # someone else's case
-    assert refused.status == 403 and "Your role does not allow this on this case." in await refused.text()
+    assert (
+        refused.status == 403
+        and "Your role does not allow this on this case." in await refused.text()
+    )
     illegal = await board.post(f"{page_path}/reopen", {"reason": "x"})  # agents may not reopen
     assert illegal.status == 403
     missing = await board.post(f"{page_path}/note", {"note": "  "})
@@ -129,18 +149,26 @@ async def test_agent_does_not_get_forms_the_service_would_refuse(board):
 
 async def _cases_for_filters(board):
     await Department.create(code="eng", name="工程部")
-    first = await board.new_case(text="电梯故障 一号梯", unit="1-1-101", telegram_id=1, category="facility")
+    first = await board.new_case(
+        text="电梯故障 一号梯", unit="1-1-101", telegram_id=1, category="facility"
+    )
     board.ctx.clock.advance(days=1)
-    second = await board.new_case(text="楼下装修噪音", unit="2-1-202", telegram_id=2, category="noise")
+    second = await board.new_case(
+        text="楼下装修噪音", unit="2-1-202", telegram_id=2, category="noise"
+    )
     board.ctx.clock.advance(hours=1)
-    third = await board.new_case(text="垃圾没清", unit="3-1-303", telegram_id=3, category="environment")
+    third = await board.new_case(
+        text="垃圾没清", unit="3-1-303", telegram_id=3, category="environment"
+    )
     return first, second, third
 
 
 async def test_filters_sorting_and_pages_in_the_url(board):
     first, second, third = await _cases_for_filters(board)
     staff = await board.sign_in(Role.SUPERVISOR)
-    await board.ctx.cases.assign(second.number, actor_for(staff), department_code="eng", staff_id=staff.id)
+    await board.ctx.cases.assign(
+        second.number, actor_for(staff), department_code="eng", staff_id=staff.id
+    )
     page = await board.page("/dashboard/cases?category=noise")
     assert second.number in page and first.number not in page and "Cases 1–1 of 1" in page
     page = await board.page("/dashboard/cases?q=2-1-202")
@@ -151,7 +179,9 @@ async def test_filters_sorting_and_pages_in_the_url(board):
     assert second.number in page and third.number not in page
     page = await board.page("/dashboard/cases?from=2026-11-24&to=2026-11-24")
     assert first.number not in page and second.number in page and third.number in page
-    board.ctx.clock.advance(minutes=11)  # past the 10-minute assignment promise, except the assigned one
+    board.ctx.clock.advance(
+        minutes=11
+    )  # past the 10-minute assignment promise, except the assigned one
     page = await board.page("/dashboard/cases?overdue=1")
     assert first.number in page and third.number in page and second.number not in page
     page = await board.page("/dashboard/cases?sort=received")
@@ -171,7 +201,7 @@ async def test_filters_sorting_and_pages_in_the_url(board):
 async def test_csv_and_xlsx_export_the_filtered_list(board):
     first, second, third = await _cases_for_filters(board)
     await board.sign_in(Role.AGENT)
-    await board.new_case(text="=HYPERLINK(\"http://evil\")", telegram_id=55, category="noise")
+    await board.new_case(text='=HYPERLINK("http://evil")', telegram_id=55, category="noise")
     response = await board.client.get("/dashboard/cases.csv?category=noise&sort=received")
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
@@ -185,7 +215,10 @@ async def test_csv_and_xlsx_export_the_filtered_list(board):
     xlsx = await board.client.get("/dashboard/cases.xlsx?category=noise&sort=received")
     sheet = load_workbook(io.BytesIO(await xlsx.read())).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0][0] == "Case number" and [r[0] for r in values[1:]] == [second.number, body[1][0]]
+    assert values[0][0] == "Case number" and [r[0] for r in values[1:]] == [
+        second.number,
+        body[1][0],
+    ]
     await board.sign_in(Role.SUPERVISOR)
     response = await board.client.get("/dashboard/cases.csv?q=2-1-202")
     rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
@@ -207,7 +240,10 @@ async def test_a_refused_action_keeps_what_was_typed(board):
 async def test_case_page_shows_what_triage_read(board):
     await board.sign_in(Role.SUPERVISOR)
     case = await board.new_case()
-    case.triage = {"triggers": ["flood"], "evidence": {"severity": ["水管爆了"], "category": ["水管"]}}
+    case.triage = {
+        "triggers": ["flood"],
+        "evidence": {"severity": ["水管爆了"], "category": ["水管"]},
+    }
     await case.save(update_fields=["triage"])
     page = await board.page(f"/dashboard/cases/{case.number}")
     assert "Triage read" in page

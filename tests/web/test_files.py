@@ -17,7 +17,9 @@ async def test_photo_is_fetched_once_and_shown_to_staff(board, tmp_path):
     app = board.client.server.app
     app[FILE_BOT] = Bot(fake.token, request=fake.request())
     app[CACHE_DIR] = tmp_path / "cache"
-    case = await board.new_case(attachments=[AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, "渗水处")])
+    case = await board.new_case(
+        attachments=[AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, "渗水处")]
+    )
     await board.sign_in(Role.AGENT)
     page = await board.page(f"/dashboard/cases/{case.number}")
     url = f"/dashboard/cases/{case.number}/files/"
@@ -39,7 +41,9 @@ async def test_files_need_a_session_and_an_existing_attachment(board, tmp_path):
     assert response.status == 401  # not signed in
     await board.sign_in(Role.AGENT)
     assert (await board.client.get(f"/dashboard/cases/{case.number}/files/999")).status == 404
-    assert (await board.client.get(f"/dashboard/cases/{case.number}/files/1")).status == 404  # Telegram lost it
+    assert (
+        await board.client.get(f"/dashboard/cases/{case.number}/files/1")
+    ).status == 404  # Telegram lost it
 
 
 async def test_without_telegram_the_page_says_why(board):
@@ -58,16 +62,22 @@ async def test_the_cache_keeps_under_its_cap_and_refetches_what_it_dropped(board
     app = board.client.server.app
     app[FILE_BOT] = Bot(fake.token, request=fake.request())
     app[CACHE_DIR], app[CACHE_BYTES] = tmp_path / "cache", 30  # room for one of them
-    case = await board.new_case(attachments=[AttachmentDraft(f.file_id, "photo", f.file_unique_id) for f in (first, second)])
+    case = await board.new_case(
+        attachments=[AttachmentDraft(f.file_id, "photo", f.file_unique_id) for f in (first, second)]
+    )
     await board.sign_in(Role.AGENT)
     page = await board.page(f"/dashboard/cases/{case.number}")
     url = f"/dashboard/cases/{case.number}/files/"
-    first_url, second_url = list(dict.fromkeys(part.split('"', 1)[0] for part in page.split(url)[1:]))[:2]
+    first_url, second_url = list(
+        dict.fromkeys(part.split('"', 1)[0] for part in page.split(url)[1:])
+    )[:2]
     for part, body in ((first_url, b"a" * 25), (second_url, b"b" * 25), (first_url, b"a" * 25)):
         response = await board.client.get(url + part)
         assert response.status == 200 and await response.read() == body
         assert sum(f.stat().st_size for f in (tmp_path / "cache").iterdir()) <= 30
-    assert len(fake.calls_for("getFile")) == 3  # the first was dropped for the second, then fetched again
+    assert (
+        len(fake.calls_for("getFile")) == 3
+    )  # the first was dropped for the second, then fetched again
 
 
 def test_prune_removes_the_oldest_first_and_keeps_the_new_file(tmp_path):
@@ -97,5 +107,7 @@ def test_the_cache_lives_under_the_data_directory(settings, clock, tmp_path):
     from backend.web.files import CACHE_BYTES
 
     app = web.Application()
-    setup_dashboard(app, AppContext.build(replace(settings, data_dir=tmp_path, file_cache_mb=7), clock))
+    setup_dashboard(
+        app, AppContext.build(replace(settings, data_dir=tmp_path, file_cache_mb=7), clock)
+    )
     assert app[CACHE_DIR] == tmp_path / "file-cache" and app[CACHE_BYTES] == 7 * 1024 * 1024

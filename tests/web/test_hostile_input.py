@@ -43,7 +43,9 @@ async def test_list_exports_keep_formulas_as_text_and_drop_control_characters(bo
 
 
 async def test_monthly_report_download_with_formulas_and_control_characters(board):
-    await board.new_case(text="=1+1 燃气味很重 \u0001", subject=FORMULA, severity=Severity.MAJOR, category="security")
+    await board.new_case(
+        text="=1+1 燃气味很重 \u0001", subject=FORMULA, severity=Severity.MAJOR, category="security"
+    )
     await board.new_case(text="保安态度差", subject="保安\u001b", telegram_id=54)
     await board.sign_in(Role.MANAGER)
     response = await board.client.get("/dashboard/reports/2026-11.xlsx")
@@ -62,7 +64,9 @@ async def test_nul_in_a_form_or_query_is_a_400_page_naming_the_field(board):
     case = await board.new_case()
     await board.sign_in(Role.SUPERVISOR)
     before = await CaseEvent.filter(case_id=case.id).count()
-    response = await board.post(f"/dashboard/cases/{case.number}/note", {"note": "a\x00b", "audience": "tenant"})
+    response = await board.post(
+        f"/dashboard/cases/{case.number}/note", {"note": "a\x00b", "audience": "tenant"}
+    )
     assert response.status == 400
     page = await response.text()
     assert "“note”" in page and "cannot be saved" in page
@@ -76,13 +80,16 @@ async def test_nul_in_a_form_or_query_is_a_400_page_naming_the_field(board):
 # ---- row 6: dates at the calendar limits --------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/dashboard/cases?from=0001-01-01",
-    "/dashboard/cases?to=9999-12-31",
-    "/dashboard/cases?from=1999-12-31&to=2026-01-01",
-    "/dashboard/cases.csv?from=0001-01-01",
-    "/dashboard/cases.xlsx?to=9999-12-31",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/cases?from=0001-01-01",
+        "/dashboard/cases?to=9999-12-31",
+        "/dashboard/cases?from=1999-12-31&to=2026-01-01",
+        "/dashboard/cases.csv?from=0001-01-01",
+        "/dashboard/cases.xlsx?to=9999-12-31",
+    ],
+)
 async def test_case_list_dates_beyond_the_calendar_are_400_with_the_range(board, path):
     await board.sign_in(Role.MANAGER)
     response = await board.client.get(path)
@@ -105,7 +112,9 @@ async def test_dates_at_the_edges_of_the_calendar_still_work(board):
     await board.page("/dashboard/cases?from=2000-01-01&to=2999-12-31")
     await board.page("/dashboard/reports/2000-01")
     await board.page("/dashboard/reports/2999-12")
-    assert (await board.client.get("/dashboard/cases?from=not-a-date")).status == 200  # dropped, as before
+    assert (
+        await board.client.get("/dashboard/cases?from=not-a-date")
+    ).status == 200  # dropped, as before
 
 
 # ---- row 7: over-long case numbers --------------------------------------------------------------
@@ -114,33 +123,43 @@ async def test_dates_at_the_edges_of_the_calendar_still_work(board):
 async def test_over_long_case_numbers_are_not_found(board):
     await board.sign_in(Role.MANAGER)
     long_number = "QC-20261203-" + "1" * 28
-    for path in (f"/dashboard/cases/{long_number}", f"/dashboard/cases/{long_number}/files/1",
-                 f"/dashboard/cases/{long_number.lower()}"):
+    for path in (
+        f"/dashboard/cases/{long_number}",
+        f"/dashboard/cases/{long_number}/files/1",
+        f"/dashboard/cases/{long_number.lower()}",
+    ):
         response = await board.client.get(path)
         assert response.status == 404, path
         assert "There is nothing at this address." in await response.text()
     response = await board.post(f"/dashboard/cases/{long_number}/note", {"note": "x"})
     assert response.status == 404
-    assert (await board.client.get("/dashboard/cases/QC-20261123-0001/files/9999999999")).status == 404
+    assert (
+        await board.client.get("/dashboard/cases/QC-20261123-0001/files/9999999999")
+    ).status == 404
 
 
 # ---- row 11: CR/LF in `next` --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", [
-    "/dashboard/\r\nSet-Cookie: qingchu_session=stolen",
-    "/dashboard/\nX: y",
-    "/dashboard/cases\x00",
-    "/dashboard/cases?q=漏水",
-    "/dashboard/ cases",
-    "https://evil.example/dashboard/",
-    "//evil.example/dashboard/",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/dashboard/\r\nSet-Cookie: qingchu_session=stolen",
+        "/dashboard/\nX: y",
+        "/dashboard/cases\x00",
+        "/dashboard/cases?q=漏水",
+        "/dashboard/ cases",
+        "https://evil.example/dashboard/",
+        "//evil.example/dashboard/",
+    ],
+)
 async def test_unsafe_next_redirects_to_the_overview(board, target):
     await board.sign_in(Role.AGENT)
     response = await board.post("/dashboard/language", {"locale": "zh_TW", "next": target})
     if "\x00" in target:
-        assert response.status == 400  # refused before the handler: a character that cannot be saved
+        assert (
+            response.status == 400
+        )  # refused before the handler: a character that cannot be saved
         return
     assert response.status == 303
     assert response.headers["Location"] == "/dashboard/"
@@ -173,13 +192,17 @@ async def test_only_a_manager_is_offered_and_allowed_to_reopen_a_closed_case(boa
     owner = await make_staff(Role.AGENT)
     await board.ctx.cases.claim(case.number, actor_for(owner))
     await board.ctx.cases.resolve(case.number, actor_for(owner), "已修好")
-    await board.ctx.cases.close(case.number, actor_for(await make_staff(Role.MANAGER)), reason="confirmed",
-                                satisfaction=5)
+    await board.ctx.cases.close(
+        case.number, actor_for(await make_staff(Role.MANAGER)), reason="confirmed", satisfaction=5
+    )
     path = f"/dashboard/cases/{case.number}"
     await board.sign_in(Role.SUPERVISOR)
     assert f'action="{path}/reopen"' not in await board.page(path)
     refused = await board.post(f"{path}/reopen", {"reason": "业主又来电"})
-    assert refused.status == 403 and "Your role does not allow this on this case." in await refused.text()
+    assert (
+        refused.status == 403
+        and "Your role does not allow this on this case." in await refused.text()
+    )
     await board.sign_in(Role.MANAGER)
     assert f'action="{path}/reopen"' in await board.page(path)
     assert (await board.post(f"{path}/reopen", {"reason": "业主又来电"})).status == 303
@@ -187,8 +210,6 @@ async def test_only_a_manager_is_offered_and_allowed_to_reopen_a_closed_case(boa
 
 
 # ---- headers: a session cookie that is not UTF-8, an Origin that is not a URL --------------------
-
-
 
 
 async def test_a_session_cookie_that_is_not_utf8_is_no_session(board):
@@ -200,8 +221,10 @@ async def test_a_session_cookie_that_is_not_utf8_is_no_session(board):
 async def test_an_origin_that_is_not_a_url_is_refused_like_a_foreign_one(board, origin):
     await board.sign_in(Role.MANAGER)
     response = await board.client.post(
-        "/dashboard/language", data={"locale": "zh_CN", "csrf_token": await board.csrf()},
-        headers={"Origin": origin}, allow_redirects=False,
+        "/dashboard/language",
+        data={"locale": "zh_CN", "csrf_token": await board.csrf()},
+        headers={"Origin": origin},
+        allow_redirects=False,
     )
     assert response.status == 403, await response.text()
 

@@ -7,9 +7,17 @@ import pytest
 from backend.domain import Role
 from backend.i18n import _
 
-PAGES = ("/dashboard/", "/dashboard/cases", "/dashboard/cases/{number}", "/dashboard/reports",
-         "/dashboard/reports/2026-11", "/dashboard/admin/staff", "/dashboard/admin/invites",
-         "/dashboard/admin/departments", "/dashboard/admin/tokens")
+PAGES = (
+    "/dashboard/",
+    "/dashboard/cases",
+    "/dashboard/cases/{number}",
+    "/dashboard/reports",
+    "/dashboard/reports/2026-11",
+    "/dashboard/admin/staff",
+    "/dashboard/admin/invites",
+    "/dashboard/admin/departments",
+    "/dashboard/admin/tokens",
+)
 HTML_LANG = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en"}
 UNFILLED = re.compile(r"\{[a-z_]+\}")
 

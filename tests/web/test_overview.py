@@ -23,7 +23,9 @@ async def _month_of_cases(board):
     await cases.add_note(on_time.number, actor, "马上来")
     clock.advance(hours=2)
     await cases.resolve(on_time.number, actor, "换了读卡器")
-    await cases.close(on_time.number, Actor.system(), reason="confirmed", satisfaction=4, comment="好")
+    await cases.close(
+        on_time.number, Actor.system(), reason="confirmed", satisfaction=4, comment="好"
+    )
     clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
     late = await board.new_case(text="楼道灯不亮", telegram_id=3, category="facility")
     await cases.claim(late.number, actor)
@@ -31,7 +33,9 @@ async def _month_of_cases(board):
     await cases.resolve(late.number, actor, "换灯")
     await cases.close(late.number, Actor.system(), reason="confirmed", satisfaction=2)
     clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
-    await board.new_case(text="燃气味很重", telegram_id=4, severity=Severity.MAJOR, category="security")
+    await board.new_case(
+        text="燃气味很重", telegram_id=4, severity=Severity.MAJOR, category="security"
+    )
     clock.set(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     await board.new_case(text="噪音", telegram_id=5, category="noise")
 
@@ -48,16 +52,26 @@ async def test_tiles_equal_the_api_for_the_same_period(board):
 
     figures = await overview_figures(board.ctx.settings, board.ctx.clock.now())
     assert figures.month == await api_json("/api/v1/stats?from=2026-11-01&to=2026-11-23")
-    assert figures.open == (await api_json("/api/v1/cases?status=new,assigned,in_progress"))["total"] == 3
-    assert figures.overdue == (await api_json("/api/v1/cases?overdue=true"))["total"] == 2  # October's and the gas smell
+    assert (
+        figures.open
+        == (await api_json("/api/v1/cases?status=new,assigned,in_progress"))["total"]
+        == 3
+    )
+    assert (
+        figures.overdue == (await api_json("/api/v1/cases?overdue=true"))["total"] == 2
+    )  # October's and the gas smell
     assert figures.major_open == 1 and figures.unclaimed == 3 and figures.new_today == 2
-    assert figures.month["satisfaction"]["mean"] == 3.0 and figures.month["sla"]["compliance"] == 0.5
+    assert (
+        figures.month["satisfaction"]["mean"] == 3.0 and figures.month["sla"]["compliance"] == 0.5
+    )
 
     await board.sign_in(Role.MANAGER)
     page = await board.page("/dashboard/")
     tiles = dict(
-        (label, value) for value, label in
-        re.findall(r'class="tile-value">([^<]*)</span>\s*<span class="tile-label">([^<]*)<', page)
+        (label, value)
+        for value, label in re.findall(
+            r'class="tile-value">([^<]*)</span>\s*<span class="tile-label">([^<]*)<', page
+        )
     )
     assert tiles["Open"] == "3" and tiles["Unclaimed"] == "3" and tiles["Overdue"] == "2"
     assert tiles["Major, open"] == "1" and tiles["New today"] == "2"
