@@ -72,9 +72,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return sign_in_needed(request)
     session, staff = found
     request[VIEWER] = Viewer(session, staff)
-    _check(
-        inputs.check_request, request.query, match_info
-    )  # after sign-in: the refusal is in their language
+    # After sign-in: the refusal is in their language.
+    _check(inputs.check_request, request.query, match_info)
     if request.method not in SAFE_METHODS:
         form = await request.post()  # read here for every form: the handlers get it from the cache
         if not token_matches(form.get(FIELD), session) or not origin_allowed(
