@@ -390,10 +390,13 @@ async def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
     if args.nlp_command == "eval":
         evaluate_triage(settings, sys.stdout)
     else:
+        from nlp.runtime import CHECK_SECONDS
+
         report = await retrain_triage(settings)
         print(
             f"retrained on {report.get('examples', '?')} examples "
-            f"({report.get('corrections', 0)} staff corrections); model saved to {report.get('path')}"
+            f"({report.get('corrections', 0)} staff corrections); model saved to {report.get('path')}; "
+            f"running instances pick it up within {CHECK_SECONDS:.0f} s"
         )
     return 0
 

@@ -1,52 +1,71 @@
-"""Case-core benchmark: service submits/s beside the raw driver insert rate, list latency at 100 000 cases.
+"""Case-core benchmark: service submits/s beside a raw replay of their own statements; list latency.
 
     python bench/bench_cases.py [--db sqlite|postgres|both] [--cases 100000] [--submits 2000]
 
 For each database it creates a fresh, migrated database, then
-  1. inserts rows into "case" with the ORM's own driver (aiosqlite / asyncpg), one INSERT per transaction,
-     and submits cases through CaseService.submit, interleaved in rounds so both see the same machine;
-     the ratio service/raw is the number to watch (target >= 0.50);
+  1. times three contenders in alternating rounds so all see the same machine:
+     CaseService.submit; the raw replay of submits (bench/sqlreplay.py records the statements and
+     parameters each timed submit issues and replays an earlier one with fresh keys through the same
+     driver, aiosqlite / asyncpg, in one transaction, no ORM or service); and one raw INSERT into "case"
+     per transaction (informational). submit/raw-replay is the number to watch (target >= 0.60);
   2. seeds the database to --cases cases with a realistic mix (12 months, ~5% open, skewed categories);
   3. times backend.services.queries.list_cases for the filters the API offers (target p95 < 50 ms)
      and statistics() for 30 days;
-  4. measures raw inserts and submits once more with the table full (--submits-full).
-Timings are only compared within one run: absolute numbers on a noisy 2-core machine mean little.
+  4. measures the three again with the table full (--submits-full).
+The last line is `submit/raw-replay ratio: sqlite=X.XX postgres=Y.YY` (n/a: not measured).
 The classifier is a tiny keyword stand-in (as in tests/conftest.py), so the NLP is not measured.
 See bench/README.md.
 """
 
 import argparse
-import asyncio
-import logging
+import cProfile
 import math
-import os
 import random
-import sqlite3
 import statistics as pystats
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import accumulate
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import asyncpg
-import tortoise
-from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
-from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
+import benchkit
+from benchdata import CATEGORY_WEIGHTS, KIND_OF, SURNAMES, received_times
+from benchkit import (
+    NOISY,
+    ORM_FUNCTIONS,
+    START,
+    RoundTrips,
+    Series,
+    StandInTriage,
+    StatementCounter,
+    Stopwatch,
+    Target,
+    alternate,
+    analyze,
+    counting_round_trips,
+    counting_statements,
+    for_each_database,
+    header,
+    ms,
+    noisy,
+    percentile,
+    print_profile,
+    ratio_line,
+    round_ratios,
+    run_main,
+    settings_for,
+    spread,
+)
+from sqlreplay import Recording, Replayer, Schema, Step, capture, recording, schema_of_models
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-import backend
 from backend.clock import FrozenClock
-from backend.config import Settings, load_settings
-from backend.db import tortoise_config
+from backend.config import Settings
 from backend.domain import (
     Channel,
     Kind,
@@ -70,33 +89,15 @@ from backend.services.queries import (
     statistics,
 )
 
-PG_DATABASE = "qingchu_bench"
-DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-TARGET_RATIO = 0.50
+TARGET_REPLAY_RATIO = 0.60
 TARGET_P95_MS = 50.0
-NOISY = (
-    "NOISY: the rounds disagree (other load on the machine?); run again before trusting this ratio"
-)
-# Monday 23 November 2026, 10:00 in Shanghai. Every timed series of submits runs from 10:00 to 21:00 local
-# time of its own day, so about a quarter of them arrive after business hours (and also alert the duty
-# officers), whatever the number of submits.
-START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+COUNTED = 100  # submits with statements and round trips counted
+# Every timed series of submits runs from 10:00 (START) to 21:00 local time of its own day, so about a
+# quarter of them arrive after business hours (and also alert the duty officers), whatever their number.
 SUBMIT_HOURS = 11
 
 # ---- realistic content ------------------------------------------------------------------------------
 
-CATEGORY_WEIGHTS = {
-    "facility": 34,
-    "environment": 15,
-    "noise": 11,
-    "parking": 9,
-    "billing": 8,
-    "security": 6,
-    "service": 6,
-    "neighbor": 4,
-    "utilities": 4,
-    "other": 3,
-}
 PROBLEMS = {
     "facility": [
         "卫生间天花板漏水，滴到地板上了",
@@ -171,25 +172,13 @@ FILLERS = [
     "白天上班不在家，晚上七点以后方便",
     "谢谢",
 ]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-KIND_OF = {"facility": Kind.REPAIR, "utilities": Kind.REPAIR, "other": Kind.INQUIRY}
+MOBILE_PREFIXES = "30 35 38 39 50 58 59 86 88 89 99".split()  # mobile numbers 1xx…: all valid
 IMPORTANT_WORDS = ("漏水", "尾随", "停水", "停电", "高空抛物")
 MAJOR_WORDS = ("燃气",)
 PHRASE_CATEGORY = {phrase: code for code, phrases in PROBLEMS.items() for phrase in phrases}
 
 
-@dataclass
-class FakeTriage:
-    """What the tiny stand-in classifier says (the fields CaseService reads), cf. tests/conftest.py."""
-
-    category: str
-    severity: str
-    kind: str
-    confidence: float = 0.9
-    alternatives: tuple[str, ...] = ("other",)
-
-
-def fake_classify(text: str) -> FakeTriage:
+def fake_classify(text: str) -> StandInTriage:
     """A keyword lookup costing microseconds: the benchmark measures the case core, not the NLP."""
     category = next((code for phrase, code in PHRASE_CATEGORY.items() if phrase in text), "other")
     severity = (
@@ -199,7 +188,8 @@ def fake_classify(text: str) -> FakeTriage:
         if any(w in text for w in IMPORTANT_WORDS)
         else Severity.GENERAL
     )
-    return FakeTriage(category, severity.value, KIND_OF.get(category, Kind.COMPLAINT).value)
+    kind = KIND_OF.get(category, Kind.COMPLAINT).value
+    return StandInTriage(category, severity.value, kind, alternatives=("other",))
 
 
 class Desk:
@@ -229,7 +219,7 @@ class Desk:
         r = self.rng
         return r.choice(SURNAMES) + r.choice(
             ("女士", "先生", "阿姨", "师傅")
-        ), f"1{r.choice('3589')}{r.randrange(10**9):09d}"
+        ), f"1{r.choice(MOBILE_PREFIXES)}{r.randrange(10**8):08d}"
 
     def draft(self, i: int, tag: str) -> CaseDraft:
         """One submit: mostly tenants in the Telegram chat (repeat tenants), some hotline and API entries."""
@@ -239,9 +229,8 @@ class Desk:
         name, phone = self.contact()
         text = self.description(category, unit)
         roll = r.random()
-        if (
-            roll < 0.70
-        ):  # tenant in the chat; ~800 tenants, so many file again (complainant update, repeat rule)
+        # tenant in the chat; ~800 tenants, so many file again (complainant update, repeat rule)
+        if roll < 0.70:
             attachments = (
                 [AttachmentDraft(file_id=f"AgAC{tag}{i}", file_unique_id=f"u{tag}{i}")]
                 if r.random() < 0.25
@@ -279,63 +268,27 @@ class Desk:
         )
 
 
-# ---- measurement helpers ----------------------------------------------------------------------------
+# ---- the driver beside the ORM ----------------------------------------------------------------------
 
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise logs on `tortoise.db_client` at DEBUG."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.verbs: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sql = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
-        verb = str(sql).lstrip().split(None, 1)[0].upper() if str(sql).strip() else ""
-        if verb in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
-            self.verbs[verb] += 1
-
-
-# ---- databases --------------------------------------------------------------------------------------
+_SYNC = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 
 
 @dataclass
-class Target:
-    name: str  # "sqlite" or "postgres"
-    url: str
-    driver: str
-    cleanup: Callable[[], Awaitable[None]]
-    raw_insert: Callable[[list[Any]], Awaitable[None]] | None = None
-    raw_close: Callable[[], Awaitable[None]] | None = None
-    notes: str = ""
+class Driver:
+    """The ORM's own driver without the ORM: one raw INSERT per transaction, and the replay of a submit."""
+
+    insert: Callable[[list[Any]], Awaitable[None]]
+    replay: Callable[[list[Step]], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
+    notes: str
 
 
-async def open_sqlite(keep: bool) -> Target:
-    url, cleanup = await fresh_sqlite("qingchu-bench-", keep)
-    await Tortoise.init(config=tortoise_config(url))
-    return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}", cleanup)
-
-
-async def open_postgres(server: str, keep: bool) -> Target:
-    url, cleanup, _ = await fresh_postgres(server, PG_DATABASE, keep)
-    await Tortoise.init(config=tortoise_config(url))
-    return Target("postgres", url, f"asyncpg {asyncpg.__version__}", cleanup)
-
-
-async def open_raw_driver(target: Target) -> None:
-    """A connection of the ORM's own driver, set up as Tortoise sets up its own."""
+async def open_driver(target: Target) -> Driver:
+    """SQLite: a connection of its own, set up as Tortoise sets up its own (isolation_level=None, the same
+    PRAGMAs). PostgreSQL: the raw INSERT on a connection of its own, the replay on Tortoise's own pool (one
+    connection acquired per replayed submit, as in_transaction() acquires one)."""
     client = get_connection("default")
-    executor = client.executor_class(Case, client)
-    sql = executor.insert_query  # the ORM's INSERT of every column: the same statement text
+    sql = client.executor_class(Case, client).insert_query  # the ORM's INSERT of every column
     if target.name == "sqlite":
         conn = await aiosqlite.connect(client.filename, isolation_level=None)
         for pragma, value in client.pragmas.items():
@@ -344,7 +297,7 @@ async def open_raw_driver(target: Target) -> None:
             (await (await conn.execute(f"PRAGMA {name}")).fetchone())[0]
             for name in ("journal_mode", "synchronous", "foreign_keys")
         ]
-        target.notes = (
+        notes = (
             f"PRAGMAs as Tortoise sets them: {', '.join(f'{k}={v}' for k, v in client.pragmas.items())}; "
             f"effective journal_mode={modes[0]} synchronous={modes[1]} ({_SYNC.get(modes[1], '?')})"
         )
@@ -354,20 +307,26 @@ async def open_raw_driver(target: Target) -> None:
             await conn.execute_insert(sql, values)
             await conn.execute("COMMIT")
 
-        target.raw_insert, target.raw_close = insert, conn.close
-    else:
-        conn = await asyncpg.connect(target.url)
-        settings = [await conn.fetchval(f"SHOW {name}") for name in ("synchronous_commit", "fsync")]
-        target.notes = f"server: synchronous_commit={settings[0]} fsync={settings[1]}"
+        async def replay(steps: list[Step]) -> None:
+            await Replayer.sqlite(conn, steps)
 
-        async def insert(values: list[Any]) -> None:
-            async with conn.transaction():
-                await conn.fetchrow(sql, *values)
+        return Driver(insert, replay, conn.close, notes)
+    pg = await asyncpg.connect(target.url)
+    settings = [await pg.fetchval(f"SHOW {name}") for name in ("synchronous_commit", "fsync")]
+    await client.execute_query("SELECT 1")  # Tortoise opens its pool on first use
+    pool = client._pool
 
-        target.raw_insert, target.raw_close = insert, conn.close
+    async def insert_pg(values: list[Any]) -> None:
+        async with pg.transaction():
+            await pg.fetchrow(sql, *values)
 
+    async def replay_pg(steps: list[Step]) -> None:
+        await Replayer.postgres(pool, steps)
 
-_SYNC = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+    notes = (
+        f"server: synchronous_commit={settings[0]} fsync={settings[1]}; pool {pool.get_max_size()}"
+    )
+    return Driver(insert_pg, replay_pg, pg.close, notes)
 
 
 # ---- write path -------------------------------------------------------------------------------------
@@ -421,46 +380,54 @@ def raw_row(
 
 @dataclass
 class WriteResult:
-    n: int
-    raw_seconds: float
-    service_seconds: float
-    raw_latencies: list[float]
-    service_latencies: list[float]
+    """Raw INSERTs, service submits and replays of those submits, timed in alternating rounds."""
+
+    series: dict[str, Series]  # RAW, SUBMIT, REPLAY
+    latencies: dict[str, list[float]]
     span: tuple[datetime, datetime] = (START, START)  # clock time of the first and the last submit
-    round_ratios: list[float] = field(default_factory=list)  # service/raw of each round: the noise
     rounds: int = 1
     off_hours: float = 0.0  # share of the submits outside business hours
+    replay_checked: str = ""  # what the replay left in the database, checked against what it did
 
     @property
-    def raw_rate(self) -> float:
-        return self.n / self.raw_seconds
+    def n(self) -> int:
+        return self.series[SUBMIT].count
 
-    @property
-    def service_rate(self) -> float:
-        return self.n / self.service_seconds
+    def rate(self, name: str) -> float:
+        return self.series[name].rate
 
-    @property
-    def ratio(self) -> float:
-        return self.service_rate / self.raw_rate
+    def ratio(self, baseline: str) -> float:
+        return self.rate(SUBMIT) / self.rate(baseline)
 
-    @property
-    def spread(self) -> str:
-        """The middle half of the per-round ratios: how much the machine's noise moved the ratio."""
-        if len(self.round_ratios) < 4:
-            return ""
-        return f"(middle half of rounds {percentile(self.round_ratios, 25):.2f}-{percentile(self.round_ratios, 75):.2f})"
+    def round_ratios(self, baseline: str) -> list[float]:
+        return round_ratios(self.series[SUBMIT], self.series[baseline])
 
-    @property
-    def noisy(self) -> bool:
-        """The rounds disagree so much that the ratio says more about the machine than the code."""
-        if len(self.round_ratios) < 4:
-            return False
-        low, high = percentile(self.round_ratios, 25), percentile(self.round_ratios, 75)
-        return high - low > 0.5 * pystats.median(self.round_ratios)
+
+RAW, SUBMIT, REPLAY = "raw", "submit", "replay"
+
+
+class Replays:
+    """Submits recorded while they are timed, replayed later by the raw driver (first in, first out).
+
+    A replay runs the recording of an earlier submit, so whichever contender starts a round, there are
+    recordings to replay: `prefill` records one round's worth before the first timed round."""
+
+    def __init__(self, driver: Driver, schema: Schema) -> None:
+        self.driver = driver
+        self.replayer = Replayer(schema)
+        self.recorded: list[Recording] = []
+        self.taken = 0
+
+    def take(self, n: int) -> list[list[Step]]:
+        """The next n recordings with fresh keys (prepared outside the timings)."""
+        taken = self.recorded[self.taken : self.taken + n]
+        self.taken += len(taken)
+        return [self.replayer.prepare(recording) for recording in taken]
 
 
 async def measure_writes(
-    target: Target,
+    driver: Driver,
+    replays: Replays,
     service: CaseService,
     clock: FrozenClock,
     desk: Desk,
@@ -469,10 +436,9 @@ async def measure_writes(
     tag: str,
     day: int,
 ) -> WriteResult:
-    """n raw inserts and n submits, alternating in `rounds` chunks (raw first, then service first, ...).
+    """n raw inserts, n submits and n replays of recorded submits, alternating in `rounds` chunks.
 
     The submits are spread over 10:00-21:00 local time of START + `day` days."""
-    assert target.raw_insert is not None
     clock.set(START + timedelta(days=day))
     actor = Actor.system("bench")
     client = get_connection("default")
@@ -486,53 +452,70 @@ async def measure_writes(
     gaps = [desk.rng.uniform(0.25, 1.75) * mean_gap for _ in range(n)]
     moments = list(accumulate(gaps, initial=0.0))[1:]
     hours, tz = service.policy.business_hours, service.settings.timezone
-    result = WriteResult(
-        n,
-        0.0,
-        0.0,
-        [],
-        [],
-        (clock.now(), clock.now() + timedelta(seconds=moments[-1])),
-        rounds=rounds,
-        off_hours=sum(
-            not is_business_time(clock.now() + timedelta(seconds=m), hours, tz) for m in moments
-        )
-        / n,
+    span = (clock.now(), clock.now() + timedelta(seconds=moments[-1]))
+    off_hours = sum(
+        not is_business_time(clock.now() + timedelta(seconds=m), hours, tz) for m in moments
     )
-    bounds = [round(n * k / rounds) for k in range(rounds + 1)]
+    latencies: dict[str, list[float]] = {RAW: [], SUBMIT: [], REPLAY: []}
+    replayed_before = replays.taken
 
-    async def raw_chunk(lo: int, hi: int) -> None:
+    async def raw_chunk(lo: int, hi: int) -> tuple[int, float]:
         start = time.perf_counter()
         for row in raw_rows[lo:hi]:
             t = time.perf_counter()
-            await target.raw_insert(row)
-            result.raw_latencies.append(time.perf_counter() - t)
-        result.raw_seconds += time.perf_counter() - start
+            await driver.insert(row)
+            latencies[RAW].append(time.perf_counter() - t)
+        return hi - lo, time.perf_counter() - start
 
-    async def service_chunk(lo: int, hi: int) -> None:
-        start = time.perf_counter()
+    async def submit_chunk(lo: int, hi: int) -> tuple[int, float]:
+        seconds = 0.0
         for i in range(lo, hi):
             clock.advance(seconds=gaps[i])
-            t = time.perf_counter()
-            await service.submit(drafts[i], actor)
-            result.service_latencies.append(time.perf_counter() - t)
-        result.service_seconds += time.perf_counter() - start
+            with capture(replays.recorded):
+                t = time.perf_counter()
+                await service.submit(drafts[i], actor)
+                took = time.perf_counter() - t
+            latencies[SUBMIT].append(took)
+            seconds += took
+        return hi - lo, seconds
 
-    for k in range(rounds):
-        lo, hi = bounds[k], bounds[k + 1]
-        if hi == lo:
-            continue
-        raw_before, service_before = result.raw_seconds, result.service_seconds
-        first, second = (raw_chunk, service_chunk) if k % 2 == 0 else (service_chunk, raw_chunk)
-        await first(lo, hi)
-        await second(lo, hi)
-        result.round_ratios.append(
-            (result.raw_seconds - raw_before) / (result.service_seconds - service_before)
+    async def replay_chunk(lo: int, hi: int) -> tuple[int, float]:
+        prepared = replays.take(hi - lo)
+        start = time.perf_counter()
+        for steps in prepared:
+            t = time.perf_counter()
+            await driver.replay(steps)
+            latencies[REPLAY].append(time.perf_counter() - t)
+        return len(prepared), time.perf_counter() - start
+
+    with recording():
+        series = await alternate(
+            n, rounds, {RAW: raw_chunk, SUBMIT: submit_chunk, REPLAY: replay_chunk}
         )
-    await get_connection("default").execute_query(
-        'DELETE FROM "case" WHERE "number" LIKE \'RAW-%\''
+    conn = get_connection("default")
+    left = await conn.execute_query_dict(
+        'SELECT COUNT(*) AS n FROM "case" WHERE "number" LIKE \'rp%\''
     )
-    return result
+    replayed = replays.taken - replayed_before
+    checked = f"replay check: {left[0]['n']} replayed cases in the table for {replayed} replays" + (
+        "" if left[0]["n"] == replayed else "  MISMATCH"
+    )
+    await conn.execute_query(
+        'DELETE FROM "case" WHERE "number" LIKE \'RAW-%\' OR "number" LIKE \'rp%\''
+    )
+    return WriteResult(series, latencies, span, rounds, off_hours / n, checked)
+
+
+async def prefill(
+    replays: Replays, service: CaseService, clock: FrozenClock, desk: Desk, n: int
+) -> None:
+    """n submits recorded, untimed, so the first timed round has recordings to replay."""
+    clock.set(START + timedelta(days=-2))
+    with recording():
+        for i in range(n):
+            clock.advance(seconds=SUBMIT_HOURS * 3600 / n)
+            with capture(replays.recorded):
+                await service.submit(desk.draft(i, "prefill"), Actor.system("bench"))
 
 
 async def count_statements(
@@ -541,28 +524,60 @@ async def count_statements(
     desk: Desk,
     n: int,
     span: tuple[datetime, datetime],
-) -> tuple[float, Counter[str]]:
-    """SQL statements per submit, counted from Tortoise's DEBUG log in a separate short run.
+    replays: Replays,
+) -> tuple[Counter[str], RoundTrips, RoundTrips]:
+    """SQL statements (Tortoise's DEBUG log) and round trips per submit, in a separate short run, and the
+    round trips of replaying those same submits.
 
     The clock is spread over the timed run's span, so the mix of business-hours and off-hours submits
     (which also query and alert the duty officers) is the same as in the timed run."""
-    logger = logging.getLogger("tortoise.db_client")
-    counter = StatementCounter()
-    level, propagate = logger.level, logger.propagate
+    counter, trips, replay_trips = StatementCounter(), RoundTrips(), RoundTrips()
     end = clock.now()
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
+    recorded: list[Recording] = []
     try:
-        for i in range(n):
-            clock.set(span[0] + (span[1] - span[0]) * (i + 0.5) / n)
-            await service.submit(desk.draft(i, "count"), Actor.system("bench"))
+        with counting_statements(counter), counting_round_trips(trips), recording():
+            for i in range(n):
+                clock.set(span[0] + (span[1] - span[0]) * (i + 0.5) / n)
+                with capture(recorded):
+                    await service.submit(desk.draft(i, "count"), Actor.system("bench"))
     finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
         clock.set(end)
-    return sum(counter.verbs.values()) / n, counter.verbs
+    prepared = [replays.replayer.prepare(r) for r in recorded]
+    with counting_round_trips(replay_trips):
+        for steps in prepared:
+            await replays.driver.replay(steps)
+    return counter.verbs, trips, replay_trips
+
+
+SUBMIT_FUNCTIONS = (
+    ("backend/services/cases.py", "submit"),
+    ("backend/services/drafts.py", "validated"),
+    ("backend/services/cases.py", "_upsert_complainant"),
+    ("backend/services/cases.py", "_announce_new_case"),
+    *ORM_FUNCTIONS,
+)
+
+
+async def profile_submits(service: CaseService, clock: FrozenClock, desk: Desk, n: int) -> None:
+    """n more submits under cProfile (--profile), on a day of their own: where a submit's time goes."""
+    end = clock.now()
+    clock.set(START + timedelta(days=-3))
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    for i in range(n):
+        clock.advance(seconds=SUBMIT_HOURS * 3600 / n)
+        await service.submit(desk.draft(i, "profile"), Actor.system("bench"))
+    profile.disable()
+    print_profile(profile, n, time.perf_counter() - started, "submit", SUBMIT_FUNCTIONS)
+    clock.set(end)
+
+
+def per_submit(trips: RoundTrips, n: int) -> str:
+    """`12.4 (pool reset 1.00, INSERT 5.00, ...), 3.1 ms waiting`"""
+    parts = ", ".join(f"{kind} {count / n:.2f}" for kind, count in trips.count.most_common())
+    waited = sum(trips.seconds.values()) / n
+    return f"{sum(trips.count.values()) / n:.1f} ({parts}), {waited * 1000:.1f} ms waiting on them"
 
 
 # ---- seeding ----------------------------------------------------------------------------------------
@@ -611,49 +626,6 @@ async def seed_people(desk: Desk, now: datetime) -> tuple[list[int], list[int], 
         await Complainant.bulk_create(tenants, batch_size=2000, using_db=conn)
     tenant_ids = await Complainant.filter(telegram_id__gte=20_000_000).values_list("id", flat=True)
     return [d.id for d in departments], agent_ids, list(tenant_ids)
-
-
-def _received_times(rng: random.Random, count: int, now: datetime, tz: Any) -> list[datetime]:
-    """Spread over 12 months, slowly growing, busier in the daytime (local time)."""
-    hour_weights = [
-        1,
-        1,
-        1,
-        1,
-        1,
-        2,
-        4,
-        8,
-        12,
-        14,
-        14,
-        12,
-        10,
-        11,
-        12,
-        12,
-        11,
-        10,
-        10,
-        10,
-        9,
-        7,
-        4,
-        2,
-    ]
-    days = rng.choices(range(365), weights=[1.25 - d / 730 for d in range(365)], k=count)
-    hours = rng.choices(range(24), weights=hour_weights, k=count)
-    local_now = now.astimezone(tz)
-    times = []
-    for day, hour in zip(days, hours, strict=True):
-        local_day = (local_now - timedelta(days=day)).date()
-        moment = datetime(
-            local_day.year, local_day.month, local_day.day, hour, tzinfo=tz
-        ) + timedelta(seconds=rng.randrange(3600))
-        moment = moment.astimezone(UTC)
-        times.append(moment if moment < now else now - timedelta(seconds=rng.randrange(60, 86_400)))
-    times.sort()
-    return times
 
 
 def _seeded_case(
@@ -818,7 +790,7 @@ async def seed_cases(
         return 0
     tz = settings.timezone
     counters = {row.day: row.last_sequence for row in await CaseCounter.all()}
-    times = _received_times(desk.rng, missing, now, tz)
+    times = sorted(received_times(desk.rng, missing, now, tz))
     for lo in range(0, missing, batch):
         cases = []
         for serial in range(lo, min(lo + batch, missing)):
@@ -969,24 +941,37 @@ class Outcome:
 
 
 def print_writes(title: str, w: WriteResult, statements: str = "") -> None:
-    print(f"\n  {title}: {w.n} raw inserts and {w.n} submits in {w.rounds} interleaved rounds;")
+    print(
+        f"\n  {title}: {w.n} raw inserts, {w.n} submits and {w.series[REPLAY].count} replays in "
+        f"{w.rounds} alternating rounds;"
+    )
     print(
         f"  submits spread over 10:00-21:00 local time, {w.off_hours:.0%} of them after business hours"
     )
-    print(f"    {'':38}{'per s':>9}{'p50 ms':>9}{'p95 ms':>9}")
-    for label, rate, samples in (
-        ("raw INSERT, 1 per transaction", w.raw_rate, w.raw_latencies),
-        ("CaseService.submit", w.service_rate, w.service_latencies),
+    print(f"    {'':44}{'per s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, label in (
+        (RAW, "raw INSERT, 1 per transaction"),
+        (REPLAY, "raw replay of a submit's statements"),
+        (SUBMIT, "CaseService.submit"),
     ):
+        samples = w.latencies[name]
         print(
-            f"    {label:38}{rate:9.0f}{ms(pystats.median(samples)):>9}{ms(percentile(samples, 95)):>9}"
+            f"    {label:44}{w.rate(name):9.0f}{ms(pystats.median(samples)):>9}"
+            f"{ms(percentile(samples, 95)):>9}"
         )
-    verdict = "ok" if w.ratio >= TARGET_RATIO else "MISSED"
+    replay_ratios = w.round_ratios(REPLAY)
+    verdict = "ok" if w.ratio(REPLAY) >= TARGET_REPLAY_RATIO else "MISSED"
     print(
-        f"    ratio service/raw {w.ratio:.2f} {w.spread}  target >= {TARGET_RATIO:.2f}: {verdict}"
+        f"    ratio submit/raw-replay {w.ratio(REPLAY):.2f} {spread(replay_ratios)}  "
+        f"target >= {TARGET_REPLAY_RATIO:.2f}: {verdict}"
     )
-    if w.noisy:
+    print(
+        f"    ratio submit/raw INSERT {w.ratio(RAW):.2f} {spread(w.round_ratios(RAW))}  "
+        "(informational: the raw INSERT does one statement of the submit's several)"
+    )
+    if noisy(replay_ratios):
         print(f"    {NOISY}")
+    print(f"    {w.replay_checked}")
     if statements:
         print(f"    {statements}")
 
@@ -994,35 +979,58 @@ def print_writes(title: str, w: WriteResult, statements: str = "") -> None:
 async def bench_database(target: Target, args: argparse.Namespace) -> Outcome:
     outcome = Outcome(target.name)
     clock = FrozenClock(START)
-    base = load_settings(env={}, env_file=None)
-    settings = replace(
-        base, database_url=target.url, staff_chat_id=-1001234567890, duty_phone="400-800-1234"
-    )
+    settings = settings_for(target.url)
     service = CaseService(settings, clock, classify=fake_classify)
     desk = Desk(args.seed)
-    await open_raw_driver(target)
+    driver = await open_driver(target)
+    try:
+        return await _bench_database(target, args, outcome, clock, settings, service, desk, driver)
+    finally:
+        await driver.close()
+
+
+async def _bench_database(
+    target: Target,
+    args: argparse.Namespace,
+    outcome: Outcome,
+    clock: FrozenClock,
+    settings: Settings,
+    service: CaseService,
+    desk: Desk,
+    driver: Driver,
+) -> Outcome:
     conn = get_connection("default")
     print(f"\n== {target.name}: {target.url}")
-    print(f"  driver {target.driver}; {target.notes}")
+    print(f"  driver {target.driver}; {driver.notes}")
     print(
         "  classifier: tiny keyword stand-in (no NLP); staff chat set, so each submit also queues a staff card"
     )
 
     departments, agents, tenant_ids = await seed_people(desk, clock.now())
+    replays = Replays(driver, schema_of_models())
 
     # 1. write path on a fresh database, after a warm-up (statement caches, first pages of the files)
-    await measure_writes(target, service, clock, desk, 50, 1, "warm", day=-1)
+    await measure_writes(driver, replays, service, clock, desk, 50, 1, "warm", day=-1)
+    await prefill(replays, service, clock, desk, math.ceil(args.submits / args.rounds))
     writes = await measure_writes(
-        target, service, clock, desk, args.submits, args.rounds, "main", day=0
+        driver, replays, service, clock, desk, args.submits, args.rounds, "main", day=0
     )
     outcome.writes = writes
-    per_submit, verbs = await count_statements(service, clock, desk, 100, writes.span)
-    detail = ", ".join(f"{verb} {count / 100:.1f}" for verb, count in verbs.most_common())
+    verbs, trips, replay_trips = await count_statements(
+        service, clock, desk, COUNTED, writes.span, replays
+    )
+    detail = ", ".join(f"{verb} {count / COUNTED:.1f}" for verb, count in verbs.most_common())
     print_writes(
         "write path on a fresh database",
         writes,
-        f"SQL statements per submit: {per_submit:.1f} ({detail}) + BEGIN/COMMIT; raw: 1 INSERT + BEGIN/COMMIT",
+        f"SQL statements per submit: {sum(verbs.values()) / COUNTED:.1f} ({detail}) + BEGIN/COMMIT; "
+        "the replay runs the same statements; raw INSERT: 1 + BEGIN/COMMIT\n"
+        f"    database round trips per submit: {per_submit(trips, COUNTED)}\n"
+        f"    database round trips per replay: {per_submit(replay_trips, COUNTED)}",
     )
+    await conn.execute_query('DELETE FROM "case" WHERE "number" LIKE \'rp%\'')
+    if args.profile:
+        await profile_submits(service, clock, desk, args.profile_submits)
 
     # 2. seed to --cases
     now = clock.advance(minutes=5)
@@ -1030,12 +1038,7 @@ async def bench_database(target: Target, args: argparse.Namespace) -> Outcome:
     seeded = await seed_cases(desk, args.cases, now, settings, departments, agents, tenant_ids)
     seed_seconds = time.perf_counter() - t
     if target.name == "postgres":
-        for table in (
-            "case",
-            "complainant",
-            "staff",
-        ):  # one by one: VACUUM refuses a multi-statement script
-            await conn.execute_script(f'VACUUM ANALYZE "{table}"')
+        await analyze(target)
     mix = {
         row["status"]: row["n"]
         for row in await conn.execute_query_dict(
@@ -1088,14 +1091,22 @@ async def bench_database(target: Target, args: argparse.Namespace) -> Outcome:
     # 4. write path again with the table full (the next day)
     if args.submits_full:
         full = await measure_writes(
-            target, service, clock, desk, args.submits_full, max(2, args.rounds // 2), "full", day=1
+            driver,
+            replays,
+            service,
+            clock,
+            desk,
+            args.submits_full,
+            max(2, args.rounds // 2),
+            "full",
+            day=1,
         )
         outcome.writes_full = full
         print_writes(f"write path at {total} cases", full)
     return outcome
 
 
-def summary(outcomes: list[Outcome]) -> None:
+def summary(outcomes: list[Outcome], stopwatch: Stopwatch) -> None:
     print(
         "\n== summary (ratios and latencies from this run; the machine's speed cancels out of the ratio)"
     )
@@ -1105,16 +1116,20 @@ def summary(outcomes: list[Outcome]) -> None:
             continue
         if o.writes:
             w = o.writes
-            ok = "ok" if w.ratio >= TARGET_RATIO else "MISSED"
+            ok = "ok" if w.ratio(REPLAY) >= TARGET_REPLAY_RATIO else "MISSED"
             print(
-                f"{o.name:9} submit {w.service_rate:.0f}/s  raw {w.raw_rate:.0f}/s  ratio {w.ratio:.2f}  "
-                f"(target >= {TARGET_RATIO:.2f}: {ok}) {w.spread}{'  NOISY' if w.noisy else ''}"
+                f"{o.name:9} submit {w.rate(SUBMIT):.0f}/s  raw replay {w.rate(REPLAY):.0f}/s  "
+                f"ratio {w.ratio(REPLAY):.2f} (target >= {TARGET_REPLAY_RATIO:.2f}: {ok}) "
+                f"{spread(w.round_ratios(REPLAY))}{'  NOISY' if noisy(w.round_ratios(REPLAY)) else ''}"
+            )
+            print(
+                f"{'':9} raw INSERT {w.rate(RAW):.0f}/s  submit/raw INSERT {w.ratio(RAW):.2f} (informational)"
             )
         if o.writes_full:
             w = o.writes_full
             print(
-                f"{o.name:9} submit at full table {w.service_rate:.0f}/s  raw {w.raw_rate:.0f}/s  "
-                f"ratio {w.ratio:.2f} {w.spread}{'  NOISY' if w.noisy else ''}"
+                f"{o.name:9} at full table: submit {w.rate(SUBMIT):.0f}/s  raw replay {w.rate(REPLAY):.0f}/s  "
+                f"ratio {w.ratio(REPLAY):.2f} {spread(w.round_ratios(REPLAY))}"
             )
         if o.timings:
             worst = max(o.timings, key=lambda t: t.p95)
@@ -1127,90 +1142,52 @@ def summary(outcomes: list[Outcome]) -> None:
             print(
                 f"{o.name:9} list p95 max {ms(worst.p95)} ms ({worst.label}) (target < {TARGET_P95_MS:.0f} ms: {verdict})"
             )
-
-
-def code_version() -> str:
-    """The commit of the `backend` package measured, and whether it differs from it (read-only git calls)."""
-    root = Path(backend.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = (
-            subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "backend"], cwd=root).returncode
-            != 0
+    print(stopwatch.finished())
+    print(
+        ratio_line(
+            "submit/raw-replay",
+            {o.name: o.writes.ratio(REPLAY) for o in outcomes if o.writes is not None},
         )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return commit + (" + uncommitted changes in backend/" if dirty else "")
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
-    print(
-        f"qingchu case-core benchmark: code {code_version()}; Python {sys.version.split()[0]}, "
-        f"Tortoise {tortoise.__version__}, SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs"
+    stopwatch = Stopwatch()
+    header("case-core benchmark")
+    outcomes = await for_each_database(
+        args,
+        lambda target: bench_database(target, args),
+        lambda name, reason: Outcome(name, skipped=reason),
     )
-    names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    outcomes = []
-    for name in names:
-        if name == "postgres" and not postgres_answers(args.pg_server):
-            print(f"\n== postgres: skipped, nothing answers at {args.pg_server}")
-            outcomes.append(Outcome(name, skipped=f"nothing answers at {args.pg_server}"))
-            continue
-        # Tortoise caches each model's INSERT text per (connection name, table) for the whole process, so a
-        # second database of another dialect under the same name "default" would reuse SQLite's "?" SQL.
-        EXECUTOR_CACHE.clear()
-        target = await (
-            open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep)
-        )
-        try:
-            outcomes.append(await bench_database(target, args))
-        finally:
-            if target.raw_close is not None:
-                await target.raw_close()
-            await Tortoise.close_connections()
-            await target.cleanup()
-    summary(outcomes)
+    summary(outcomes, stopwatch)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser = benchkit.parser(__doc__, "qingchu_bench")
     parser.add_argument(
         "--cases", type=int, default=100_000, help="cases in the table for the list queries"
     )
     parser.add_argument(
-        "--submits", type=int, default=2000, help="raw inserts and service submits each"
+        "--submits", type=int, default=2000, help="raw inserts, service submits and replays each"
     )
     parser.add_argument(
         "--submits-full",
         type=int,
         default=500,
-        help="raw inserts and submits again once the table is full (0: skip)",
+        help="raw inserts, submits and replays again once the table is full (0: skip)",
     )
-    parser.add_argument("--rounds", type=int, default=20, help="interleaved raw/service rounds")
+    parser.add_argument("--rounds", type=int, default=20, help="alternating rounds")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per list query")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs per list query first")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
-    parser.add_argument(
-        "--pg-server",
-        default=DEFAULT_PG_SERVER,
-        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
-    )
     parser.add_argument(
         "--explain", action="store_true", help="print the query plans of the list queries"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile more submits with cProfile (by layer)"
+    )
+    parser.add_argument("--profile-submits", type=int, default=300)
     args = parser.parse_args()
-    started = time.perf_counter()
-    asyncio.run(run(args))
-    print(f"(finished in {time.perf_counter() - started:.0f} s)")
+    run_main(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python bench/bench_dashboard.py [--db sqlite|postgres|both] [--cases 100000] [--runs 50] [--warmup 5]
 
-For each database it creates a fresh, migrated database (bench/benchdb.py), seeds it like
+For each database it creates a fresh, migrated database (bench/benchkit.py), seeds it like
 bench/bench_cases.py does (the same functions: 20 staff, 20 000 tenants, --cases cases over 12 months), then
 serves the real aiohttp application (backend.api.app.create_app: API and dashboard, every middleware) on
 127.0.0.1 and requests it over HTTP with an aiohttp ClientSession, as a signed-in manager (one-time link,
@@ -18,49 +18,40 @@ See bench/README.md.
 """
 
 import argparse
-import asyncio
-import logging
-import os
 import re
-import sqlite3
-import sys
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
-import tortoise
+import benchkit
 from aiohttp.test_utils import TestServer
-from bench_cases import (
+from bench_cases import Desk, Timing, fake_classify, seed_cases, seed_people
+from benchkit import (
     START,
-    Desk,
     StatementCounter,
-    Timing,
-    fake_classify,
+    Stopwatch,
+    Target,
+    analyze,
+    counting_statements,
+    for_each_database,
+    header,
     ms,
-    seed_cases,
-    seed_people,
+    run_main,
+    settings_for,
 )
-from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
-from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.connection import get_connection
 
 from backend.api.app import create_app
 from backend.clock import FrozenClock
-from backend.config import load_settings
 from backend.context import AppContext
-from backend.db import refresh_statistics, tortoise_config
 from backend.domain import Role
 from backend.models import Case, Staff
 from backend.services.signin import create_sign_in_link
 from backend.services.tokens import create_token
 from backend.web.filters import PER_PAGE
 
-PG_DATABASE = "qingchu_bench_dashboard"
-DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGET_OVERVIEW_P95_MS = 200.0
 TARGET_LIST_RATIO = 2.0
 OVERVIEW = "overview /dashboard/"
@@ -100,9 +91,8 @@ class Request:
 class Outcome:
     name: str
     overview: Request | None = None
-    pairs: list[tuple[str, Request, Request]] = field(
-        default_factory=list
-    )  # label, list page, API list
+    # label, list page, API list
+    pairs: list[tuple[str, Request, Request]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
 
@@ -161,22 +151,11 @@ class Browser:
 
 async def count_statements(browser: Browser, requests: list[Request]) -> None:
     """SQL statements of one request each, from Tortoise's DEBUG log (BEGIN/COMMIT not counted)."""
-    logger = logging.getLogger("tortoise.db_client")
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    try:
-        for request in requests:
-            counter = StatementCounter()
-            logger.addHandler(counter)
-            try:
-                await browser.fetch(request)
-            finally:
-                logger.removeHandler(counter)
-            request.statements = sum(counter.verbs.values())
-    finally:
-        logger.setLevel(level)
-        logger.propagate = propagate
+    for request in requests:
+        counter = StatementCounter()
+        with counting_statements(counter):
+            await browser.fetch(request)
+        request.statements = sum(counter.verbs.values())
 
 
 async def check_answers(
@@ -205,39 +184,19 @@ async def check_answers(
     return problems
 
 
-async def bench_database(name: str, url: str, args: argparse.Namespace) -> Outcome:
+async def bench_database(target: Target, args: argparse.Namespace) -> Outcome:
+    name, url = target.name, target.url
     outcome = Outcome(name)
     now = START
-    settings = replace(
-        load_settings(env={}, env_file=None),
-        database_url=url,
-        staff_chat_id=-1001234567890,
-        duty_phone="400-800-1234",
-    )
+    settings = settings_for(url)
     desk = Desk(args.seed)
     print(f"\n== {name}: {url}")
     departments, agents, tenant_ids = await seed_people(desk, now - timedelta(minutes=5))
     t = time.perf_counter()
     await seed_cases(desk, args.cases, now, settings, departments, agents, tenant_ids)
     seed_seconds = time.perf_counter() - t
-    if name == "postgres":
-        conn = get_connection("default")
-        for table in (
-            "case",
-            "complainant",
-            "staff",
-        ):  # one by one: VACUUM refuses a multi-statement script
-            await conn.execute_script(f'VACUUM ANALYZE "{table}"')
-    else:
-        await (
-            refresh_statistics()
-        )  # ANALYZE, as the service does at start-up and daily (backend/db.py)
+    then = await analyze(target)
     total = await Case.all().count()
-    then = (
-        "VACUUM ANALYZE (autovacuum's job on a live desk)"
-        if name == "postgres"
-        else "ANALYZE (as at start-up)"
-    )
     print(
         f"  seeded {total} cases in {seed_seconds:.1f} s (bench_cases.seed_cases: 12 months, ~5% open); then {then}"
     )
@@ -329,51 +288,24 @@ def summary(outcomes: list[Outcome]) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    print(
-        f"qingchu dashboard benchmark: Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}, "
-        f"Tortoise {tortoise.__version__}, SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs"
+    stopwatch = Stopwatch()
+    header("dashboard benchmark", f"aiohttp {aiohttp.__version__}")
+    outcomes = await for_each_database(
+        args,
+        lambda target: bench_database(target, args),
+        lambda name, reason: Outcome(name, skipped=reason),
     )
-    names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    outcomes = []
-    for name in names:
-        if name == "postgres" and not postgres_answers(args.pg_server):
-            print(f"\n== postgres: skipped, nothing answers at {args.pg_server}")
-            outcomes.append(Outcome(name, skipped=f"nothing answers at {args.pg_server}"))
-            continue
-        # Tortoise caches each model's INSERT text per (connection name, table) for the whole process.
-        EXECUTOR_CACHE.clear()
-        if name == "sqlite":
-            url, cleanup = await fresh_sqlite("qingchu-bench-dashboard-", args.keep)
-        else:
-            url, cleanup, _ = await fresh_postgres(args.pg_server, PG_DATABASE, args.keep)
-        try:
-            await Tortoise.init(config=tortoise_config(url))
-            outcomes.append(await bench_database(name, url, args))
-        finally:
-            await Tortoise.close_connections()
-            await cleanup()
     summary(outcomes)
+    print(stopwatch.finished())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser = benchkit.parser(__doc__, "qingchu_bench_dashboard")
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the table")
     parser.add_argument("--runs", type=int, default=50, help="timed rounds over every request")
     parser.add_argument("--warmup", type=int, default=5, help="untimed rounds first")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
-    parser.add_argument(
-        "--pg-server",
-        default=DEFAULT_PG_SERVER,
-        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
-    )
     args = parser.parse_args()
-    started = time.perf_counter()
-    asyncio.run(run(args))
-    print(f"(finished in {time.perf_counter() - started:.0f} s)")
+    run_main(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
 What the issue asks: "1 000 cases submitted in a burst -> time until every card is delivered within the rate
 limits, with the count of Bot API calls made per case (fewer is better)". Everything runs on SQLite (a fresh
-migrated file in a temporary directory, removed at the end) and on the FakeBotApi of bot.transport, through the
+migrated file in a temporary directory, removed at the end) and on the FakeBotApi of bot.fake_telegram, through the
 Application's own Bot (bot.app.build_application), exactly as tests/bot/conftest.py builds it.
 
 Time is simulated. The FrozenClock of the AppContext is also the fake's clock, so every Bot API call carries the
@@ -33,25 +33,34 @@ import gc
 import logging
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from benchdata import person_name
+from benchkit import (
+    START,
+    ErrorCounter,
+    StandInTriage,
+    StatementCounter,
+    Stopwatch,
+    counting_errors,
+    counting_statements,
+    fresh_sqlite,
+    settings_for,
+)
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.ext import Application
 from tortoise import Tortoise
 
 from backend.clock import FrozenClock
-from backend.config import Settings, load_settings
 from backend.context import AppContext
-from backend.db import migrate, tortoise_config
+from backend.db import tortoise_config
 from backend.domain import Role
+from backend.domain.commands import Claim, Start
 from backend.models import Case, OutboxMessage, Staff
 from backend.services.actors import Actor
 from backend.services.drafts import AttachmentDraft, CaseDraft
@@ -59,20 +68,16 @@ from backend.services.outbox import OutboxKind
 from bot.app import build_application
 from bot.budget import GLOBAL_PER_SECOND, GROUP_PER_MINUTE, SendBudget
 from bot.delivery import BATCH, deliver_due
-from bot.transport import ApiCall, FakeBotApi, FakeUser
-from bot.transport.fake_api import max_in_window
-from bot.transport.methods import MESSAGE_METHODS
+from bot.fake_telegram import ApiCall, FakeBotApi, FakeUser
+from bot.fake_telegram.fake_api import max_in_window
+from bot.fake_telegram.methods import MESSAGE_METHODS
 
-# Monday 23 November 2026, 10:00 in Shanghai: business hours, so no duty alerts; one case-number day.
-START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-STAFF_CHAT_ID = -1001234567890  # used when the settings name no staff group
 PHOTO_SHARE = 0.30
 MAJOR_EVERY = 50  # 2% of the cases are major: the two managers get an alert each
 MANAGERS = 2
 AGENTS = 4
-STAFF_PAUSE_S = (
-    300  # simulated pause between the end of the burst's delivery and the staff's claims
-)
+# simulated pause between the end of the burst's delivery and the staff's claims
+STAFF_PAUSE_S = 300
 MAX_ROUNDS = 6 * 3600  # six simulated hours: a loop that never drains stops here and says so
 
 PROBLEMS = [
@@ -91,40 +96,9 @@ PROBLEMS = [
 ]
 MAJOR_PROBLEMS = ["地下车库闻到很浓的煤气味", "电梯困人，有人困在电梯里", "配电房冒烟，好像着火了"]
 MAJOR_WORDS = ("煤气", "困在电梯", "着火")
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = [
-    "芳",
-    "伟",
-    "娜",
-    "敏",
-    "静",
-    "磊",
-    "洋",
-    "艳",
-    "勇",
-    "军",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "霞",
-]
 LOCALES = ["zh_CN"] * 17 + ["en", "zh_TW"]  # ~90% simplified Chinese
 CATEGORY_OF = {text: category for category, text in PROBLEMS}
 CASE_NUMBER = re.compile(r"<b>([^<]+)</b>")
-
-
-@dataclass
-class StandInTriage:
-    """What the keyword stand-in says (the fields CaseService reads), cf. tests/conftest.py FakeTriage."""
-
-    category: str
-    severity: str = "general"
-    kind: str = "repair"
-    confidence: float = 0.9
-    alternatives: tuple[str, ...] = ("environment", "other")
-    emergency: bool = False
 
 
 def stand_in_classify(text: str) -> StandInTriage:
@@ -136,17 +110,6 @@ def stand_in_classify(text: str) -> StandInTriage:
 
 
 # ---- the world ----------------------------------------------------------------------------------------
-
-
-class ErrorCounter(logging.Handler):
-    """Warnings and errors logged anywhere (delivery logs refused, rejected and unrenderable rows)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
 @dataclass
@@ -172,10 +135,6 @@ class World:
         return self.clock.now().timestamp()
 
 
-def tenant_name(i: int) -> str:
-    return SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
-
-
 async def build_world(url: str, tenants: int) -> World:
     clock = FrozenClock(START)
     # The fake's clock is the simulated one: every ApiCall.timestamp is a simulated second.
@@ -184,16 +143,8 @@ async def build_world(url: str, tenants: int) -> World:
         clock=lambda: clock.now().timestamp(),
         wall_clock=lambda: clock.now().timestamp(),
     )
-    base: Settings = load_settings(env={}, env_file=None)
-    staff_chat = base.staff_chat_id if base.staff_chat_id is not None else STAFF_CHAT_ID
-    settings = replace(
-        base,
-        database_url=url,
-        bot_token=fake.token,
-        staff_chat_id=staff_chat,
-        duty_phone="400-800-1234",
-        staff_topics=False,
-    )
+    settings = settings_for(url, bot_token=fake.token, staff_topics=False)
+    staff_chat = settings.staff_chat_id
     fake.add_group("物业客服群", chat_id=staff_chat)
     ctx = AppContext.build(settings, clock, classify=stand_in_classify)
     await Tortoise.init(config=tortoise_config(url))
@@ -201,7 +152,7 @@ async def build_world(url: str, tenants: int) -> World:
     await app.initialize()
     world = World(ctx, clock, fake, app, SendBudget(), staff_chat)
     for i in range(tenants):
-        world.tenants.append(fake.add_user(tenant_name(i), language_code="zh-hans"))
+        world.tenants.append(fake.add_user(person_name(i), language_code="zh-hans"))
     for i in range(MANAGERS):
         user = fake.add_user(f"经理{i + 1}")
         await Staff.create(
@@ -573,31 +524,15 @@ async def staff_act(world: World, cases: list[Case], n: int) -> Claims:
     for i, case in enumerate(chosen):
         agent = world.agents[i % len(world.agents)]
         actor = Actor.staff(agent.id, agent.name, agent.role)
-        await world.ctx.cases.claim(case.number, actor)
-        if (
-            i % 2 == 0
-        ):  # “Claim” then “Start” right away: two refreshes of the same card pending together
-            await world.ctx.cases.start(case.number, actor)
+        await world.ctx.cases.handle(Claim(ref=case.number), actor)
+        # “Claim” then “Start” right away: two refreshes of the same card pending together
+        if i % 2 == 0:
+            await world.ctx.cases.handle(Start(ref=case.number), actor)
             started += 1
     return Claims(len(chosen), started, time.perf_counter() - tick)
 
 
 # ---- scenario 3: wall-clock speed beside the raw fake ------------------------------------------------------
-
-
-class StatementCounter(logging.Handler):
-    """SQL statements Tortoise logs on `tortoise.db_client` at DEBUG, by verb (as in bench/bench_dialog.py)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.verbs: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sql = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
-        words = str(sql).split(None, 1)
-        verb = words[0].upper().strip(";") if words else "?"
-        if verb in ("SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT"):
-            self.verbs[verb] += 1
 
 
 async def count_statements(
@@ -607,20 +542,11 @@ async def count_statements(
     unlimited = Unlimited()
     world.clock.advance(seconds=60)
     await submit_burst(world, cases, rng, first=first)
-    counter = StatementCounter()
-    logger = logging.getLogger("tortoise.db_client")
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(counter)
+    counter = StatementCounter(("SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT"))
     sent = 0
-    try:
+    with counting_statements(counter):
         while (report := await deliver_due(world.ctx, world.bot, budget=unlimited)).sent:
             sent += report.sent
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
     return sent, counter.verbs
 
 
@@ -723,9 +649,12 @@ def print_kinds(kinds: dict[str, KindTimes]) -> None:
 
 
 async def run(args: argparse.Namespace, url: str) -> None:
+    with counting_errors(logging.WARNING) as errors:
+        await _run(args, url, errors)
+
+
+async def _run(args: argparse.Namespace, url: str, errors: ErrorCounter) -> None:
     problems: list[str] = []
-    errors = ErrorCounter()
-    logging.getLogger().addHandler(errors)
     rng = random.Random(args.seed)
     world = await build_world(url, args.cases)
     try:
@@ -898,7 +827,6 @@ async def run(args: argparse.Namespace, url: str) -> None:
     finally:
         await world.app.shutdown()
         await Tortoise.close_connections()
-        logging.getLogger().removeHandler(errors)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -929,18 +857,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="qingchu-bench-delivery-"))
-    url = f"sqlite://{folder / 'bench.sqlite3'}"
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
+    url, cleanup = await fresh_sqlite("qingchu-bench-delivery-", args.keep)
     try:
-        await migrate(url)
         await run(args, url)
     finally:
-        if args.keep:
-            print(f"(kept {folder / 'bench.sqlite3'})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    print(f"(whole run {time.perf_counter() - started:.0f} s wall)")
+        await cleanup()
+    print(stopwatch.finished())
 
 
 if __name__ == "__main__":

@@ -1,20 +1,22 @@
-"""Intake-dialog benchmark: complete tenant dialogs through the real Application beside a bare echo bot.
+"""Intake-dialog benchmark: complete tenant dialogs through the real Application beside a durable echo bot.
 
     python bench/bench_dialog.py [--db sqlite|postgres|both] [--dialogs 200] [--profile]
 
 For each database it creates a fresh, migrated database and drives --dialogs complete intake dialogs, each
-by a different tenant, through bot.app.build_application and the in-process Bot API fake (bot.transport),
+by a different tenant, through bot.app.build_application and the in-process Bot API fake (bot.fake_telegram),
 exactly as tests/bot/test_tenant_intake.py does:
 
     /complain, description, “That's all”, “✅ Correct”, unit, shared contact, “Call me …”, “Skip”,
     “Skip”, “✅ Submit”                                             (10 updates per dialog)
 
-The baseline is a bare echo bot (one MessageHandler replying with the same text, one CallbackQueryHandler
-answering) run through the same fake on the same number of updates of the same shapes, interleaved in
-rounds with the dialogs so both see the same machine. Only Application.process_update is timed (building
-the updates and finding the buttons is harness work, done between the timings, for both bots alike).
-Target: the dialog's updates/s >= 25% of the echo bot's. Ratios compare numbers from one run only; absolute
-rates on a noisy 2-core machine mean little. Nothing here asserts on timings.
+The baseline is a durable echo bot: the same PTB Application set-up fed the same number of updates of the
+same shapes through the same fake, whose one handler records each update (one INSERT keyed by update_id,
+one upsert of the chat's row) in one committed transaction on the dialog's own database connection, then
+replies. A bare echo bot (MessageHandler reply_text, CallbackQueryHandler answer; no database) is timed
+too, for information. The three run in alternating rounds so all see the same machine. Only
+Application.process_update is timed (building the updates and finding the buttons is harness work, done
+between the timings, for all bots alike). Target: the dialog's updates/s >= 50% of the durable echo's.
+The last line is `dialog/durable-echo ratio: sqlite=X.XX postgres=Y.YY` (n/a: not measured).
 
 By default the classifier is a keyword stand-in (NLP excluded: bench/bench_nlp.py measures it);
 --classifier nlp uses the real nlp.classify. An untimed pass counts SQL statements (Tortoise's DEBUG log),
@@ -23,48 +25,64 @@ database round trips (driver calls, incl. BEGIN/COMMIT and asyncpg's pool reset)
 """
 
 import argparse
-import asyncio
 import cProfile
 import logging
-import pstats
-import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-import aiosqlite.core
-import asyncpg
-import asyncpg.connection
-from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
+import benchkit
+from benchdata import person_name
+from benchkit import (
+    NOISY,
+    ORM_FUNCTIONS,
+    STAFF_CHAT_ID,
+    START,
+    Chunk,
+    ErrorCounter,
+    RoundTrips,
+    Series,
+    StandInTriage,
+    StatementCounter,
+    Stopwatch,
+    Target,
+    alternate,
+    counting_errors,
+    counting_round_trips,
+    counting_statements,
+    for_each_database,
+    noisy,
+    print_profile,
+    ratio_line,
+    round_ratios,
+    run_main,
+    settings_for,
+)
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
-from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
 
 from backend.clock import FrozenClock
-from backend.config import load_settings
 from backend.context import AppContext
-from backend.db import tortoise_config
 from backend.i18n import _
 from backend.models import Case, Dialog, InboxUpdate, OutboxMessage
 from bot.app import build_application
-from bot.transport import FakeBotApi, FakeChat, FakeUser, StoredMessage, UpdateFactory
+from bot.fake_telegram import FakeBotApi, FakeChat, FakeUser, StoredMessage, UpdateFactory
 
-PG_DATABASE = "qingchu_bench_dialog"
-DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-TARGET_RATIO = 0.25
-STAFF_CHAT_ID = -1001234567890
-# Monday 23 November 2026, 10:00 in Shanghai: business hours (no duty alerts), one case counter day.
-START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-SECONDS_PER_DIALOG = (
-    3  # the frozen clock moves a little per dialog; 3000 dialogs stay within the day
-)
+TARGET_RATIO = 0.50
+DIALOG, DURABLE, ECHO = "dialog", "durable echo", "bare echo"
+# the frozen clock moves a little per dialog; 3000 dialogs stay within the day
+SECONDS_PER_DIALOG = 3
 
 
 def t(message: str, **values: object) -> str:
@@ -90,38 +108,7 @@ PROBLEMS = [
     ("service", "客服电话一直没人接"),
     ("neighbor", "邻居在楼道堆放杂物"),
 ]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = [
-    "芳",
-    "伟",
-    "娜",
-    "敏",
-    "静",
-    "磊",
-    "洋",
-    "艳",
-    "勇",
-    "军",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "霞",
-]
 CATEGORY_OF = {text: category for category, text in PROBLEMS}
-
-
-@dataclass
-class StandInTriage:
-    """What the keyword stand-in says (the fields the bot and CaseService read), cf. tests/conftest.py."""
-
-    category: str
-    severity: str = "general"
-    kind: str = "repair"
-    confidence: float = 0.9
-    alternatives: tuple[str, ...] = ("environment", "other")
-    emergency: bool = False
 
 
 def stand_in_classify(text: str) -> StandInTriage:
@@ -176,7 +163,7 @@ class People:
 
     def tenant(self) -> Tenant:
         i = len(self.created)
-        name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
+        name = person_name(i)
         user = self.fake.add_user(name, language_code="zh-hans")
         unit = f"{i % 30 + 1}-{i % 4 + 1}-{(i % 33) + 1}{i % 4 + 1:02d}"
         phone = f"+86 138 {i // 10_000 % 10_000:04d} {i % 10_000:04d}"
@@ -314,103 +301,86 @@ def build_echo_application(fake: FakeBotApi) -> Application:
     return application
 
 
+# ---- the durable echo ----------------------------------------------------------------------------
+
+ECHO_TABLES = (
+    "CREATE TABLE IF NOT EXISTS bench_echo_update (update_id BIGINT PRIMARY KEY, "
+    "chat_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, received_at {timestamp} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bench_echo_chat (chat_id BIGINT PRIMARY KEY, "
+    "updates INT NOT NULL, last_update_id BIGINT NOT NULL, updated_at {timestamp} NOT NULL)",
+)
+TIMESTAMP = {"sqlite": "TIMESTAMP", "postgres": "TIMESTAMPTZ"}
+RECORD_UPDATE = (
+    "INSERT INTO bench_echo_update (update_id, chat_id, kind, received_at) "
+    "VALUES ({0}, {1}, {2}, {3})"
+)
+UPSERT_CHAT = (
+    "INSERT INTO bench_echo_chat (chat_id, updates, last_update_id, updated_at) "
+    "VALUES ({0}, 1, {1}, {2}) ON CONFLICT (chat_id) DO UPDATE SET "
+    "updates = bench_echo_chat.updates + 1, last_update_id = excluded.last_update_id, "
+    "updated_at = excluded.updated_at"
+)
+
+
+def placeholders(dialect: str, sql: str, n: int) -> str:
+    return sql.format(*("?" if dialect == "sqlite" else f"${i + 1}" for i in range(n)))
+
+
+async def create_echo_tables() -> None:
+    conn = get_connection("default")
+    for sql in ECHO_TABLES:
+        await conn.execute_script(sql.format(timestamp=TIMESTAMP[conn.capabilities.dialect]))
+
+
+def build_durable_echo_application(fake: FakeBotApi, clock: FrozenClock) -> Application:
+    """The same PTB set-up as the echo bot, whose one handler first records the update durably: one
+    INSERT keyed by update_id and one upsert of the chat's row, committed in one transaction on the
+    dialog's own Tortoise connection (same driver, PRAGMAs and pool), then replies."""
+    dialect = get_connection("default").capabilities.dialect
+    record_update = placeholders(dialect, RECORD_UPDATE, 4)
+    upsert_chat = placeholders(dialect, UPSERT_CHAT, 3)
+
+    async def record_and_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id
+        kind = "callback_query" if update.callback_query else "message"
+        now = clock.now()
+        async with in_transaction() as conn:
+            await conn.execute_query(record_update, [update.update_id, chat_id, kind, now])
+            await conn.execute_query(upsert_chat, [chat_id, update.update_id, now])
+        if update.callback_query:
+            await update.callback_query.answer()
+            return
+        message = update.effective_message
+        text = message.text or (message.contact.phone_number if message.contact else None) or "?"
+        await message.reply_text(text)
+
+    request = fake.request()
+    application = (
+        Application.builder()
+        .token(fake.token)
+        .request(request)
+        .get_updates_request(request)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, record_and_reply))
+    return application
+
+
+async def durable_echo_sane(updates: int) -> str:
+    """ "" if the durable echo recorded every update it was given, else what is wrong."""
+    conn = get_connection("default")
+    recorded = (await conn.execute_query_dict("SELECT COUNT(*) AS n FROM bench_echo_update"))[0][
+        "n"
+    ]
+    counted = (
+        await conn.execute_query_dict("SELECT COALESCE(SUM(updates), 0) AS n FROM bench_echo_chat")
+    )[0]["n"]
+    if recorded == counted == updates:
+        return ""
+    return f"durable echo recorded {recorded} updates, counted {counted} per chat, of {updates}"
+
+
 # ---- counting ---------------------------------------------------------------------------------------
-
-
-def verb_of(sql: object) -> str:
-    words = str(sql).split(None, 1)
-    return words[0].upper().strip(";") if words else "?"
-
-
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise logs on `tortoise.db_client` at DEBUG, by verb."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.verbs: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sql = record.args[0] if isinstance(record.args, tuple) and record.args else record.msg
-        verb = verb_of(sql)
-        if verb in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "PRAGMA"):
-            self.verbs[verb] += 1
-
-
-@contextmanager
-def counting_statements(counter: StatementCounter) -> Iterator[None]:
-    logger = logging.getLogger("tortoise.db_client")
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(counter)
-    try:
-        yield
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-@dataclass
-class RoundTrips:
-    """Calls that wait for the database, by kind, with the time each kind kept the caller waiting."""
-
-    count: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[str] = field(default_factory=Counter)
-
-    def clear(self) -> None:
-        self.count.clear()
-        self.seconds.clear()
-
-    async def timed(self, label: str, call: Awaitable[Any]) -> Any:
-        started = time.perf_counter()
-        try:
-            return await call
-        finally:
-            self.count[label] += 1
-            self.seconds[label] += time.perf_counter() - started
-
-
-@contextmanager
-def counting_round_trips(trips: RoundTrips) -> Iterator[None]:
-    """Every call that waits for the database: an aiosqlite worker-thread hop, or an asyncpg message
-    exchange (statements, BEGIN/COMMIT, and the reset query the pool runs when a connection is released)."""
-    sqlite_execute = aiosqlite.core.Connection._execute
-    pg_execute = asyncpg.connection.Connection.execute
-    pg_private = asyncpg.connection.Connection._execute
-
-    async def sqlite_hop(self, fn, *args, **kwargs):
-        name = getattr(fn, "__name__", "?")
-        label = (
-            verb_of(args[0])
-            if name in ("execute", "_execute_fetchall", "_execute_insert") and args
-            else name.upper()
-        )
-        return await trips.timed(label, sqlite_execute(self, fn, *args, **kwargs))
-
-    async def pg_simple(self, query, *args, **kwargs):
-        if args:  # with arguments it goes through _execute, counted there
-            return await pg_execute(self, query, *args, **kwargs)
-        text = str(query).lstrip()
-        label = (
-            "pool reset"
-            if text.startswith(("SELECT pg_advisory_unlock_all", "RESET", "CLOSE ALL"))
-            else verb_of(text)
-        )
-        return await trips.timed(label, pg_execute(self, query, *args, **kwargs))
-
-    async def pg_extended(self, query, *args, **kwargs):
-        return await trips.timed(verb_of(query), pg_private(self, query, *args, **kwargs))
-
-    aiosqlite.core.Connection._execute = sqlite_hop
-    asyncpg.connection.Connection.execute = pg_simple
-    asyncpg.connection.Connection._execute = pg_extended
-    try:
-        yield
-    finally:
-        aiosqlite.core.Connection._execute = sqlite_execute
-        asyncpg.connection.Connection.execute = pg_execute
-        asyncpg.connection.Connection._execute = pg_private
 
 
 @dataclass
@@ -455,29 +425,6 @@ async def count_per_step(
 
 # ---- profiling --------------------------------------------------------------------------------------
 
-ROOT = str(Path(__file__).resolve().parents[1])
-LAYERS = (
-    ("/bot/transport/", "Bot API fake (harness)"),
-    ("/tortoise/", "Tortoise ORM"),
-    ("/pypika", "pypika (SQL building)"),
-    ("/aiosqlite/", "aiosqlite"),
-    ("/asyncpg/", "asyncpg"),
-    ("/telegram/", "python-telegram-bot"),
-    (f"{ROOT}/bot/", "bot/ (product)"),
-    (f"{ROOT}/backend/", "backend/ (product)"),
-    ("/babel/", "babel/gettext"),
-    ("/gettext.py", "babel/gettext"),
-    ("/asyncio/", "asyncio event loop"),
-    ("/selectors.py", "asyncio event loop"),
-    ("/json/", "json"),
-    ("/logging/", "logging"),
-    ("/copy.py", "copy.deepcopy (update factory)"),
-)
-BUILT_INS = (
-    ("select.epoll", "idle in epoll (waiting for the database)"),
-    ("SimpleQueue", "aiosqlite thread handoff (put_nowait)"),
-    ("_socket.socket", "socket send/recv (asyncpg)"),
-)
 KEY_FUNCTIONS = (
     ("telegram/ext/_application.py", "process_update"),
     ("bot/app.py", "take_once"),
@@ -490,97 +437,12 @@ KEY_FUNCTIONS = (
     ("backend/services/cases.py", "submit"),
     ("bot/delivery.py", "deliver_due"),
     ("telegram/_bot.py", "_post"),
-    ("bot/transport/request.py", "do_request"),
-    ("tortoise/models.py", "get_or_none"),
-    ("tortoise/models.py", "update_or_create"),
-    ("tortoise/models.py", "create"),
-    ("tortoise/backends/base/executor.py", "execute_select"),
-    ("tortoise/backends/base/executor.py", "execute_insert"),
+    ("bot/fake_telegram/request.py", "do_request"),
+    *ORM_FUNCTIONS,
 )
 
 
-def layer_of(filename: str, name: str) -> str:
-    if filename == "~":
-        return next((layer for needle, layer in BUILT_INS if needle in name), "other C built-ins")
-    return next(
-        (layer for needle, layer in LAYERS if needle in filename),
-        "other Python (stdlib, libraries)",
-    )
-
-
-def print_profile(profile: cProfile.Profile, updates: int, wall: float) -> None:
-    stats = pstats.Stats(profile)
-    raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict]] = stats.stats  # type: ignore[attr-defined]
-    per_update = 1e6 / updates
-    layers: Counter[str] = Counter()
-    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in raw.items():
-        layers[layer_of(filename, name)] += tottime
-    accounted = sum(layers.values())
-    print(
-        f"\n  profile (cProfile, main thread): {updates} updates, {wall:.2f} s wall, {wall / updates * 1e6:.0f} µs "
-        f"per update; the profiler slows Python code down, so read shares, not absolute numbers"
-    )
-    print("    own time by layer (µs per update, share):")
-    for layer, seconds in layers.most_common():
-        if seconds * per_update >= 5:
-            print(f"      {layer:42}{seconds * per_update:8.0f}  {seconds / accounted:6.1%}")
-    print(
-        "    inclusive time of key functions (µs per update; a coroutine counts only while it runs, "
-        "and each resumption is one entry):"
-    )
-    for suffix, name in KEY_FUNCTIONS:
-        for (filename, _line, fname), (_cc, nc, _tt, cumtime, _callers) in raw.items():
-            if fname == name and filename.endswith(suffix):
-                print(
-                    f"      {suffix + ':' + name:58}{cumtime * per_update:8.0f}   entries/update {nc / updates:5.1f}"
-                )
-    print("    top 15 functions by own time:")
-    top = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:15]
-    for (filename, line, name), (_cc, nc, tottime, _ct, _callers) in top:
-        where = name if filename == "~" else f"{_short(filename)}:{line}({name})"
-        print(f"      {tottime * per_update:7.0f} µs  {nc / updates:6.1f}×  {where}")
-
-
-def _short(filename: str) -> str:
-    for marker in ("site-packages/", f"{ROOT}/", "/lib/python3.11/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
-    return filename
-
-
-# ---- databases --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Target:
-    name: str
-    url: str
-    driver: str
-    cleanup: Callable[[], Awaitable[None]]
-
-
-async def open_sqlite(keep: bool) -> Target:
-    url, cleanup = await fresh_sqlite("qingchu-bench-dialog-", keep)
-    return Target("sqlite", url, f"aiosqlite {aiosqlite.__version__}", cleanup)
-
-
-async def open_postgres(server: str, keep: bool) -> Target:
-    url, cleanup, _ = await fresh_postgres(server, PG_DATABASE, keep)
-    return Target("postgres", url, f"asyncpg {asyncpg.__version__}", cleanup)
-
-
 # ---- one database -----------------------------------------------------------------------------------
-
-
-class ErrorCounter(logging.Handler):
-    """Errors logged anywhere (the bot's on_error logs every failed update)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
 @dataclass
@@ -588,33 +450,31 @@ class Outcome:
     name: str
     dialog: Timings | None = None
     echo: Timings | None = None
+    durable: Timings | None = None
+    series: dict[str, Series] = field(default_factory=dict)
     steps: list[StepCounts] | None = None
-    round_ratios: list[float] = field(default_factory=list)
+    durable_trips: RoundTrips | None = None
     counted: int = 0
     sane: bool = True
     skipped: str = ""
+    dialog_tenants: list[Tenant] = field(default_factory=list)
+    durable_updates: int = 0
 
-    @property
-    def dialog_rate(self) -> float:
-        return self.dialog.updates / self.dialog.seconds
+    def ratio(self, baseline: str) -> float:
+        return self.series[DIALOG].rate / self.series[baseline].rate
 
-    @property
-    def echo_rate(self) -> float:
-        return self.echo.updates / self.echo.seconds
-
-    @property
-    def ratio(self) -> float:
-        return self.dialog_rate / self.echo_rate
-
-    def line(self) -> str:
+    def lines(self) -> list[str]:
         if self.skipped:
-            return f"{self.name:9}skipped: {self.skipped}"
-        verdict = "ok" if self.ratio >= TARGET_RATIO else "MISSED"
-        return (
-            f"{self.name:9}dialog {self.dialog_rate:.1f} updates/s "
-            f"({self.dialog.dialogs / self.dialog.seconds:.1f} dialogs/s)  echo {self.echo_rate:.0f} updates/s  "
-            f"ratio {self.ratio:.2f} (target >= {TARGET_RATIO:.2f}: {verdict})"
-        )
+            return [f"{self.name:9}skipped: {self.skipped}"]
+        verdict = "ok" if self.ratio(DURABLE) >= TARGET_RATIO else "MISSED"
+        dialog = self.series[DIALOG]
+        return [
+            f"{self.name:9}dialog {dialog.rate:.1f} updates/s ({dialog.rate / UPDATES_PER_DIALOG:.1f} "
+            f"dialogs/s)  durable echo {self.series[DURABLE].rate:.0f} updates/s  ratio "
+            f"{self.ratio(DURABLE):.2f} (target >= {TARGET_RATIO:.2f}: {verdict})",
+            f"{'':9}bare echo {self.series[ECHO].rate:.0f} updates/s  dialog/bare-echo ratio "
+            f"{self.ratio(ECHO):.3f} (informational: the bare echo writes nothing)",
+        ]
 
     def per_update_line(self) -> str:
         if self.skipped or not self.steps:
@@ -623,9 +483,14 @@ class Outcome:
         statements = sum(sum(s.statements.values()) for s in self.steps)
         trips = sum(sum(s.trips.values()) for s in self.steps)
         calls = sum(sum(s.api.values()) for s in self.steps)
+        durable = ""
+        if self.durable_trips is not None:
+            durable = (
+                f"; durable echo: 2 / {sum(self.durable_trips.count.values()) / updates:.1f} / 1.0"
+            )
         return (
             f"{'':9}per update: {statements / updates:.1f} SQL statements, {trips / updates:.1f} database round "
-            f"trips, {calls / updates:.1f} Bot API calls (echo: 0 / 0 / 1.0)"
+            f"trips, {calls / updates:.1f} Bot API calls{durable}"
         )
 
 
@@ -633,19 +498,25 @@ def per_update(counter_total: int, updates: int) -> str:
     return f"{counter_total / updates:.1f}"
 
 
-def print_steps(dialog: Timings, echo: Timings, steps: list[StepCounts], counted: int) -> None:
+def print_steps(
+    outcome: Outcome, steps: list[StepCounts], counted: int, durable_trips: RoundTrips
+) -> None:
+    dialog, echo, durable = outcome.dialog, outcome.echo, outcome.durable
     print(
         f"\n  per step (time: mean ms inside process_update over {dialog.dialogs} timed dialogs; "
         f"counts: mean over {counted} counted dialogs)"
     )
     print(
-        f"    {'step':24}{'dialog ms':>10}{'echo ms':>9}{'SQL':>6}{'DB trips':>10}{'Bot API':>9}  statements"
+        f"    {'step':24}{'dialog ms':>10}{'durable':>9}{'echo ms':>9}{'SQL':>6}{'DB trips':>10}"
+        f"{'Bot API':>9}  statements"
     )
     for i, name in enumerate(STEPS):
         s = steps[i]
         detail = " ".join(f"{verb} {n / counted:.0f}" for verb, n in s.statements.most_common())
         print(
-            f"    {name:24}{dialog.per_step[i] / dialog.dialogs * 1000:10.2f}{echo.per_step[i] / echo.dialogs * 1000:9.2f}"
+            f"    {name:24}{dialog.per_step[i] / dialog.dialogs * 1000:10.2f}"
+            f"{durable.per_step[i] / durable.dialogs * 1000:9.2f}"
+            f"{echo.per_step[i] / echo.dialogs * 1000:9.2f}"
             f"{sum(s.statements.values()) / counted:6.1f}{sum(s.trips.values()) / counted:10.1f}"
             f"{sum(s.api.values()) / counted:9.1f}  {detail}"
         )
@@ -676,7 +547,13 @@ def print_steps(dialog: Timings, echo: Timings, steps: list[StepCounts], counted
     )
     print(
         f"                {per_update(sum(api.values()), updates)} Bot API calls "
-        f"({', '.join(f'{m} {n / updates:.2f}' for m, n in api.most_common())}); echo bot: 1.0"
+        f"({', '.join(f'{m} {n / updates:.2f}' for m, n in api.most_common())}); echo bots: 1.0"
+    )
+    d = durable_trips
+    print(
+        f"    durable echo per update: 2 SQL statements, {per_update(sum(d.count.values()), updates)} "
+        f"database round trips ({', '.join(f'{v} {n / updates:.2f}' for v, n in d.count.most_common())}), "
+        f"{sum(d.seconds.values()) / updates * 1e6:.0f} µs waiting on them"
     )
 
 
@@ -726,145 +603,165 @@ async def sanity(fake: FakeBotApi, tenants: list[Tenant], errors: ErrorCounter) 
     return True
 
 
+async def count_durable_echo(driver: Driver, people: People, n: int) -> RoundTrips:
+    """Round trips of n more durable-echo 'dialogs', untimed."""
+    trips = RoundTrips()
+    with counting_round_trips(trips):
+        for _ in range(n):
+            await driver.echo(people.tenant(), Timings())
+    return trips
+
+
 async def bench_database(
     target: Target, args: argparse.Namespace, classify: Callable[[str], Any], problems: list[str]
 ) -> Outcome:
     outcome = Outcome(target.name)
     clock = FrozenClock(START)
     fake = FakeBotApi()
-    base = load_settings(env={}, env_file=None)
-    settings = replace(
-        base,
-        database_url=target.url,
-        bot_token=fake.token,
-        staff_chat_id=STAFF_CHAT_ID,
-        duty_phone="400-800-1234",
-    )
+    settings = settings_for(target.url, bot_token=fake.token)
     fake.add_group("物业客服群", chat_id=STAFF_CHAT_ID)
     ctx = AppContext.build(settings, clock, classify=classify)
-    errors = ErrorCounter()
-    logging.getLogger().addHandler(errors)
-    await Tortoise.init(config=tortoise_config(target.url))
-    app = build_application(ctx, request=fake.request(), rate_limit=False)
-    echo_app = build_echo_application(fake)
-    await app.initialize()
-    await echo_app.initialize()
+    await create_echo_tables()
+    apps = {
+        DIALOG: build_application(ctx, request=fake.request(), rate_limit=False),
+        DURABLE: build_durable_echo_application(fake, clock),
+        ECHO: build_echo_application(fake),
+    }
+    for app in apps.values():
+        await app.initialize()
     print(f"\n== {target.name}: {target.url} ({target.driver})")
     try:
-        dialog_people = People(fake, problems)
-        echo_people = People(fake, problems)
-        bot, echo_bot = Driver(app, fake), Driver(echo_app, fake)
-
-        async def dialogs(n: int, timings: Timings) -> None:
-            for _ in range(n):
-                clock.advance(seconds=SECONDS_PER_DIALOG)
-                await bot.intake(dialog_people.tenant(), timings)
-
-        async def echoes(n: int, timings: Timings) -> None:
-            for _ in range(n):
-                await echo_bot.echo(echo_people.tenant(), timings)
-
-        await dialogs(
-            args.warmup, Timings()
-        )  # imports, statement caches, catalogs, first pages of the files
-        await echoes(args.warmup, Timings())
-        dialog, echo = Timings(), Timings()
-        rounds = max(1, min(args.rounds, args.dialogs))
-        started = time.perf_counter()
-        for r in range(rounds):
-            chunk = args.dialogs // rounds + (1 if r < args.dialogs % rounds else 0)
-            round_dialog, round_echo = Timings(), Timings()
-            first, second = (echoes, round_echo), (dialogs, round_dialog)
-            for run, timings in (first, second) if r % 2 == 0 else (second, first):
-                await run(chunk, timings)
-            dialog.add(round_dialog)
-            echo.add(round_echo)
-            outcome.round_ratios.append(
-                (round_dialog.updates / round_dialog.seconds)
-                / (round_echo.updates / round_echo.seconds)
-            )
-        wall = time.perf_counter() - started
-        outcome.dialog, outcome.echo = dialog, echo
-        print(
-            f"  {args.dialogs} dialogs ({dialog.updates} updates) and {echo.updates} echo updates in {rounds} "
-            f"interleaved rounds after {args.warmup} warm-up dialogs each; {wall:.1f} s wall "
-            f"({dialog.seconds + echo.seconds:.1f} s inside process_update, the rest builds updates)"
-        )
-        print("  " + outcome.line())
-        print(
-            "  ratio per round: "
-            + " ".join(f"{r:.3f}" for r in outcome.round_ratios)
-            + "  (the spread is the machine's noise)"
-        )
-
-        counted = outcome.counted = max(1, args.count)
-        outcome.steps = await count_per_step(bot, dialog_people, clock, counted)
-        print_steps(dialog, echo, outcome.steps, counted)
-
-        if args.profile:
-            profile = cProfile.Profile()
-            timings = Timings()
-            started = time.perf_counter()
-            profile.enable()
-            await dialogs(args.profile_dialogs, timings)
-            profile.disable()
-            print_profile(profile, timings.updates, time.perf_counter() - started)
-
-        outcome.sane = await sanity(fake, dialog_people.created, errors)
+        with counting_errors() as errors:
+            await _bench(outcome, args, clock, fake, apps, problems)
+            durable_problem = await durable_echo_sane(outcome.durable_updates)
+            outcome.sane = await sanity(fake, outcome.dialog_tenants, errors)
+            if durable_problem:
+                print(f"  sanity: FAILED: {durable_problem}")
+                outcome.sane = False
     finally:
-        await echo_app.shutdown()
-        await app.shutdown()
-        await Tortoise.close_connections()
-        logging.getLogger().removeHandler(errors)
+        for app in apps.values():
+            await app.shutdown()
     return outcome
 
 
-def summary(outcomes: list[Outcome], classifier: str) -> None:
+async def _bench(
+    outcome: Outcome,
+    args: argparse.Namespace,
+    clock: FrozenClock,
+    fake: FakeBotApi,
+    apps: dict[str, Application],
+    problems: list[str],
+) -> None:
+    people = {name: People(fake, problems) for name in apps}
+    drivers = {name: Driver(app, fake) for name, app in apps.items()}
+    timings = {name: Timings() for name in apps}
+
+    async def play(name: str, n: int, into: Timings) -> None:
+        for _i in range(n):
+            if name == DIALOG:
+                clock.advance(seconds=SECONDS_PER_DIALOG)
+                await drivers[name].intake(people[name].tenant(), into)
+            else:
+                await drivers[name].echo(people[name].tenant(), into)
+
+    def chunk(name: str) -> Chunk:
+        async def run(lo: int, hi: int) -> tuple[int, float]:
+            round_timings = Timings()
+            await play(name, hi - lo, round_timings)
+            timings[name].add(round_timings)
+            return round_timings.updates, round_timings.seconds
+
+        return run
+
+    for name in apps:  # imports, statement caches, catalogs, first pages of the files
+        await play(name, args.warmup, Timings())
+    rounds = max(1, min(args.rounds, args.dialogs))
+    started = time.perf_counter()
+    outcome.series = await alternate(args.dialogs, rounds, {name: chunk(name) for name in apps})
+    wall = time.perf_counter() - started
+    outcome.dialog, outcome.durable, outcome.echo = timings[DIALOG], timings[DURABLE], timings[ECHO]
+    inside = sum(t.seconds for t in timings.values())
+    print(
+        f"  {args.dialogs} dialogs ({outcome.dialog.updates} updates), as many durable-echo and bare-echo "
+        f"updates, in {rounds} alternating rounds after {args.warmup} warm-up dialogs each; {wall:.1f} s "
+        f"wall ({inside:.1f} s inside process_update, the rest builds updates)"
+    )
+    for line in outcome.lines():
+        print("  " + line)
+    ratios = round_ratios(outcome.series[DIALOG], outcome.series[DURABLE])
+    print(
+        "  dialog/durable-echo per round: "
+        + " ".join(f"{r:.3f}" for r in ratios)
+        + "  (the spread is the machine's noise)"
+    )
+    if noisy(ratios):
+        print(f"  {NOISY}")
+
+    counted = outcome.counted = max(1, args.count)
+    outcome.steps = await count_per_step(drivers[DIALOG], people[DIALOG], clock, counted)
+    outcome.durable_trips = await count_durable_echo(drivers[DURABLE], people[DURABLE], counted)
+    print_steps(outcome, outcome.steps, counted, outcome.durable_trips)
+
+    if args.profile:
+        profile = cProfile.Profile()
+        profiled = Timings()
+        started = time.perf_counter()
+        profile.enable()
+        await play(DIALOG, args.profile_dialogs, profiled)
+        profile.disable()
+        print_profile(
+            profile, profiled.updates, time.perf_counter() - started, "update", KEY_FUNCTIONS
+        )
+    outcome.dialog_tenants = people[DIALOG].created
+    outcome.durable_updates = len(people[DURABLE].created) * UPDATES_PER_DIALOG
+
+
+def summary(outcomes: list[Outcome], classifier: str, stopwatch: Stopwatch) -> None:
     print(f"\n== summary (updates/s inside Application.process_update; classifier: {classifier})")
     for outcome in outcomes:
-        print(outcome.line())
+        for line in outcome.lines():
+            print(line)
         if outcome.per_update_line():
             print(outcome.per_update_line())
-    if any(not o.skipped and o.ratio < TARGET_RATIO for o in outcomes):
+    if any(not o.skipped and o.ratio(DURABLE) < TARGET_RATIO for o in outcomes):
         print("target missed: --profile shows where the time per update goes")
+    print(stopwatch.finished())
+    print(
+        ratio_line(
+            "dialog/durable-echo",
+            {o.name: o.ratio(DURABLE) for o in outcomes if not o.skipped},
+        )
+    )
 
 
 async def run(args: argparse.Namespace) -> int:
+    stopwatch = Stopwatch()
     classify, classifier = pick_classifier(args.classifier)
     problems = problems_for(classify)
     print(f"classifier: {classifier}")
     print(
-        f"python-telegram-bot through bot.transport.FakeBotApi; {UPDATES_PER_DIALOG} updates per dialog; "
-        f"echo baseline: MessageHandler reply_text + CallbackQueryHandler answer"
+        f"python-telegram-bot through bot.fake_telegram.FakeBotApi; {UPDATES_PER_DIALOG} updates per dialog; "
+        "durable echo: one handler recording the update (INSERT by update_id, upsert of the chat's row, "
+        "one transaction) then replying; bare echo: MessageHandler reply_text + CallbackQueryHandler answer"
     )
-    names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    outcomes = []
-    for name in names:
-        if name == "postgres" and not postgres_answers(args.pg_server):
-            print(f"\n== postgres: skipped, nothing answers at {args.pg_server}")
-            outcomes.append(Outcome(name, skipped=f"nothing answers at {args.pg_server}"))
-            continue
-        # Tortoise caches each model's INSERT text per (connection name, table) for the whole process, so a
-        # second database of another dialect under the same name "default" would reuse SQLite's "?" SQL.
-        EXECUTOR_CACHE.clear()
-        target = await (
-            open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep)
-        )
-        try:
-            outcomes.append(await bench_database(target, args, classify, problems))
-        finally:
-            await target.cleanup()
-    summary(outcomes, classifier)
+    outcomes = await for_each_database(
+        args,
+        lambda target: bench_database(target, args, classify, problems),
+        lambda name, reason: Outcome(name, skipped=reason),
+    )
+    summary(outcomes, classifier, stopwatch)
     return 0 if all(o.sane for o in outcomes) else 1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser = benchkit.parser(__doc__, "qingchu_bench_dialog", seed=None)
     parser.add_argument(
-        "--dialogs", type=int, default=200, help="timed dialogs (and as many echo 'dialogs')"
+        "--dialogs",
+        type=int,
+        default=200,
+        help="timed dialogs (and as many durable-echo and bare-echo 'dialogs')",
     )
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved echo/dialog rounds")
+    parser.add_argument("--rounds", type=int, default=6, help="alternating rounds")
     parser.add_argument("--warmup", type=int, default=10, help="untimed dialogs (and echoes) first")
     parser.add_argument(
         "--count", type=int, default=20, help="untimed dialogs with statements and calls counted"
@@ -879,20 +776,9 @@ def main() -> None:
         "--profile", action="store_true", help="profile one more batch of dialogs with cProfile"
     )
     parser.add_argument("--profile-dialogs", type=int, default=50)
-    parser.add_argument(
-        "--pg-server",
-        default=DEFAULT_PG_SERVER,
-        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
-    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    started = time.perf_counter()
-    code = asyncio.run(run(args))
-    print(f"(finished in {time.perf_counter() - started:.0f} s)")
-    sys.exit(code)
+    run_main(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -29,11 +29,9 @@ See bench/README.md.
 """
 
 import argparse
-import asyncio
 import logging
 import random
 import re
-import sqlite3
 import statistics as pystats
 import time
 from collections import Counter
@@ -42,18 +40,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiosqlite
 import asyncpg
-from benchdb import fresh_postgres, fresh_sqlite, postgres_answers
-from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
+import benchkit
+from benchdata import CATEGORY_WEIGHTS, KIND_OF, SURNAMES, received_times
+from benchkit import Stopwatch, Target, analyze, counting_statements, for_each_database, run_main
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from backend.clock import FrozenClock
 from backend.config import Settings, load_settings
 from backend.context import AppContext
-from backend.db import tortoise_config
 from backend.domain import (
     Channel,
     Kind,
@@ -78,28 +74,13 @@ from backend.models import (
 from backend.services.queries import OPEN_STATUSES
 from scheduler.sweeps import BATCH, CLOCK_SWEEPS, sweep_all
 
-PG_DATABASE = "qingchu_bench_sweep"
-DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 # Monday 23 November 2026, 10:00 in Shanghai: "now" for the seed and every sweep.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-WARM_DUE = (
-    20  # cases made due and swept once before timing (warms the act path, counts its statements)
-)
+# cases made due and swept once before timing (warms the act path, counts its statements)
+WARM_DUE = 20
 
 # ---- realistic content ------------------------------------------------------------------------------
 
-CATEGORY_WEIGHTS = {
-    "facility": 34,
-    "environment": 15,
-    "noise": 11,
-    "parking": 9,
-    "billing": 8,
-    "security": 6,
-    "service": 6,
-    "neighbor": 4,
-    "utilities": 4,
-    "other": 3,
-}
 PROBLEMS = {
     "facility": [
         "卫生间天花板漏水，滴到地板上了",
@@ -132,8 +113,6 @@ FILLERS = [
     "白天上班不在家，晚上七点以后方便",
     "谢谢",
 ]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-KIND_OF = {"facility": Kind.REPAIR, "utilities": Kind.REPAIR, "other": Kind.INQUIRY}
 BUILDINGS = 400  # ~340 cases a day: a desk for several large estates, buildings 1-400
 # Two collective complaints of the last two days, already linked by an earlier sweep: (category, building).
 INCIDENTS = (("facility", "7"), ("utilities", "12"))
@@ -190,50 +169,6 @@ class Desk:
         r = self.rng
         fillers = r.choices(FILLERS, k=r.choices((0, 1, 2, 3, 5, 8), (15, 25, 25, 15, 12, 8))[0])
         return "，".join([r.choice(PROBLEMS[category]), *fillers]) + "。"
-
-    def received_times(self, count: int) -> list[datetime]:
-        """Spread over 12 months, slowly growing, busier in the daytime (local time)."""
-        r = self.rng
-        hour_weights = [
-            1,
-            1,
-            1,
-            1,
-            1,
-            2,
-            4,
-            8,
-            12,
-            14,
-            14,
-            12,
-            10,
-            11,
-            12,
-            12,
-            11,
-            10,
-            10,
-            10,
-            9,
-            7,
-            4,
-            2,
-        ]
-        days = r.choices(range(365), weights=[1.25 - d / 730 for d in range(365)], k=count)
-        hours = r.choices(range(24), weights=hour_weights, k=count)
-        local_now = self.now.astimezone(self.tz)
-        times = []
-        for day, hour in zip(days, hours, strict=True):
-            local_day = (local_now - timedelta(days=day)).date()
-            moment = datetime(local_day.year, local_day.month, local_day.day, hour, tzinfo=self.tz)
-            moment = (moment + timedelta(seconds=r.randrange(3600))).astimezone(UTC)
-            times.append(
-                moment
-                if moment < self.now
-                else self.now - timedelta(seconds=r.randrange(60, 86_400))
-            )
-        return times
 
     def _ladder(self, due: datetime, step: timedelta, level: int) -> tuple[datetime | None, int]:
         """A promise the scheduler already acted on: one level up per miss, re-armed until the top."""
@@ -437,7 +372,7 @@ INCIDENT_KEYS = {(building, category) for category, building in INCIDENTS}
 def generate(total: int, seed: int, settings: Settings) -> Seed:
     desk = Desk(seed, settings, NOW)
     linked = len(INCIDENTS) * INCIDENT_HOUSEHOLDS
-    times = sorted(desk.received_times(total - linked))
+    times = sorted(received_times(desk.rng, total - linked, desk.now, desk.tz))
     rows = [desk.case(received) for received in times]
     for n, (category, building) in enumerate(INCIDENTS):
         for h in range(INCIDENT_HOUSEHOLDS):
@@ -570,9 +505,9 @@ class Statement:
 def describe(sql: str) -> tuple[str, tuple[str, ...]]:
     """A name for a sweep statement, and the columns that keep its read to live work."""
     for sweep in CLOCK_SWEEPS:
-        if f'"{sweep.column}"<=' in sql:
+        if f'"{sweep.clock.column}"<=' in sql:
             # a set clock is live work: an index range on the clock column follows the due work
-            return sweep.name, (sweep.column,)
+            return sweep.name, (sweep.clock.column,)
     if '"severity" IN' in sql and '"received_at"<=' in sql:
         # received_at <= cutoff alone is the whole history: the range must also be bounded by status
         return "aged", ("status", "received_at")
@@ -605,18 +540,9 @@ class StatementLog(logging.Handler):
 
 
 async def logged(action: Callable[[], Awaitable[Any]]) -> tuple[Any, StatementLog]:
-    logger = logging.getLogger("tortoise.db_client")
     log_ = StatementLog()
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(log_)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    try:
+    with counting_statements(log_):
         return await action(), log_
-    finally:
-        logger.removeHandler(log_)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 async def capture_idle_sweep(ctx: AppContext) -> tuple[list[Statement], StatementLog]:
@@ -696,9 +622,8 @@ class Plan:
         str  # "range": an index condition bounds every column the query needs; "filter X"; "SCAN"
     )
     summary: str
-    read: int | None = (
-        None  # PostgreSQL: rows read (returned by the scans + removed by their filters)
-    )
+    # PostgreSQL: rows read (returned by the scans + removed by their filters)
+    read: int | None = None
     buffers: int | None = None  # PostgreSQL: shared buffers hit + read
     work: int | None = None  # SQLite: VM instructions of one execution
 
@@ -809,9 +734,8 @@ class Measured:
     statements: list[Statement]
     times: dict[str, float]
     plans: dict[str, Plan]  # the plan the driver used
-    other_plans: dict[str, str] = field(
-        default_factory=dict
-    )  # PostgreSQL: the plan it did not use, if different
+    # PostgreSQL: the plan it did not use, if different
+    other_plans: dict[str, str] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)  # PostgreSQL: "generic 30/33"
     work: int = 0  # SQLite: VM instructions of one idle sweep; PostgreSQL: rows its statements read
 
@@ -970,37 +894,9 @@ async def verify(
 # ---- databases --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Target:
-    name: str
-    url: str
-    driver: str
-    cleanup: Callable[[], Awaitable[None]]
-
-
-async def open_sqlite(keep: bool) -> Target:
-    url, cleanup = await fresh_sqlite("qingchu-bench-sweep-", keep)
-    await Tortoise.init(config=tortoise_config(url))
-    return Target(
-        "sqlite",
-        url,
-        f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}",
-        cleanup,
-    )
-
-
-async def open_postgres(server: str, keep: bool) -> Target:
-    url, cleanup, version = await fresh_postgres(server, PG_DATABASE, keep)
-    await Tortoise.init(config=tortoise_config(url))
-    return Target("postgres", url, f"asyncpg {asyncpg.__version__}, PostgreSQL {version}", cleanup)
-
-
-async def analyze(target: Target) -> None:
-    if (
-        target.name == "postgres"
-    ):  # what autovacuum does on a live desk; one by one (VACUUM refuses a script)
-        for table in ("case", "case_event", "outbox_message"):
-            await get_connection("default").execute_script(f'VACUUM ANALYZE "{table}"')
+async def vacuum(target: Target) -> None:
+    if target.name == "postgres":  # what autovacuum does on a live desk
+        await analyze(target, ("case", "case_event", "outbox_message"))
 
 
 async def table_size(target: Target) -> str:
@@ -1152,7 +1048,8 @@ async def bench_database(
 
     ctx = AppContext.build(settings, clock, classify=no_classifier)
     rng = random.Random(args.seed + 1)
-    print(f"\n== {target.name}: {target.url}  ({target.driver})")
+    engine = "SQLite" if target.name == "sqlite" else "PostgreSQL"
+    print(f"\n== {target.name}: {target.url}  ({target.driver}, {engine} {target.version})")
     people = await seed_people(NOW, rng)
     # The small table is the same desk, younger: the live set and the most recent history.
     by_age = sorted(seed.history, key=lambda i: seed.rows[i]["received_at"], reverse=True)
@@ -1162,7 +1059,7 @@ async def bench_database(
     )
 
     seconds = await insert_rows(seed, seed.live + small_history, people)
-    await analyze(target)
+    await vacuum(target)
     oldest = min(seed.rows[i]["received_at"] for i in small_history) if small_history else NOW
     print(
         f"  seeded {await Case.all().count()} cases in {seconds:.1f} s: the live set ({len(seed.live)}) + the most "
@@ -1185,7 +1082,7 @@ async def bench_database(
     outcome.small = small
 
     seconds = await insert_rows(seed, rest, people)
-    await analyze(target)
+    await vacuum(target)
     total = await Case.all().count()
     mix = {
         row["status"]: row["n"]
@@ -1307,6 +1204,7 @@ def summary(outcomes: list[Outcome]) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
+    stopwatch = Stopwatch()
     settings = replace(load_settings(env={}, env_file=None), staff_chat_id=-1001234567890)
     t = time.perf_counter()
     seed = generate(args.cases, args.seed, settings)
@@ -1317,30 +1215,17 @@ async def run(args: argparse.Namespace) -> None:
         f"generated {len(seed.rows)} cases in {time.perf_counter() - t:.1f} s: live set {len(seed.live)} "
         f"({open_n} open, {len(seed.live) - open_n} resolved awaiting the survey), history {len(seed.history)}; now = {NOW.isoformat()}"
     )
-    names = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    outcomes = []
-    for name in names:
-        if name == "postgres" and not postgres_answers(args.pg_server):
-            print(f"\n== postgres: skipped, nothing answers at {args.pg_server}")
-            outcomes.append(Outcome(name, skipped=f"nothing answers at {args.pg_server}"))
-            continue
-        # Tortoise caches each model's INSERT text per (connection name, table) for the whole process, so a
-        # second database of another dialect under the same name "default" would reuse SQLite's "?" SQL.
-        EXECUTOR_CACHE.clear()
-        target = await (
-            open_sqlite(args.keep) if name == "sqlite" else open_postgres(args.pg_server, args.keep)
-        )
-        try:
-            outcomes.append(await bench_database(target, seed, args, settings))
-        finally:
-            await Tortoise.close_connections()
-            await target.cleanup()
+    outcomes = await for_each_database(
+        args,
+        lambda target: bench_database(target, seed, args, settings),
+        lambda name, reason: Outcome(name, skipped=reason),
+    )
     summary(outcomes)
+    print(stopwatch.finished())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser = benchkit.parser(__doc__, "qingchu_bench_sweep")
     parser.add_argument("--cases", type=int, default=100_000, help="cases in the full table")
     parser.add_argument(
         "--small", type=int, default=10_000, help="cases in the small table (same live set)"
@@ -1351,19 +1236,8 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=31, help="timed runs of each 0-due sweep and query"
     )
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
-    parser.add_argument(
-        "--pg-server",
-        default=DEFAULT_PG_SERVER,
-        help=f"PostgreSQL server; the database {PG_DATABASE} on it is dropped and created",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the SQLite file / PostgreSQL database"
-    )
     args = parser.parse_args()
-    started = time.perf_counter()
-    asyncio.run(run(args))
-    print(f"(finished in {time.perf_counter() - started:.0f} s)")
+    run_main(lambda: run(args))
 
 
 if __name__ == "__main__":

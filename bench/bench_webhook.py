@@ -55,7 +55,13 @@ sys.path.insert(0, str(ROOT))  # tests.integration.cluster is not part of the in
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-from benchdb import postgres_answers  # noqa: E402
+from benchkit import (  # noqa: E402
+    DEFAULT_PG_SERVER,
+    Stopwatch,
+    drop_postgres,
+    percentile,
+    postgres_answers,
+)
 from tortoise import Tortoise  # noqa: E402
 from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
@@ -64,7 +70,7 @@ from backend.db import tortoise_config  # noqa: E402
 from backend.models import OutboxMessage, SendSlot  # noqa: E402
 from backend.services.outbox import OutboxKind, enqueue  # noqa: E402
 from bot.budget import GLOBAL_PER_SECOND, GROUP_PER_MINUTE, MINUTE, SECOND  # noqa: E402
-from bot.transport.fake_api import max_in_window  # noqa: E402
+from bot.fake_telegram.fake_api import max_in_window  # noqa: E402
 from tests.integration.cluster import (  # noqa: E402
     HOOK_PATH,
     NGINX,
@@ -76,12 +82,10 @@ from tests.integration.cluster import (  # noqa: E402
     wait_exit,
 )
 
-DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_PREFIX = "qingchu_bench_webhook"  # + _1, _2 (webhook, 1 and 2 instances), _drain2, _drain1
 STALE = "x"  # callback data the bot never produces: "This button is no longer active"
-PER_CHAT = (
-    25  # the flood limit is 30 updates a minute per chat (FLOOD_LIMIT_PER_MINUTE): stay under it
-)
+# the flood limit is 30 updates a minute per chat (FLOOD_LIMIT_PER_MINUTE): stay under it
+PER_CHAT = 25
 WARMUP = 100
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
 
@@ -104,12 +108,6 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print
 
 
 # ---- small helpers ----------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def loadavg() -> str:
@@ -269,7 +267,7 @@ class Posted:
         return len(self.latencies) / self.wall
 
     def ms(self, q: float) -> float:
-        return pct(self.latencies, q) * 1000
+        return percentile(self.latencies, q) * 1000
 
 
 def pooled(runs: list[Posted]) -> Posted:
@@ -621,7 +619,7 @@ def print_webhook(r: WebhookResult, args: argparse.Namespace) -> None:
             f"{floor / r.reply_span:.2f} of what it allows"
         )
         print(
-            f"    POST to reply p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s, max {max(lat):.2f} s "
+            f"    POST to reply p50 {percentile(lat, 50):.2f} s, p95 {percentile(lat, 95):.2f} s, max {max(lat):.2f} s "
             "(queued behind the send budget)"
         )
     print(f"    most Bot API messages in any 1 s (whole run of this cluster): {r.max_per_second}")
@@ -866,12 +864,8 @@ def print_drain(d: DrainResult) -> None:
 async def drop(args: argparse.Namespace, name: str) -> None:
     if args.keep:
         print(f"  (kept database {name})")
-        return
-    conn = await asyncpg.connect(f"{args.pg_server}/postgres")
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await conn.close()
+    else:
+        await drop_postgres(args.pg_server, name)
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -989,9 +983,9 @@ def main() -> None:
         sys.exit("bench_webhook: needs nginx (apt-get install nginx-light)")
     if not postgres_answers(args.pg_server):
         sys.exit(f"bench_webhook: nothing answers at {args.pg_server}")
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     asyncio.run(run(args))
-    print(f"(finished in {time.perf_counter() - started:.0f} s)")
+    print(stopwatch.finished())
 
 
 if __name__ == "__main__":

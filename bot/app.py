@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,17 +28,18 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import BaseRequest
-from tortoise.exceptions import IntegrityError
 
 from backend.context import AppContext
 from backend.i18n import N_, SUPPORTED, _, language_choice
+from backend.labels import language_name
 from backend.logs import set_case, set_update
 from backend.metrics import DUPLICATE_UPDATES, UPDATES
-from backend.models import Complainant, InboxUpdate
-from backend.services import leases
+from backend.models import InboxUpdate
+from backend.services import complainants, inbox, leases
 
 from . import callbacks, flood
 from .budget import budget_for
+from .callbacks import Callback, Scope
 from .delivery import DeliveryReport, deliver_due
 from .dialogs import clear_dialog, load_dialog
 from .rate_limit import SendLimiter
@@ -46,13 +48,13 @@ from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
+from .tenant.draft import IntakeDraft
 from .tenant.small_talk import is_small_talk
 from .text import button
 from .turn import CONTEXT_KEY, Turn, answer_query
 from .webhook import ALLOWED_UPDATES, INBOX_ROW, inbox_loop
 
 log = logging.getLogger(__name__)
-LANGUAGE_NAMES = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
 COMMANDS = (
     ("complain", N_("File a complaint or repair request")),
     ("mycases", N_("My cases")),
@@ -77,31 +79,32 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         INBOX_ROW.get()
     )  # webhook updates (and held ones) were recorded and deduplicated before they got here
     if row is None:
-        try:
-            row = await InboxUpdate.create(
-                update_id=update.update_id, chat_id=chat.id if chat else None, received_at=now
-            )
-        except IntegrityError:
+        row = await inbox.record_seen(update.update_id, chat.id if chat else None, now)
+        if row is None:
             DUPLICATE_UPDATES.inc()
             log.info("update %s already handled; ignored", update.update_id)
             await answer_query(update.callback_query)
-            raise ApplicationHandlerStop from None
+            raise ApplicationHandlerStop
     UPDATES.inc()
     if chat is not None and chat.type == ChatType.PRIVATE:
-        await slow_down(update, context, row, now)
+        await slow_down(update, context, row, chat.id, now)
 
 
 async def slow_down(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, now: datetime
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    row: InboxUpdate,
+    chat_id: int,
+    now: datetime,
 ) -> None:
     """Over the flood limit an update is held for a minute (the tenant is told once); a possible
     emergency never waits. An update handled now first lets the chat's held updates go before it."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
-    limit, chat_id = ctx.settings.flood_limit, update.effective_chat.id
+    limit = ctx.settings.flood_limit
     load = await flood.chat_load(chat_id, update.update_id, now)
     if load.recent > limit and row.held_until is None:  # an update is held once at most
         if not flood.may_be_emergency(ctx, update):
-            await hold(update, context, row, load.recent, now)
+            await hold(update, context, row, chat_id, load.recent, now)
             raise ApplicationHandlerStop
         log.warning(
             "chat %s is over the flood limit, but update %s may be an emergency: handled now",
@@ -113,10 +116,15 @@ async def slow_down(
 
 
 async def hold(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, row: InboxUpdate, recent: int, now: datetime
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    row: InboxUpdate,
+    chat_id: int,
+    recent: int,
+    now: datetime,
 ) -> None:
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
-    limit, chat_id = ctx.settings.flood_limit, update.effective_chat.id
+    limit = ctx.settings.flood_limit
     await answer_query(update.callback_query)
     if recent > limit * flood.HOLD_FACTOR:
         log.warning(
@@ -250,8 +258,9 @@ async def staff_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff commands in a private chat with the bot."""
-    command = update.effective_message.text[1:].split()[0].split("@", 1)[0].lower()
-    await staff_commands.run(await Turn.of(update, context), command, context.args or [])
+    turn = await Turn.of(update, context)
+    command = (turn.message.text or "")[1:].split()[0].split("@", 1)[0].lower()
+    await staff_commands.run(turn, command, context.args or [])
 
 
 async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -272,10 +281,10 @@ async def dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def main_menu(turn: Turn) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [button(turn.plain("📝 File a complaint or repair"), callbacks.cb("m", "new"))],
+            [button(turn.plain("📝 File a complaint or repair"), callbacks.cb(Scope.MENU, "new"))],
             [
-                button(turn.plain("📂 My cases"), callbacks.cb("m", "mine")),
-                button(turn.plain("❓ Help"), callbacks.cb("m", "help")),
+                button(turn.plain("📂 My cases"), callbacks.cb(Scope.MENU, "mine")),
+                button(turn.plain("❓ Help"), callbacks.cb(Scope.MENU, "help")),
             ],
         ]
     )
@@ -350,12 +359,13 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = await load_dialog(turn.chat_id, turn.user_id)
     if dialog is not None:
         await clear_dialog(turn.chat_id, turn.user_id)
-        if dialog.data.get("case"):  # an emergency filed before its questions: the case stands
+        draft = dialog.payload if isinstance(dialog.payload, IntakeDraft) else None
+        if draft and draft.case_number:  # an emergency filed before its questions: the case stands
             await turn.reply(
                 turn.t(
                     "Case {number} stands and our staff are on it; we skipped the remaining "
                     "questions. Send /status {number} to follow it.",
-                    number=dialog.data["case"],
+                    number=draft.case_number,
                 ),
                 ReplyKeyboardRemove(),
             )
@@ -379,7 +389,9 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if code is not None:
         await set_language(turn, code)
         return
-    buttons = [[button(LANGUAGE_NAMES[code], callbacks.cb("l", code))] for code in SUPPORTED]
+    buttons = [
+        [button(language_name(code), callbacks.cb(Scope.LANGUAGE, code))] for code in SUPPORTED
+    ]
     await turn.reply(turn.t("Choose your language:"), InlineKeyboardMarkup(buttons))
 
 
@@ -387,13 +399,7 @@ async def set_language(turn: Turn, code: str) -> None:
     if code not in SUPPORTED:
         await turn.answer()
         return
-    now = turn.ctx.clock.now()
-    complainant, created = await Complainant.get_or_create(
-        telegram_id=turn.user_id, defaults={"locale": code, "created_at": now, "updated_at": now}
-    )
-    if not created:
-        complainant.locale, complainant.updated_at = code, now
-        await complainant.save(update_fields=["locale", "updated_at"])
+    await complainants.set_language(turn.user_id, code, turn.ctx.clock.now())
     turn.locale = code
     await turn.answer()
     await turn.reply(turn.t("Language set to English."))
@@ -448,37 +454,45 @@ async def outside_dialog(turn: Turn, message: Message | None) -> None:
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
-    callback = callbacks.decode(update.callback_query.data)
-    if callback is None:
+    query = update.callback_query
+    callback = callbacks.decode(query.data if query is not None else None)
+    route = CALLBACK_SCOPES.get(callback.scope) if callback is not None else None
+    if callback is None or route is None:
         await turn.answer(
             turn.plain("This button is no longer active. Please use the latest message.")
         )
         return
-    if callback.scope == intake.SCOPE:
-        dialog = await load_dialog(turn.chat_id, turn.user_id)
-        await intake.on_callback(turn, dialog, callback)
-    elif callback.scope == staff_card.SCOPE:
-        await staff_actions.on_callback(turn, callback)
-    elif callback.scope == satisfaction.SCOPE:
-        await satisfaction.on_callback(turn, callback)
-    elif callback.scope == survey.SCOPE:
-        await survey.on_callback(turn, callback)
-    elif callback.scope == tenant_cases.SCOPE:
-        await tenant_cases.on_callback(turn, callback)
-    elif callback.scope == "l":
-        await set_language(turn, callback.action)
-    elif callback.scope == "m":
-        await turn.answer()
-        if callback.action == "new":
-            await intake.begin(turn)
-        elif callback.action == "mine":
-            await tenant_cases.my_cases(turn)
-        else:
-            await turn.reply(help_text(turn))
+    await route(turn, callback)
+
+
+async def intake_press(turn: Turn, callback: Callback) -> None:
+    await intake.on_callback(turn, await load_dialog(turn.chat_id, turn.user_id), callback)
+
+
+async def language_press(turn: Turn, callback: Callback) -> None:
+    await set_language(turn, callback.action)
+
+
+async def menu_press(turn: Turn, callback: Callback) -> None:
+    await turn.answer()
+    if callback.action == "new":
+        await intake.begin(turn)
+    elif callback.action == "mine":
+        await tenant_cases.my_cases(turn)
     else:
-        await turn.answer(
-            turn.plain("This button is no longer active. Please use the latest message.")
-        )
+        await turn.reply(help_text(turn))
+
+
+# Who handles a button in a private chat, by the scope of its callback data (bot/callbacks.py).
+CALLBACK_SCOPES: dict[Scope, Callable[[Turn, Callback], Awaitable[None]]] = {
+    intake.SCOPE: intake_press,
+    staff_card.SCOPE: staff_actions.on_callback,
+    satisfaction.SCOPE: satisfaction.on_callback,
+    survey.SCOPE: survey.on_callback,
+    tenant_cases.SCOPE: tenant_cases.on_callback,
+    Scope.LANGUAGE: language_press,
+    Scope.MENU: menu_press,
+}
 
 
 async def not_handled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -487,11 +501,19 @@ async def not_handled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log with context; the person gets a short apology, never a traceback."""
+    """Log with context; the person gets a short apology, never a traceback.
+
+    The update then goes to no further handler: a staff member's reply that failed in the staff group
+    must not reach the handlers of tenants' messages.
+    """
     update_id = getattr(update, "update_id", None)
     log.error("error while handling update %s", update_id, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await apologize(update, context, update.effective_chat.id)
+    raise ApplicationHandlerStop
+
+
+async def apologize(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
     try:
         turn = await Turn.of(update, context)
         await answer_query(update.callback_query)
@@ -499,7 +521,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             turn.t("Sorry, something went wrong on our side. Please try again in a moment.")
         )
     except Exception:  # the apology itself failed (e.g. the database is down): already logged above
-        log.warning("could not tell chat %s about the error", update.effective_chat.id)
+        log.warning("could not tell chat %s about the error", chat_id)
 
 
 # ---- assembly -------------------------------------------------------------------------------------
@@ -531,7 +553,7 @@ def build_application(
     async def deliver() -> DeliveryReport:
         return await deliver_due(ctx, application.bot, budget=budget)
 
-    application.bot_data["deliver"] = deliver
+    ctx.deliver = deliver
     application.add_handler(TypeHandler(Update, take_once), group=-2)
     application.add_handler(TypeHandler(Update, route_groups), group=-1)
     for name, handler in (
@@ -590,7 +612,7 @@ async def delivery_loop(
 ) -> None:
     """A round every `interval`; while messages wait for send slots, every `over_budget_pause`, so a slot
     that comes free is used at once (the budget, not this loop, sets the pace)."""
-    deliver = application.bot_data["deliver"]
+    deliver = application.bot_data[CONTEXT_KEY].deliver
     while True:
         pause = interval
         try:
@@ -616,6 +638,8 @@ async def start_bot(
             tasks.append(asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting)))
         else:
             tasks.append(await hold_poller_lease(ctx))
+            if application.updater is None:  # the builder makes one unless told not to
+                raise RuntimeError("polling needs the application's updater")
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             tasks.append(
                 asyncio.create_task(inbox_loop(ctx, application, ctx.updates_waiting))
@@ -637,6 +661,8 @@ async def hold_poller_lease(ctx: AppContext) -> asyncio.Task:
 
     The lease is renewed every 10 s; after a crash it expires within 30 s and another instance may poll.
     """
+    if not ctx.settings.bot_token:  # a bot runs only with a token (Settings.telegram_enabled)
+        raise RuntimeError("polling needs a bot token")
     name, holder = poller_lease_name(ctx.settings.bot_token), leases.this_process()
     try:
         await leases.acquire(name, holder, ctx.clock.now(), POLLER_LEASE_TTL)

@@ -16,22 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
-
 from backend.config import Settings
-from backend.models import SendSlot
+from backend.services import send_slots
+from backend.services.send_slots import (  # a slot counts alike in memory and in the shared ledger
+    IN_FLIGHT,
+    MINUTE,
+    SECOND,
+)
 
 GLOBAL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-# Instances on different hosts see slightly different clocks: windows a little longer than Telegram's.
-JITTER = timedelta(milliseconds=100)
-SECOND = timedelta(seconds=1) + JITTER
-MINUTE = timedelta(minutes=1) + JITTER
-# A slot never given back (the process died mid-call) stops counting after this.
-IN_FLIGHT = timedelta(seconds=30)
-# pg_advisory_xact_lock key of the ledger: "qc-send" read as a number, constant across instances.
-LEDGER_LOCK = int.from_bytes(b"qc-send", "big")
 
 
 class Budget(Protocol):
@@ -88,37 +82,28 @@ class SendBudget:
         self._slots = [s for s in self._slots if s.counts(now, MINUTE)]
 
 
-def _counted(now: datetime, window: timedelta) -> Q:
-    return Q(done_at__isnull=True, taken_at__gt=now - IN_FLIGHT) | Q(done_at__gt=now - window)
-
-
 @dataclass
 class SharedSendBudget:
-    """The ledger is the `send_slot` table; on PostgreSQL one advisory lock makes count-and-take atomic
-    across instances (held for a few milliseconds, at most ~30 times a second)."""
+    """The ledger is the `send_slot` table (backend.services.send_slots), locked on PostgreSQL so that
+    count-and-take is atomic across instances."""
 
     global_limit: int = GLOBAL_PER_SECOND
     group_limit: int = GROUP_PER_MINUTE
 
     async def take(self, chat_id: int, now: datetime) -> int | None:
-        async with in_transaction() as conn:
-            if conn.capabilities.dialect == "postgres":
-                await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [LEDGER_LOCK])
-            slots = SendSlot.filter().using_db(conn)
-            if await slots.filter(_counted(now, SECOND)).count() >= self.global_limit:
-                return None
-            if is_group(chat_id) and (
-                await slots.filter(_counted(now, MINUTE), chat_id=chat_id).count()
-                >= self.group_limit
-            ):
-                return None
-            return (await SendSlot.create(chat_id=chat_id, taken_at=now, using_db=conn)).id
+        return await send_slots.take(
+            chat_id,
+            now,
+            per_second=self.global_limit,
+            chat_per_minute=self.group_limit if is_group(chat_id) else None,
+        )
 
     async def give_back(self, slot: object, now: datetime) -> None:
-        await SendSlot.filter(id=slot).update(done_at=now)
+        if isinstance(slot, int):
+            await send_slots.give_back(slot, now)
 
     async def prune(self, now: datetime) -> None:
-        await SendSlot.filter(taken_at__lt=now - 2 * MINUTE).delete()
+        await send_slots.prune(now)
 
 
 def budget_for(settings: Settings) -> Budget:

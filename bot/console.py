@@ -16,8 +16,8 @@ from backend.services.outbox import last_message_id
 
 from .app import build_application
 from .delivery import deliver_due
-from .transport import FakeBotApi
-from .transport.model import StoredMessage
+from .fake_telegram import FakeBotApi
+from .fake_telegram.model import StoredMessage
 
 HELP = """Type as a tenant would. Also:
   1, 2, …          press a button of the bot's latest message; a number that is not one of the

@@ -12,31 +12,25 @@ from datetime import datetime, timedelta
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from tortoise.expressions import Q
 
 from backend.context import AppContext
 from backend.i18n import N_, _
+from backend.labels import alert_reason_name, category_name
 from backend.metrics import RATE_LIMIT_WAITS, SEND_FAILURES, SENT
 from backend.models import Attachment, Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
+from backend.services import outbox, staff_threads
 from backend.services.outbox import OutboxKind
 from backend.services.reports import month_from_text, monthly_report
 
 from .budget import Budget, SendBudget
 from .rate_limit import slot_taken
-from .render import (
-    MORE_IN_DASHBOARD,
-    category_name,
-    dashboard_url,
-    esc,
-    more_by_status,
-    more_in_dashboard,
-)
+from .render import MORE_IN_DASHBOARD, dashboard_url, esc, more_by_status, more_in_dashboard
 from .staff.card import card_keyboard, card_text, more_line, owner_brief
 from .tenant import satisfaction, survey
 from .text import ELLIPSIS, MAX_TEXT, MAX_TOPIC, caption, fit, label, visible_length
 from .timefmt import local_time
-from .turn import send_html
+from .turn import Markup, send_html
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -86,23 +80,18 @@ async def deliver_due(
             and newest_refresh.get(message.case_id) != message.id
         ):
             # A later refresh of the same card will show the same truth: one edit instead of several.
-            await _update(message, sent_at=now, last_error="superseded by a later refresh")
+            await outbox.mark_superseded(message.id, now)
             continue
         # Claim first, then take a send slot: an instance that loses the claim to another must not spend
         # a slot of the shared budget on a message it will not send.
-        claimed = (
-            await OutboxMessage.filter(id=message.id, sent_at=None)
-            .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
-            .update(claimed_until=now + LEASE)
-        )
-        if not claimed:
+        if not await outbox.claim(message.id, now, now + LEASE):
             held.add(message.chat_id)
             continue
         slot = await budget.take(message.chat_id, ctx.clock.now())
         if slot is None:
             RATE_LIMIT_WAITS.inc()
             report.over_budget = True
-            await _update(message, claimed_until=None)
+            await outbox.release(message.id)
             if (
                 message.chat_id > 0
             ):  # a private chat is refused only when the overall limit is reached:
@@ -138,17 +127,17 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
             if isinstance(exc.retry_after, timedelta)
             else timedelta(seconds=exc.retry_after)
         )
-        await _update(message, next_attempt_at=now + wait, claimed_until=None, last_error=str(exc))
+        await outbox.retry_at(message.id, now + wait, str(exc))
         return "retry"
     except Forbidden as exc:  # the person blocked the bot: retrying cannot help
-        await _update(message, failed_at=now, claimed_until=None, last_error=str(exc))
+        await outbox.mark_failed(message.id, now, str(exc))
         log.warning("outbox %s to chat %s refused: %s", message.id, message.chat_id, exc)
         return "failed"
     except BadRequest as exc:
         if "not modified" in str(exc).lower():  # an edit that was already applied
-            await _update(message, sent_at=now, claimed_until=None)
+            await outbox.mark_sent(message.id, now)
             return "sent"
-        await _update(message, failed_at=now, claimed_until=None, last_error=str(exc))
+        await outbox.mark_failed(message.id, now, str(exc))
         log.error(
             "outbox %s (%s) to chat %s rejected: %s", message.id, message.kind, message.chat_id, exc
         )
@@ -156,29 +145,17 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
     except (NetworkError, TelegramError) as exc:
         attempts = message.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            await _update(
-                message, attempts=attempts, failed_at=now, claimed_until=None, last_error=str(exc)
-            )
+            await outbox.mark_failed(message.id, now, str(exc), attempts=attempts)
             log.error("outbox %s gave up after %s attempts: %s", message.id, attempts, exc)
             return "failed"
-        await _update(
-            message,
-            attempts=attempts,
-            next_attempt_at=now + backoff(attempts),
-            claimed_until=None,
-            last_error=str(exc),
-        )
+        await outbox.retry_at(message.id, now + backoff(attempts), str(exc), attempts=attempts)
         return "retry"
     except Exception:  # a rendering bug must not block the queue forever
         log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
-        await _update(message, failed_at=now, claimed_until=None, last_error="render error")
+        await outbox.mark_failed(message.id, now, "render error")
         return "failed"
-    await _update(message, sent_at=now, claimed_until=None, telegram_message_id=telegram_id)
+    await outbox.mark_sent(message.id, now, telegram_message_id=telegram_id)
     return "sent"
-
-
-async def _update(message: OutboxMessage, **values: object) -> None:
-    await OutboxMessage.filter(id=message.id).update(**values)
 
 
 # ---- rendering ------------------------------------------------------------------------------------
@@ -188,10 +165,20 @@ async def _case(message: OutboxMessage) -> Case:
     return await Case.get(id=message.case_id)
 
 
-async def _send(bot: Bot, chat_id: int, text: str, *, more: str = ELLIPSIS, **extra: object) -> int:
+async def _send(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    *,
+    more: str = ELLIPSIS,
+    reply_markup: Markup = None,
+    message_thread_id: int | None = None,
+) -> int:
     """One outbox row is one message (a retry must not repeat half of it): a text too long for Telegram is
     cut with `more`, which says where the whole text is (the dashboard for staff, /status for a tenant)."""
-    sent = await send_html(bot, chat_id, text, extra.pop("reply_markup", None), more=more, **extra)
+    sent = await send_html(
+        bot, chat_id, text, reply_markup, more=more, message_thread_id=message_thread_id
+    )
     return sent[-1].message_id
 
 
@@ -270,7 +257,7 @@ async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> i
         name = f"{case.number} {category_name(ctx.settings.policy, case.category, ctx.settings.default_locale)}"
         topic = await bot.create_forum_topic(chat_id, name=label(name, MAX_TOPIC))
         case.staff_thread_id = topic.message_thread_id
-        await Case.filter(id=case.id).update(staff_thread_id=case.staff_thread_id)
+        await staff_threads.set_staff_thread(case.id, topic.message_thread_id)
     return case.staff_thread_id
 
 
@@ -357,15 +344,6 @@ ALERT_TEXT = {
     OutboxKind.ESCALATION: N_("⬆️ Case {number} was escalated to you ({reason}, level {level})."),
     OutboxKind.DUTY_ALERT: N_("🌙 New case {number} arrived outside business hours."),
 }
-REASON_TEXT = {
-    "major": N_("major case"),
-    "escalated": N_("escalated"),
-    "reopened": N_("tenant not satisfied"),
-    "collective": N_("several households report the same problem"),
-    "unresolved_long": N_("unresolved for a long time"),
-    "assign_overdue": N_("nobody took it on in time"),
-    "resolve_overdue": N_("not resolved in time"),
-}
 
 
 async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
@@ -376,7 +354,7 @@ async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int
         ALERT_TEXT[message.kind],
         locale,
         number=esc(payload.get("number", "")),
-        reason=_(REASON_TEXT[reason], locale) if reason in REASON_TEXT else esc(reason),
+        reason=esc(alert_reason_name(reason, locale)),
         level=payload.get("level", ""),
     )
     return await _send(

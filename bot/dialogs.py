@@ -1,25 +1,87 @@
-"""Dialog state in the database: any instance can continue a dialog, a restart forgets nothing."""
+"""Dialog state in the database: any instance can continue a dialog, a restart forgets nothing.
 
-from dataclasses import dataclass, field
+A row holds the flow, the step within it and the flow's typed payload in its JSON form (`Dialog.data`):
+an `IntakeDraft`, a `SurveyComment` or a `StaffPrompt`. The update that last saved it is stored beside the
+payload under "_update".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
 from backend.logs import current_update
 from backend.models import Dialog
+from backend.services.dialogs import Flow, dialog_key, remove_dialog, store_dialog
+
+from .stored_json import StoredObject
+from .tenant.draft import IntakeDraft
+
+log = logging.getLogger(__name__)
 
 APPLIED = "_update"  # the update whose handling saved this state
 
 
 @dataclass
+class SurveyComment:
+    """The survey's last question is open: the tenant's next message is a comment on this case."""
+
+    case_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"case_id": self.case_id}
+
+    @classmethod
+    def from_json(cls, raw: object) -> SurveyComment:
+        return cls(StoredObject(raw, cls.__name__).integer("case_id"))
+
+
+@dataclass
+class StaffPrompt:
+    """A staff member was asked for text (a note, a reason): their next message answers it. `extra` is
+    what the button already chose (a category or severity code)."""
+
+    case_id: int | None
+    extra: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "extra": self.extra}
+
+    @classmethod
+    def from_json(cls, raw: object) -> StaffPrompt:
+        stored = StoredObject(raw, cls.__name__)
+        return cls(stored.integer("case_id"), stored.text("extra"))
+
+
+Payload = IntakeDraft | SurveyComment | StaffPrompt
+PAYLOADS: dict[Flow, type[IntakeDraft] | type[SurveyComment] | type[StaffPrompt]] = {
+    Flow.INTAKE: IntakeDraft,
+    Flow.SURVEY: SurveyComment,
+    Flow.STAFF_INPUT: StaffPrompt,
+}
+
+
+@dataclass
 class DialogState:
+    """`state` is the flow's step: a `steps.Step` of the intake, a `survey.SurveyStep`, a staff action."""
+
     chat_id: int
     user_id: int
-    flow: str
+    flow: Flow
     state: str
-    data: dict[str, Any] = field(default_factory=dict)
+    payload: Payload
     updated_at: datetime | None = None
+    applied_update: int | None = None  # the update whose handling saved this state
+
+    @property
+    def draft(self) -> IntakeDraft:
+        """The intake's answers; only an intake dialog has them."""
+        if not isinstance(self.payload, IntakeDraft):
+            raise TypeError(f"a {self.flow} dialog has no intake draft")
+        return self.payload
 
     def expired(self, now: datetime, idle: timedelta) -> bool:
         return self.updated_at is not None and now - self.updated_at > idle
@@ -27,37 +89,52 @@ class DialogState:
     def applied(self, update_id: int) -> bool:
         """True when this update was already handled up to saving this state: an instance that crashed
         before marking the update done leaves it to be processed again, and it must not be applied twice."""
-        return self.data.get(APPLIED, -1) >= update_id
+        return self.applied_update is not None and self.applied_update >= update_id
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.payload.to_json()
+        if self.applied_update is not None:
+            data[APPLIED] = self.applied_update
+        return data
 
 
-def dialog_key(chat_id: int, user_id: int) -> str:
-    """One dialog per person per chat: in a group each staff member has their own."""
-    return f"{chat_id}:{user_id}"
+def from_row(row: Dialog) -> DialogState | None:
+    """The row's dialog; None for a flow this version does not know (the row is left for the next save
+    to overwrite)."""
+    try:
+        flow = Flow(row.flow)
+    except ValueError:
+        log.warning("dialog %s has an unknown flow %r; ignored", row.key, row.flow)
+        return None
+    data = dict(row.data) if isinstance(row.data, Mapping) else {}
+    applied = StoredObject(data, "DialogState").integer(APPLIED)
+    data.pop(APPLIED, None)
+    return DialogState(
+        row.chat_id,
+        row.user_id,
+        flow,
+        row.state,
+        PAYLOADS[flow].from_json(data),
+        row.updated_at,
+        applied,
+    )
 
 
 async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
     row = await Dialog.get_or_none(key=dialog_key(chat_id, user_id))
-    if row is None:
-        return None
-    return DialogState(
-        row.chat_id, row.user_id, row.flow, row.state, dict(row.data), row.updated_at
-    )
+    return None if row is None else from_row(row)
 
 
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
-    """One UPDATE in the usual case (the dialog exists), an INSERT the first time."""
+    """Save the dialog, marked as saved by the update being handled."""
     dialog.updated_at = now
     if (update_id := current_update()) is not None:
-        dialog.data[APPLIED] = update_id
-    key = dialog_key(dialog.chat_id, dialog.user_id)
-    values = {"flow": dialog.flow, "state": dialog.state, "data": dialog.data, "updated_at": now}
-    if await Dialog.filter(key=key).update(**values):
-        return
-    try:
-        await Dialog.create(key=key, chat_id=dialog.chat_id, user_id=dialog.user_id, **values)
-    except IntegrityError:  # the same person's other update created it a moment ago
-        await Dialog.filter(key=key).update(**values)
+        dialog.applied_update = update_id
+    await store_dialog(
+        dialog.chat_id, dialog.user_id, dialog.flow, str(dialog.state), dialog.to_json(), now
+    )
 
 
 async def clear_dialog(chat_id: int, user_id: int) -> None:
-    await Dialog.filter(key=dialog_key(chat_id, user_id)).delete()
+    """End the person's dialog in this chat."""
+    await remove_dialog(chat_id, user_id)

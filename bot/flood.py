@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from backend.context import AppContext
 from backend.models import InboxUpdate
+from backend.services import inbox
 
 log = logging.getLogger(__name__)
 FLOOD_WINDOW = timedelta(minutes=1)
@@ -31,13 +32,7 @@ class ChatLoad:
 async def chat_load(chat_id: int, update_id: int, now: datetime) -> ChatLoad:
     """One query. In webhook mode later updates may already be recorded: they do not count against an
     earlier one. A held update is released within a minute, so two windows back find all of them."""
-    rows = (
-        await InboxUpdate.filter(
-            chat_id=chat_id, received_at__gt=now - 2 * FLOOD_WINDOW, update_id__lte=update_id
-        )
-        .order_by("update_id")
-        .values_list("update_id", "received_at", "held_until", "processed_at")
-    )
+    rows = await inbox.recent_of_chat(chat_id, now - 2 * FLOOD_WINDOW, update_id)
     recent = sum(1 for _, received, _, _ in rows if received > now - FLOOD_WINDOW)
     held = tuple(
         uid
@@ -65,9 +60,7 @@ async def hold(row: InboxUpdate, update: Update, now: datetime) -> None:
     """Keep the update to be handled after the window (the inbox loop takes it then)."""
     row.held_until = now + FLOOD_WINDOW
     row.payload = row.payload or update.to_dict()
-    await InboxUpdate.filter(update_id=row.update_id).update(
-        held_until=row.held_until, payload=row.payload
-    )
+    await inbox.hold(row.update_id, row.held_until, row.payload)
 
 
 async def release(ctx: AppContext, application: Application, update_ids: tuple[int, ...]) -> None:
@@ -77,6 +70,6 @@ async def release(ctx: AppContext, application: Application, update_ids: tuple[i
     )
 
     for update_id in update_ids:
-        row = await InboxUpdate.get_or_none(update_id=update_id, processed_at=None)
+        row = await inbox.unprocessed(update_id)
         if row is not None and row.payload is not None:
             await take_update(ctx, application, row)

@@ -3,22 +3,12 @@
 from datetime import tzinfo
 
 from backend.config import Settings
-from backend.domain import Policy, Status
+from backend.domain import Policy
 from backend.i18n import N_, _
+from backend.labels import category_name, staff_status_name, tenant_status_name
 from backend.models import Case
 
 from .text import esc
-
-STATUS_NAMES = {
-    Status.NEW: N_("Received"),
-    Status.ASSIGNED: N_("Assigned"),
-    Status.IN_PROGRESS: N_("Being handled"),
-    Status.RESOLVED: N_("Resolved, awaiting your confirmation"),
-    Status.CLOSED: N_("Closed"),
-    Status.INVALID: N_("Not accepted"),
-    Status.CANCELLED: N_("Cancelled"),
-}
-
 
 # The last line of a message that was too long, saying where the rest is (see bot.text).
 MORE_IN_DASHBOARD = N_("… more in the dashboard: {url}")
@@ -42,16 +32,10 @@ def more_by_status(number: str, locale: str) -> str:
     return _(MORE_BY_STATUS, locale, number=esc(number))
 
 
-def category_name(policy: Policy, code: str, locale: str) -> str:
-    category = policy.category(code)
-    return category.name(locale) if category else code
-
-
-def status_name(status: Status | str, locale: str) -> str:
-    return _(STATUS_NAMES[Status(status)], locale)
-
-
-def case_line(case: Case, policy: Policy, locale: str, tz: tzinfo) -> str:
+def case_line(
+    case: Case, policy: Policy, locale: str, tz: tzinfo, *, for_staff: bool = False
+) -> str:
+    """One line of a list of cases; staff read a status in the dashboard's words, a tenant in theirs."""
     from .timefmt import local_time
 
     return _(
@@ -59,6 +43,6 @@ def case_line(case: Case, policy: Policy, locale: str, tz: tzinfo) -> str:
         locale,
         number=case.number,
         category=category_name(policy, case.category, locale),
-        status=status_name(case.status, locale),
+        status=(staff_status_name if for_staff else tenant_status_name)(case.status, locale),
         when=local_time(case.updated_at, tz, locale),
     )

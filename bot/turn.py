@@ -3,16 +3,19 @@
 import html
 import logging
 from dataclasses import dataclass
+from typing import TypeVar
 
 from telegram import (
     Bot,
     CallbackQuery,
+    Chat,
     ForceReply,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    User,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -27,6 +30,13 @@ from . import text as tg_text
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "qingchu"
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None
+T = TypeVar("T")
+
+
+def _present(value: T | None, what: str) -> T:
+    if value is None:
+        raise LookupError(f"this update has no {what}")
+    return value
 
 
 @dataclass
@@ -47,12 +57,26 @@ class Turn:
         return cls(update, context, ctx, locale, complainant)
 
     @property
+    def chat(self) -> Chat:
+        return _present(self.update.effective_chat, "chat")
+
+    @property
     def chat_id(self) -> int:
-        return self.update.effective_chat.id
+        return self.chat.id
+
+    @property
+    def user(self) -> User:
+        """The sender (bot.app.route_groups stops every update without one before a handler runs)."""
+        return _present(self.update.effective_user, "sender")
 
     @property
     def user_id(self) -> int:
-        return self.update.effective_user.id
+        return self.user.id
+
+    @property
+    def message(self) -> Message:
+        """The message a message handler was given (only updates with one reach those handlers)."""
+        return _present(self.update.effective_message, "message")
 
     def t(self, message: str, **values: object) -> str:
         """Translate into this person's language for a message (HTML): values are HTML-escaped."""
@@ -69,13 +93,21 @@ class Turn:
         *,
         more: str = tg_text.ELLIPSIS,
         whole: bool = False,
-        **extra: object,
+        reply_to_message_id: int | None = None,
+        message_thread_id: int | None = None,
     ) -> Message:
         """Send HTML `text` to this chat. Too long for one message, it is cut with `more` as its last line
         (say where the rest is), or with `whole=True` sent as several messages (the buttons on the last)."""
         return (
             await send_html(
-                self.context.bot, self.chat_id, text, markup, more=more, whole=whole, **extra
+                self.context.bot,
+                self.chat_id,
+                text,
+                markup,
+                more=more,
+                whole=whole,
+                reply_to_message_id=reply_to_message_id,
+                message_thread_id=message_thread_id,
             )
         )[-1]
 
@@ -93,7 +125,8 @@ async def send_html(
     *,
     more: str = tg_text.ELLIPSIS,
     whole: bool = False,
-    **extra: object,
+    reply_to_message_id: int | None = None,
+    message_thread_id: int | None = None,
 ) -> list[Message]:
     """Every HTML message leaves through here: fitted to Telegram's 4 096 (bot.text decides how)."""
     parts = tg_text.split(text, more=more) if whole else [tg_text.fit(text, more=more)]
@@ -106,7 +139,8 @@ async def send_html(
                 part,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if last else None,
-                **extra,
+                reply_to_message_id=reply_to_message_id,
+                message_thread_id=message_thread_id,
             )
         )
     return sent

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application
-from tortoise.expressions import Q
 
 from backend.context import AppContext
 from backend.models import InboxUpdate
+from backend.services import inbox
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)  # kept alive while processing: only a crash lets it run out
@@ -50,12 +50,7 @@ async def _round(
 ) -> int:
     """The oldest waiting update of each chat among the next `batch`, handled concurrently."""
     now = ctx.clock.now()
-    pending = await (
-        InboxUpdate.filter(processed_at=None, payload__isnull=False)
-        .filter(Q(held_until=None) | Q(held_until__lte=now))
-        .order_by("update_id")
-        .limit(batch)
-    )
+    pending = await inbox.waiting(now, batch)
     firsts: dict[object, InboxUpdate] = {}
     for row in pending:
         firsts.setdefault(
@@ -76,12 +71,8 @@ async def take_update(
     """Claim a recorded update, process it and mark it done (1), or leave it to whoever has it (0)."""
     async with slots or asyncio.Semaphore(1):
         now = ctx.clock.now()
-        claimed = (
-            await InboxUpdate.filter(update_id=row.update_id, processed_at=None)
-            .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
-            .update(claimed_until=now + LEASE)
-        )
-        if not claimed:  # another instance has it in hand (or just finished it)
+        if not await inbox.claim(row.update_id, now, now + LEASE):
+            # another instance has it in hand (or just finished it)
             return 0
         token = INBOX_ROW.set(row)
         held_before = row.held_until
@@ -96,11 +87,9 @@ async def take_update(
         if (
             row.held_until != held_before
         ):  # held by the flood guard: handled once its minute has passed
-            await InboxUpdate.filter(update_id=row.update_id).update(claimed_until=None)
+            await inbox.release_claim(row.update_id)
             return 1
-        await InboxUpdate.filter(update_id=row.update_id).update(
-            processed_at=ctx.clock.now(), claimed_until=None
-        )
+        await inbox.mark_processed(row.update_id, ctx.clock.now())
         return 1
 
 
@@ -110,9 +99,7 @@ async def _keep_claim(ctx: AppContext, update_id: int) -> None:
     while True:
         await asyncio.sleep(LEASE.total_seconds() / 3)
         try:
-            await InboxUpdate.filter(update_id=update_id, processed_at=None).update(
-                claimed_until=ctx.clock.now() + LEASE
-            )
+            await inbox.extend_claim(update_id, ctx.clock.now() + LEASE)
         except Exception:
             log.exception("could not extend the claim on update %s", update_id)
 

@@ -1,7 +1,8 @@
 """Sweeps: find due clocks with indexed queries and act on each exactly once through the case service.
 
 A sweep only selects candidates; the service locks each row, re-checks it is still due and acts, so two
-instances sweeping at the same time never act twice (see backend/services/clock_actions.py).
+instances sweeping at the same time never act twice (the scheduler's commands in backend/domain/commands.py,
+their "still due" rules in backend/domain/decide.py).
 """
 
 import logging
@@ -14,10 +15,22 @@ from tortoise.functions import Count
 
 from backend.context import AppContext
 from backend.domain import Severity, Status
+from backend.domain.commands import (
+    AgeToMajor,
+    CloseUnanswered,
+    EscalateMissedClock,
+    FeedbackOverdue,
+    IdempotentCommand,
+    JoinIncident,
+    RemindSurvey,
+    SendSurvey,
+)
+from backend.domain.enums import DueClock
 from backend.logs import set_case
 from backend.metrics import SWEEP_ACTIONS, SWEEP_SECONDS
 from backend.models import Case, Incident
 from backend.services.dialogs import expire_idle_dialogs
+from backend.services.incidents import SCHEDULER
 from backend.services.queries import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -36,42 +49,43 @@ class SweepReport:
 
 @dataclass(frozen=True)
 class ClockSweep:
-    """One kind of due clock: which cases are due, and what the service does about each."""
+    """One kind of due clock: which cases are due, and the command the service is given for each."""
 
     name: str
     statuses: tuple[Status, ...]
-    column: str
-    act: Callable[[AppContext, int], Awaitable[object]]
+    clock: DueClock
+    command: Callable[[int], IdempotentCommand]
 
 
 RESOLVED = (Status.RESOLVED,)
+OPEN = tuple(OPEN_STATUSES)
 CLOCK_SWEEPS = (
     ClockSweep(
         "assign",
-        tuple(OPEN_STATUSES),
-        "assign_due_at",
-        lambda ctx, i: ctx.cases.escalate_missed_clock(i, "assign"),
+        OPEN,
+        DueClock.ASSIGN,
+        lambda i: EscalateMissedClock(ref=i, clock=DueClock.ASSIGN),
     ),
-    ClockSweep(
-        "feedback",
-        tuple(OPEN_STATUSES),
-        "feedback_due_at",
-        lambda ctx, i: ctx.cases.feedback_overdue(i),
-    ),
+    ClockSweep("feedback", OPEN, DueClock.FEEDBACK, lambda i: FeedbackOverdue(ref=i)),
     ClockSweep(
         "resolve",
-        tuple(OPEN_STATUSES),
-        "resolve_due_at",
-        lambda ctx, i: ctx.cases.escalate_missed_clock(i, "resolve"),
+        OPEN,
+        DueClock.RESOLVE,
+        lambda i: EscalateMissedClock(ref=i, clock=DueClock.RESOLVE),
     ),
-    ClockSweep("survey", RESOLVED, "followup_due_at", lambda ctx, i: ctx.cases.send_survey(i)),
+    ClockSweep("survey", RESOLVED, DueClock.FOLLOWUP, lambda i: SendSurvey(ref=i)),
     ClockSweep(
-        "survey_reminder", RESOLVED, "survey_reminder_at", lambda ctx, i: ctx.cases.remind_survey(i)
+        "survey_reminder", RESOLVED, DueClock.SURVEY_REMINDER, lambda i: RemindSurvey(ref=i)
     ),
-    ClockSweep(
-        "survey_close", RESOLVED, "survey_close_at", lambda ctx, i: ctx.cases.close_unanswered(i)
-    ),
+    ClockSweep("survey_close", RESOLVED, DueClock.SURVEY_CLOSE, lambda i: CloseUnanswered(ref=i)),
 )
+
+
+def _acting(
+    ctx: AppContext, command: Callable[[int], IdempotentCommand]
+) -> Callable[[int], Awaitable[object]]:
+    """Give the service `command` for a case id, as the scheduler."""
+    return lambda case_id: ctx.cases.handle(command(case_id), SCHEDULER)
 
 
 async def _run(
@@ -94,13 +108,14 @@ async def sweep_clocks(
     ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH
 ) -> None:
     for sweep in CLOCK_SWEEPS:
+        column = sweep.clock.column
         ids = await (
-            Case.filter(status__in=sweep.statuses, **{f"{sweep.column}__lte": now})
-            .order_by(sweep.column)
+            Case.filter(status__in=sweep.statuses, **{f"{column}__lte": now})
+            .order_by(column)
             .limit(batch)
             .values_list("id", flat=True)
         )
-        await _run(report, sweep.name, ids, lambda i, s=sweep: s.act(ctx, i))
+        await _run(report, sweep.name, ids, _acting(ctx, sweep.command))
 
 
 async def sweep_aged(
@@ -120,7 +135,7 @@ async def sweep_aged(
         .limit(batch)
         .values_list("id", flat=True)
     )
-    await _run(report, "aged", ids, ctx.cases.age_to_major)
+    await _run(report, "aged", ids, _acting(ctx, lambda i: AgeToMajor(ref=i)))
 
 
 async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) -> None:
@@ -152,7 +167,7 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
             .first()
         )
         if incident is None:
-            opened = await ctx.cases.open_incident(
+            opened = await ctx.cases.incidents.open_incident(
                 group["category"], group["building"], list(unlinked), group["units"]
             )
             if (
@@ -160,13 +175,12 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
             ):  # None: another instance opened it first; the next sweep joins the rest
                 report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
         else:
-            incident_id, households = incident.id, group["units"]
-            await _run(
-                report,
-                "collective",
-                list(unlinked),
-                lambda i, n=incident_id, h=households: ctx.cases.join_incident(i, n, h),
-            )
+            join = _acting(ctx, _joining(incident.id, group["units"]))
+            await _run(report, "collective", list(unlinked), join)
+
+
+def _joining(incident_id: int, households: int) -> Callable[[int], IdempotentCommand]:
+    return lambda case_id: JoinIncident(ref=case_id, incident_id=incident_id, households=households)
 
 
 async def sweep_idle_dialogs(ctx: AppContext, now: datetime, report: SweepReport) -> None:

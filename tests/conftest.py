@@ -5,9 +5,10 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tortoise import Tortoise
@@ -103,15 +104,26 @@ def settings(database_url: str) -> Settings:
     return replace(base, database_url=database_url, staff_chat_id=-1001, duty_phone="400-800-1234")
 
 
+@dataclass
 class FakeTriage:
-    """A stand-in classifier result so service tests do not depend on the NLP model."""
+    """A stand-in classifier result (backend.services.drafts.Triage) so service tests do not depend on
+    the NLP model."""
 
-    def __init__(
-        self, category: str = "facility", severity: str = "general", kind: str = "repair"
-    ) -> None:
-        self.category, self.severity, self.kind = category, severity, kind
-        self.confidence = 0.9
-        self.alternatives = ("environment",)
+    category: str = "facility"
+    severity: str = "general"
+    kind: str = "repair"
+    confidence: float = 0.9
+    alternatives: tuple[str, ...] = ("environment",)
+    collective: bool = False
+    emergency: bool = False
+    triggers: tuple[str, ...] = ()
+    safety_check: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+        }
 
 
 @pytest.fixture

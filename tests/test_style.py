@@ -24,3 +24,22 @@ def _ruff() -> str:
 def test_ruff_is_clean(args):
     result = subprocess.run([_ruff(), *args, str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_on_the_strict_packages():
+    """``backend/domain`` and ``nlp`` are held to --strict by the overrides in pyproject.toml."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "backend/domain",
+            "nlp",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

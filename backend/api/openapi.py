@@ -4,7 +4,8 @@ It describes exactly what the handlers accept (routes.py reads every value throu
 limits named there), so generated clients and tests/backend/test_openapi_fuzz.py (schemathesis) agree
 with the server:
 
-- one operation per case action (`/api/v1/cases/{number}/actions/assign`, …) with its own body;
+- one operation per case action (`/api/v1/cases/{number}/actions/assign`, …) with its own body, built
+  from the inputs of the action's command as command_body.py reads them;
 - enums for status, category (from the running policy), severity, kind, channel, locale, close reason;
 - patterns and length limits wherever the server refuses a value (no NUL in any text, the characters
   of a phone number `normalize_phone` reads (whether it is a valid number only the description can
@@ -17,12 +18,13 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Action, ActorKind, Channel, Kind, Role, Severity, Status
+from ..domain.commands import Command, Input, InputKind
 from ..domain.contact import PHONE_SHAPE
 from ..domain.permissions import OWNER_ONLY_BELOW, STAFF_MINIMUM_ROLE, STATUS_MINIMUM_ROLE
 from ..domain.transitions import TRANSITIONS
 from ..inputs import FIRST_DAY, LAST_DAY, MAX_INT_DIGITS, MAX_JSON_DEPTH, day_range_text
 from ..services.queries import MAX_PER_PAGE
-from . import routes
+from . import command_body, routes
 
 RANGE = day_range_text()
 CASE_PATH = "/api/v1/cases/{number}"
@@ -134,106 +136,86 @@ NUMBER = {
 
 # ---- case actions --------------------------------------------------------------------------------
 
+# What each action does, for its summary and description: every action the API serves has one.
+ACTION_TEXT: dict[Action, str] = {
+    Action.CLAIM: "Staff only: an API token is always refused (403).",
+    Action.ASSIGN: "Give the case to a staff member and/or a department.",
+    Action.START: "Work has started.",
+    Action.NOTE: "A progress note, to the tenant unless to_tenant is false.",
+    Action.RESOLVE: "The problem is solved; the follow-up survey is scheduled.",
+    Action.REOPEN: "Back to work, one escalation level higher.",
+    Action.CLOSE: "Close a resolved case.",
+    Action.INVALID: "Not a case (spam, duplicate, not ours).",
+    Action.CANCEL: "Withdrawn before work started.",
+    Action.ESCALATE: "One escalation level up (409 at the top).",
+    Action.RECATEGORIZE: "Correct the category (kept as a triage correction).",
+    Action.CHANGE_SEVERITY: "Correct the severity; a higher one tightens the open promises.",
+}
+# What an input means, by its name, or by (action, name) where one action means more by it.
+INPUT_TEXT: dict[str | tuple[Action, str], str] = {
+    "reason": "why (shown in the timeline)",
+    "staff_id": "an active staff member (400 when there is none with this id)",
+    "department_code": "code of an active department (400 when unknown)",
+    "category": "400 when the case already has it",
+    "severity": "400 when the case already has it",
+    "to_tenant": "false: an internal note",
+    (Action.ASSIGN, "note"): "told to the tenant with the assignment",
+    (Action.START, "note"): "kept in the timeline (not sent to the tenant)",
+    (Action.RESOLVE, "resolution"): "what was done",
+    (Action.CLOSE, "reason"): "how the case ended",
+    (Action.CLOSE, "comment"): "the tenant's comment",
+}
+# Rules about the body as a whole that no single input states.
+BODY_RULES: dict[Action, dict[str, Any]] = {
+    Action.ASSIGN: {
+        "description": "Name a staff member, a department or both.",
+        "anyOf": [{"required": ["staff_id"]}, {"required": ["department"]}],
+    },
+}
 
-def _action_bodies(categories: list[str]) -> dict[Action, tuple[dict[str, Any] | None, str]]:
-    """The body of every action (None: no body) and what it does; see routes._action_table."""
-    text = routes.MAX_TEXT
-    reason = _text(text, "why (shown in the timeline)", required=True)
-    return {
-        Action.CLAIM: (None, "Staff only: an API token is always refused (403)."),
-        Action.ASSIGN: (
-            _object(
-                {
-                    "staff_id": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": routes.MAX_STAFF_ID,
-                        "description": "an active staff member (400 when there is none with this id)",
-                    },
-                    "department": {
-                        "type": "string",
-                        "minLength": 1,
-                        "maxLength": routes.MAX_DEPARTMENT_CODE,
-                        "pattern": NO_NUL,
-                        "description": "code of an active department (400 when unknown)",
-                    },
-                    "note": _text(text, "told to the tenant with the assignment"),
-                },
-                description="Name a staff member, a department or both.",
-                anyOf=[{"required": ["staff_id"]}, {"required": ["department"]}],
-            ),
-            "Give the case to a staff member and/or a department.",
-        ),
-        Action.START: (
-            _object({"note": _text(text, "kept in the timeline (not sent to the tenant)")}),
-            "Work has started.",
-        ),
-        Action.NOTE: (
-            _object(
-                {
-                    "note": _text(text, required=True),
-                    "to_tenant": {
-                        "type": "boolean",
-                        "default": True,
-                        "nullable": True,
-                        "description": "false: an internal note",
-                    },
-                },
-                ("note",),
-            ),
-            "A progress note, to the tenant unless to_tenant is false.",
-        ),
-        Action.RESOLVE: (
-            _object({"resolution": _text(text, "what was done", required=True)}, ("resolution",)),
-            "The problem is solved; the follow-up survey is scheduled.",
-        ),
-        Action.REOPEN: (
-            _object({"reason": reason}, ("reason",)),
-            "Back to work, one escalation level higher.",
-        ),
-        Action.CLOSE: (
-            _object(
-                {
-                    "reason": _enum(routes.CLOSE_REASONS, "default manual", nullable=True)
-                    | {"default": "manual"},
-                    "satisfaction": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": 5,
-                        "nullable": True,
-                    },
-                    "comment": _text(text, "the tenant's comment"),
-                },
-            ),
-            "Close a resolved case.",
-        ),
-        Action.INVALID: (
-            _object({"reason": reason}, ("reason",)),
-            "Not a case (spam, duplicate, not ours).",
-        ),
-        Action.CANCEL: (_object({"reason": _text(text)}), "Withdrawn before work started."),
-        Action.ESCALATE: (
-            _object({"reason": reason}, ("reason",)),
-            "One escalation level up (409 at the top).",
-        ),
-        Action.RECATEGORIZE: (
-            _object(
-                {
-                    "category": _enum(categories, "400 when the case already has it"),
-                    "reason": reason,
-                },
-                ("category", "reason"),
-            ),
-            "Correct the category (kept as a triage correction).",
-        ),
-        Action.CHANGE_SEVERITY: (
-            _object(
-                {"severity": _enum(Severity, "400 when the case already has it"), "reason": reason},
-                ("severity", "reason"),
-            ),
-            "Correct the severity; a higher one tightens the open promises.",
-        ),
+
+def _input_schema(action: Action, spec: Input, default: Any, settings: Settings) -> dict[str, Any]:
+    """The schema of one input as command_body reads it."""
+    text = INPUT_TEXT.get((action, spec.name)) or INPUT_TEXT.get(spec.name, "")
+    match spec.kind:
+        case InputKind.INTEGER:
+            low, high = command_body.RANGES[spec.name]
+            schema: dict[str, Any] = {
+                "type": "integer",
+                "minimum": low,
+                "maximum": high,
+                "nullable": True,
+            }
+        case InputKind.BOOLEAN:
+            schema = {"type": "boolean", "default": bool(default), "nullable": True}
+        case InputKind.CHOICE:
+            choice = command_body.CHOICES[spec.name]
+            if choice.options is None:
+                return _text(choice.max_length, text)
+            schema = _enum(choice.options(settings), nullable=not spec.required)
+            if choice.default is not None:
+                schema["default"] = str(choice.default)
+                text = "; ".join(filter(None, (text, f"default {choice.default}")))
+        case _:
+            return _text(command_body.MAX_TEXT, text, required=spec.required)
+    if text:
+        schema["description"] = text
+    return schema
+
+
+def _action_body(command: type[Command], settings: Settings) -> dict[str, Any] | None:
+    """The body of an action from its command's inputs (None: the action takes no body)."""
+    if not command.inputs:
+        return None
+    given = command_body.defaults(command)
+    properties = {
+        command_body.body_name(spec): _input_schema(
+            command.action, spec, given.get(spec.name), settings
+        )
+        for spec in command.inputs
     }
+    required = tuple(command_body.body_name(spec) for spec in command.inputs if spec.required)
+    return _object(properties, required, **BODY_RULES.get(command.action, {}))
 
 
 def _who_may(action: Action) -> str:
@@ -254,11 +236,11 @@ def _from_statuses(action: Action) -> str:
     return ", ".join(f"{a.value} → {b.value}" if a is not b else a.value for a, b in moves.items())
 
 
-def _action_operations(categories: list[str]) -> dict[str, dict[str, Any]]:
+def _action_operations(settings: Settings) -> dict[str, dict[str, Any]]:
     operations: dict[str, dict[str, Any]] = {}
-    for action, (body, what) in _action_bodies(categories).items():
-        if action.value not in routes.ACTIONS:
-            continue
+    for command in routes.ACTIONS.values():
+        action, what = command.action, ACTION_TEXT[command.action]
+        body = _action_body(command, settings)
         operation: dict[str, Any] = {
             "operationId": f"{action.value}_case",
             "summary": f"{action.value}: {what}",
@@ -726,7 +708,7 @@ def openapi_document(routes_table: Any, settings: Settings) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes_table:
         if route.path == ACTION_TEMPLATE:
-            documented = _action_operations(categories)
+            documented = _action_operations(settings)
         else:
             documented = {
                 route.path: {"summary": route.summary, **operations[(route.method, route.path)]}

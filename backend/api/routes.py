@@ -2,23 +2,21 @@
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 
 from ..context import AppContext
 from ..db import database_ok, pending_migrations
-from ..domain import Action, Channel, Kind, Role, Severity, Status
+from ..domain import Channel, Kind, Role, Severity, Status
 from ..domain.errors import NotFound, PermissionDenied
 from ..metrics import render_metrics
 from ..services import queries
 from ..services.actors import Actor
-from ..services.cases import Change
 from ..services.drafts import CaseDraft
 from ..services.inbox import record_update, shape_problem, valid_update_id
 from . import params
+from .command_body import ACTIONS, command_from_body
 from .errors import BadRequest
 from .probes import BOT_PROBE
 from .serializers import case_json, event_json
@@ -28,7 +26,6 @@ CTX = web.AppKey("ctx", AppContext)
 
 # What the handlers accept; the OpenAPI document (openapi.py) is built from the same numbers.
 LOCALES = ("zh_CN", "zh_TW", "en")
-CLOSE_REASONS = ("confirmed", "no_response", "manual")
 MAX_TEXT = params.MAX_TEXT  # notes, reasons, resolution, comment, expectation
 NEW_CASE_TEXT = {  # optional text fields of a new case and their limits
     "location": 200,
@@ -40,8 +37,6 @@ NEW_CASE_TEXT = {  # optional text fields of a new case and their limits
 }
 MAX_DESCRIPTION = 10_000
 MAX_CLIENT_KEY = 80
-MAX_DEPARTMENT_CODE = 32
-MAX_STAFF_ID = 2**31 - 1
 MAX_QUERY_TEXT = 100
 MAX_PAGE = 1_000_000
 DEFAULT_PER_PAGE = 20
@@ -202,64 +197,17 @@ async def get_case(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-ActionHandler = Callable[[AppContext, str, Actor, dict[str, Any]], Awaitable[Change]]
-
-
-def _action_table() -> dict[str, ActionHandler]:
-    t = params.text
-    return {
-        Action.CLAIM: lambda c, n, a, b: c.cases.claim(n, a),
-        Action.ASSIGN: lambda c, n, a, b: c.cases.assign(
-            n,
-            a,
-            staff_id=params.optional_int(b, "staff_id", 1, MAX_STAFF_ID),
-            department_code=t(b, "department", max_length=MAX_DEPARTMENT_CODE) or None,
-            note=t(b, "note"),
-        ),
-        Action.START: lambda c, n, a, b: c.cases.start(n, a, t(b, "note")),
-        Action.NOTE: lambda c, n, a, b: c.cases.add_note(
-            n, a, t(b, "note", required=True), to_tenant=params.boolean(b, "to_tenant", True)
-        ),
-        Action.RESOLVE: lambda c, n, a, b: c.cases.resolve(n, a, t(b, "resolution", required=True)),
-        Action.REOPEN: lambda c, n, a, b: c.cases.reopen(n, a, t(b, "reason", required=True)),
-        Action.CLOSE: lambda c, n, a, b: c.cases.close(
-            n,
-            a,
-            reason=params.choice(params.value_or(b, "reason", "manual"), CLOSE_REASONS, "reason"),
-            satisfaction=params.optional_int(b, "satisfaction", 1, 5),
-            comment=t(b, "comment"),
-        ),
-        Action.INVALID: lambda c, n, a, b: c.cases.mark_invalid(
-            n, a, t(b, "reason", required=True)
-        ),
-        Action.CANCEL: lambda c, n, a, b: c.cases.cancel(n, a, t(b, "reason")),
-        Action.ESCALATE: lambda c, n, a, b: c.cases.escalate(n, a, t(b, "reason", required=True)),
-        Action.RECATEGORIZE: lambda c, n, a, b: c.cases.change_category(
-            n,
-            a,
-            params.choice(b.get("category"), c.settings.policy.category_codes, "category"),
-            t(b, "reason", required=True),
-        ),
-        Action.CHANGE_SEVERITY: lambda c, n, a, b: c.cases.change_severity(
-            n,
-            a,
-            params.enum_value(Severity, b.get("severity"), "severity"),
-            t(b, "reason", required=True),
-        ),
-    }
-
-
-ACTIONS = _action_table()
-
-
 async def case_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     name = params.path_value(request, "action")
-    handler = ACTIONS.get(name)
-    if handler is None:
+    command = ACTIONS.get(name)
+    if command is None:
         raise NotFound(f"no action {name!r}; actions are {', '.join(ACTIONS)}")
     body = await params.json_body(request)
-    change = await handler(ctx, params.case_number(request), actor_of(request), body)
+    number = params.case_number(request)
+    change = await ctx.cases.handle(
+        command_from_body(command, number, body, ctx.settings), actor_of(request)
+    )
     result = case_json(change.case, ctx.clock.now(), full_phone=sees_full_phone(actor_of(request)))
     result["event"] = event_json(change.event)
     return web.json_response(result)
@@ -276,12 +224,3 @@ async def stats(request: web.Request) -> web.Response:
         raise BadRequest(f"the period may be at most {STATS_MAX_DAYS} days", field="from")
     lower, upper = queries.local_day_bounds(start, end, ctx.settings.timezone)
     return web.json_response(await queries.statistics(lower, upper, ctx.clock.now()))
-
-
-def require_role(minimum: Role) -> Callable[[web.Request], None]:
-    def check(request: web.Request) -> None:
-        role = actor_of(request).role
-        if role is None or not role.at_least(minimum):
-            raise PermissionDenied(f"this needs the {minimum.value} role or higher")
-
-    return check

@@ -37,10 +37,6 @@ class Status(StrEnum):
         """Open means somebody still owes the tenant work."""
         return self in (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
 
-    @property
-    def is_final(self) -> bool:
-        return self in (Status.CLOSED, Status.INVALID, Status.CANCELLED)
-
 
 class Channel(StrEnum):
     CHAT = "chat"
@@ -93,3 +89,26 @@ class Action(StrEnum):
         "supplement"  # more details from the tenant (place, contact, photos) after submitting
     )
     COMMENT = "comment"  # the tenant's comment to the follow-up survey
+
+
+class DueClock(StrEnum):
+    """The action clocks of a case: while one is set and in the past, the scheduler acts on the case."""
+
+    ASSIGN = "assign"
+    FEEDBACK = "feedback"
+    RESOLVE = "resolve"
+    HARD = "hard"
+    FOLLOWUP = "followup"
+    SURVEY_REMINDER = "survey_reminder"
+    SURVEY_CLOSE = "survey_close"
+
+    @property
+    def column(self) -> str:
+        """The Case column that holds this clock."""
+        return _CLOCK_COLUMNS.get(self, f"{self.value}_due_at")
+
+
+_CLOCK_COLUMNS = {
+    DueClock.SURVEY_REMINDER: "survey_reminder_at",
+    DueClock.SURVEY_CLOSE: "survey_close_at",
+}

@@ -1,14 +1,15 @@
 """The case service: the one door through which every case is created and changed.
 
-Each public method runs in one transaction that writes the case, an append-only event and the outbox rows
-the change causes. Rules come from backend.domain; time comes from the injected clock.
+`submit` files a case; `handle(command, actor)` carries out every change (backend.domain.commands).
+Each runs in one transaction that writes the case, an append-only event and the outbox rows the change
+causes. The rules are the pure step backend.domain.decide; time comes from the injected clock.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -18,9 +19,6 @@ from ..clock import Clock
 from ..config import Settings
 from ..domain import (
     Action,
-    ActorKind,
-    Conflict,
-    IllegalTransition,
     Kind,
     NotFound,
     Role,
@@ -30,42 +28,41 @@ from ..domain import (
     ValidationFailed,
     automatic_severity,
     due_times,
-    followup_due,
     format_case_number,
     is_business_time,
-    next_status,
 )
-from ..domain.contact import building_of, normalize_phone, regions_for
+from ..domain.commands import (
+    AnyCommand,
+    Assign,
+    Claim,
+    Command,
+    FeedbackOverdue,
+    IdempotentCommand,
+    SendSurvey,
+)
+from ..domain.contact import building_of
+from ..domain.decide import (
+    ActorFacts,
+    CaseState,
+    Decision,
+    DepartmentRef,
+    StaffRef,
+    To,
+    decide,
+)
 from ..domain.errors import ClientKeyReused
-from ..domain.permissions import check_permission
 from ..logs import set_case
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
 from .actors import Actor
-from .clock_actions import ClockActions
 from .departments import unknown_department
-from .drafts import AttachmentDraft, CaseDraft
-from .followup import FollowUp
-from .outbox import Message, OutboxKind, enqueue, enqueue_many
+from .drafts import CaseDraft, Triage
+from .incidents import Incidents
+from .outbox import Message, OutboxKind, enqueue_many
 from .sequence import next_sequence
 
 log = logging.getLogger(__name__)
 
-Classifier = Callable[[str], Any]
-AfterHook = Callable[[BaseDBAsyncClient, "Case", datetime], Awaitable[None]]
-
-# Events the tenant hears about in their own chat (docs/domain.md#messages-to-tenants).
-TENANT_VISIBLE = {
-    Action.CLAIM,
-    Action.ASSIGN,
-    Action.RESOLVE,
-    Action.REOPEN,
-    Action.INVALID,
-    Action.CANCEL,
-    Action.CLOSE,
-}
-# A human action that counts as the first feedback to the tenant.
-FEEDBACK_ACTIONS = {Action.NOTE, Action.RESOLVE, Action.INVALID}
-MAX_NOTE = 4000
+Classifier = Callable[[str], Triage]
 
 
 @dataclass(frozen=True)
@@ -78,14 +75,14 @@ class Change:
     event: CaseEvent
 
 
-def default_classifier(text: str) -> Any:
+def default_classifier(text: str) -> Triage:
     import nlp  # imported lazily: loading the dictionaries is paid once, on first use
 
     return nlp.classify(text)
 
 
-class CaseService(ClockActions, FollowUp):
-    """Every creation and change of a case. Scheduler-driven actions live in the mixins."""
+class CaseService:
+    """Every creation and change of a case: `submit` files one, `handle` carries out a command."""
 
     def __init__(
         self, settings: Settings, clock: Clock, classify: Classifier | None = None
@@ -94,6 +91,7 @@ class CaseService(ClockActions, FollowUp):
         self.policy = settings.policy
         self.clock = clock
         self.classify = classify or default_classifier
+        self.incidents = Incidents(self)
 
     # ---- creation -------------------------------------------------------------------------------
 
@@ -137,28 +135,30 @@ class CaseService(ClockActions, FollowUp):
                 case=existing.number,
             )
 
-    def _safe_classify(self, text: str) -> Any:
+    def _safe_classify(self, text: str) -> Triage | None:
         try:
             return self.classify(text)
         except Exception:  # triage is advice: a failure must never lose a complaint
             log.exception("triage failed; the case is filed as 'other'")
             return None
 
-    async def _create(self, draft: CaseDraft, actor: Actor, triage: Any) -> Case:
+    async def _create(self, draft: CaseDraft, actor: Actor, triage: Triage | None) -> Case:
         now = self.clock.now()
         tz = self.settings.timezone
-        suggested_category = getattr(triage, "category", "") or ""
+        suggested_category = (triage.category if triage else "") or ""
         if suggested_category and self.policy.category(suggested_category) is None:
             suggested_category = ""
         category = draft.category or suggested_category or "other"
-        kind = draft.kind or _enum_or(Kind, getattr(triage, "kind", None), Kind.COMPLAINT)
+        kind = draft.kind or _enum_or(Kind, triage.kind if triage else None, Kind.COMPLAINT)
         async with in_transaction() as conn:
             complainant, known = await self._upsert_complainant(conn, draft, now)
             repeat = known and await self._is_repeat(conn, complainant, category, now)
             severity = automatic_severity(
                 draft.severity or Severity.GENERAL,
                 SeveritySignals(
-                    triage=_enum_or(Severity, getattr(triage, "severity", None), Severity.GENERAL),
+                    triage=_enum_or(
+                        Severity, triage.severity if triage else None, Severity.GENERAL
+                    ),
                     repeat_within_window=repeat,
                 ),
                 collective_threshold=self.policy.collective_households,
@@ -355,13 +355,6 @@ class CaseService(ClockActions, FollowUp):
                 )
         await enqueue_many(conn, messages, now=now, case_id=case.id)
 
-    async def _alert_role(
-        self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str, now: datetime
-    ) -> int:
-        alerts = await self._role_alerts(conn, case, role, kind, reason)
-        await enqueue_many(conn, alerts, now=now, case_id=case.id)
-        return len(alerts)
-
     async def _role_alerts(
         self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str
     ) -> list[Message]:
@@ -369,395 +362,173 @@ class CaseService(ClockActions, FollowUp):
         payload = {"number": case.number, "reason": reason, "level": case.escalation_level}
         return [Message(person.telegram_id, kind, payload) for person in recipients]
 
-    # ---- transitions ----------------------------------------------------------------------------
+    # ---- commands: the one door through which a case changes -------------------------------------
 
-    async def claim(self, ref: str | int, actor: Actor) -> Change:
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            case.owner_id = actor.id
-            self._mark_assigned(case, now)
-            return {"owner": actor.name}
+    @overload
+    async def handle(self, command: Command, actor: Actor) -> Change: ...
 
-        return await self._transition(ref, Action.CLAIM, actor, apply=apply, conflict_if_owned=True)
+    @overload
+    async def handle(self, command: IdempotentCommand, actor: Actor) -> Change | None: ...
 
-    async def assign(
-        self,
-        ref: str | int,
-        actor: Actor,
-        *,
-        staff_id: int | None = None,
-        department_code: str | None = None,
-        note: str = "",
-    ) -> Change:
-        if staff_id is None and department_code is None:
-            raise ValidationFailed("name a staff member or a department", field="staff_id")
-        owner = None
-        department = None
-        if staff_id is not None:
-            owner = await Staff.get_or_none(id=staff_id, active=True)
-            if owner is None:
-                raise ValidationFailed("no active staff member with that id", field="staff_id")
-        if department_code is not None:
-            department = await Department.get_or_none(code=department_code, active=True)
-            if department is None:
-                raise await unknown_department(department_code, active_only=True)
+    async def handle(self, command: AnyCommand, actor: Actor) -> Change | None:
+        """Carry out one command for `actor` (docs/architecture.md#commands).
 
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            data: dict[str, Any] = {}
-            if owner is not None:
-                case.owner_id = owner.id
-                data["owner"] = owner.name
-                if department is None and owner.department_id:
-                    case.department_id = owner.department_id
-            if department is not None:
-                case.department_id = department.id
-                data["department"] = department.name
-            if case.owner_id is not None:
-                self._mark_assigned(case, now)
-            return data
-
-        return await self._transition(ref, Action.ASSIGN, actor, note=note, apply=apply)
+        Load and lock the case, let the domain decide (backend.domain.decide), apply and persist the
+        decision with its event and outbox rows, all in one transaction. None: an IdempotentCommand
+        found nothing to do (no longer due, a repeat, or the case is locked by another scheduler).
+        """
+        scheduled = isinstance(command, IdempotentCommand) and command.scheduled
+        assignee, department = await self._assign_targets(command)
+        async with in_transaction() as conn:
+            case = await self._load_for_update(conn, command.ref, skip_locked=scheduled)
+            if case is None:
+                return None  # another instance is acting on it
+            set_case(case.number)
+            now = self.clock.now()
+            people = _People(conn, case)
+            state = await self._state(command, case, actor, people, assignee, department)
+            decision = decide(command, state, now, self.policy)
+            if decision is None:
+                return None
+            event = await self._persist(conn, case, actor, decision, now)
+            await enqueue_many(
+                conn, await self._messages(decision, people), now=now, case_id=case.id
+            )
+        return Change(
+            case=case,
+            action=decision.event.action,
+            from_status=decision.event.from_status,
+            event=event,
+        )
 
     @staticmethod
-    def _mark_assigned(case: Case, now: datetime) -> None:
-        case.assigned_at = case.assigned_at or now
-        case.assign_due_at = None
+    async def _assign_targets(
+        command: AnyCommand,
+    ) -> tuple[StaffRef | None, DepartmentRef | None]:
+        """The staff member and department an Assign names, refused when unknown or inactive."""
+        if not isinstance(command, Assign):
+            return None, None
+        if command.staff_id is None and command.department_code is None:
+            raise ValidationFailed("name a staff member or a department", field="staff_id")
+        assignee = department = None
+        if command.staff_id is not None:
+            owner = await Staff.get_or_none(id=command.staff_id, active=True)
+            if owner is None:
+                raise ValidationFailed("no active staff member with that id", field="staff_id")
+            assignee = StaffRef(owner.id, owner.name, owner.department_id)
+        if command.department_code is not None:
+            found = await Department.get_or_none(code=command.department_code, active=True)
+            if found is None:
+                raise await unknown_department(command.department_code, active_only=True)
+            department = DepartmentRef(found.id, found.name)
+        return assignee, department
 
-    async def start(self, ref: str | int, actor: Actor, note: str = "") -> Change:
-        return await self._transition(ref, Action.START, actor, note=note)
-
-    async def add_note(
-        self, ref: str | int, actor: Actor, note: str, *, to_tenant: bool = True
-    ) -> Change:
-        return await self._transition(
-            ref, Action.NOTE, actor, note=_required(note, "note"), public=to_tenant
+    async def _state(
+        self,
+        command: AnyCommand,
+        case: Case,
+        actor: Actor,
+        people: "_People",
+        assignee: StaffRef | None,
+        department: DepartmentRef | None,
+    ) -> CaseState:
+        """The snapshot the domain step reads, with the facts this command's rules need."""
+        owner_name = ""
+        if isinstance(command, (Claim, FeedbackOverdue)) and case.owner_id is not None:
+            owner = await people.owner()
+            owner_name = owner.name if owner else ""
+        tenant_has_chat = False
+        if isinstance(command, SendSurvey):
+            complainant = await people.complainant()
+            tenant_has_chat = bool(complainant and complainant.telegram_id)
+        snapshot = {name: getattr(case, name) for name in _CASE_FIELDS}
+        return CaseState(
+            **snapshot,
+            actor=ActorFacts(actor.kind, actor.id, actor.name, actor.role),
+            timezone=self.settings.timezone,
+            phone_region=self.settings.phone_region,
+            owner_name=owner_name,
+            tenant_has_chat=tenant_has_chat,
+            assign_to_staff=assignee,
+            assign_to_department=department,
         )
 
-    async def resolve(self, ref: str | int, actor: Actor, resolution: str) -> Change:
-        resolution = _required(resolution, "resolution")
-
-        def apply(case: Case, now: datetime) -> None:
-            case.resolution = resolution
-            case.resolved_at = now
-            case.resolve_due_at = None
-            case.hard_due_at = None
-            case.followup_due_at = followup_due(now, case.severity, self.policy)
-            case.survey_reminder_at = None
-            case.survey_close_at = None
-
-        return await self._transition(ref, Action.RESOLVE, actor, note=resolution, apply=apply)
-
-    async def reopen(self, ref: str | int, actor: Actor, reason: str) -> Change:
-        """The problem is not solved: back to work, one level up (docs/domain.md#reopen).
-
-        A closed case loses its follow-up answer (solved, rating, comment): it no longer describes the case
-        and must not count in statistics or exports; the reopen event keeps it. The next close asks again.
-        """
-        reason = _required(reason, "reason")
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            previous: dict[str, Any] = {}
-            if (
-                case.satisfaction is not None
-                or case.satisfaction_comment
-                or case.solved_confirmed is not None
-            ):
-                previous = {
-                    "previous_satisfaction": case.satisfaction,
-                    "previous_comment": case.satisfaction_comment,
-                    "previous_solved": case.solved_confirmed,
-                }
-            case.satisfaction = None
-            case.satisfaction_comment = ""
-            case.solved_confirmed = None
-            case.reopen_count += 1
-            case.resolved_at = None
-            case.closed_at = None
-            case.close_reason = ""
-            case.followup_due_at = case.survey_reminder_at = case.survey_close_at = None
-            case.resolve_due_at = now + self.policy.sla[case.severity].resolve
-            case.severity = automatic_severity(
-                case.severity, SeveritySignals(previously_dissatisfied=True)
-            )
-            case.escalation_level = min(case.escalation_level + 1, self.policy.top_level)
-            return {"level": case.escalation_level, "reopen_count": case.reopen_count, **previous}
-
-        return await self._transition(
-            ref,
-            Action.REOPEN,
+    async def _persist(
+        self, conn: BaseDBAsyncClient, case: Case, actor: Actor, decision: Decision, now: datetime
+    ) -> CaseEvent:
+        """The decision's changes on the row, its event, and the records it adds."""
+        for name, value in decision.changes.items():
+            setattr(case, name, value)
+        case.updated_at = now
+        await case.save(using_db=conn)
+        event = decision.event
+        row = await self._event(
+            conn,
+            case,
             actor,
-            note=reason,
-            apply=apply,
-            then=self._level_notifier("reopened"),
+            event.action,
+            event.from_status,
+            event.to_status,
+            now,
+            note=event.note,
+            public=event.public,
+            data=event.data,
         )
-
-    async def close(
-        self,
-        ref: str | int,
-        actor: Actor,
-        *,
-        reason: str = "confirmed",
-        satisfaction: int | None = None,
-        comment: str = "",
-    ) -> Change:
-        if reason not in ("confirmed", "no_response", "manual"):
-            raise ValidationFailed(
-                "reason must be confirmed, no_response or manual", field="reason"
+        for item in decision.attachments:
+            await Attachment.create(
+                using_db=conn,
+                case=case,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                kind=item.kind,
+                caption=item.caption[:1024],
+                created_at=now,
             )
-        if satisfaction is not None and not (
-            isinstance(satisfaction, int) and 1 <= satisfaction <= 5
-        ):
-            raise ValidationFailed(
-                "satisfaction must be a whole number from 1 to 5", field="satisfaction"
+        if decision.correction is not None:
+            await TriageCorrection.create(
+                using_db=conn,
+                case=case,
+                text=case.description,
+                suggested=decision.correction.suggested,
+                corrected=decision.correction.corrected,
+                actor_kind=actor.kind,
+                created_at=now,
             )
+        return row
 
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            case.closed_at = now
-            case.close_reason = reason
-            case.followup_due_at = case.survey_reminder_at = case.survey_close_at = None
-            if reason == "confirmed":
-                case.solved_confirmed = True
-            if satisfaction is not None:
-                case.satisfaction = satisfaction
-                case.satisfaction_comment = comment.strip()[:MAX_NOTE]
-            return {"reason": reason, "satisfaction": satisfaction}
-
-        return await self._transition(ref, Action.CLOSE, actor, note=comment, apply=apply)
-
-    async def mark_invalid(self, ref: str | int, actor: Actor, reason: str) -> Change:
-        reason = _required(reason, "reason")
-
-        def apply(case: Case, now: datetime) -> None:
-            case.invalid_reason = reason
-            case.closed_at = now
-            _stop_clocks(case)
-
-        return await self._transition(ref, Action.INVALID, actor, note=reason, apply=apply)
-
-    async def cancel(self, ref: str | int, actor: Actor, reason: str = "") -> Change:
-        def apply(case: Case, now: datetime) -> None:
-            case.closed_at = now
-            case.close_reason = "cancelled"
-            _stop_clocks(case)
-
-        return await self._transition(ref, Action.CANCEL, actor, note=reason.strip(), apply=apply)
-
-    async def escalate(self, ref: str | int, actor: Actor, reason: str) -> Change:
-        reason = _required(reason, "reason")
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            if case.escalation_level >= self.policy.top_level:
-                raise IllegalTransition(
-                    "the case is already at the highest escalation level", action="escalate"
-                )
-            case.escalation_level += 1
-            return {"level": case.escalation_level}
-
-        return await self._transition(
-            ref,
-            Action.ESCALATE,
-            actor,
-            note=reason,
-            apply=apply,
-            then=self._level_notifier("escalated"),
-        )
-
-    async def supplement(
-        self,
-        ref: str | int,
-        actor: Actor,
-        *,
-        unit: str | None = None,
-        location: str | None = None,
-        contact_name: str | None = None,
-        contact_phone: str | None = None,
-        expectation: str | None = None,
-        attachments: list[AttachmentDraft] | None = None,
-    ) -> Change:
-        """Details that arrive after the case was filed (an emergency is filed before they are asked).
-
-        The phone is stored in E.164, read in the regions of the case's language (domain.contact.regions_for).
-        """
-        values = {
-            "unit": unit,
-            "location": location,
-            "contact_name": contact_name,
-            "expectation": expectation,
-        }
-        for name, value in values.items():
-            if value is not None and len(value) > (MAX_NOTE if name == "expectation" else 200):
-                raise ValidationFailed(f"{name} is too long", field=name)
-
-        async def add_attachments(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            for item in attachments or []:
-                await Attachment.create(
-                    using_db=conn,
-                    case=case,
-                    file_id=item.file_id,
-                    file_unique_id=item.file_unique_id,
-                    kind=item.kind,
-                    caption=item.caption[:1024],
-                    created_at=now,
-                )
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            changed = {k: v.strip() for k, v in values.items() if v is not None and v.strip()}
-            if contact_phone is not None:
-                phone = normalize_phone(
-                    contact_phone, regions_for(case.locale, self.settings.phone_region)
-                )
-                if (
-                    phone is None
-                ):  # raised inside the transaction: nothing of the supplement is kept
-                    raise ValidationFailed(
-                        "contact_phone is not a valid phone number", field="contact_phone"
-                    )
-                changed["contact_phone"] = phone
-            for name, value in changed.items():
-                setattr(case, name, value)
-            if "unit" in changed:
-                case.building = building_of(changed["unit"])
-            return {"fields": sorted(changed) + (["attachments"] if attachments else [])}
-
-        return await self._transition(
-            ref, Action.SUPPLEMENT, actor, apply=apply, public=False, then=add_attachments
-        )
-
-    async def change_category(
-        self, ref: str | int, actor: Actor, category: str, reason: str
-    ) -> Change:
-        reason = _required(reason, "reason")
-        if self.policy.category(category) is None:
-            raise ValidationFailed(f"unknown category {category!r}", field="category")
-        previous: dict[str, str] = {}
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            if case.category == category:
-                raise ValidationFailed("the case already has that category", field="category")
-            previous["category"] = case.category
-            case.category = category
-            return {"from": previous["category"], "to": category}
-
-        change = await self._transition(ref, Action.RECATEGORIZE, actor, note=reason, apply=apply)
-        await TriageCorrection.create(
-            case=change.case,
-            text=change.case.description,
-            suggested=change.case.category_suggested or previous["category"],
-            corrected=category,
-            actor_kind=actor.kind,
-            created_at=self.clock.now(),
-        )
-        return change
-
-    async def change_severity(
-        self, ref: str | int, actor: Actor, severity: Severity | str, reason: str
-    ) -> Change:
-        reason = _required(reason, "reason")
-        try:
-            target = Severity(severity)
-        except ValueError:
-            raise ValidationFailed(
-                "severity must be general, important or major", field="severity"
-            ) from None
-
-        def apply(case: Case, now: datetime) -> dict[str, Any]:
-            if case.severity == target:
-                raise ValidationFailed("the case already has that severity", field="severity")
-            before = case.severity
-            case.severity = target
-            if target.rank > before.rank and case.status.is_open:
-                tighter = due_times(case.received_at, target, self.policy, self.settings.timezone)
-                case.assign_due_at = _earlier(case.assign_due_at, tighter.assign)
-                case.feedback_due_at = _earlier(case.feedback_due_at, tighter.first_feedback)
-                case.resolve_due_at = _earlier(case.resolve_due_at, tighter.resolve)
-                case.promised_assign_at = min(case.promised_assign_at, tighter.assign)
-                case.promised_feedback_at = min(case.promised_feedback_at, tighter.first_feedback)
-                case.promised_resolve_at = min(case.promised_resolve_at, tighter.resolve)
-            return {"from": before.value, "to": target.value}
-
-        async def alert_managers(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            if target is Severity.MAJOR:
-                await self._alert_role(
-                    conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major", now
-                )
-
-        return await self._transition(
-            ref, Action.CHANGE_SEVERITY, actor, note=reason, apply=apply, then=alert_managers
-        )
-
-    # ---- the door -------------------------------------------------------------------------------
-
-    async def _transition(
-        self,
-        ref: str | int,
-        action: Action,
-        actor: Actor,
-        *,
-        note: str = "",
-        public: bool | None = None,
-        apply: Callable[[Case, datetime], dict[str, Any] | None] | None = None,
-        conflict_if_owned: bool = False,
-        then: AfterHook | None = None,
-        guard: Callable[[Case, datetime], bool] | None = None,
-    ) -> Change | None:
-        if len(note) > MAX_NOTE:
-            raise ValidationFailed(f"the text is longer than {MAX_NOTE} characters", field="note")
-        async with in_transaction() as conn:
-            case = await self._load_for_update(conn, ref, skip_locked=guard is not None)
-            if case is None or (guard is not None and not guard(case, self.clock.now())):
-                return None  # another instance is acting on it, or it is no longer due
-            set_case(case.number)
-            if conflict_if_owned and case.owner_id is not None:
-                owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
-                raise Conflict(
-                    f"case {case.number} was already claimed by {owner.name if owner else 'someone'}",
-                    owner=owner.name if owner else "",
-                )
-            check_permission(
-                action,
-                actor.kind,
-                actor.role,
-                owns_case=actor.kind is ActorKind.STAFF and case.owner_id == actor.id,
-                case_has_other_owner=case.owner_id is not None,
-                is_complainant=actor.kind is ActorKind.TENANT and case.complainant_id == actor.id,
-                status=case.status,
-            )
-            before = case.status
-            case.status = next_status(action, before)
-            now = self.clock.now()
-            data = (apply(case, now) if apply else None) or {}
-            visible = action in TENANT_VISIBLE if public is None else public
-            if (
-                visible
-                and actor.is_human
-                and action in FEEDBACK_ACTIONS
-                and case.first_feedback_at is None
-            ):
-                case.first_feedback_at = now
-                case.feedback_due_at = None
-            case.updated_at = now
-            await case.save(using_db=conn)
-            event = await self._event(
-                conn,
-                case,
-                actor,
-                action,
-                before,
-                case.status,
-                now,
-                note=note,
-                public=visible,
-                data=data,
-            )
-            # The tenant who acted is answered where they acted (the chat), not told again by the outbox.
-            tell_tenant = visible and not (
-                actor.kind is ActorKind.TENANT and case.complainant_id == actor.id
-            )
-            await self._notify_change(
-                conn, case, action, note if visible else "", tell_tenant, now, data
-            )
-            if then is not None:
-                await then(conn, case, now)
-        return Change(case=case, action=action, from_status=before, event=event)
+    async def _messages(self, decision: Decision, people: "_People") -> list[Message]:
+        """The outbox rows of the decision's notices: each recipient role resolved to chats."""
+        staff_chat = self.settings.staff_chat_id
+        group = [staff_chat] if staff_chat is not None else []
+        messages: list[Message] = []
+        for notice in decision.notices:
+            payload = notice.payload
+            chats: list[int] = []
+            match notice.to:
+                case To.TENANT:
+                    complainant = await people.complainant()
+                    if complainant and complainant.telegram_id:
+                        chats = [complainant.telegram_id]
+                        payload = {**payload, "locale": complainant.locale}
+                case To.STAFF_CHAT:
+                    chats = group
+                case To.OWNER:
+                    owner = await people.owner()
+                    if owner is not None:
+                        chats = [owner.telegram_id]
+                        payload = {**payload, "locale": owner.locale}
+                case To.OWNER_OR_STAFF_CHAT:
+                    owner = await people.owner()
+                    chats = [owner.telegram_id] if owner is not None else group
+                case To.ROLE | To.ROLE_OR_STAFF_CHAT:
+                    assert notice.role is not None
+                    chats = await people.with_role(notice.role)
+                    if not chats and notice.to is To.ROLE_OR_STAFF_CHAT:
+                        chats = group
+            messages += [
+                Message(chat, notice.kind.value, payload, notice.dedupe_key) for chat in chats
+            ]
+        return messages
 
     async def _load_for_update(
         self, conn: BaseDBAsyncClient, ref: str | int, *, skip_locked: bool = False
@@ -800,82 +571,42 @@ class CaseService(ClockActions, FollowUp):
             data=data or {},
         )
 
-    async def _notify_change(
-        self,
-        conn: BaseDBAsyncClient,
-        case: Case,
-        action: Action,
-        note: str,
-        tell_tenant: bool,
-        now: datetime,
-        data: dict[str, Any],
-    ) -> None:
-        if tell_tenant and case.complainant_id:
-            complainant = await Complainant.get_or_none(id=case.complainant_id).using_db(conn)
-            if complainant and complainant.telegram_id:
-                await enqueue(
-                    conn,
-                    chat_id=complainant.telegram_id,
-                    kind=OutboxKind.TENANT_UPDATE,
-                    now=now,
-                    case_id=case.id,
-                    payload={
-                        "number": case.number,
-                        "event": action.value,
-                        "note": note,
-                        "locale": complainant.locale,
-                        **{k: v for k, v in data.items() if k == "owner"},
-                    },
+
+# The Case columns the domain step reads (CaseState names them the same).
+_COLUMNS = set(Case._meta.fields_map) | {f"{name}_id" for name in Case._meta.fk_fields}
+_CASE_FIELDS = tuple(f.name for f in fields(CaseState) if f.name in _COLUMNS)
+
+
+class _People:
+    """The people a decision's messages go to, each loaded at most once per command."""
+
+    def __init__(self, conn: BaseDBAsyncClient, case: Case) -> None:
+        self.conn, self.case = conn, case
+        self._owners: dict[int, Staff | None] = {}
+        self._complainant: tuple[Complainant | None] | None = None
+
+    async def owner(self) -> Staff | None:
+        """The case's owner (as the decision left it)."""
+        owner_id = self.case.owner_id
+        if owner_id is None:
+            return None
+        if owner_id not in self._owners:
+            self._owners[owner_id] = await Staff.get_or_none(id=owner_id).using_db(self.conn)
+        return self._owners[owner_id]
+
+    async def complainant(self) -> Complainant | None:
+        if self._complainant is None:
+            found = None
+            if self.case.complainant_id is not None:
+                found = await Complainant.get_or_none(id=self.case.complainant_id).using_db(
+                    self.conn
                 )
-        if self.settings.staff_chat_id is not None:
-            await enqueue(
-                conn,
-                chat_id=self.settings.staff_chat_id,
-                kind=OutboxKind.CARD_REFRESH,
-                now=now,
-                case_id=case.id,
-                payload={"number": case.number},
-            )
-        if action in (Action.CLAIM, Action.ASSIGN) and "owner" in data and case.owner_id:
-            owner = await Staff.get_or_none(id=case.owner_id).using_db(conn)
-            if owner is not None:
-                await enqueue(
-                    conn,
-                    chat_id=owner.telegram_id,
-                    kind=OutboxKind.OWNER_BRIEF,
-                    now=now,
-                    case_id=case.id,
-                    payload={"number": case.number, "locale": owner.locale},
-                )
+            self._complainant = (found,)
+        return self._complainant[0]
 
-    def _level_notifier(self, reason: str) -> "AfterHook":
-        """Tell the people of the case's (new) escalation level, in the same transaction."""
-
-        async def notify(conn: BaseDBAsyncClient, case: Case, now: datetime) -> None:
-            role = self.policy.level_role(case.escalation_level)
-            top = case.escalation_level >= self.policy.top_level
-            kind = OutboxKind.MANAGER_ALERT if top else OutboxKind.ESCALATION
-            await self._alert_role(conn, case, role, kind, reason, now)
-
-        return notify
-
-
-def _required(text: str, field: str) -> str:
-    cleaned = (text or "").strip() if isinstance(text, str) else ""
-    if not cleaned:
-        raise ValidationFailed(f"{field} is required", field=field)
-    if len(cleaned) > MAX_NOTE:
-        raise ValidationFailed(f"{field} is longer than {MAX_NOTE} characters", field=field)
-    return cleaned
-
-
-def _stop_clocks(case: Case) -> None:
-    case.assign_due_at = case.feedback_due_at = case.resolve_due_at = case.hard_due_at = None
-    case.followup_due_at = case.survey_reminder_at = case.survey_close_at = None
-
-
-def _earlier(current: datetime | None, candidate: datetime) -> datetime | None:
-    return None if current is None else min(current, candidate)
+    async def with_role(self, role: Role) -> list[int]:
+        people = await Staff.filter(active=True, role=role).using_db(self.conn)
+        return [person.telegram_id for person in people]
 
 
 def _enum_or(enum: type, value: Any, default: Any) -> Any:
@@ -885,28 +616,8 @@ def _enum_or(enum: type, value: Any, default: Any) -> Any:
         return default
 
 
-def _triage_record(triage: Any) -> dict[str, Any]:
+def _triage_record(triage: Triage | None) -> dict[str, Any]:
     """What the classifier said, kept with the case (it is training data later)."""
     if triage is None:
         return {}
-    record: dict[str, Any] = {}
-    for key in (
-        "kind",
-        "category",
-        "severity",
-        "confidence",
-        "alternatives",
-        "emergency",
-        "collective",
-        "triggers",
-        "safety_check",
-    ):
-        value = getattr(triage, key, None)
-        if value is not None:
-            record[key] = list(value) if isinstance(value, tuple) else value
-    evidence = getattr(triage, "evidence", None)
-    if evidence is not None:
-        record["evidence"] = (
-            evidence if isinstance(evidence, dict) else getattr(evidence, "__dict__", str(evidence))
-        )
-    return record
+    return {key: value for key, value in triage.to_dict().items() if value is not None}

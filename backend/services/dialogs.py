@@ -1,13 +1,50 @@
-"""Unfinished chat dialogs that were left idle: the person is told, then the draft is put aside."""
+"""The rows of the bot's guided dialogs: saved and ended for the bot (whose typed DialogState is in
+bot/dialogs.py), and, when left idle, the person told and the draft put aside."""
 
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ..models import Complainant, Dialog
 from .outbox import OutboxKind, enqueue
 
 BATCH = 200
+
+
+class Flow(StrEnum):
+    """Which guided dialog a stored `Dialog` row belongs to (the row's `flow` column)."""
+
+    INTAKE = "intake"  # a tenant filing a case (bot/tenant/intake.py)
+    SURVEY = "survey"  # a tenant's comment after the follow-up survey (bot/tenant/survey.py)
+    STAFF_INPUT = "staff_input"  # a staff member's reply to a card's prompt (bot/staff/actions.py)
+
+
+def dialog_key(chat_id: int, user_id: int) -> str:
+    """One dialog per person per chat: in a group each staff member has their own."""
+    return f"{chat_id}:{user_id}"
+
+
+async def store_dialog(
+    chat_id: int, user_id: int, flow: Flow, state: str, data: dict[str, Any], now: datetime
+) -> None:
+    """Save a dialog's step and stored payload: one UPDATE in the usual case (the dialog exists), an
+    INSERT the first time."""
+    key = dialog_key(chat_id, user_id)
+    values: dict[str, Any] = {"flow": flow.value, "state": state, "data": data, "updated_at": now}
+    if await Dialog.filter(key=key).update(**values):
+        return
+    try:
+        await Dialog.create(key=key, chat_id=chat_id, user_id=user_id, **values)
+    except IntegrityError:  # the same person's other update created it a moment ago
+        await Dialog.filter(key=key).update(**values)
+
+
+async def remove_dialog(chat_id: int, user_id: int) -> None:
+    """End the person's dialog in this chat (nothing to do when there is none)."""
+    await Dialog.filter(key=dialog_key(chat_id, user_id)).delete()
 
 
 async def expire_idle_dialogs(
@@ -27,10 +64,10 @@ async def expire_idle_dialogs(
                 .using_db(conn)
                 .delete()
             )
-            if not removed or dialog.flow != "intake" or dialog.chat_id < 0:
+            if not removed or dialog.flow != Flow.INTAKE or dialog.chat_id < 0:
                 continue
-            person = await Complainant.get_or_none(telegram_id=dialog.user_id).using_db(conn)
-            locale = dialog.data.get("locale") or (person.locale if person else default_locale)
+            person = await Complainant.get_or_none(telegram_id=dialog.user_id, using_db=conn)
+            locale = _draft_locale(dialog.data) or (person.locale if person else default_locale)
             await enqueue(
                 conn,
                 chat_id=dialog.chat_id,
@@ -41,3 +78,10 @@ async def expire_idle_dialogs(
             )
             expired += 1
     return expired
+
+
+def _draft_locale(data: object) -> str:
+    """The language an intake draft was started in (its stored "locale", see bot/tenant/draft.py); ""
+    when the row does not say."""
+    locale = data.get("locale") if isinstance(data, dict) else None
+    return locale if isinstance(locale, str) else ""

@@ -13,13 +13,22 @@ MAX_DESCRIPTION = 10_000
 MAX_SHORT = 200
 
 
-class TriageResult(Protocol):
-    """What nlp.classify returns (only the fields the service reads)."""
+class Triage(Protocol):
+    """What a classifier says about a description (nlp.Triage is one): advice the service may use.
 
-    kind: str
-    category: str
-    severity: str
-    confidence: float
+    The service reads the suggested kind, category and severity, and keeps `to_dict()` with the case.
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -47,7 +56,7 @@ class CaseDraft:
     telegram_id: int | None = None
     client_key: str | None = None
     attachments: list[AttachmentDraft] = field(default_factory=list)
-    triage: Any = None  # a TriageResult already computed by the dialog, if any
+    triage: Triage | None = None  # already computed by the dialog, if any
 
     def fingerprint(self) -> str:
         """A digest of what the sender chose (not the triage), to tell a retry from another case."""

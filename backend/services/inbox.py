@@ -1,9 +1,15 @@
-"""The update inbox of webhook mode: an update is stored before Telegram is answered 200."""
+"""The update inbox: every update is recorded once (a redelivery is recognised by its update_id).
+
+In webhook mode the whole update is stored before Telegram is answered 200 and any instance processes it
+under a claim (a lease on the row); in polling mode only its id is recorded. The flood guard holds an
+update here until its minute has passed.
+"""
 
 from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from ..models import InboxUpdate
 
@@ -73,6 +79,70 @@ async def record_update(payload: dict[str, Any], now: datetime) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+async def waiting(now: datetime, limit: int) -> list[InboxUpdate]:
+    """Recorded updates not yet processed whose hold (if any) is over, oldest first."""
+    return await (
+        InboxUpdate.filter(processed_at=None, payload__isnull=False)
+        .filter(Q(held_until=None) | Q(held_until__lte=now))
+        .order_by("update_id")
+        .limit(limit)
+    )
+
+
+async def unprocessed(update_id: int) -> InboxUpdate | None:
+    return await InboxUpdate.get_or_none(update_id=update_id, processed_at=None)
+
+
+async def recent_of_chat(
+    chat_id: int, since: datetime, up_to_update: int
+) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
+    """(update_id, received_at, held_until, processed_at) of the chat's updates received after `since`,
+    up to and including `up_to_update`, in update_id order (bot.flood counts them)."""
+    return await (
+        InboxUpdate.filter(chat_id=chat_id, received_at__gt=since, update_id__lte=up_to_update)
+        .order_by("update_id")
+        .values_list("update_id", "received_at", "held_until", "processed_at")
+    )
+
+
+async def record_seen(update_id: int, chat_id: int | None, now: datetime) -> InboxUpdate | None:
+    """Record a polled update by its id alone; None when it was recorded before (a redelivery)."""
+    try:
+        return await InboxUpdate.create(update_id=update_id, chat_id=chat_id, received_at=now)
+    except IntegrityError:
+        return None
+
+
+async def claim(update_id: int, now: datetime, until: datetime) -> bool:
+    """Take the unprocessed update until `until`; False when another instance has it in hand (its claim
+    has not run out) or it was just finished."""
+    claimed = (
+        await InboxUpdate.filter(update_id=update_id, processed_at=None)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        .update(claimed_until=until)
+    )
+    return bool(claimed)
+
+
+async def extend_claim(update_id: int, until: datetime) -> None:
+    """Keep the claim on an update still in hand (a finished update is left alone)."""
+    await InboxUpdate.filter(update_id=update_id, processed_at=None).update(claimed_until=until)
+
+
+async def release_claim(update_id: int) -> None:
+    """Give the update back unprocessed (the flood guard held it): the inbox loop takes it again later."""
+    await InboxUpdate.filter(update_id=update_id).update(claimed_until=None)
+
+
+async def mark_processed(update_id: int, now: datetime) -> None:
+    await InboxUpdate.filter(update_id=update_id).update(processed_at=now, claimed_until=None)
+
+
+async def hold(update_id: int, until: datetime, payload: dict[str, Any]) -> None:
+    """Keep the update, whole, to be handled after `until` (bot.flood)."""
+    await InboxUpdate.filter(update_id=update_id).update(held_until=until, payload=payload)
 
 
 async def last_update_id() -> int | None:

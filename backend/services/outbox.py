@@ -1,9 +1,12 @@
-"""Enqueue messages in the caller's transaction. Delivery is the notifier's job (bot/, scheduler/)."""
+"""The outbox: messages are enqueued in the caller's transaction; delivery (bot.delivery) claims each row
+with a lease before sending it and records how the send went.
+"""
 
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from ..models import OutboxMessage
 
@@ -95,6 +98,57 @@ async def enqueue_many(
             ],
             using_db=connection,
         )
+
+
+async def claim(message_id: int, now: datetime, until: datetime) -> bool:
+    """Take an unsent message until `until`, so that two instances never send it twice; False when another
+    instance holds it (its claim has not run out)."""
+    claimed = (
+        await OutboxMessage.filter(id=message_id, sent_at=None)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        .update(claimed_until=until)
+    )
+    return bool(claimed)
+
+
+async def release(message_id: int) -> None:
+    """Give the claim back unsent (no send slot was free): the next round takes the message again."""
+    await OutboxMessage.filter(id=message_id).update(claimed_until=None)
+
+
+async def mark_sent(
+    message_id: int, now: datetime, *, telegram_message_id: int | None = None
+) -> None:
+    await OutboxMessage.filter(id=message_id).update(
+        sent_at=now, claimed_until=None, telegram_message_id=telegram_message_id
+    )
+
+
+async def mark_superseded(message_id: int, now: datetime) -> None:
+    """A card refresh that a later refresh of the same card makes redundant counts as sent, unsent."""
+    await OutboxMessage.filter(id=message_id).update(
+        sent_at=now, last_error="superseded by a later refresh"
+    )
+
+
+async def mark_failed(
+    message_id: int, now: datetime, error: str, *, attempts: int | None = None
+) -> None:
+    """Retrying cannot help (or the attempts are used up): the message is given up."""
+    values: dict[str, Any] = {"failed_at": now, "claimed_until": None, "last_error": error}
+    if attempts is not None:
+        values["attempts"] = attempts
+    await OutboxMessage.filter(id=message_id).update(**values)
+
+
+async def retry_at(
+    message_id: int, when: datetime, error: str, *, attempts: int | None = None
+) -> None:
+    """Try the message again from `when`; `attempts` counts the failures that back off."""
+    values: dict[str, Any] = {"next_attempt_at": when, "claimed_until": None, "last_error": error}
+    if attempts is not None:
+        values["attempts"] = attempts
+    await OutboxMessage.filter(id=message_id).update(**values)
 
 
 async def last_message_id(chat_id: int) -> int | None:

@@ -23,9 +23,9 @@ from tortoise.queryset import QuerySet
 
 from ..config import Settings
 from ..domain import Severity, Status
-from ..i18n import N_, _
+from ..i18n import _
 from ..inputs import check_month
-from ..labels import SEVERITY_NAMES
+from ..labels import category_name, severity_name, staff_status_name
 from ..models import Case, Department
 from .queries import NOT_COUNTED, OPEN_STATUSES, local_day_bounds
 
@@ -34,15 +34,6 @@ DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 DESCRIPTION_LIMIT = 80
 NO_VALUE = "—"
 
-STATUS_NAMES = {
-    Status.NEW: N_("Received"),
-    Status.ASSIGNED: N_("Assigned"),
-    Status.IN_PROGRESS: N_("Being handled"),
-    Status.RESOLVED: N_("Resolved"),
-    Status.CLOSED: N_("Closed"),
-    Status.INVALID: N_("Invalid"),
-    Status.CANCELLED: N_("Cancelled"),
-}
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
 
@@ -340,16 +331,14 @@ def _category_rows(tallies: dict[Any, _Tally], settings: Settings, locale: str) 
     codes = list(settings.policy.category_codes)
     codes += sorted(code for code in tallies if code not in codes)
     return [
-        _row(code, category_label(settings, code, locale), tallies.get(code, _Tally()))
+        _row(code, category_name(settings.policy, code, locale), tallies.get(code, _Tally()))
         for code in codes
     ]
 
 
 def _severity_rows(tallies: dict[Any, _Tally], locale: str) -> list[ReportRow]:
     return [
-        _row(
-            severity.value, severity_label(severity, locale), tallies.get(severity.value, _Tally())
-        )
+        _row(severity.value, severity_name(severity, locale), tallies.get(severity.value, _Tally()))
         for severity in sorted(Severity, key=lambda s: s.rank)
     ]
 
@@ -403,8 +392,8 @@ async def _major_cases(period: QuerySet[Case], settings: Settings, locale: str) 
         MajorCase(
             number=row["number"],
             received_at=row["received_at"].astimezone(tz),
-            category=category_label(settings, row["category"], locale),
-            status=status_label(row["status"], locale),
+            category=category_name(settings.policy, row["category"], locale),
+            status=staff_status_name(row["status"], locale),
             resolved_at=_local(row["resolved_at"], tz),
             description=shorten(row["description"]),
         )
@@ -412,20 +401,7 @@ async def _major_cases(period: QuerySet[Case], settings: Settings, locale: str) 
     ]
 
 
-# ---- labels and text ----------------------------------------------------------------------------
-
-
-def category_label(settings: Settings, code: str, locale: str) -> str:
-    category = settings.policy.category(code)
-    return category.name(locale) if category else code
-
-
-def severity_label(severity: Severity | str, locale: str) -> str:
-    return _(SEVERITY_NAMES[Severity(severity)], locale)
-
-
-def status_label(status: Status | str, locale: str) -> str:
-    return _(STATUS_NAMES[Status(status)], locale)
+# ---- text ---------------------------------------------------------------------------------------
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

@@ -78,6 +78,11 @@ async def session_for(token: str | None, now: datetime) -> tuple[WebSession, Sta
     return (session, staff) if staff else None
 
 
+async def set_session_locale(session: WebSession, locale: str) -> None:
+    """The dashboard language the reader chose, for the rest of this session."""
+    await WebSession.filter(id=session.id).update(locale=locale)
+
+
 async def end_session(session: WebSession, now: datetime) -> None:
     await WebSession.filter(id=session.id).update(ended_at=now)
 

@@ -8,11 +8,11 @@ from ..models import TriageCorrection
 
 
 def configure_triage(settings: Settings) -> None:
-    """Point the classifier at the policy's taxonomy and at a retrained model, if one was saved."""
+    """Point the classifier at the policy's taxonomy and at the retrained model file: the shipped
+    model until ``qingchu nlp retrain`` writes that file, which running instances then pick up."""
     import nlp
 
-    model = settings.triage_model_file if settings.triage_model_file.is_file() else None
-    nlp.configure(categories=settings.policy.category_codes, model_path=model)
+    nlp.configure(categories=settings.policy.category_codes, model_path=settings.triage_model_file)
 
 
 def load_triage(settings: Settings) -> None:

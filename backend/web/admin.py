@@ -16,9 +16,10 @@ from ..domain import Role, ValidationFailed
 from ..domain.contact import normalize_phone, regions_for
 from ..i18n import N_
 from ..inputs import whole_number
+from ..labels import ROLE_NAMES
 from ..models import Department
 from .auth import Handler
-from .format import ROLE_NAMES, Formatter
+from .format import Formatter
 from .render import formatter, message_page, render, see_other
 from .state import PREFIX, viewer_of
 

@@ -1,16 +1,19 @@
-"""Case actions from the dashboard's forms: each one a call to the case service, nothing else.
+"""Case actions from the dashboard's forms: each form turned into its command for the case service.
+
+A form's fields are the command's inputs (backend.domain.commands), under the same names but where
+FIELD_NAMES says otherwise; a yes/no input is a radio button (RADIOS).
 
 A refusal of the service (role, status, input) comes back as a friendly sentence on the case page,
 with the HTTP status the API would give; success redirects back to the page (POST/redirect/GET).
 """
 
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiMapping
 
 from ..domain import (
-    Action,
     Conflict,
     DomainError,
     IllegalTransition,
@@ -18,17 +21,24 @@ from ..domain import (
     PermissionDenied,
     ValidationFailed,
 )
+from ..domain.commands import COMMANDS, Command, Input, InputKind
 from ..i18n import N_
 from ..inputs import whole_number
-from ..services.actors import Actor
-from ..services.cases import CaseService, Change
 from .format import Formatter
 from .render import formatter, see_other
 from .state import ctx_of, viewer_of
-from .views_case import case_path, number_of, render_case
+from .views_case import PAGE_ACTIONS, case_path, number_of, render_case
 
-Form = MultiMapping[str | bytes]  # what request.post() gives
-FormAction = Callable[[CaseService, str, Actor, Form], Awaitable[Change]]
+Form = MultiMapping[str | bytes | bytearray | FileField]  # what request.post() gives
+
+# The command behind each form of the case page, by the action name in the form's address.
+FORM_COMMANDS: dict[str, type[Command]] = {
+    action.value: COMMANDS[action] for action in PAGE_ACTIONS
+}
+# A form field's name, where it is not the input's own.
+FIELD_NAMES = {"department_code": "department"}
+# A yes/no input is a radio button: (the field, the value that means yes).
+RADIOS = {"to_tenant": ("audience", "tenant")}
 
 
 def text(form: Form, name: str) -> str:
@@ -36,36 +46,38 @@ def text(form: Form, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _optional_int(form: Form, name: str) -> int | None:
-    return whole_number(text(form, name))
+def field_name(spec: Input) -> str:
+    return FIELD_NAMES.get(spec.name, spec.name)
 
 
-FORM_ACTIONS: dict[str, FormAction] = {
-    Action.CLAIM: lambda s, n, a, f: s.claim(n, a),
-    Action.ASSIGN: lambda s, n, a, f: s.assign(
-        n,
-        a,
-        staff_id=_optional_int(f, "staff_id"),
-        department_code=text(f, "department") or None,
-        note=text(f, "note"),
-    ),
-    Action.START: lambda s, n, a, f: s.start(n, a, text(f, "note")),
-    Action.NOTE: lambda s, n, a, f: s.add_note(
-        n, a, text(f, "note"), to_tenant=text(f, "audience") == "tenant"
-    ),
-    Action.RESOLVE: lambda s, n, a, f: s.resolve(n, a, text(f, "resolution")),
-    Action.ESCALATE: lambda s, n, a, f: s.escalate(n, a, text(f, "reason")),
-    Action.RECATEGORIZE: lambda s, n, a, f: s.change_category(
-        n, a, text(f, "category"), text(f, "reason")
-    ),
-    Action.CHANGE_SEVERITY: lambda s, n, a, f: s.change_severity(
-        n, a, text(f, "severity"), text(f, "reason")
-    ),
-    Action.INVALID: lambda s, n, a, f: s.mark_invalid(n, a, text(f, "reason")),
-    Action.REOPEN: lambda s, n, a, f: s.reopen(n, a, text(f, "reason")),
-}
+def read_input(form: Form, spec: Input) -> Any:
+    """One input as the form has it; the domain checks the value (an optional choice left empty is none)."""
+    match spec.kind:
+        case InputKind.INTEGER:
+            return whole_number(text(form, field_name(spec)))
+        case InputKind.BOOLEAN:
+            field, yes = RADIOS[spec.name]
+            return text(form, field) == yes
+        case InputKind.CHOICE if not spec.required:
+            return text(form, field_name(spec)) or None
+    return text(form, field_name(spec))
 
-TYPED_FIELDS = ("note", "resolution", "reason")
+
+def command_from_form(command: type[Command], number: str, form: Form) -> Command:
+    return command.from_values(
+        number, {spec.name: read_input(form, spec) for spec in command.inputs}
+    )
+
+
+def typed_texts(command: type[Command], form: Form) -> dict[str, str]:
+    """The texts typed into a form, to show them again when the action was refused."""
+    return {
+        field_name(spec): text(form, field_name(spec))
+        for spec in command.inputs
+        if spec.kind is InputKind.TEXT
+    }
+
+
 CHECK_INPUT = N_("Please check what you entered.")
 FIELD_PROBLEMS = {
     "note": N_("Please write the text first (at most 4000 characters)."),
@@ -106,23 +118,24 @@ def explain(error: DomainError, fmt: Formatter) -> str:
 async def case_action(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     number = number_of(request)
-    perform = FORM_ACTIONS.get(request.match_info["action"])
-    if perform is None:
+    command = FORM_COMMANDS.get(request.match_info["action"])
+    if command is None:
         raise web.HTTPNotFound()
     form = await request.post()
     try:
-        change = await perform(ctx.cases, number, viewer_of(request).actor, form)
+        change = await ctx.cases.handle(
+            command_from_form(command, number, form), viewer_of(request).actor
+        )
     except NotFound:
         raise web.HTTPNotFound() from None
     except DomainError as error:
         status = next((code for cls, code in STATUS_OF.items() if isinstance(error, cls)), 400)
         # What was typed stays in the form, so a refused note or reason need not be written again.
-        typed = {name: text(form, name) for name in TYPED_FIELDS}
         return await render_case(
             request,
             number,
             error=explain(error, formatter(request)),
             status=status,
-            typed=(request.match_info["action"], typed),
+            typed=(request.match_info["action"], typed_texts(command, form)),
         )
     return see_other(f"{case_path(change.case.number)}?done={change.action.value}")

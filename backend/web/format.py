@@ -7,49 +7,19 @@ from typing import Any
 from ..config import Settings
 from ..domain import Action, ActorKind, Channel, Role, Severity, Status
 from ..domain.contact import display_phone, mask_phone
-from ..i18n import N_, _
-from ..labels import kind_name, severity_name
-from ..services.reports import category_label, status_label
+from ..i18n import _
+from ..labels import (
+    action_name,
+    actor_kind_name,
+    category_name,
+    channel_name,
+    kind_name,
+    role_name,
+    severity_name,
+    staff_status_name,
+)
 
 NO_VALUE = "—"
-
-CHANNEL_NAMES = {
-    Channel.CHAT: N_("Chat"),
-    Channel.PHONE: N_("Phone"),
-    Channel.WALK_IN: N_("Walk-in"),
-    Channel.LETTER: N_("Letter"),
-    Channel.EMAIL: N_("Email"),
-    Channel.SUGGESTION_BOX: N_("Suggestion box"),
-}
-ACTION_NAMES = {
-    Action.SUBMIT: N_("Submitted"),
-    Action.CLAIM: N_("Claimed"),
-    Action.ASSIGN: N_("Assigned"),
-    Action.START: N_("Work started"),
-    Action.NOTE: N_("Note"),
-    Action.RESOLVE: N_("Resolved"),
-    Action.REOPEN: N_("Case reopened"),  # "Reopened" alone is the count of reopenings
-    Action.CLOSE: N_("Closed"),
-    Action.INVALID: N_("Marked invalid"),
-    Action.CANCEL: N_("Cancelled"),
-    Action.ESCALATE: N_("Escalated"),
-    Action.RECATEGORIZE: N_("Category changed"),
-    Action.CHANGE_SEVERITY: N_("Severity changed"),
-    Action.SUPPLEMENT: N_("Details added"),
-    Action.COMMENT: N_("Tenant comment"),
-}
-ACTOR_KINDS = {
-    ActorKind.TENANT: N_("Tenant"),
-    ActorKind.STAFF: N_("Staff"),
-    ActorKind.API: N_("API client"),
-    ActorKind.SYSTEM: N_("System"),
-}
-ROLE_NAMES = {
-    Role.AGENT: N_("Agent"),
-    Role.SUPERVISOR: N_("Supervisor"),
-    Role.MANAGER: N_("Manager"),
-    Role.ADMIN: N_("Administrator"),
-}
 
 
 @dataclass(frozen=True)
@@ -119,10 +89,10 @@ class Formatter:
     # ---- names ---------------------------------------------------------------------------------
 
     def status(self, status: Status | str) -> str:
-        return status_label(status, self.locale)
+        return staff_status_name(status, self.locale)
 
     def category(self, code: str) -> str:
-        return category_label(self.settings, code, self.locale)
+        return category_name(self.settings.policy, code, self.locale)
 
     def severity(self, severity: Severity | str) -> str:
         return severity_name(severity, self.locale)
@@ -131,16 +101,10 @@ class Formatter:
         return kind_name(kind, self.locale)
 
     def channel(self, channel: Channel | str) -> str:
-        try:
-            return self.t(CHANNEL_NAMES[Channel(channel)])
-        except ValueError:
-            return str(channel)
+        return channel_name(channel, self.locale)
 
     def action(self, action: Action | str) -> str:
-        try:
-            return self.t(ACTION_NAMES[Action(action)])
-        except (ValueError, KeyError):
-            return str(action)
+        return action_name(action, self.locale)
 
     def actor(self, kind: ActorKind | str, name: str = "") -> str:
         """Who did something, for the timeline: a person's name; the tenant and API clients by kind and name;
@@ -149,7 +113,7 @@ class Formatter:
             actor_kind = ActorKind(kind)
         except ValueError:
             return name or str(kind)
-        label = self.t(ACTOR_KINDS[actor_kind])
+        label = actor_kind_name(actor_kind, self.locale)
         if actor_kind is ActorKind.STAFF:
             return name or label
         if actor_kind is ActorKind.SYSTEM or not name:
@@ -157,4 +121,4 @@ class Formatter:
         return f"{label} · {name}"
 
     def role(self, role: Role | str) -> str:
-        return self.t(ROLE_NAMES[Role(role)])
+        return role_name(role, self.locale)

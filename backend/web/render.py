@@ -8,16 +8,12 @@ from aiohttp import web
 
 from ..domain import Role
 from ..i18n import N_, SUPPORTED, pick_locale
+from ..labels import language_name
 from .format import Formatter
 from .state import PREFIX, STATIC_PREFIX, TEMPLATES, VIEWER, ctx_of
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 HTML_LANG = {"zh_CN": "zh-CN", "zh_TW": "zh-TW", "en": "en"}
-LANGUAGE_NAMES = {
-    "zh_CN": "简体中文",
-    "zh_TW": "繁體中文",
-    "en": "English",
-}  # each in its own language
 
 
 class NavItem:
@@ -77,7 +73,7 @@ def render(
             viewer=viewer,
             locale=fmt.locale,
             html_lang=HTML_LANG.get(fmt.locale, "zh-CN"),
-            languages=[(code, LANGUAGE_NAMES[code]) for code in SUPPORTED],
+            languages=[(code, language_name(code)) for code in SUPPORTED],
             navigation=navigation,
             current_path=request.path,
             here=request.path_qs,

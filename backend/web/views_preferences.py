@@ -3,7 +3,7 @@
 from aiohttp import web
 
 from ..i18n import SUPPORTED
-from ..models import WebSession
+from ..services.signin import set_session_locale
 from .render import see_other
 from .state import PREFIX, viewer_of
 
@@ -30,6 +30,5 @@ async def set_language(request: web.Request) -> web.Response:
     form = await request.post()
     locale = form.get("locale")
     if locale in SUPPORTED:
-        session = viewer_of(request).session
-        await WebSession.filter(id=session.id).update(locale=locale)
+        await set_session_locale(viewer_of(request).session, locale)
     return see_other(safe_next(form.get("next")))

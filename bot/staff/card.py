@@ -1,31 +1,51 @@
 """The case card in the staff group: the truth about a case, with the buttons its state allows."""
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardMarkup
 
 from backend.context import AppContext
 from backend.domain import Action, Role, Severity, allowed_actions
 from backend.domain.contact import display_phone, mask_phone
 from backend.i18n import N_, _
-from backend.labels import kind_name, severity_name, triage_reasons
+from backend.labels import (
+    category_name,
+    kind_name,
+    severity_name,
+    tenant_status_name,
+    triage_reasons,
+)
 from backend.models import Attachment, Case, Staff
 
-from ..callbacks import cb
-from ..render import category_name, esc, more_in_dashboard, status_name
+from ..callbacks import Scope, cb
+from ..render import esc, more_in_dashboard
 from ..text import MAX_TEXT, button, fit, shorten, visible_length
 from ..timefmt import local_time
 
-SCOPE = "s"
-BUTTONS: list[tuple[Action, str, str]] = [
-    # action               callback   label
-    (Action.CLAIM, "claim", N_("🙋 Claim")),
-    (Action.START, "start", N_("▶️ Start")),
-    (Action.NOTE, "note", N_("📝 Progress…")),
-    (Action.RESOLVE, "resolve", N_("✅ Resolve…")),
-    (Action.ASSIGN, "assign", N_("📤 Assign…")),
-    (Action.ESCALATE, "escalate", N_("⬆️ Escalate…")),
-    (Action.INVALID, "invalid", N_("🚫 Invalid…")),
-    (Action.RECATEGORIZE, "recat", N_("🏷 Category/severity…")),
-]
+SCOPE = Scope.STAFF_CARD
+
+
+@dataclass(frozen=True)
+class StaffButton:
+    """A button on the card: the callback action it carries (cards already in the group carry it, so
+    it never changes) and its label."""
+
+    callback: str
+    label: str
+
+
+# The card's buttons in this order, by the action each offers; the case's state picks which show.
+# What a press does is in bot/staff/actions.py.
+BUTTONS: dict[Action, StaffButton] = {
+    Action.CLAIM: StaffButton("claim", N_("🙋 Claim")),
+    Action.START: StaffButton("start", N_("▶️ Start")),
+    Action.NOTE: StaffButton("note", N_("📝 Progress…")),
+    Action.RESOLVE: StaffButton("resolve", N_("✅ Resolve…")),
+    Action.ASSIGN: StaffButton("assign", N_("📤 Assign…")),
+    Action.ESCALATE: StaffButton("escalate", N_("⬆️ Escalate…")),
+    Action.INVALID: StaffButton("invalid", N_("🚫 Invalid…")),
+    Action.RECATEGORIZE: StaffButton("recat", N_("🏷 Category/severity…")),
+}
 
 
 # How much of the tenant's words the card shows; the rest is in the dashboard.
@@ -48,7 +68,8 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
     lines = [
         f"{'🔴 ' if major else ''}<b>{esc(case.number)}</b> · {esc(kind_name(case.kind, locale))} · "
         f"{esc(category_name(policy, case.category, locale))} · {esc(severity_name(case.severity, locale))}",
-        _("Status: {status}", locale, status=esc(status_name(case.status, locale))),
+        # The status in the tenant's words, as the card has always shown it.
+        _("Status: {status}", locale, status=esc(tenant_status_name(case.status, locale))),
     ]
     if case.owner_id:
         owner = await Staff.get_or_none(id=case.owner_id)
@@ -111,8 +132,8 @@ def card_keyboard(ctx: AppContext, case: Case) -> InlineKeyboardMarkup | None:
     # Once a case is resolved the next step is the tenant's (the follow-up survey): no buttons.
     allowed = set(allowed_actions(case.status)) if case.status.is_open else set()
     buttons = [
-        button(_(label, locale), cb(SCOPE, name, str(case.id)))
-        for action, name, label in BUTTONS
+        button(_(face.label, locale), cb(SCOPE, face.callback, str(case.id)))
+        for action, face in BUTTONS.items()
         if action in allowed
         and not (
             action is Action.ESCALATE and case.escalation_level >= ctx.settings.policy.top_level

@@ -1,7 +1,7 @@
 """Staff commands: /queue, /mine, /overdue, /case NUMBER — for registered staff only."""
 
 from backend.domain import Role, normalize_case_number
-from backend.i18n import N_
+from backend.labels import role_in_sentence
 from backend.services import queries
 from backend.services.staff import redeem_invite, set_on_duty, staff_actor
 
@@ -19,7 +19,7 @@ async def _listing(turn: Turn, title: str, criteria: queries.CaseFilter, order: 
         return
     policy, tz = turn.ctx.settings.policy, turn.ctx.settings.timezone
     lines = [f"{title} ({page.total})"] + [
-        esc(case_line(c, policy, turn.locale, tz)) for c in page.items
+        esc(case_line(c, policy, turn.locale, tz, for_staff=True)) for c in page.items
     ]
     await turn.reply(
         "\n".join(lines), more=more_in_dashboard(turn.ctx.settings, turn.locale, "/cases")
@@ -61,14 +61,6 @@ async def run(turn: Turn, command: str, args: list[str]) -> None:
         await turn.reply(await card_text(turn.ctx, case), card_keyboard(turn.ctx, case))
 
 
-ROLE_NAMES = {
-    Role.AGENT: N_("agent"),
-    Role.SUPERVISOR: N_("supervisor"),
-    Role.MANAGER: N_("manager"),
-    Role.ADMIN: N_("administrator"),
-}
-
-
 async def join(turn: Turn, args: list[str]) -> None:
     """/join CODE: a new colleague registers with the code an administrator gave them."""
     if not args:
@@ -88,7 +80,7 @@ async def join(turn: Turn, args: list[str]) -> None:
         turn.t(
             "Welcome, {name}! You are registered as {role}. Send /queue to see unclaimed cases.",
             name=staff.name,
-            role=turn.t(ROLE_NAMES[staff.role]),
+            role=role_in_sentence(staff.role, turn.locale),
         )
     )
 
@@ -101,7 +93,7 @@ async def duty(turn: Turn, args: list[str]) -> None:
             turn.t("Only registered staff can do this. Ask an administrator to add you.")
         )
         return
-    if not actor.role.at_least(Role.SUPERVISOR):
+    if actor.role is None or not actor.role.at_least(Role.SUPERVISOR):
         await turn.reply(turn.t("Your role does not allow this."))
         return
     on = (args[0].lower() if args else "on") not in ("off", "0", "no")
@@ -118,7 +110,7 @@ async def dashboard(turn: Turn) -> None:
     from backend.models import Staff
     from backend.services.signin import create_sign_in_link
 
-    if turn.update.effective_chat.type != "private":
+    if turn.chat.type != "private":
         await turn.reply(turn.t("Please ask for the sign-in link in a private chat with me."))
         return
     staff = await Staff.get_or_none(telegram_id=turn.user_id, active=True)

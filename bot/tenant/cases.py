@@ -3,17 +3,19 @@
 from telegram import InlineKeyboardMarkup
 
 from backend.domain import DomainError, IllegalTransition, Status, normalize_case_number
+from backend.domain.commands import Cancel
 from backend.i18n import N_
+from backend.labels import category_name, tenant_status_name
 from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
 
-from ..callbacks import Callback, cb
-from ..render import MORE_KEPT, case_line, category_name, esc, status_name
+from ..callbacks import Callback, Scope, cb
+from ..render import MORE_KEPT, case_line, esc
 from ..text import button
 from ..timefmt import local_time
 from ..turn import Turn
 
-SCOPE = "c"
+SCOPE = Scope.CASE
 PAGE = 10
 
 EVENT_TEXT = {
@@ -80,7 +82,7 @@ async def timeline_text(turn: Turn, case: Case) -> str:
         turn.t(
             "{category} · {status}",
             category=category_name(policy, case.category, locale),
-            status=status_name(case.status, locale),
+            status=tenant_status_name(case.status, locale),
         ),
     ]
     if case.status.is_open and case.promised_feedback_at and not case.first_feedback_at:
@@ -126,7 +128,7 @@ CANCEL_REFUSAL = {
 async def cancel_case(turn: Turn, number_text: str) -> None:
     """One message, true to the case's state; cancelling twice says it is already cancelled."""
     case = await own_case(turn, normalize_case_number(number_text))
-    if case is None:
+    if case is None or turn.complainant is None:  # a case is only found for its complainant
         await turn.reply(
             turn.t(
                 "We could not find that case number among your cases. Please check it, or send /mycases."
@@ -137,10 +139,9 @@ async def cancel_case(turn: Turn, number_text: str) -> None:
         await turn.reply(turn.t(CANCEL_REFUSAL[case.status], number=case.number))
         return
     try:
-        await turn.ctx.cases.cancel(
-            case.number,
+        await turn.ctx.cases.handle(
+            Cancel(ref=case.number, reason=turn.t("Cancelled by the tenant in chat")),
             Actor.tenant(turn.complainant.id, turn.complainant.name),
-            turn.t("Cancelled by the tenant in chat"),
         )
     except IllegalTransition:  # the status changed meanwhile (a colleague started work)
         await case.refresh_from_db()

@@ -6,7 +6,7 @@ continues where the tenant was. Unexpected input gets a short hint and the dialo
 
 import dataclasses
 import logging
-import uuid
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,47 +15,40 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, 
 from tortoise.exceptions import BaseORMException
 
 from backend.domain import ActorKind, Channel, DomainError, Kind, Severity, ValidationFailed
+from backend.domain.commands import Supplement
 from backend.domain.contact import display_phone, example_phone, normalize_phone, regions_for
 from backend.domain.units import find_unit
 from backend.i18n import N_
-from backend.labels import kind_name
+from backend.labels import category_name, kind_name
 from backend.services.actors import Actor
+from backend.services.dialogs import Flow
 from backend.services.drafts import AttachmentDraft, CaseDraft
 
-from ..callbacks import Callback, cb
+from ..callbacks import Callback, Scope, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
-from ..render import category_name
 from ..text import label as plain_label
 from ..text import shorten
 from ..turn import Turn
 from . import safety, steps
-from .steps import (
-    CONFIRM,
-    DESCRIBE,
-    DONE,
-    EVIDENCE,
-    EXPECT,
-    NAME,
-    OFFER,
-    PHONE,
-    SAFETY,
-    SUMMARY,
-    UNIT,
-)
+from .draft import IntakeDraft
+from .steps import Step
 
 log = logging.getLogger(__name__)
-FLOW = "intake"
-SCOPE = "i"
+FLOW = Flow.INTAKE
+SCOPE = Scope.INTAKE
 MAX_MESSAGE = 4000
 MAX_DESCRIPTION = 10_000
 MAX_ATTACHMENTS = 10
 # Dialog answers → case fields, for details added to a case filed early.
 CASE_FIELD = {
-    "unit": "unit",
-    "phone": "contact_phone",
-    "name": "contact_name",
-    "expectation": "expectation",
+    Step.UNIT: "unit",
+    Step.PHONE: "contact_phone",
+    Step.NAME: "contact_name",
+    Step.EXPECT: "expectation",
 }
+
+
+StepHandler = Callable[[Turn, DialogState], Awaitable[None]]
 
 
 def button(turn: Turn, label: str, action: str, argument: str = "") -> Button:
@@ -70,18 +63,12 @@ def keyboard(*rows: list[Button]) -> InlineKeyboardMarkup:
 # ---- start ----------------------------------------------------------------------------------------
 
 
-def _new_dialog(turn: Turn, state: str) -> DialogState:
-    return DialogState(
-        turn.chat_id,
-        turn.user_id,
-        FLOW,
-        state,
-        {"key": uuid.uuid4().hex, "parts": [], "locale": turn.locale},
-    )
+def _new_dialog(turn: Turn, state: Step) -> DialogState:
+    return DialogState(turn.chat_id, turn.user_id, FLOW, state, IntakeDraft(locale=turn.locale))
 
 
 async def begin(turn: Turn) -> None:
-    dialog = _new_dialog(turn, DESCRIBE)
+    dialog = _new_dialog(turn, Step.DESCRIBE)
     await save_dialog(dialog, turn.ctx.clock.now())
     await _ask_first_description(turn)
 
@@ -89,12 +76,12 @@ async def begin(turn: Turn) -> None:
 async def offer(turn: Turn) -> None:
     """Free text (or a photo) sent outside a dialog is kept and offered for filing, so the tenant need not
     type it again; a possible emergency goes straight on (filed at once, or the safety question)."""
-    dialog = _new_dialog(turn, OFFER)
+    dialog = _new_dialog(turn, Step.OFFER)
     if not await _keep_part(turn, dialog):
         return
     triage = _classify(turn, dialog)
     if triage is not None and (_is_emergency(triage) or _safety_check(dialog, triage)):
-        dialog.state = DESCRIBE
+        dialog.state = Step.DESCRIBE
         await save_dialog(dialog, turn.ctx.clock.now())
         await _described(turn, dialog, with_text=True, triage=triage)
         return
@@ -118,7 +105,7 @@ async def _ask_offer(turn: Turn, dialog: DialogState) -> None:
 
 async def _offer_answered(turn: Turn, dialog: DialogState, answer: str) -> None:
     if answer == "y":
-        dialog.state = DESCRIBE
+        dialog.state = Step.DESCRIBE
         await save_dialog(dialog, turn.ctx.clock.now())
         await _ask_more(turn)
         return
@@ -128,7 +115,7 @@ async def _offer_answered(turn: Turn, dialog: DialogState, answer: str) -> None:
 
 async def _offer_message(turn: Turn, dialog: DialogState) -> None:
     """More text after the offer: the tenant is describing; it becomes the description."""
-    dialog.state = DESCRIBE
+    dialog.state = Step.DESCRIBE
     await _describe_message(turn, dialog)
 
 
@@ -145,20 +132,21 @@ async def _ask_first_description(turn: Turn) -> None:
 
 
 async def on_message(turn: Turn, dialog: DialogState) -> None:
-    message = turn.update.effective_message
+    message = turn.message
     if dialog.applied(turn.update.update_id):
         await _ask_again(turn, dialog)
         return
-    handler = {
-        OFFER: _offer_message,
-        DESCRIBE: _describe_message,
-        SAFETY: _safety_message,
-        UNIT: _unit_message,
-        PHONE: _phone_message,
-        NAME: _name_message,
-        EVIDENCE: _evidence_message,
-        EXPECT: _expect_message,
-    }.get(dialog.state)
+    handlers: dict[str, StepHandler] = {  # keyed by the stored state, a Step's value
+        Step.OFFER: _offer_message,
+        Step.DESCRIBE: _describe_message,
+        Step.SAFETY: _safety_message,
+        Step.UNIT: _unit_message,
+        Step.PHONE: _phone_message,
+        Step.NAME: _name_message,
+        Step.EVIDENCE: _evidence_message,
+        Step.EXPECT: _expect_message,
+    }
+    handler = handlers.get(dialog.state)
     if handler is None:  # a step answered by buttons
         await turn.reply(turn.t("Please choose one of the buttons above, or send /cancel to stop."))
         return
@@ -171,7 +159,7 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
 
 
 def _attachment_of(turn: Turn) -> AttachmentDraft | None:
-    message = turn.update.effective_message
+    message = turn.message
     if message.photo:
         photo = message.photo[-1]
         return AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, message.caption or "")
@@ -188,15 +176,15 @@ def _attachment_of(turn: Turn) -> AttachmentDraft | None:
 
 
 def _add_attachment(dialog: DialogState, attachment: AttachmentDraft) -> bool:
-    files = dialog.data.setdefault("files", [])
+    files = dialog.draft.files
     if len(files) >= MAX_ATTACHMENTS:
         return False
-    files.append(attachment.__dict__)
+    files.append(attachment)
     return True
 
 
 async def _describe_message(turn: Turn, dialog: DialogState) -> None:
-    message = turn.update.effective_message
+    message = turn.message
     text = (message.text or message.caption or "").strip()
     attachment = _attachment_of(turn)
     if not text and attachment is None:
@@ -215,9 +203,9 @@ async def _describe_message(turn: Turn, dialog: DialogState) -> None:
 
 async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
     """Add the message's text and attachment to the description (not saved yet); False if it is full."""
-    message = turn.update.effective_message
+    message = turn.message
     text = (message.text or message.caption or "").strip()
-    parts: list[str] = dialog.data.setdefault("parts", [])
+    parts = dialog.draft.parts
     if sum(len(p) for p in parts) + len(text) > MAX_DESCRIPTION:
         await turn.reply(
             turn.t("We have a lot of detail already. Please press “That's all” to continue."),
@@ -238,16 +226,16 @@ async def _described(
     """After a part of the description is saved: an emergency is filed at once, a possible one gets the
     safety question first (it stays open until answered), else ask for more. `triage`: of the description
     as it is now, when the caller already has it."""
-    if with_text and not dialog.data.get("case"):
+    if with_text and not dialog.draft.case_number:
         triage = triage or _classify(turn, dialog)
         if triage is not None and _is_emergency(triage):
             await _file_emergency(turn, dialog, triage)
             return
         check = _safety_check(dialog, triage)
-        if check and dialog.state != SAFETY:
+        if check and dialog.state != Step.SAFETY:
             await _open_safety_question(turn, dialog, check)
             return
-    if dialog.state == SAFETY:
+    if dialog.state == Step.SAFETY:
         await _ask_safety(turn, dialog, again=True)
         return
     await _ask_more(turn)
@@ -261,7 +249,7 @@ async def _ask_more(turn: Turn) -> None:
 
 
 def _classify(turn: Turn, dialog: DialogState) -> Any:
-    text = "\n".join(dialog.data.get("parts", []))
+    text = dialog.draft.description
     if not text.strip():
         return None
     try:
@@ -277,12 +265,11 @@ def _is_emergency(triage: Any) -> bool:
     return bool(getattr(triage, "emergency", False))
 
 
-def _remember_triage(dialog: DialogState, triage: Any, policy_codes: tuple[str, ...]) -> None:
+def _remember_triage(draft: IntakeDraft, triage: Any, policy_codes: tuple[str, ...]) -> None:
     category = getattr(triage, "category", "other")
-    dialog.data["suggested"] = category if category in policy_codes else "other"
-    dialog.data["kind"] = getattr(triage, "kind", Kind.COMPLAINT.value)
-    dialog.data["severity"] = getattr(triage, "severity", Severity.GENERAL.value)
-    dialog.data["alternatives"] = [
+    draft.suggested_category = category if category in policy_codes else "other"
+    draft.kind = getattr(triage, "kind", Kind.COMPLAINT.value)
+    draft.alternatives = [
         c
         for c in getattr(triage, "alternatives", ())
         if c in policy_codes and c not in (category, "other")
@@ -293,24 +280,21 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
     """An emergency is answered at once with what to do now (advice that fits it, the duty phone), then
     filed with what is known (always major): the receipt says the staff on duty are alerted, then the case
     number and times. The remaining questions come afterwards."""
-    settings = turn.ctx.settings
-    _remember_triage(dialog, triage, settings.policy.category_codes)
-    dialog.data["category"] = dialog.data["suggested"]
-    dialog.data["severity"] = Severity.MAJOR.value
-    dialog.data["triggers"] = list(
-        getattr(triage, "triggers", ()) or ()
-    )  # marks the dialog's case as major
-    dialog.data.pop("safety", None)  # more text made the open question moot
+    settings, draft = turn.ctx.settings, dialog.draft
+    _remember_triage(draft, triage, settings.policy.category_codes)
+    draft.category = draft.suggested_category or "other"
+    draft.triggers = list(getattr(triage, "triggers", ()) or ())  # marks the dialog's case as major
+    draft.safety_question = ""  # more text made the open question moot
     duty = settings.duty_phone
-    lines = [turn.t(safety.advice_for(dialog.data["triggers"]))]
+    lines = [turn.t(safety.advice_for(draft.triggers))]
     if duty:
         lines.append(turn.t("Property duty phone: {phone}", phone=duty))
     await turn.reply("\n".join(lines))
     case = await _submit(turn, dialog, triage)
     if case is None:
         return
-    dialog.data["case"] = case.number
-    await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+    draft.case_number = case.number
+    await _go(turn, dialog, steps.next_step(Step.CONFIRM, draft))
 
 
 # ---- the safety question --------------------------------------------------------------------------
@@ -319,20 +303,20 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
 def _safety_check(dialog: DialogState, triage: Any) -> str:
     """The safety question triage asks for, unless this dialog already had it answered."""
     check = getattr(triage, "safety_check", "") or ""
-    if not safety.question_for(check) or check in dialog.data.get("safety_done", []):
+    if not safety.question_for(check) or check in dialog.draft.safety_answered:
         return ""
     return check
 
 
 async def _open_safety_question(turn: Turn, dialog: DialogState, check: str) -> None:
-    dialog.state = SAFETY
-    dialog.data["safety"] = check
+    dialog.state = Step.SAFETY
+    dialog.draft.safety_question = check
     await save_dialog(dialog, turn.ctx.clock.now())
     await _ask_safety(turn, dialog)
 
 
 async def _ask_safety(turn: Turn, dialog: DialogState, *, again: bool = False) -> None:
-    check = dialog.data["safety"]
+    check = dialog.draft.safety_question
     lead = (
         turn.t("Noted. Please answer this question first:")
         if again
@@ -352,17 +336,17 @@ async def _ask_safety(turn: Turn, dialog: DialogState, *, again: bool = False) -
 
 def _dialog_tag(dialog: DialogState) -> str:
     """A short mark of this dialog in its buttons: a button of an earlier dialog is recognised as stale."""
-    return str(dialog.data.get("key", ""))[:8]
+    return dialog.draft.key[:8]
 
 
 def _is_current_safety_button(dialog: DialogState, argument: str) -> bool:
     answer, _, asked = argument.partition(":")
-    return answer in ("y", "n") and asked == f"{dialog.data.get('safety')}:{_dialog_tag(dialog)}"
+    return answer in ("y", "n") and asked == f"{dialog.draft.safety_question}:{_dialog_tag(dialog)}"
 
 
 async def _safety_message(turn: Turn, dialog: DialogState) -> None:
     """A typed yes or no answers the open question; anything else is more description."""
-    answer = safety.typed_answer(turn.update.effective_message.text or "")
+    answer = safety.typed_answer(turn.message.text or "")
     if answer is None:
         await _describe_message(turn, dialog)
         return
@@ -375,9 +359,10 @@ async def _safety_pressed(turn: Turn, dialog: DialogState, argument: str) -> Non
 
 async def _safety_answered(turn: Turn, dialog: DialogState, yes: bool) -> None:
     """Yes: the emergency path at once. No: the description goes on, and the question is not asked again."""
-    check = dialog.data.pop("safety")
-    dialog.data.setdefault("safety_done", []).append(check)
-    dialog.state = DESCRIBE
+    draft = dialog.draft
+    check, draft.safety_question = draft.safety_question, ""
+    draft.safety_answered.append(check)
+    dialog.state = Step.DESCRIBE
     if yes:
         # Not saved before filing: a crash in between leaves the question open, and the retried answer
         # files the same case (the submit is idempotent on the dialog's key).
@@ -412,7 +397,7 @@ async def _safety_repeat(turn: Turn, dialog: DialogState, _: str) -> None:
 
 
 async def _unit_message(turn: Turn, dialog: DialogState) -> None:
-    unit = (turn.update.effective_message.text or "").strip()
+    unit = (turn.message.text or "").strip()
     if not unit or len(unit) > 64:
         await turn.reply(
             turn.t(
@@ -420,11 +405,11 @@ async def _unit_message(turn: Turn, dialog: DialogState) -> None:
             )
         )
         return
-    await _answer(turn, dialog, UNIT, unit=unit)
+    await _answer(turn, dialog, Step.UNIT, unit)
 
 
 async def _phone_message(turn: Turn, dialog: DialogState) -> None:
-    message = turn.update.effective_message
+    message = turn.message
     if message.contact is not None:
         if message.contact.user_id not in (None, turn.user_id):
             await turn.reply(turn.t("Please share your own number, or type it."))
@@ -448,18 +433,18 @@ async def _phone_message(turn: Turn, dialog: DialogState) -> None:
             )
         )
         return
-    if name and not dialog.data.get("name"):
-        dialog.data["telegram_name"] = name
+    if name and not dialog.draft.name:
+        dialog.draft.telegram_name = name
     await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
-    await _answer(turn, dialog, PHONE, phone=phone)
+    await _answer(turn, dialog, Step.PHONE, phone)
 
 
 async def _name_message(turn: Turn, dialog: DialogState) -> None:
-    name = (turn.update.effective_message.text or "").strip()
+    name = (turn.message.text or "").strip()
     if not name or len(name) > 50:
         await turn.reply(turn.t("Please type how we should address you, for example 王女士."))
         return
-    await _answer(turn, dialog, NAME, name=name)
+    await _answer(turn, dialog, Step.NAME, name)
 
 
 async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
@@ -477,7 +462,7 @@ async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
         )
         return
     await save_dialog(dialog, turn.ctx.clock.now())
-    count = len(dialog.data.get("files", []))
+    count = len(dialog.draft.files)
     await turn.reply(
         turn.t("Received ({count} so far). Send more or press “Done”.", count=count),
         _evidence_keyboard(turn, dialog),
@@ -485,42 +470,44 @@ async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _expect_message(turn: Turn, dialog: DialogState) -> None:
-    text = (turn.update.effective_message.text or "").strip()
+    text = (turn.message.text or "").strip()
     if not text:
         await turn.reply(turn.t("Please type what you would like us to do, or press “Skip”."))
         return
-    await _answer(turn, dialog, EXPECT, expectation=text)
+    await _answer(turn, dialog, Step.EXPECT, text)
 
 
-async def _answer(turn: Turn, dialog: DialogState, step: str, **values: Any) -> None:
+async def _answer(turn: Turn, dialog: DialogState, step: Step, value: str) -> None:
     """Store an answer; after an emergency was filed, add it to the case right away."""
-    dialog.data.update(values)
-    if dialog.data.get("case"):
-        await _supplement(turn, dialog, values)
-    await _go(turn, dialog, steps.next_step(step, dialog.data))
+    dialog.draft.answer(step, value)
+    if dialog.draft.case_number:
+        await _supplement(turn, dialog, step, value)
+    await _go(turn, dialog, steps.next_step(step, dialog.draft))
 
 
-async def _supplement(turn: Turn, dialog: DialogState, values: dict[str, Any]) -> None:
-    fields = {CASE_FIELD[key]: value for key, value in values.items()}
+async def _supplement(turn: Turn, dialog: DialogState, step: Step, value: str) -> None:
+    fields: dict[str, Any] = {CASE_FIELD[step]: value}
     complainant = turn.complainant  # exists: the case was filed in an earlier update of this dialog
     if complainant is None:
         return
     try:
-        await turn.ctx.cases.supplement(
-            dialog.data["case"], Actor.tenant(complainant.id, complainant.name), **fields
+        await turn.ctx.cases.handle(
+            Supplement(ref=dialog.draft.case_number, **fields),
+            Actor.tenant(complainant.id, complainant.name),
         )
     except (
         DomainError
     ) as exc:  # not valid, or the case was cancelled or closed meanwhile: the dialog goes on
-        log.info("supplement refused for %s: %s", dialog.data["case"], exc.message)
+        log.info("supplement refused for %s: %s", dialog.draft.case_number, exc.message)
 
 
 # ---- asking ---------------------------------------------------------------------------------------
 
 
-async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
-    if step == DONE:
-        number = dialog.data.get("case")
+async def _go(turn: Turn, dialog: DialogState, step: Step) -> None:
+    draft = dialog.draft
+    if step == Step.DONE:
+        number = draft.case_number
         await clear_dialog(turn.chat_id, turn.user_id)
         await turn.reply(
             turn.t(
@@ -529,31 +516,30 @@ async def _go(turn: Turn, dialog: DialogState, step: str) -> None:
             )
         )
         return
-    if step == CONFIRM and "suggested" not in dialog.data:
+    if step == Step.CONFIRM and draft.suggested_category is None:
         triage = _classify(turn, dialog)
         if triage is not None:
-            _remember_triage(dialog, triage, turn.ctx.settings.policy.category_codes)
-        dialog.data.setdefault("suggested", "other")
-    if step == SUMMARY:
-        dialog.data.pop("return_to", None)
+            _remember_triage(draft, triage, turn.ctx.settings.policy.category_codes)
+        if draft.suggested_category is None:
+            draft.suggested_category = "other"
+    if step == Step.SUMMARY:
+        draft.return_to = None
     dialog.state = step
     await save_dialog(dialog, turn.ctx.clock.now())
     await ASK[step](turn, dialog)
 
 
 async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
-    policy = turn.ctx.settings.policy
-    label = category_name(
-        policy, dialog.data["suggested"], turn.locale
-    )  # severity is for staff only
+    policy, suggested = turn.ctx.settings.policy, dialog.draft.suggested_category or "other"
+    label = category_name(policy, suggested, turn.locale)  # severity is for staff only
     alternatives = [
         button(turn, category_name(policy, code, turn.locale), "cat", code)
-        for code in dialog.data.get("alternatives", [])
+        for code in dialog.draft.alternatives
     ]
     await turn.reply(
         turn.t("This looks like <b>{label}</b>. Is that right?", label=label),
         keyboard(
-            [button(turn, turn.plain("✅ Correct"), "cat", dialog.data["suggested"])],
+            [button(turn, turn.plain("✅ Correct"), "cat", suggested)],
             alternatives,
             [button(turn, turn.plain("Other…"), "cats")],
         ),
@@ -562,7 +548,7 @@ async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
 
 def _unit_in_description(dialog: DialogState) -> str:
     """A unit the tenant already wrote ("我住3栋1单元602"): offered as a button, not asked again."""
-    mention = find_unit("\n".join(dialog.data.get("parts", [])))
+    mention = find_unit(dialog.draft.description)
     return mention.text if mention is not None else ""
 
 
@@ -617,10 +603,10 @@ async def _ask_phone(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _ask_name(turn: Turn, dialog: DialogState) -> None:
-    user = turn.update.effective_user
+    user = turn.user
     known = (
         (turn.complainant.name if turn.complainant else "")
-        or dialog.data.get("telegram_name")
+        or dialog.draft.telegram_name
         or user.full_name
     )
     markup = (
@@ -636,13 +622,13 @@ def _display_phone(turn: Turn, phone: str) -> str:
 
 
 def _evidence_keyboard(turn: Turn, dialog: DialogState) -> InlineKeyboardMarkup:
-    if dialog.data.get("files"):
+    if dialog.draft.files:
         return keyboard([button(turn, turn.plain("Done"), "files_done")])
     return keyboard([button(turn, turn.plain("Skip"), "files_done")])
 
 
 async def _ask_evidence(turn: Turn, dialog: DialogState) -> None:
-    count = len(dialog.data.get("files", []))
+    count = len(dialog.draft.files)
     text = (
         turn.t("Received ({count} so far). Send more or press “Done”.", count=count)
         if count
@@ -659,27 +645,27 @@ async def _ask_expect(turn: Turn, dialog: DialogState) -> None:
 
 
 def summary_text(turn: Turn, dialog: DialogState) -> str:
-    data = dialog.data
+    draft = dialog.draft
     policy = turn.ctx.settings.policy
     lines = [
         turn.t("Please check your case:"),
         turn.t(
             "Type: {kind} · {category}",
-            kind=kind_name(data.get("kind", "complaint"), turn.locale),
-            category=category_name(policy, data.get("category", "other"), turn.locale),
+            kind=kind_name(draft.kind or Kind.COMPLAINT.value, turn.locale),
+            category=category_name(policy, draft.category or "other", turn.locale),
         ),
-        turn.t("Where: {unit}", unit=data.get("unit", "")),
+        turn.t("Where: {unit}", unit=draft.unit),
         turn.t(
             "Contact: {name} {phone}",
-            name=data.get("name", ""),
-            phone=_display_phone(turn, data.get("phone", "")),
+            name=draft.name,
+            phone=_display_phone(turn, draft.phone),
         ),
-        turn.t("What happened: {text}", text=shorten("\n".join(data.get("parts", [])), 1500)),
+        turn.t("What happened: {text}", text=shorten(draft.description, 1500)),
     ]
-    if data.get("files"):
-        lines.append(turn.t("Photos and files: {count}", count=len(data["files"])))
-    if data.get("expectation"):
-        lines.append(turn.t("You expect: {text}", text=shorten(data["expectation"], 500)))
+    if draft.files:
+        lines.append(turn.t("Photos and files: {count}", count=len(draft.files)))
+    if draft.expectation:
+        lines.append(turn.t("You expect: {text}", text=shorten(draft.expectation, 500)))
     return "\n".join(lines)
 
 
@@ -705,10 +691,10 @@ async def _ask_description(turn: Turn, dialog: DialogState) -> None:
 async def _ask_again(turn: Turn, dialog: DialogState) -> None:
     """After a crash mid-update the state was saved but what follows may not have happened: do that again
     (an emergency is filed, the open question asked)."""
-    if dialog.state in (DESCRIBE, SAFETY) and dialog.data.get("parts"):
+    if dialog.state in (Step.DESCRIBE, Step.SAFETY) and dialog.draft.parts:
         await _described(turn, dialog, with_text=True)
         return
-    if dialog.state == DESCRIBE and not dialog.data.get("return_to"):
+    if dialog.state == Step.DESCRIBE and not dialog.draft.return_to:
         await _ask_first_description(turn)
         return
     ask = ASK.get(dialog.state)
@@ -716,29 +702,29 @@ async def _ask_again(turn: Turn, dialog: DialogState) -> None:
         await ask(turn, dialog)
 
 
-ASK = {
-    OFFER: _ask_offer,
-    DESCRIBE: _ask_description,
-    SAFETY: _ask_safety,
-    CONFIRM: _ask_confirm,
-    UNIT: _ask_unit,
-    PHONE: _ask_phone,
-    NAME: _ask_name,
-    EVIDENCE: _ask_evidence,
-    EXPECT: _ask_expect,
-    SUMMARY: _ask_summary,
+ASK: dict[str, StepHandler] = {  # keyed by the stored state, a Step's value
+    Step.OFFER: _ask_offer,
+    Step.DESCRIBE: _ask_description,
+    Step.SAFETY: _ask_safety,
+    Step.CONFIRM: _ask_confirm,
+    Step.UNIT: _ask_unit,
+    Step.PHONE: _ask_phone,
+    Step.NAME: _ask_name,
+    Step.EVIDENCE: _ask_evidence,
+    Step.EXPECT: _ask_expect,
+    Step.SUMMARY: _ask_summary,
 }
 
 # ---- buttons --------------------------------------------------------------------------------------
 
 EDIT_LABELS = {
-    DESCRIBE: N_("Description"),
-    CONFIRM: N_("Category"),
-    UNIT: N_("Place"),
-    PHONE: N_("Phone"),
-    NAME: N_("Name"),
-    EVIDENCE: N_("Photos"),
-    EXPECT: N_("Expectation"),
+    Step.DESCRIBE: N_("Description"),
+    Step.CONFIRM: N_("Category"),
+    Step.UNIT: N_("Place"),
+    Step.PHONE: N_("Phone"),
+    Step.NAME: N_("Name"),
+    Step.EVIDENCE: N_("Photos"),
+    Step.EXPECT: N_("Expectation"),
 }
 
 
@@ -770,40 +756,44 @@ def _stale(dialog: DialogState, callback: Callback) -> bool:
 
 
 async def _done_describing(turn: Turn, dialog: DialogState, _: str) -> None:
-    if not dialog.data.get("parts"):
+    draft = dialog.draft
+    if not draft.parts:
         await turn.reply(turn.t("Please describe the problem in a few words first."))
         return
-    if dialog.data.get("case"):
-        await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+    if draft.case_number:
+        await _go(turn, dialog, steps.next_step(Step.CONFIRM, draft))
         return
-    dialog.data.pop("suggested", None)
-    await _go(turn, dialog, CONFIRM if dialog.data.get("return_to") != SUMMARY else SUMMARY)
+    draft.suggested_category = None
+    await _go(turn, dialog, Step.SUMMARY if draft.return_to == Step.SUMMARY else Step.CONFIRM)
 
 
 async def _pick_category(turn: Turn, dialog: DialogState, code: str) -> None:
     if turn.ctx.settings.policy.category(code) is None:
         await turn.reply(turn.t("Please choose one of the buttons above, or send /cancel to stop."))
         return
-    dialog.data["category"] = code
-    await _go(turn, dialog, steps.next_step(CONFIRM, dialog.data))
+    dialog.draft.category = code
+    await _go(turn, dialog, steps.next_step(Step.CONFIRM, dialog.draft))
 
 
 async def _all_categories(turn: Turn, dialog: DialogState, _: str) -> None:
     policy = turn.ctx.settings.policy
-    buttons = [button(turn, c.name(turn.locale), "cat", c.code) for c in policy.categories]
+    buttons = [
+        button(turn, category_name(policy, c.code, turn.locale), "cat", c.code)
+        for c in policy.categories
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await turn.reply(turn.t("Which of these fits best?"), InlineKeyboardMarkup(rows))
 
 
 async def _reuse_unit(turn: Turn, dialog: DialogState, _: str) -> None:
     if turn.complainant and turn.complainant.unit:
-        await _answer(turn, dialog, UNIT, unit=turn.complainant.unit)
+        await _answer(turn, dialog, Step.UNIT, turn.complainant.unit)
 
 
 async def _unit_found(turn: Turn, dialog: DialogState, _: str) -> None:
     found = _unit_in_description(dialog)
     if found:
-        await _answer(turn, dialog, UNIT, unit=found)
+        await _answer(turn, dialog, Step.UNIT, found)
         return
     await _ask_unit(turn, dialog)
 
@@ -811,25 +801,25 @@ async def _unit_found(turn: Turn, dialog: DialogState, _: str) -> None:
 async def _reuse_phone(turn: Turn, dialog: DialogState, _: str) -> None:
     if turn.complainant and turn.complainant.phone:
         await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
-        await _answer(turn, dialog, PHONE, phone=turn.complainant.phone)
+        await _answer(turn, dialog, Step.PHONE, turn.complainant.phone)
 
 
 async def _reuse_name(turn: Turn, dialog: DialogState, _: str) -> None:
-    user = turn.update.effective_user
+    user = turn.user
     known = (
         (turn.complainant.name if turn.complainant else "")
-        or dialog.data.get("telegram_name")
+        or dialog.draft.telegram_name
         or user.full_name
     )
-    await _answer(turn, dialog, NAME, name=known[:50])
+    await _answer(turn, dialog, Step.NAME, known[:50])
 
 
 async def _files_done(turn: Turn, dialog: DialogState, _: str) -> None:
-    await _go(turn, dialog, steps.next_step(EVIDENCE, dialog.data))
+    await _go(turn, dialog, steps.next_step(Step.EVIDENCE, dialog.draft))
 
 
 async def _skip_expectation(turn: Turn, dialog: DialogState, _: str) -> None:
-    await _go(turn, dialog, steps.next_step(EXPECT, dialog.data))
+    await _go(turn, dialog, steps.next_step(Step.EXPECT, dialog.draft))
 
 
 async def _edit_menu(turn: Turn, dialog: DialogState, _: str) -> None:
@@ -840,14 +830,16 @@ async def _edit_menu(turn: Turn, dialog: DialogState, _: str) -> None:
     )
 
 
-async def _edit_field(turn: Turn, dialog: DialogState, field: str) -> None:
-    if field not in steps.EDITABLE:
+async def _edit_field(turn: Turn, dialog: DialogState, argument: str) -> None:
+    field = next((step for step in steps.EDITABLE if step == argument), None)
+    if field is None:
         return
-    dialog.data["return_to"] = SUMMARY
-    if field == DESCRIBE:
-        dialog.data["parts"] = []
-    elif field == CONFIRM:
-        dialog.data.pop("category", None)
+    draft = dialog.draft
+    draft.return_to = Step.SUMMARY
+    if field == Step.DESCRIBE:
+        draft.parts = []
+    elif field == Step.CONFIRM:
+        draft.category = ""
     await _go(turn, dialog, field)
 
 
@@ -866,28 +858,26 @@ async def _submit_pressed(turn: Turn, dialog: DialogState, _: str) -> None:
 async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
     """File the case (idempotent on the dialog's key); on a database failure keep everything.
     An emergency is major whatever a later classification says (a "yes" to the safety question)."""
-    data = dialog.data
-    draft = CaseDraft(
-        description="\n".join(data.get("parts", [])),
+    draft = dialog.draft
+    case_draft = CaseDraft(
+        description=draft.description,
         channel=Channel.CHAT,
-        kind=Kind(data["kind"]) if data.get("kind") in Kind._value2member_map_ else None,
-        category=data.get("category"),
-        severity=Severity.MAJOR if "triggers" in data else None,
+        kind=Kind(draft.kind) if draft.kind in Kind._value2member_map_ else None,
+        category=draft.category or None,
+        severity=Severity.MAJOR if draft.is_emergency else None,
         triage=triage,
-        location=data.get("unit", ""),
-        unit=data.get("unit", ""),
-        expectation=data.get("expectation", ""),
-        contact_name=data.get("name", ""),
-        contact_phone=data.get("phone", ""),
+        location=draft.unit,
+        unit=draft.unit,
+        expectation=draft.expectation,
+        contact_name=draft.name,
+        contact_phone=draft.phone,
         locale=turn.locale,
         telegram_id=turn.user_id,
-        client_key=f"tg:{turn.chat_id}:{data['key']}",
-        attachments=[AttachmentDraft(**f) for f in data.get("files", [])],
+        client_key=f"tg:{turn.chat_id}:{draft.key}",
+        attachments=list(draft.files),
     )
     try:
-        case = await turn.ctx.cases.submit(
-            draft, Actor(ActorKind.TENANT, name=data.get("name", ""))
-        )
+        case = await turn.ctx.cases.submit(case_draft, Actor(ActorKind.TENANT, name=draft.name))
     except ValidationFailed as exc:
         log.info("intake in chat %s refused: %s", turn.chat_id, exc.message)
         await turn.reply(
@@ -907,25 +897,25 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
             keyboard([button(turn, turn.plain("✅ Submit"), "submit")]),
         )
         return None
-    await turn.context.application.bot_data["deliver"]()
+    await turn.ctx.deliver()
     return case
 
 
 CALLBACKS = {
-    (OFFER, "offer"): _offer_answered,
-    (DESCRIBE, "done"): _done_describing,
-    (SAFETY, "safe"): _safety_pressed,
-    (SAFETY, "done"): _safety_repeat,
-    (CONFIRM, "cat"): _pick_category,
-    (CONFIRM, "cats"): _all_categories,
-    (UNIT, "unit_again"): _reuse_unit,
-    (UNIT, "unit_found"): _unit_found,
-    (PHONE, "phone_again"): _reuse_phone,
-    (NAME, "name_again"): _reuse_name,
-    (EVIDENCE, "files_done"): _files_done,
-    (EXPECT, "expect_skip"): _skip_expectation,
-    (SUMMARY, "submit"): _submit_pressed,
-    (SUMMARY, "edit"): _edit_menu,
-    (SUMMARY, "edit_field"): _edit_field,
+    (Step.OFFER, "offer"): _offer_answered,
+    (Step.DESCRIBE, "done"): _done_describing,
+    (Step.SAFETY, "safe"): _safety_pressed,
+    (Step.SAFETY, "done"): _safety_repeat,
+    (Step.CONFIRM, "cat"): _pick_category,
+    (Step.CONFIRM, "cats"): _all_categories,
+    (Step.UNIT, "unit_again"): _reuse_unit,
+    (Step.UNIT, "unit_found"): _unit_found,
+    (Step.PHONE, "phone_again"): _reuse_phone,
+    (Step.NAME, "name_again"): _reuse_name,
+    (Step.EVIDENCE, "files_done"): _files_done,
+    (Step.EXPECT, "expect_skip"): _skip_expectation,
+    (Step.SUMMARY, "submit"): _submit_pressed,
+    (Step.SUMMARY, "edit"): _edit_menu,
+    (Step.SUMMARY, "edit_field"): _edit_field,
     ("*", "quit"): _quit,
 }

@@ -5,11 +5,11 @@ from telegram import InlineKeyboardMarkup
 from backend.i18n import N_, _
 from backend.services.satisfaction import record_answer
 
-from ..callbacks import Callback, cb, number
+from ..callbacks import Callback, Scope, cb, number
 from ..text import button
 from ..turn import Turn
 
-SCOPE = "q"
+SCOPE = Scope.SATISFACTION
 QUESTION = N_(
     "Hello! Our twice-yearly survey: overall, how satisfied are you with our property services? "
     "(1 = very dissatisfied, 5 = very satisfied)"

@@ -1,19 +1,29 @@
 """The follow-up survey in the tenant's chat: solved? then a 1–5 rating and an optional comment."""
 
+from enum import StrEnum
+
 from telegram import InlineKeyboardMarkup
 
 from backend.domain import DomainError, Status
+from backend.domain.commands import AnswerSurvey, CommentSurvey
 from backend.i18n import N_, _
 from backend.models import Case
 from backend.services.actors import Actor
+from backend.services.dialogs import Flow
 
-from ..callbacks import Callback, cb, number
-from ..dialogs import DialogState, clear_dialog, save_dialog
+from ..callbacks import Callback, Scope, cb, number
+from ..dialogs import DialogState, SurveyComment, clear_dialog, save_dialog
 from ..text import button
 from ..turn import Turn
 
-SCOPE = "v"
-FLOW = "survey"
+SCOPE = Scope.SURVEY
+FLOW = Flow.SURVEY
+
+
+class SurveyStep(StrEnum):
+    COMMENT = "comment"  # the rating is in; the tenant's next message is a comment
+
+
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 QUESTION = N_("Follow-up on case {number}: is the problem solved?")
 REMINDER = N_(
@@ -41,7 +51,7 @@ async def _own_case(turn: Turn, argument: str) -> Case | None:
 
 async def on_callback(turn: Turn, callback: Callback) -> None:
     case = await _own_case(turn, callback.argument)
-    if case is None:
+    if case is None or turn.complainant is None:  # a case is only found for its complainant
         await turn.answer(
             turn.plain("This button is no longer active. Please use the latest message.")
         )
@@ -61,7 +71,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
                 InlineKeyboardMarkup([stars]),
             )
         elif callback.action == "no":
-            await turn.ctx.cases.answer_survey(case.id, actor, solved=False)
+            await turn.ctx.cases.handle(AnswerSurvey(ref=case.id, solved=False), actor)
             await turn.reply(
                 turn.t(
                     "We are sorry it is not solved yet. Case {number} is being handled again, "
@@ -75,9 +85,13 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
                 if callback.argument.count(":") == 1
                 else 0
             )
-            await turn.ctx.cases.answer_survey(case.id, actor, solved=True, satisfaction=score)
+            await turn.ctx.cases.handle(
+                AnswerSurvey(ref=case.id, solved=True, satisfaction=score), actor
+            )
             await save_dialog(
-                DialogState(turn.chat_id, turn.user_id, FLOW, "comment", {"case_id": case.id}),
+                DialogState(
+                    turn.chat_id, turn.user_id, FLOW, SurveyStep.COMMENT, SurveyComment(case.id)
+                ),
                 turn.ctx.clock.now(),
             )
             await turn.reply(
@@ -94,18 +108,25 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
     except DomainError:
         await turn.reply(turn.t("This follow-up is already finished. Thank you!"))
     else:
-        await turn.context.application.bot_data["deliver"]()
+        await turn.ctx.deliver()
 
 
 async def on_comment(turn: Turn, dialog: DialogState) -> None:
-    text = (turn.update.effective_message.text or "").strip()
+    text = (turn.message.text or "").strip()
     if not text:
         await turn.reply(turn.t("Please write your comment as text, or press “Skip”."))
         return
+    comment = dialog.payload
     try:  # kept before the dialog ends: an update handled again after a crash records it once
-        await turn.ctx.cases.comment_survey(
-            dialog.data["case_id"], Actor.tenant(turn.complainant.id), text[:2000]
-        )
+        if (
+            isinstance(comment, SurveyComment)
+            and comment.case_id is not None
+            and turn.complainant is not None
+        ):
+            await turn.ctx.cases.handle(
+                CommentSurvey(ref=comment.case_id, comment=text[:2000]),
+                Actor.tenant(turn.complainant.id),
+            )
     except DomainError:
         pass  # the comment is a courtesy; a closed or reopened case keeps working without it
     await clear_dialog(turn.chat_id, turn.user_id)

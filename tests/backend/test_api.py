@@ -231,6 +231,96 @@ async def test_actions_through_the_api(api):
     assert (await act("reopen", {"reason": "又坏了"}, who=supervisor)).status == 200
 
 
+CATEGORIES = (
+    "facility, environment, noise, security, parking, service, billing, neighbor, utilities, other"
+)
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field", "message"),
+    [
+        (
+            "assign",
+            {"staff_id": 0},
+            "staff_id",
+            "staff_id must be a whole number from 1 to 2147483647",
+        ),
+        (
+            "assign",
+            {"staff_id": True},
+            "staff_id",
+            "staff_id must be a whole number from 1 to 2147483647",
+        ),
+        (
+            "assign",
+            {"department": "x" * 33},
+            "department",
+            "department is longer than 32 characters",
+        ),
+        ("assign", {"department": 7}, "department", "department must be a string"),
+        ("note", {}, "note", "note is required"),
+        ("note", {"note": " "}, "note", "note must not be empty"),
+        ("note", {"note": "x", "to_tenant": "yes"}, "to_tenant", "to_tenant must be true or false"),
+        ("start", {"note": "x" * 4001}, "note", "note is longer than 4000 characters"),
+        (
+            "close",
+            {"reason": "cancelled"},
+            "reason",
+            "reason must be one of confirmed, no_response, manual",
+        ),
+        (
+            "close",
+            {"satisfaction": 6},
+            "satisfaction",
+            "satisfaction must be a whole number from 1 to 5",
+        ),
+        ("recategorize", {"reason": "x"}, "category", f"category must be one of {CATEGORIES}"),
+        ("recategorize", {"category": "noise"}, "reason", "reason is required"),
+        (
+            "change_severity",
+            {"severity": "huge", "reason": "x"},
+            "severity",
+            "severity must be one of general, important, major",
+        ),
+        ("escalate", {"reason": 1}, "reason", "reason must be a string"),
+    ],
+)
+async def test_a_wrong_action_body_is_400_naming_the_field(api, action, body, field, message):
+    headers = await api.auth()
+    number = (await create(api, headers))["number"]
+    response = await api.post(
+        f"/api/v1/cases/{number}/actions/{action}", json=body, headers=headers
+    )
+    error = (await response.json())["error"]
+    assert response.status == 400 and error["details"]["field"] == field
+    assert error["message"] == message
+
+
+async def test_action_bodies_take_their_defaults_and_the_departments_code(api):
+    from backend.models import Case, CaseEvent, Department
+
+    headers = await api.auth(Role.MANAGER)
+    number = (await create(api, headers))["number"]
+
+    async def act(action, body):
+        response = await api.post(
+            f"/api/v1/cases/{number}/actions/{action}", json=body, headers=headers
+        )
+        assert response.status == 200, await response.text()
+
+    await Department.create(code="engineering", name="工程部")
+    await act("assign", {"department": "engineering", "staff_id": None})
+    await act("note", {"note": "内部记录", "to_tenant": False})
+    await act("note", {"note": "师傅下午到", "to_tenant": None})  # null: the default, to the tenant
+    await act("start", {})
+    await act("resolve", {"resolution": "修好了"})
+    await act("close", {"reason": None})
+    case = await Case.get(number=number)
+    assert case.department_id is not None and case.close_reason == "manual"
+    notes = await CaseEvent.filter(case_id=case.id, action="note").order_by("id")
+    assert [(e.note, e.public) for e in notes] == [("内部记录", False), ("师傅下午到", True)]
+
+
 async def test_api_token_cannot_claim(api):
     headers = await api.auth(Role.ADMIN)
     number = (await create(api, headers))["number"]

@@ -17,6 +17,22 @@ from backend.domain import (
     Status,
     ValidationFailed,
 )
+from backend.domain.commands import (
+    AddNote,
+    Assign,
+    Cancel,
+    ChangeCategory,
+    ChangeSeverity,
+    Claim,
+    Close,
+    Escalate,
+    MarkInvalid,
+    Reopen,
+    Resolve,
+    Start,
+    Supplement,
+)
+from backend.domain.commands import Attachment as Photo
 from backend.models import (
     Attachment,
     Case,
@@ -157,20 +173,22 @@ async def test_phone_registered_case_without_telegram(service):
 async def test_full_life_of_a_case(service, clock):
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
-    await service.claim(case.number, actor_for(agent))
+    await service.handle(Claim(ref=case.number), actor_for(agent))
     clock.advance(minutes=5)
-    await service.start(case.number, actor_for(agent))
-    await service.add_note(case.number, actor_for(agent), "师傅下午两点上门检查")
+    await service.handle(Start(ref=case.number), actor_for(agent))
+    await service.handle(AddNote(ref=case.number, note="师傅下午两点上门检查"), actor_for(agent))
     clock.advance(hours=3)
-    change = await service.resolve(case.number, actor_for(agent), "已更换楼上的角阀，漏水已止住")
+    change = await service.handle(
+        Resolve(ref=case.number, resolution="已更换楼上的角阀，漏水已止住"), actor_for(agent)
+    )
     case = change.case
     assert case.status is Status.RESOLVED
     assert case.first_feedback_at is not None and case.feedback_due_at is None
     assert case.assign_due_at is None and case.resolve_due_at is None
     assert case.followup_due_at == case.resolved_at + timedelta(hours=4)
     tenant = Actor.tenant(case.complainant_id)
-    closed = await service.close(
-        case.number, tenant, reason="confirmed", satisfaction=5, comment="师傅很专业"
+    closed = await service.handle(
+        Close(ref=case.number, reason="confirmed", satisfaction=5, comment="师傅很专业"), tenant
     )
     assert closed.case.status is Status.CLOSED and closed.case.satisfaction == 5
     events = await CaseEvent.filter(case_id=case.id).order_by("id")
@@ -192,8 +210,8 @@ async def test_two_staff_claim_at_once_one_wins(service):
     a, b = await make_staff(name="小李"), await make_staff(name="小张")
     case = await service.submit(tenant_draft(), Actor.system())
     results = await asyncio.gather(
-        service.claim(case.number, actor_for(a)),
-        service.claim(case.number, actor_for(b)),
+        service.handle(Claim(ref=case.number), actor_for(a)),
+        service.handle(Claim(ref=case.number), actor_for(b)),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, Exception)]
@@ -207,7 +225,7 @@ async def test_illegal_transition_changes_nothing(service):
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
     with pytest.raises(IllegalTransition):
-        await service.resolve(case.number, actor_for(agent), "done")
+        await service.handle(Resolve(ref=case.number, resolution="done"), actor_for(agent))
     fresh = await Case.get(id=case.id)
     assert fresh.status is Status.NEW and fresh.resolution == ""
     assert await CaseEvent.filter(case_id=case.id).count() == 1
@@ -215,17 +233,17 @@ async def test_illegal_transition_changes_nothing(service):
 
 async def test_unknown_case(service):
     with pytest.raises(NotFound):
-        await service.start("QC-20261123-9999", Actor.system())
+        await service.handle(Start(ref="QC-20261123-9999"), Actor.system())
 
 
 async def test_agent_cannot_resolve_a_colleagues_case(service):
     owner, colleague = await make_staff(), await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
-    await service.claim(case.number, actor_for(owner))
+    await service.handle(Claim(ref=case.number), actor_for(owner))
     with pytest.raises(PermissionDenied):
-        await service.resolve(case.number, actor_for(colleague), "done")
+        await service.handle(Resolve(ref=case.number, resolution="done"), actor_for(colleague))
     supervisor = await make_staff(Role.SUPERVISOR)
-    await service.resolve(case.number, actor_for(supervisor), "处理完毕")
+    await service.handle(Resolve(ref=case.number, resolution="处理完毕"), actor_for(supervisor))
 
 
 async def test_tenant_cancels_only_own_case_before_work_starts(service):
@@ -233,16 +251,18 @@ async def test_tenant_cancels_only_own_case_before_work_starts(service):
     case = await service.submit(tenant_draft(), Actor.system())
     stranger = Actor.tenant(case.complainant_id + 100)
     with pytest.raises(PermissionDenied):
-        await service.cancel(case.number, stranger)
-    await service.claim(case.number, actor_for(agent))
-    await service.start(case.number, actor_for(agent))
+        await service.handle(Cancel(ref=case.number), stranger)
+    await service.handle(Claim(ref=case.number), actor_for(agent))
+    await service.handle(Start(ref=case.number), actor_for(agent))
     with pytest.raises(IllegalTransition):
-        await service.cancel(case.number, Actor.tenant(case.complainant_id))
+        await service.handle(Cancel(ref=case.number), Actor.tenant(case.complainant_id))
 
 
 async def test_cancel_before_work(service):
     case = await service.submit(tenant_draft(), Actor.system())
-    change = await service.cancel(case.number, Actor.tenant(case.complainant_id), "已经自己修好了")
+    change = await service.handle(
+        Cancel(ref=case.number, reason="已经自己修好了"), Actor.tenant(case.complainant_id)
+    )
     assert change.case.status is Status.CANCELLED
     assert change.case.assign_due_at is None and change.case.resolve_due_at is None
 
@@ -251,9 +271,9 @@ async def test_invalid_needs_a_reason_and_tells_the_tenant(service):
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
     with pytest.raises(ValidationFailed):
-        await service.mark_invalid(case.number, actor_for(agent), "  ")
-    change = await service.mark_invalid(
-        case.number, actor_for(agent), "属市政供水，请致电自来水公司热线"
+        await service.handle(MarkInvalid(ref=case.number, reason="  "), actor_for(agent))
+    change = await service.handle(
+        MarkInvalid(ref=case.number, reason="属市政供水，请致电自来水公司热线"), actor_for(agent)
     )
     assert change.case.status is Status.INVALID
     update = await OutboxMessage.get(kind="tenant_update")
@@ -264,9 +284,11 @@ async def test_reopen_escalates_one_level_and_raises_severity(service):
     agent = await make_staff()
     supervisor = await make_staff(Role.SUPERVISOR)
     case = await service.submit(tenant_draft(), Actor.system())
-    await service.claim(case.number, actor_for(agent))
-    await service.resolve(case.number, actor_for(agent), "已处理")
-    change = await service.reopen(case.number, Actor.tenant(case.complainant_id), "还是漏水")
+    await service.handle(Claim(ref=case.number), actor_for(agent))
+    await service.handle(Resolve(ref=case.number, resolution="已处理"), actor_for(agent))
+    change = await service.handle(
+        Reopen(ref=case.number, reason="还是漏水"), Actor.tenant(case.complainant_id)
+    )
     assert change.case.status is Status.IN_PROGRESS
     assert change.case.escalation_level == 2 and change.case.reopen_count == 1
     assert change.case.severity is Severity.IMPORTANT  # the tenant was dissatisfied
@@ -279,13 +301,13 @@ async def test_escalation_stops_at_the_manager(service):
     manager = await make_staff(Role.MANAGER)
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
-    await service.escalate(case.number, actor_for(agent), "十分钟无人接单")
-    change = await service.escalate(case.number, Actor.system(), "再次超时")
+    await service.handle(Escalate(ref=case.number, reason="十分钟无人接单"), actor_for(agent))
+    change = await service.handle(Escalate(ref=case.number, reason="再次超时"), Actor.system())
     assert change.case.escalation_level == 3
     alert = await OutboxMessage.get(kind="manager_alert")
     assert alert.chat_id == manager.telegram_id
     with pytest.raises(IllegalTransition):
-        await service.escalate(case.number, Actor.system(), "again")
+        await service.handle(Escalate(ref=case.number, reason="again"), Actor.system())
     events = [e.action for e in await CaseEvent.filter(case_id=case.id)]
     assert events.count("escalate") == 2
 
@@ -293,7 +315,9 @@ async def test_escalation_stops_at_the_manager(service):
 async def test_category_change_is_kept_as_a_triage_correction(service):
     agent = await make_staff()
     case = await service.submit(tenant_draft("楼上天天半夜拖椅子"), Actor.system())
-    await service.change_category(case.number, actor_for(agent), "noise", "是噪音不是设施")
+    await service.handle(
+        ChangeCategory(ref=case.number, category="noise", reason="是噪音不是设施"), actor_for(agent)
+    )
     correction = await TriageCorrection.get(case_id=case.id)
     assert (correction.text, correction.suggested, correction.corrected) == (
         "楼上天天半夜拖椅子",
@@ -301,18 +325,23 @@ async def test_category_change_is_kept_as_a_triage_correction(service):
         "noise",
     )
     with pytest.raises(ValidationFailed):
-        await service.change_category(case.number, actor_for(agent), "weather", "x")
+        await service.handle(
+            ChangeCategory(ref=case.number, category="weather", reason="x"), actor_for(agent)
+        )
 
 
 async def test_raising_severity_tightens_the_clocks_and_alerts_managers(service):
     manager = await make_staff(Role.MANAGER)
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
-    change = await service.change_severity(case.number, actor_for(agent), "major", "整栋楼停水")
+    change = await service.handle(
+        ChangeSeverity(ref=case.number, severity="major", reason="整栋楼停水"), actor_for(agent)
+    )
     assert change.case.feedback_due_at == case.received_at + timedelta(hours=1)
     assert (await OutboxMessage.get(kind="manager_alert")).chat_id == manager.telegram_id
-    lowered = await service.change_severity(
-        case.number, actor_for(agent), "general", "误判，只是一户"
+    lowered = await service.handle(
+        ChangeSeverity(ref=case.number, severity="general", reason="误判，只是一户"),
+        actor_for(agent),
     )
     assert lowered.case.severity is Severity.GENERAL
     assert lowered.case.feedback_due_at == case.received_at + timedelta(
@@ -324,13 +353,15 @@ async def test_assigning_an_unknown_department_names_the_active_codes(service):
     agent = await make_staff()
     case = await service.submit(tenant_draft(), Actor.system())
     with pytest.raises(ValidationFailed) as error:
-        await service.assign(case.number, actor_for(agent), department_code="engineering")
+        await service.handle(
+            Assign(ref=case.number, department_code="engineering"), actor_for(agent)
+        )
     assert "there is no active department yet" in error.value.message
     await Department.create(code="engineering", name="工程部")
     await Department.create(code="cleaning", name="保洁部")
     await Department.create(code="greening", name="绿化部", active=False)
     with pytest.raises(ValidationFailed) as error:
-        await service.assign(case.number, actor_for(agent), department_code="eng")
+        await service.handle(Assign(ref=case.number, department_code="eng"), actor_for(agent))
     assert (
         error.value.message
         == "no active department 'eng'; the active department codes are cleaning, engineering"
@@ -342,11 +373,13 @@ async def test_assign_to_a_department(service):
     agent = await make_staff()
     engineering = await Department.create(code="engineering", name="工程部")
     case = await service.submit(tenant_draft(), Actor.system())
-    change = await service.assign(case.number, actor_for(agent), department_code="engineering")
+    change = await service.handle(
+        Assign(ref=case.number, department_code="engineering"), actor_for(agent)
+    )
     assert change.case.department_id == engineering.id
     assert change.case.status is Status.ASSIGNED
     assert change.case.assign_due_at is not None  # nobody owns it yet: the clock still runs
-    change = await service.assign(case.number, actor_for(agent), staff_id=agent.id)
+    change = await service.handle(Assign(ref=case.number, staff_id=agent.id), actor_for(agent))
     assert change.case.assign_due_at is None
 
 
@@ -372,27 +405,12 @@ async def test_concurrent_retries_of_one_submit_create_one_case_on_postgres(serv
     assert await Case.all().count() == 1
 
 
-def test_every_action_has_a_service_method():
-    from backend.services.cases import CaseService
+def test_every_action_has_a_command():
+    from backend.domain.commands import COMMANDS
 
-    methods = {
-        Action.CLAIM: "claim",
-        Action.ASSIGN: "assign",
-        Action.START: "start",
-        Action.NOTE: "add_note",
-        Action.RESOLVE: "resolve",
-        Action.REOPEN: "reopen",
-        Action.CLOSE: "close",
-        Action.INVALID: "mark_invalid",
-        Action.CANCEL: "cancel",
-        Action.ESCALATE: "escalate",
-        Action.RECATEGORIZE: "change_category",
-        Action.CHANGE_SEVERITY: "change_severity",
-        Action.SUPPLEMENT: "supplement",
-        Action.COMMENT: "comment_survey",
-    }
-    assert all(callable(getattr(CaseService, name)) for name in methods.values())
-    assert set(methods) | {Action.SUBMIT} == set(Action)
+    # A submit is `CaseService.submit`; a comment is the tenant's CommentSurvey, given in the bot only.
+    assert set(COMMANDS) | {Action.SUBMIT, Action.COMMENT} == set(Action)
+    assert all(command.action is action for action, command in COMMANDS.items())
 
 
 async def test_tenant_supplements_an_emergency_filed_early(service):
@@ -400,12 +418,14 @@ async def test_tenant_supplements_an_emergency_filed_early(service):
         tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system()
     )
     tenant = Actor.tenant(case.complainant_id)
-    change = await service.supplement(
-        case.number,
+    change = await service.handle(
+        Supplement(
+            ref=case.number,
+            unit="5栋302",
+            contact_phone="13900001111",
+            attachments=(Photo("photo-9"),),
+        ),
         tenant,
-        unit="5栋302",
-        contact_phone="13900001111",
-        attachments=[AttachmentDraft("photo-9")],
     )
     assert (change.case.unit, change.case.building, change.case.contact_phone) == (
         "5栋302",
@@ -415,7 +435,7 @@ async def test_tenant_supplements_an_emergency_filed_early(service):
     assert change.event.data["fields"] == ["contact_phone", "unit", "attachments"]
     assert await Attachment.filter(case_id=case.id).count() == 1
     with pytest.raises(ValidationFailed):
-        await service.supplement(case.number, tenant, contact_phone="123")
+        await service.handle(Supplement(ref=case.number, contact_phone="123"), tenant)
 
 
 @pytest.mark.parametrize(
@@ -435,8 +455,8 @@ async def test_phones_from_taiwan_and_hong_kong_are_accepted_and_stored_in_e164(
     later = await service.submit(
         tenant_draft(contact_phone="", unit="", locale=locale, telegram_id=778), Actor.system()
     )
-    change = await service.supplement(
-        later.number, Actor.tenant(later.complainant_id), contact_phone=typed
+    change = await service.handle(
+        Supplement(ref=later.number, contact_phone=typed), Actor.tenant(later.complainant_id)
     )
     assert change.case.contact_phone == stored
 
@@ -446,8 +466,9 @@ async def test_a_refused_phone_in_a_supplement_keeps_nothing_of_it(service):
         tenant_draft("厨房有煤气味", unit="", contact_phone=""), Actor.system()
     )
     with pytest.raises(ValidationFailed) as refused:
-        await service.supplement(
-            case.number, Actor.tenant(case.complainant_id), unit="5栋302", contact_phone="0988-123"
+        await service.handle(
+            Supplement(ref=case.number, unit="5栋302", contact_phone="0988-123"),
+            Actor.tenant(case.complainant_id),
         )
     assert refused.value.details["field"] == "contact_phone"
     fresh = await Case.get(id=case.id)

@@ -308,8 +308,8 @@ async def test_run_only_the_scheduler_opens_no_port(tmp_path):
 async def test_run_with_a_token_polls_a_self_hosted_bot_api_and_answers(tmp_path):
     """TELEGRAM_API_BASE_URL points the real polling bot at a Bot API server (here the fake, over HTTP)."""
     from backend.runtime import serve
-    from bot.transport import FakeBotApi
-    from bot.transport.server import serve_fake_bot_api
+    from bot.fake_telegram import FakeBotApi
+    from bot.fake_telegram.server import serve_fake_bot_api
 
     fake = FakeBotApi()
     server = await serve_fake_bot_api(fake)

@@ -44,6 +44,7 @@ from tortoise.connection import get_connection
 from backend.api.app import create_app
 from backend.context import AppContext
 from backend.domain import Role
+from backend.domain.commands import Assign, Close, Resolve, Start
 from backend.models import Department
 from backend.services.tokens import create_token
 from tests.conftest import FakeTriage, on_postgres
@@ -113,10 +114,10 @@ async def _cases_in_every_status(ctx: AppContext, staff_id: int) -> list[str]:
     system = Actor.system("fuzz")
     numbers = []
     steps: list[Callable] = [
-        lambda n: ctx.cases.assign(n, system, staff_id=staff_id),
-        lambda n: ctx.cases.start(n, system),
-        lambda n: ctx.cases.resolve(n, system, "修好了"),
-        lambda n: ctx.cases.close(n, system, reason="confirmed", satisfaction=4),
+        lambda n: ctx.cases.handle(Assign(ref=n, staff_id=staff_id), system),
+        lambda n: ctx.cases.handle(Start(ref=n), system),
+        lambda n: ctx.cases.handle(Resolve(ref=n, resolution="修好了"), system),
+        lambda n: ctx.cases.handle(Close(ref=n, reason="confirmed", satisfaction=4), system),
     ]
     for done in range(len(steps) + 1):  # new, assigned, in_progress, resolved, closed
         case = await ctx.cases.submit(tenant_draft(telegram_id=900 + done), system)

@@ -66,8 +66,8 @@ async def test_a_webhook_instance_stays_ready_when_the_bot_api_does_not_answer(
 
 
 async def test_ready_with_a_reachable_bot_api(client_for, settings):
-    from bot.transport import FakeBotApi
-    from bot.transport.server import serve_fake_bot_api
+    from bot.fake_telegram import FakeBotApi
+    from bot.fake_telegram.server import serve_fake_bot_api
 
     fake = FakeBotApi()
     server = await serve_fake_bot_api(fake)

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from backend.clock import FrozenClock
 from backend.domain import Kind, Severity, Status
+from backend.domain.commands import Assign, Cancel, Claim, Close, MarkInvalid, Reopen, Resolve
 from backend.models import Case, Department, Staff
 from backend.reports_xlsx import MAX_SUMMARY_CHARS, summary_text, write_monthly_xlsx
 from backend.services.actors import Actor
@@ -67,18 +68,22 @@ class Desk:
 
     async def resolve(self, case: Case, after_hours: float, department: str | None = None) -> None:
         if case.status is Status.NEW:
-            await self.service.claim(case.number, actor_for(self.agent))
+            await self.service.handle(Claim(ref=case.number), actor_for(self.agent))
             case.status = Status.ASSIGNED
         if department:
-            await self.service.assign(
-                case.number, actor_for(self.agent), department_code=department
+            await self.service.handle(
+                Assign(ref=case.number, department_code=department), actor_for(self.agent)
             )
         self.clock.set(case.received_at + timedelta(hours=after_hours))
-        await self.service.resolve(case.number, actor_for(self.agent), "已处理")
+        await self.service.handle(
+            Resolve(ref=case.number, resolution="已处理"), actor_for(self.agent)
+        )
 
     async def close(self, case: Case, satisfaction: int) -> None:
         tenant = Actor.tenant(case.complainant_id)
-        await self.service.close(case.number, tenant, reason="confirmed", satisfaction=satisfaction)
+        await self.service.handle(
+            Close(ref=case.number, reason="confirmed", satisfaction=satisfaction), tenant
+        )
 
 
 @pytest.fixture
@@ -111,7 +116,9 @@ async def cases(service, clock) -> dict[str, Case]:
     made["C"] = await desk.file(local(10, 7, 10), "noise")
     await desk.resolve(made["C"], 2)
     clock.set(made["C"].received_at + timedelta(hours=3))
-    await service.reopen(made["C"].number, Actor.tenant(made["C"].complainant_id), "晚上还是很吵")
+    await service.handle(
+        Reopen(ref=made["C"].number, reason="晚上还是很吵"), Actor.tenant(made["C"].complainant_id)
+    )
     made["C"].status = Status.IN_PROGRESS
     await desk.resolve(made["C"], 4)
 
@@ -123,9 +130,13 @@ async def cases(service, clock) -> dict[str, Case]:
 
     made["E"] = await desk.file(local(10, 12, 10), "service", subject="保安小王")
     made["F"] = await desk.file(local(10, 15, 10), "parking")
-    await service.mark_invalid(made["F"].number, actor_for(desk.agent), "重复提交")
+    await service.handle(
+        MarkInvalid(ref=made["F"].number, reason="重复提交"), actor_for(desk.agent)
+    )
     made["K"] = await desk.file(local(10, 16, 10), "parking", subject="保安小王")
-    await service.cancel(made["K"].number, Actor.tenant(made["K"].complainant_id), "已自行解决")
+    await service.handle(
+        Cancel(ref=made["K"].number, reason="已自行解决"), Actor.tenant(made["K"].complainant_id)
+    )
     made["G"] = await desk.file(local(10, 31, 23, 30), "facility")
     made["H"] = await desk.file(local(11, 1, 0, 30), "noise", subject="保安小王")
     clock.set(REPORT_TIME)

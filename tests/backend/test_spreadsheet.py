@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from backend.domain import Severity
+from backend.domain.commands import Assign
 from backend.models import Department
 from backend.reports_xlsx import write_monthly_xlsx
 from backend.services.actors import Actor
@@ -71,7 +72,7 @@ async def test_monthly_report_workbook_has_no_formula_and_survives_control_chara
         ),
         Actor.system(),
     )
-    await service.assign(major.number, Actor.system(), department_code="eng")
+    await service.handle(Assign(ref=major.number, department_code="eng"), Actor.system())
     await service.submit(
         tenant_draft(description="保安\u001b 态度差", subject="-保安\u001b", telegram_id=778),
         Actor.system(),

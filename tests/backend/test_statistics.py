@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from backend.domain import Role
+from backend.domain.commands import AddNote, AnswerSurvey, Claim, Close, Reopen, Resolve
 from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
 from backend.services.queries import statistics
@@ -16,14 +17,16 @@ async def test_mean_hours_and_compliance(service, clock):
     quick = await service.submit(tenant_draft(telegram_id=1), Actor.system())
     slow = await service.submit(tenant_draft(telegram_id=2), Actor.system())
     await service.submit(tenant_draft(telegram_id=3), Actor.system())  # never answered
-    await service.claim(quick.number, actor_for(agent))
-    await service.claim(slow.number, actor_for(agent))
+    await service.handle(Claim(ref=quick.number), actor_for(agent))
+    await service.handle(Claim(ref=slow.number), actor_for(agent))
     clock.advance(hours=2)
-    await service.add_note(quick.number, actor_for(agent), "师傅在路上")
+    await service.handle(AddNote(ref=quick.number, note="师傅在路上"), actor_for(agent))
     clock.advance(hours=4)
-    await service.resolve(quick.number, actor_for(agent), "已修好")  # 6 h after receipt: on time
+    # 6 h after receipt: on time
+    await service.handle(Resolve(ref=quick.number, resolution="已修好"), actor_for(agent))
     clock.advance(hours=24)
-    await service.resolve(slow.number, actor_for(agent), "已修好")  # 30 h: late (general: 24 h)
+    # 30 h: late (general: 24 h)
+    await service.handle(Resolve(ref=slow.number, resolution="已修好"), actor_for(agent))
     stats = await statistics(start - timedelta(hours=1), clock.now(), clock.now())
     assert (
         stats["mean_hours_to_first_feedback"] == 16.0
@@ -51,12 +54,13 @@ async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(
     rated = await service.submit(tenant_draft(telegram_id=1), Actor.system())
     kept = await service.submit(tenant_draft(telegram_id=2), Actor.system())
     for case in (rated, kept):
-        await service.claim(case.number, actor_for(agent))
-        await service.resolve(case.number, actor_for(agent), "已修好")
-    await service.close(
-        rated.number, Actor.tenant(rated.complainant_id), satisfaction=2, comment="修得太慢"
+        await service.handle(Claim(ref=case.number), actor_for(agent))
+        await service.handle(Resolve(ref=case.number, resolution="已修好"), actor_for(agent))
+    await service.handle(
+        Close(ref=rated.number, satisfaction=2, comment="修得太慢"),
+        Actor.tenant(rated.complainant_id),
     )
-    await service.close(kept.number, Actor.tenant(kept.complainant_id), satisfaction=5)
+    await service.handle(Close(ref=kept.number, satisfaction=5), Actor.tenant(kept.complainant_id))
     before = await statistics(start, clock.now() + timedelta(hours=1), clock.now())
     assert before["satisfaction"] == {
         "answers": 2,
@@ -65,7 +69,9 @@ async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(
     }
 
     clock.advance(hours=1)
-    change = await service.reopen(rated.number, actor_for(manager), "业主来电说还在漏水")
+    change = await service.handle(
+        Reopen(ref=rated.number, reason="业主来电说还在漏水"), actor_for(manager)
+    )
     case = await Case.get(id=rated.id)
     assert (case.satisfaction, case.satisfaction_comment, case.solved_confirmed) == (None, "", None)
     assert (
@@ -92,7 +98,8 @@ async def test_a_reopened_closed_case_loses_its_rating_and_the_event_keeps_it(
 async def test_reopening_a_resolved_case_records_no_rating_it_never_had(service, clock):
     agent = await make_staff()
     case = await service.submit(tenant_draft(telegram_id=1), Actor.system())
-    await service.claim(case.number, actor_for(agent))
-    await service.resolve(case.number, actor_for(agent), "已修好")
-    change = await service.answer_survey(case.id, Actor.tenant(case.complainant_id), solved=False)
+    await service.handle(Claim(ref=case.number), actor_for(agent))
+    await service.handle(Resolve(ref=case.number, resolution="已修好"), actor_for(agent))
+    answer = AnswerSurvey(ref=case.id, solved=False)
+    change = await service.handle(answer, Actor.tenant(case.complainant_id))
     assert "previous_satisfaction" not in change.event.data and change.case.satisfaction is None

@@ -7,7 +7,7 @@ import pytest
 from backend.context import AppContext
 from backend.i18n import _
 from bot.app import build_application
-from bot.transport import FakeBotApi, FakeUser
+from bot.fake_telegram import FakeBotApi, FakeUser
 from tests.conftest import FakeTriage
 
 

@@ -20,10 +20,11 @@ from typing import Any
 from hypothesis import strategies as st
 from telegram import Bot, Poll, PollOption
 
+from backend.services.dialogs import Flow
 from bot.dialogs import load_dialog
-from bot.transport import FakeBotApi, FakeChat, FakeUser, StoredMessage
-from bot.transport.model import CallbackRecord
-from bot.transport.updates import detect_entities
+from bot.fake_telegram import FakeBotApi, FakeChat, FakeUser, StoredMessage
+from bot.fake_telegram.model import CallbackRecord
+from bot.fake_telegram.updates import detect_entities
 
 # ---- the cast and the places ----------------------------------------------------------------------
 
@@ -910,11 +911,11 @@ class Scene:
             return (choice == 3 and press("m:new")) or say(
                 ["/complain", "/new", "/complain", "/complain"][choice]
             )
-        if dialog.flow == "survey":
+        if dialog.flow == Flow.SURVEY:
             return say(["服务很好，谢谢", "师傅态度一般", "👍", "太慢了"][choice % 4])
-        state, data = dialog.state, dialog.data
+        state, draft = dialog.state, dialog.draft
         if state == "describe":
-            if not data.get("parts") or choice == 3:
+            if not draft.parts or choice == 3:
                 return say(
                     [
                         "楼道灯坏了，晚上很黑",

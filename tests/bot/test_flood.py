@@ -20,7 +20,7 @@ def limit(desk, value: int) -> None:
 
 
 async def parts(desk) -> list[str]:
-    return (await load_dialog(desk.tenant.id, desk.tenant.id)).data["parts"]
+    return (await load_dialog(desk.tenant.id, desk.tenant.id)).draft.parts
 
 
 async def test_messages_over_the_limit_are_kept_and_answered_a_minute_later_in_order(desk, clock):

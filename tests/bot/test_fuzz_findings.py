@@ -81,7 +81,7 @@ async def test_a_message_without_a_sender_is_ignored(desk, caplog):
 
 async def test_a_button_outside_any_chat_is_answered_and_ignored(desk, caplog):
     """A callback query without a message (an inline message) raised AttributeError on its chat id."""
-    from bot.transport.model import CallbackRecord
+    from bot.fake_telegram.model import CallbackRecord
 
     query_id = desk.fake.next_callback_id()
     desk.fake.callback_queries[query_id] = CallbackRecord(

@@ -5,6 +5,7 @@ Everything goes through the fake Bot API, which refuses what Telegram refuses (4
 caption, 200 per toast, broken HTML)."""
 
 from backend.domain import Role
+from backend.domain.commands import AddNote, Assign, Claim
 from backend.models import Case, CaseEvent, OutboxMessage
 from bot.delivery import deliver_due
 from tests.bot.conftest import t
@@ -61,12 +62,12 @@ async def describe_at_length(desk, parts: list[str], user=None) -> None:
 async def test_status_after_two_long_public_notes_comes_in_parts_with_every_word(desk):
     case = await submitted_case(desk)
     _, agent = await colleague(desk, "小李")
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
     # Text that HTML must escape, around where a cut would fall.
     first = ("水管&阀门<更换>" * 375)[:3000]
     second = ("师傅明天上午九点上门 & 检查" * 100)[:1500]
-    await desk.ctx.cases.add_note(case.number, actor_for(agent), first)
-    await desk.ctx.cases.add_note(case.number, actor_for(agent), second)
+    await desk.ctx.cases.handle(AddNote(ref=case.number, note=first), actor_for(agent))
+    await desk.ctx.cases.handle(AddNote(ref=case.number, note=second), actor_for(agent))
     await deliver_due(desk.ctx, desk.app.bot)
     await nothing_failed()
     before = len(desk.chat().bot_messages())
@@ -95,9 +96,11 @@ async def test_the_owner_brief_of_a_long_case_with_ten_internal_notes_arrives_sh
     owner_user, owner = await colleague(desk, "小李")
     notes = [f"内部备注{i}：" + "需要协调楼上住户开门检查管道，" * 20 for i in range(10)]
     for note in notes:
-        await desk.ctx.cases.add_note(case.number, actor_for(supervisor), note, to_tenant=False)
+        await desk.ctx.cases.handle(
+            AddNote(ref=case.number, note=note, to_tenant=False), actor_for(supervisor)
+        )
 
-    await desk.ctx.cases.assign(case.number, actor_for(supervisor), staff_id=owner.id)
+    await desk.ctx.cases.handle(Assign(ref=case.number, staff_id=owner.id), actor_for(supervisor))
     await deliver_due(desk.ctx, desk.app.bot)
 
     await nothing_failed()

@@ -254,7 +254,7 @@ async def test_a_typed_no_is_a_no(desk, word):
     await ask(desk, "flood")
     await desk.send(word)
     assert desk.last() == t(NOTED)
-    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).data["parts"] == [
+    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).draft.parts == [
         WEAK["flood"]["zh_CN"]
     ]
     assert await Case.all().count() == 0
@@ -317,7 +317,7 @@ async def test_stale_buttons_get_a_polite_answer_and_change_nothing(desk):
 async def test_forged_safety_buttons_change_nothing(desk):
     await ask(desk, "flood")
     message = desk.with_button(t("Yes"))
-    key = (await load_dialog(desk.tenant.id, desk.tenant.id)).data["key"][:8]
+    key = (await load_dialog(desk.tenant.id, desk.tenant.id)).draft.key[:8]
     for data in (
         "i:safe",
         "i:safe:y",
@@ -328,7 +328,7 @@ async def test_forged_safety_buttons_change_nothing(desk):
         answer = await answer_of(desk, desk.up.callback(desk.tenant, message, data))
         assert answer.get("text") == t(STALE), data
     assert await Case.all().count() == 0
-    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).data["safety"] == "flood"
+    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).draft.safety_question == "flood"
 
 
 async def test_the_open_question_survives_a_restart(desk):
@@ -351,7 +351,7 @@ async def test_a_crash_after_the_question_was_saved_asks_it_again_once(desk):
     await desk.process(desk.up.redeliver(part))
     assert question("fire") in desk.last()
     dialog = await load_dialog(desk.tenant.id, desk.tenant.id)
-    assert dialog.data["parts"] == [WEAK["fire"]["zh_CN"]] and dialog.data["safety"] == "fire"
+    assert dialog.draft.parts == [WEAK["fire"]["zh_CN"]] and dialog.draft.safety_question == "fire"
 
 
 async def test_a_crash_after_no_does_not_ask_again(desk):
@@ -361,7 +361,7 @@ async def test_a_crash_after_no_does_not_ask_again(desk):
     await forget(press)
     await desk.process(desk.up.redeliver(press))
     assert desk.last() == t(NOTED)
-    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).data["safety_done"] == ["flood"]
+    assert (await load_dialog(desk.tenant.id, desk.tenant.id)).draft.safety_answered == ["flood"]
 
 
 async def test_a_crash_between_filing_and_saving_files_one_case(desk, clock):
@@ -476,7 +476,7 @@ async def test_the_real_triage_asks_these_questions(settings, clock, check, loca
     from dataclasses import replace
 
     from backend.context import AppContext
-    from bot.transport import FakeBotApi
+    from bot.fake_telegram import FakeBotApi
     from tests.bot.conftest import Desk
 
     fake = FakeBotApi()

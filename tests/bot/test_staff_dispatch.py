@@ -5,8 +5,16 @@ from datetime import timedelta
 import pytest
 
 from backend.domain import Role, Status
-from backend.models import Case, Department, OutboxMessage, TriageCorrection
+from backend.models import (
+    Case,
+    CaseEvent,
+    Department,
+    InboxUpdate,
+    OutboxMessage,
+    TriageCorrection,
+)
 from bot.delivery import deliver_due
+from bot.dialogs import load_dialog
 from tests.bot.conftest import t
 from tests.bot.test_tenant_cases import submitted_case
 from tests.factories import make_staff
@@ -230,3 +238,83 @@ async def test_the_card_shows_what_triage_read_in_the_tenants_words(desk, triage
     text = card(desk).text
     assert t("Triage read: {reasons}", reasons="").split("{")[0].strip() in text
     assert t("3 or more households") in text and "三十多户" in text
+
+
+# ---- replies to a prompt: once, and kept until they worked ----------------------------------------
+
+
+async def notes_of(case) -> list[str]:
+    return [e.note for e in await CaseEvent.filter(case_id=case.id, action="note").order_by("id")]
+
+
+async def prompted_note(desk, staff):
+    """A claimed case whose owner pressed 📝 Progress… and is asked for the note."""
+    case = await submitted_case(desk)
+    li, _ = staff["小李"]
+    await press_card(desk, li, "🙋 Claim")
+    await press_card(desk, li, "📝 Progress…")
+    return case, li
+
+
+async def test_a_reply_handled_again_after_a_crash_adds_its_note_once(desk, staff):
+    case, li = await prompted_note(desk, staff)
+    prompt = desk.fake.chat(desk.staff_group).last()
+    reply = desk.up.text(li, "师傅已到现场", chat=desk.staff_group, reply_to=prompt)
+    await desk.process(reply)
+    # The instance died before marking the update done: the update is handled again.
+    await InboxUpdate.filter(update_id=reply.update_id).delete()
+    await desk.process(desk.up.redeliver(reply))
+    assert await notes_of(case) == ["师傅已到现场"]
+    group = desk.fake.chat(desk.staff_group).texts()
+    assert group.count(t("Done: case {number} updated.", number=case.number)) == 1
+
+
+async def test_a_crash_while_ending_the_prompt_leaves_no_note_and_the_reply_can_come_again(
+    desk, staff, monkeypatch
+):
+    from backend.services import staff_prompts
+
+    case, li = await prompted_note(desk, staff)
+    prompt = desk.fake.chat(desk.staff_group).last()
+    reply = desk.up.text(li, "师傅已到现场", chat=desk.staff_group, reply_to=prompt)
+
+    async def crash(*args):
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(staff_prompts, "remove_dialog", crash)
+    await desk.process(reply)
+    monkeypatch.undo()
+    assert desk.fake.chat(desk.staff_group).last().text == t(
+        "Sorry, something went wrong on our side. Please try again in a moment."
+    )
+    assert await notes_of(case) == []  # the note and the prompt's end are one commit
+    await InboxUpdate.filter(update_id=reply.update_id).delete()
+    await desk.process(desk.up.redeliver(reply))
+    assert await notes_of(case) == ["师傅已到现场"]
+    assert await load_dialog(desk.staff_group.id, li.id) is None
+
+
+async def test_a_refused_text_keeps_the_prompt_for_a_second_try(desk, staff):
+    case, li = await prompted_note(desk, staff)
+    await reply_in_group(desk, li, "很长的说明。" * 700)  # over 4000 characters
+    assert desk.fake.chat(desk.staff_group).last().text == t(
+        "That did not work: the text is empty, too long, or changes nothing."
+    )
+    assert await notes_of(case) == []
+    await reply_in_group(desk, li, "师傅已到现场")
+    assert await notes_of(case) == ["师傅已到现场"]
+    assert desk.fake.chat(desk.staff_group).last().text == t(
+        "Done: case {number} updated.", number=case.number
+    )
+    assert await load_dialog(desk.staff_group.id, li.id) is None
+
+
+async def test_a_refused_role_ends_the_prompt(desk, staff):
+    await submitted_case(desk)
+    (li, _), (zhang, _) = staff["小李"], staff["小张"]
+    await press_card(desk, li, "🙋 Claim")
+    await press_card(desk, zhang, "✅ Resolve…")
+    await reply_in_group(desk, zhang, "我来办结")
+    assert desk.fake.chat(desk.staff_group).last().text == t("Your role does not allow this.")
+    # Writing again cannot help: the next message in the group is chatter, not a reply to the prompt.
+    assert await load_dialog(desk.staff_group.id, zhang.id) is None

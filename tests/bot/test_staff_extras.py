@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from backend.domain import Role, Severity
+from backend.domain.commands import AddNote, Claim, Start
 from backend.models import Case, OutboxMessage, Staff
 from backend.services.staff import create_invite
 from bot.budget import budget_for
@@ -93,7 +94,7 @@ async def test_first_photo_goes_under_the_card_with_the_count(desk):
 
 async def test_forum_group_gets_one_topic_per_case(settings, clock, triager):
     from backend.context import AppContext
-    from bot.transport import FakeBotApi
+    from bot.fake_telegram import FakeBotApi
     from tests.bot.conftest import Desk
 
     fake = FakeBotApi()
@@ -146,9 +147,9 @@ async def test_several_refreshes_of_one_card_become_one_edit(desk):
     agent = await make_staff(name="小王")
     from tests.factories import actor_for
 
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
-    await desk.ctx.cases.start(case.number, actor_for(agent))
-    await desk.ctx.cases.add_note(case.number, actor_for(agent), "配件已订")
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(Start(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(AddNote(ref=case.number, note="配件已订"), actor_for(agent))
     edits_before = len(desk.fake.calls_for("editMessageText"))
     await deliver_due(desk.ctx, desk.app.bot)
     assert len(desk.fake.calls_for("editMessageText")) - edits_before == 1

@@ -1,6 +1,7 @@
 """A tenant follows their own cases, and only their own."""
 
 from backend.domain import Role, Status
+from backend.domain.commands import AddNote, Claim, Resolve, Start
 from backend.models import Case
 from bot.delivery import deliver_due
 from tests.bot.conftest import t
@@ -43,12 +44,16 @@ async def test_status_of_someone_elses_case_looks_like_no_case(desk):
 async def test_staff_updates_reach_the_tenant_in_their_chat(desk):
     case = await submitted_case(desk)
     agent = await make_staff(Role.AGENT, name="小李")
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
-    await desk.ctx.cases.add_note(case.number, actor_for(agent), "维修师傅下午两点上门")
-    await desk.ctx.cases.add_note(
-        case.number, actor_for(agent), "内部备注：需要买配件", to_tenant=False
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(
+        AddNote(ref=case.number, note="维修师傅下午两点上门"), actor_for(agent)
     )
-    await desk.ctx.cases.resolve(case.number, actor_for(agent), "已更换水管接头")
+    await desk.ctx.cases.handle(
+        AddNote(ref=case.number, note="内部备注：需要买配件", to_tenant=False), actor_for(agent)
+    )
+    await desk.ctx.cases.handle(
+        Resolve(ref=case.number, resolution="已更换水管接头"), actor_for(agent)
+    )
     await deliver_due(desk.ctx, desk.app.bot)
     texts = desk.chat().texts()
     assert (
@@ -97,8 +102,8 @@ async def test_cancel_is_confirmed_once_and_a_repeat_says_it_is_already_cancelle
 async def test_cancelling_a_resolved_case_says_it_is_resolved(desk):
     case = await submitted_case(desk)
     agent = await make_staff()
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
-    await desk.ctx.cases.resolve(case.number, actor_for(agent), "已修好")
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(Resolve(ref=case.number, resolution="已修好"), actor_for(agent))
     await desk.command("cancel", case.number)
     assert desk.last() == t(
         "Case {number} is already resolved, so there is nothing to cancel.", number=case.number
@@ -110,8 +115,8 @@ async def test_cancelling_a_resolved_case_says_it_is_resolved(desk):
 async def test_started_case_cannot_be_cancelled_by_the_tenant(desk):
     case = await submitted_case(desk)
     agent = await make_staff()
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
-    await desk.ctx.cases.start(case.number, actor_for(agent))
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(Start(ref=case.number), actor_for(agent))
     await desk.command("cancel", case.number)
     assert desk.last() == t(
         "Work on case {number} has already started, so it can no longer be cancelled. "

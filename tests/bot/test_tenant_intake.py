@@ -152,7 +152,7 @@ async def test_the_tenant_is_shown_the_category_not_the_severity(desk, triager):
     await desk.command("complain")
     await desk.send("电梯又坏了，这个月第三次")
     await desk.press(t("That's all"))
-    from bot.render import category_name
+    from backend.labels import category_name
 
     label = category_name(desk.ctx.settings.policy, "facility", "zh_CN")
     assert desk.last() == t("This looks like <b>{label}</b>. Is that right?", label=label).replace(

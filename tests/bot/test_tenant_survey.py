@@ -1,6 +1,7 @@
 """The follow-up survey (回访) in the tenant's chat."""
 
 from backend.domain import Status
+from backend.domain.commands import Claim, Resolve
 from backend.models import Case, OutboxMessage
 from bot.delivery import deliver_due
 from scheduler import sweep_all
@@ -12,8 +13,8 @@ from tests.factories import actor_for, make_staff
 async def resolved_and_surveyed(desk, clock) -> Case:
     case = await submitted_case(desk)
     agent = await make_staff(name="小李")
-    await desk.ctx.cases.claim(case.number, actor_for(agent))
-    await desk.ctx.cases.resolve(case.number, actor_for(agent), "已更换灯泡")
+    await desk.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await desk.ctx.cases.handle(Resolve(ref=case.number, resolution="已更换灯泡"), actor_for(agent))
     clock.advance(hours=4)
     await sweep_all(desk.ctx)
     await deliver_due(desk.ctx, desk.app.bot)

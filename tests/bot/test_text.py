@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.fake_telegram.html import parse_html, utf16_len
 from bot.text import (
     MAX_ALERT,
     MAX_CAPTION,
@@ -16,7 +17,6 @@ from bot.text import (
     visible_length,
     visible_text,
 )
-from bot.transport.html import parse_html, utf16_len
 
 MORE = "… more in the dashboard: http://desk.example/dashboard/cases/QC-20261203-0001"
 

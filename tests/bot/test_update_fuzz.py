@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,8 @@ from backend.logs import ContextFilter, current_update, set_update
 from backend.models import Case, CaseCounter, CaseEvent, InboxUpdate, OutboxMessage
 from backend.services.inbox import chat_of
 from bot.app import build_application
-from bot.transport import FakeBotApi
-from bot.transport.methods import MESSAGE_METHODS
+from bot.fake_telegram import FakeBotApi
+from bot.fake_telegram.methods import MESSAGE_METHODS
 from bot.webhook import process_inbox
 from scheduler.sweeps import sweep_all
 from tests.bot import strategies as fuzz
@@ -82,6 +82,9 @@ class Triage:
     emergency: bool = False
     triggers: tuple[str, ...] = ()
     safety_check: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def triage(text: str) -> Triage:
@@ -202,7 +205,7 @@ class World:
         self.clock.advance(minutes=minutes)
         set_update(None)
         await sweep_all(self.ctx)
-        await self.app.bot_data["deliver"]()
+        await self.ctx.deliver()
         self.check_no_errors(records)
 
     # --- checks ---------------------------------------------------------------------------------
@@ -253,7 +256,7 @@ class World:
         # Every outbox row can be delivered: rounds until nothing waits (a minute apart, for the group's
         # 20-a-minute budget).
         for _ in range(30):
-            await self.app.bot_data["deliver"]()
+            await self.ctx.deliver()
             if not await OutboxMessage.filter(sent_at=None, failed_at=None).exists():
                 break
             self.clock.advance(seconds=61)

@@ -17,7 +17,7 @@ SECRET = "s3cret-token-for-tests-0123456789"
 @pytest.fixture
 async def hooked(settings, clock, triager):
     from backend.context import AppContext
-    from bot.transport import FakeBotApi
+    from bot.fake_telegram import FakeBotApi
 
     fake = FakeBotApi()
     webhook_settings = replace(
@@ -182,7 +182,7 @@ async def test_an_update_processed_again_after_a_crash_is_not_applied_twice(hook
     from bot.dialogs import load_dialog
 
     dialog = await load_dialog(tenant.id, tenant.id)
-    assert dialog.data["unit"] == "2-1-301" and "phone" not in dialog.data
+    assert dialog.draft.unit == "2-1-301" and not dialog.draft.phone
 
 
 async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an_emergency_is_filed(
@@ -204,13 +204,13 @@ async def test_after_a_crash_mid_description_the_tenant_is_asked_for_more_and_an
     assert hooked.last() == t(
         "Noted. Send more if there is more; press “That's all” when you are done."
     )
-    assert (await load_dialog(tenant.id, tenant.id)).data["parts"] == ["楼道灯坏了"]  # kept once
+    assert (await load_dialog(tenant.id, tenant.id)).draft.parts == ["楼道灯坏了"]  # kept once
 
     # This time the instance died after saving an emergency but before filing it.
     alarm = up.text(tenant, "楼下有很重的煤气味")
     await post(hooked, alarm)
     dialog = await load_dialog(tenant.id, tenant.id)
-    dialog.data["parts"].append("楼下有很重的煤气味")
+    dialog.draft.parts.append("楼下有很重的煤气味")
     set_update(alarm.update_id)
     await save_dialog(dialog, hooked.ctx.clock.now())
     set_update(None)

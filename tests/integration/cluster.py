@@ -17,8 +17,8 @@ import aiohttp
 import asyncpg
 
 from backend.db import migrate
-from bot.transport import FakeBotApi
-from bot.transport.server import FakeApiServer, serve_fake_bot_api
+from bot.fake_telegram import FakeBotApi
+from bot.fake_telegram.server import FakeApiServer, serve_fake_bot_api
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

@@ -15,7 +15,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db
 from backend.models import Case, InboxUpdate, OutboxMessage
-from bot.transport import FakeUser, UpdateFactory
+from bot.fake_telegram import FakeUser, UpdateFactory
 from bot.webhook import PARALLEL_CHATS
 from tests.bot.conftest import t
 from tests.conftest import TEST_DATABASE_URL, on_postgres

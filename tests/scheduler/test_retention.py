@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from backend.domain import Status
+from backend.domain.commands import Claim, Close, Resolve
 from backend.models import Attachment, Case, Complainant
 from backend.services.actors import Actor
 from backend.services.drafts import AttachmentDraft
@@ -16,9 +17,9 @@ async def closed_case(service, **draft):
     case = await service.submit(
         tenant_draft(attachments=[AttachmentDraft("photo")], **draft), Actor.system()
     )
-    await service.claim(case.number, actor_for(agent))
-    await service.resolve(case.number, actor_for(agent), "已处理")
-    await service.close(case.number, Actor.tenant(case.complainant_id), satisfaction=5)
+    await service.handle(Claim(ref=case.number), actor_for(agent))
+    await service.handle(Resolve(ref=case.number, resolution="已处理"), actor_for(agent))
+    await service.handle(Close(ref=case.number, satisfaction=5), Actor.tenant(case.complainant_id))
     return case
 
 

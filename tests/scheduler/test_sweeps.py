@@ -7,6 +7,15 @@ import pytest
 
 from backend.context import AppContext
 from backend.domain import Role, Severity, Status
+from backend.domain.commands import (
+    AddNote,
+    AnswerSurvey,
+    Claim,
+    CommentSurvey,
+    JoinIncident,
+    Resolve,
+    Start,
+)
 from backend.models import Case, CaseEvent, Incident, OutboxMessage
 from backend.services.actors import Actor
 from scheduler import sweep_all
@@ -49,7 +58,7 @@ async def test_unclaimed_case_climbs_the_ladder_once_per_miss(ctx, clock):
 async def test_claimed_case_does_not_escalate_for_assignment(ctx, clock):
     agent = await make_staff()
     case = await ctx.cases.submit(tenant_draft(), Actor.system())
-    await ctx.cases.claim(case.number, actor_for(agent))
+    await ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
     clock.advance(minutes=30)
     assert (await sweep_all(ctx)).total == 0
 
@@ -57,9 +66,9 @@ async def test_claimed_case_does_not_escalate_for_assignment(ctx, clock):
 async def test_missed_feedback_sends_an_honest_note_and_reminds_the_owner(ctx, clock):
     agent = await make_staff(name="小李")
     case = await ctx.cases.submit(tenant_draft(), Actor.system())
-    await ctx.cases.claim(case.number, actor_for(agent))
+    await ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
     clock.advance(hours=23)
-    await ctx.cases.start(case.number, actor_for(agent))
+    await ctx.cases.handle(Start(ref=case.number), actor_for(agent))
     clock.advance(hours=1, minutes=1)
     report = await sweep_all(ctx)
     assert (
@@ -74,8 +83,8 @@ async def test_missed_feedback_sends_an_honest_note_and_reminds_the_owner(ctx, c
 async def test_a_human_note_in_time_means_no_automatic_note(ctx, clock):
     agent = await make_staff()
     case = await ctx.cases.submit(tenant_draft(), Actor.system())
-    await ctx.cases.claim(case.number, actor_for(agent))
-    await ctx.cases.add_note(case.number, actor_for(agent), "明天上午上门")
+    await ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await ctx.cases.handle(AddNote(ref=case.number, note="明天上午上门"), actor_for(agent))
     clock.advance(hours=23, minutes=59)
     assert "feedback" not in (await sweep_all(ctx)).acted
 
@@ -83,8 +92,8 @@ async def test_a_human_note_in_time_means_no_automatic_note(ctx, clock):
 async def test_missed_resolution_escalates_and_a_second_miss_again(ctx, clock):
     agent = await make_staff()
     case = await ctx.cases.submit(tenant_draft(), Actor.system())
-    await ctx.cases.claim(case.number, actor_for(agent))
-    await ctx.cases.add_note(case.number, actor_for(agent), "已安排")
+    await ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await ctx.cases.handle(AddNote(ref=case.number, note="已安排"), actor_for(agent))
     clock.advance(hours=25)  # general: resolved within 24 h
     assert (await sweep_all(ctx)).acted == {"resolve": 1}
     clock.advance(hours=24)
@@ -143,8 +152,8 @@ async def test_two_reports_from_one_household_are_not_collective(ctx, clock):
 async def resolved_case(ctx, clock, **draft):
     agent = await make_staff()
     case = await ctx.cases.submit(tenant_draft(**draft), Actor.system())
-    await ctx.cases.claim(case.number, actor_for(agent))
-    await ctx.cases.resolve(case.number, actor_for(agent), "已修好")
+    await ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
+    await ctx.cases.handle(Resolve(ref=case.number, resolution="已修好"), actor_for(agent))
     return case
 
 
@@ -167,9 +176,10 @@ async def test_survey_answers(ctx, clock):
     clock.advance(hours=4)
     await sweep_all(ctx)
     tenant = Actor.tenant(case.complainant_id)
-    change = await ctx.cases.answer_survey(case.id, tenant, solved=True, satisfaction=4)
+    answer = AnswerSurvey(ref=case.id, solved=True, satisfaction=4)
+    change = await ctx.cases.handle(answer, tenant)
     assert change.case.status is Status.CLOSED and change.case.satisfaction == 4
-    await ctx.cases.comment_survey(case.id, tenant, "师傅很耐心")
+    await ctx.cases.handle(CommentSurvey(ref=case.id, comment="师傅很耐心"), tenant)
     await case.refresh_from_db()
     assert case.satisfaction_comment == "师傅很耐心"
     clock.advance(days=5)
@@ -181,7 +191,8 @@ async def test_not_solved_reopens_and_escalates(ctx, clock):
     case = await resolved_case(ctx, clock)
     clock.advance(hours=4)
     await sweep_all(ctx)
-    change = await ctx.cases.answer_survey(case.id, Actor.tenant(case.complainant_id), solved=False)
+    answer = AnswerSurvey(ref=case.id, solved=False)
+    change = await ctx.cases.handle(answer, Actor.tenant(case.complainant_id))
     assert change.case.status is Status.IN_PROGRESS and change.case.escalation_level == 2
     assert supervisor.telegram_id in [m.chat_id for m in await kinds("escalation")]
     clock.advance(days=3)
@@ -239,15 +250,20 @@ async def test_two_schedulers_open_one_incident_and_alert_the_managers_once(
         )
     other = AppContext.build(settings, clock, classify=lambda text: FakeTriage())
     # The first instance is descheduled at the worst moment while the second one sweeps.
-    name = "open_incident" if pause == "after_finding_no_incident" else "join_incident"
-    original = getattr(ctx.cases, name)
+    owner, name = (
+        (ctx.cases.incidents, "open_incident")
+        if pause == "after_finding_no_incident"
+        else (ctx.cases, "handle")
+    )
+    original = getattr(owner, name)
 
     async def paused(*args, **kwargs):
-        if name == "open_incident" or kwargs.get("alert_managers"):
+        joining = isinstance(args[0], JoinIncident) and args[0].alert_managers
+        if name == "open_incident" or joining:
             await asyncio.sleep(0.2)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(ctx.cases, name, paused)
+    monkeypatch.setattr(owner, name, paused)
 
     async def second_instance():
         await asyncio.sleep(0.1)

@@ -16,6 +16,7 @@ from aiohttp import web
 from backend.api.app import create_app
 from backend.context import AppContext
 from backend.domain import Role, Severity
+from backend.domain.commands import Assign, Close, Resolve, Supplement
 from backend.models import ApiToken, CaseEvent, Department
 from backend.services.actors import Actor
 from backend.services.signin import create_sign_in_link
@@ -105,13 +106,18 @@ async def _seed(ctx: AppContext) -> str:
                 Actor.system(),
             )
             if (day + n) % 2:
-                await cases.assign(
-                    case.number, worker, department_code="eng" if n else "clean", staff_id=worker.id
+                await cases.handle(
+                    Assign(
+                        ref=case.number, department_code="eng" if n else "clean", staff_id=worker.id
+                    ),
+                    worker,
                 )
                 if day < 20:
                     clock.advance(hours=(day % 4) * 10)
-                    await cases.resolve(case.number, worker, "已处理")
-                    await cases.close(case.number, Actor.system(), satisfaction=(day + n) % 5 + 1)
+                    await cases.handle(Resolve(ref=case.number, resolution="已处理"), worker)
+                    await cases.handle(
+                        Close(ref=case.number, satisfaction=(day + n) % 5 + 1), Actor.system()
+                    )
                     clock.set(datetime(2026, 11, day, 2, 0, tzinfo=UTC))
     clock.set(datetime(2026, 11, 23, 1, 30, tzinfo=UTC))
     case = await cases.submit(
@@ -358,7 +364,9 @@ async def test_case_list_keeps_numbers_categories_and_statuses_on_one_line(
             Actor.system(),
         )
         if n % 3 == 0:
-            await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
+            await ctx.cases.handle(
+                Assign(ref=case.number, department_code="eng", staff_id=worker.id), worker
+            )
     ctx.clock.advance(hours=2)
     context, page = await _signed_in(browser, ctx, base, locale, viewport)
     await page.goto(f"{base}/dashboard/cases")
@@ -469,13 +477,16 @@ async def test_reopened_case_page_in_chinese(browser, served, viewport):
     await Department.create(code="eng", name="工程部")
     worker = actor_for(await make_staff(Role.SUPERVISOR, name="郑主管"))
     case = await ctx.cases.submit(tenant_draft(LONG_TEXT, telegram_id=43), Actor.system())
-    await ctx.cases.supplement(
-        case.number, Actor.tenant(case.complainant_id), location="3栋2单元楼道"
+    await ctx.cases.handle(
+        Supplement(ref=case.number, location="3栋2单元楼道"), Actor.tenant(case.complainant_id)
     )
-    await ctx.cases.assign(case.number, worker, department_code="eng", staff_id=worker.id)
-    await ctx.cases.resolve(case.number, worker, "已更换声控灯并检查线路")
-    await ctx.cases.close(
-        case.number, Actor.tenant(case.complainant_id), satisfaction=2, comment="修得太慢"
+    await ctx.cases.handle(
+        Assign(ref=case.number, department_code="eng", staff_id=worker.id), worker
+    )
+    await ctx.cases.handle(Resolve(ref=case.number, resolution="已更换声控灯并检查线路"), worker)
+    await ctx.cases.handle(
+        Close(ref=case.number, satisfaction=2, comment="修得太慢"),
+        Actor.tenant(case.complainant_id),
     )
     context, page = await _signed_in(browser, ctx, base, "zh_CN", viewport)
     await page.goto(f"{base}/dashboard/cases/{case.number}")

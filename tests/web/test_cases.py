@@ -6,6 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from backend.domain import Role, Status
+from backend.domain.commands import Assign, Claim
 from backend.models import CaseEvent, Department, OutboxMessage, TriageCorrection
 from backend.services.outbox import OutboxKind
 from tests.factories import actor_for, make_staff
@@ -32,7 +33,7 @@ async def test_phone_is_masked_for_an_agent_and_full_for_owner_and_supervisor(bo
     agent = await board.sign_in(Role.AGENT)
     page = await board.page(f"/dashboard/cases/{case.number}")
     assert "138****5678" in page and "1234 5678" not in page
-    await board.ctx.cases.claim(case.number, actor_for(agent))
+    await board.ctx.cases.handle(Claim(ref=case.number), actor_for(agent))
     # the owner sees it whole, as people of the deployment's region write it
     assert "138 1234 5678" in await board.page(f"/dashboard/cases/{case.number}")
     other = await board.new_case(telegram_id=778, contact_phone="13900001111")
@@ -118,7 +119,7 @@ async def test_actions_go_through_the_service(board):
 async def test_refusals_are_friendly_pages_never_500(board):
     case = await board.new_case()
     owner = await make_staff(Role.AGENT, name="吴客服")
-    await board.ctx.cases.claim(case.number, actor_for(owner))
+    await board.ctx.cases.handle(Claim(ref=case.number), actor_for(owner))
     await board.sign_in(Role.AGENT)
     page_path = f"/dashboard/cases/{case.number}"
     refused = await board.post(f"{page_path}/start", {})  # someone else's case
@@ -138,6 +139,24 @@ async def test_refusals_are_friendly_pages_never_500(board):
     assert (await board.post(f"{page_path}/fly", {})).status == 404
     assert (await board.post("/dashboard/cases/QC-20200101-0001/note", {"note": "x"})).status == 404
     assert (await board.client.get("/dashboard/cases/QC-20200101-0001")).status == 404
+
+
+async def test_a_refused_choice_is_explained_in_place_and_only_the_pages_forms_are_served(board):
+    await board.sign_in(Role.SUPERVISOR)
+    case = await board.new_case()
+    path = f"/dashboard/cases/{case.number}"
+    refusals = [
+        ("assign", {"department": "nowhere"}, "Choose an active department or staff member."),
+        ("assign", {"staff_id": "abc"}, "Choose an active department or staff member."),
+        ("recategorize", {"category": case.category, "reason": "x"}, "Choose a category other"),
+        ("change_severity", {"severity": "", "reason": "x"}, "Choose a severity other"),
+        ("escalate", {"reason": ""}, "Please give a reason"),
+    ]
+    for action, data, explained in refusals:
+        refused = await board.post(f"{path}/{action}", data)
+        assert refused.status == 400 and explained in await refused.text(), action
+    for action in ("close", "cancel", "supplement"):  # no form on the page: not served either
+        assert (await board.post(f"{path}/{action}", {})).status == 404
 
 
 async def test_agent_does_not_get_forms_the_service_would_refuse(board):
@@ -166,8 +185,8 @@ async def _cases_for_filters(board):
 async def test_filters_sorting_and_pages_in_the_url(board):
     first, second, third = await _cases_for_filters(board)
     staff = await board.sign_in(Role.SUPERVISOR)
-    await board.ctx.cases.assign(
-        second.number, actor_for(staff), department_code="eng", staff_id=staff.id
+    await board.ctx.cases.handle(
+        Assign(ref=second.number, department_code="eng", staff_id=staff.id), actor_for(staff)
     )
     page = await board.page("/dashboard/cases?category=noise")
     assert second.number in page and first.number not in page and "Cases 1–1 of 1" in page

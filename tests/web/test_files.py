@@ -6,7 +6,7 @@ from telegram import Bot
 from backend.domain import Role
 from backend.services.drafts import AttachmentDraft
 from backend.web.files import CACHE_DIR, FILE_BOT
-from bot.transport import FakeBotApi
+from bot.fake_telegram import FakeBotApi
 
 pytestmark = pytest.mark.filterwarnings("ignore:Changing state of started:DeprecationWarning")
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from backend.domain import Role, Severity, Status
+from backend.domain.commands import Claim, Close, Resolve
 from backend.models import Case, CaseEvent
 from tests.backend.test_hostile_input import raw_status
 from tests.factories import actor_for, make_staff
@@ -190,10 +191,11 @@ async def test_405_on_the_dashboard_keeps_allow(board):
 async def test_only_a_manager_is_offered_and_allowed_to_reopen_a_closed_case(board):
     case = await board.new_case()
     owner = await make_staff(Role.AGENT)
-    await board.ctx.cases.claim(case.number, actor_for(owner))
-    await board.ctx.cases.resolve(case.number, actor_for(owner), "已修好")
-    await board.ctx.cases.close(
-        case.number, actor_for(await make_staff(Role.MANAGER)), reason="confirmed", satisfaction=5
+    await board.ctx.cases.handle(Claim(ref=case.number), actor_for(owner))
+    await board.ctx.cases.handle(Resolve(ref=case.number, resolution="已修好"), actor_for(owner))
+    await board.ctx.cases.handle(
+        Close(ref=case.number, reason="confirmed", satisfaction=5),
+        actor_for(await make_staff(Role.MANAGER)),
     )
     path = f"/dashboard/cases/{case.number}"
     await board.sign_in(Role.SUPERVISOR)

@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 
 from backend.domain import Role
+from backend.domain.commands import AddNote, Assign, Claim, Close, Resolve, Supplement
 from backend.i18n import _
 from backend.models import Department
 from backend.services.actors import Actor
@@ -30,7 +31,7 @@ async def test_every_field_and_time_limit_of_a_case_has_its_own_label(board, loc
     """ "办结" named both the resolution text and the resolve deadline."""
     await board.sign_in(Role.MANAGER, locale=locale)
     case = await board.new_case()
-    await board.ctx.cases.claim(case.number, actor_for(await make_staff(Role.AGENT)))
+    await board.ctx.cases.handle(Claim(ref=case.number), actor_for(await make_staff(Role.AGENT)))
     page = await board.page(f"/dashboard/cases/{case.number}")
     labels = [unescape(label) for label in DT.findall(page)]
     assert len(labels) > 30 and len(labels) == len(set(labels)), sorted(
@@ -49,14 +50,15 @@ async def test_every_field_and_time_limit_of_a_case_has_its_own_label(board, loc
 )
 async def test_timeline_actors_are_named_in_the_page_language(board, locale, tenant, system):
     case = await board.new_case()  # filed by the system (Actor.system("test"))
-    await board.ctx.cases.supplement(
-        case.number, Actor.tenant(case.complainant_id), location="卫生间"
+    await board.ctx.cases.handle(
+        Supplement(ref=case.number, location="卫生间"), Actor.tenant(case.complainant_id)
     )
-    await board.ctx.cases.supplement(
-        case.number, Actor.tenant(case.complainant_id, "王女士"), expectation="尽快维修"
+    await board.ctx.cases.handle(
+        Supplement(ref=case.number, expectation="尽快维修"),
+        Actor.tenant(case.complainant_id, "王女士"),
     )
     staff = await board.sign_in(Role.SUPERVISOR, locale=locale, name="郑主管")
-    await board.ctx.cases.add_note(case.number, actor_for(staff), "已联系楼上业主")
+    await board.ctx.cases.handle(AddNote(ref=case.number, note="已联系楼上业主"), actor_for(staff))
     actors = ACTOR.findall(await board.page(f"/dashboard/cases/{case.number}"))
     assert actors == [system, tenant, f"{tenant} · 王女士", "郑主管"], actors
     assert not {"tenant", "system", "test", "scheduler"} & set(actors)
@@ -68,9 +70,11 @@ async def test_a_department_without_a_person_shows_just_the_department(board):
     only_department = await board.new_case(telegram_id=1)
     both = await board.new_case(telegram_id=2)
     await board.new_case(telegram_id=3)  # nobody yet
-    await board.ctx.cases.assign(only_department.number, actor_for(staff), department_code="eng")
-    await board.ctx.cases.assign(
-        both.number, actor_for(staff), department_code="eng", staff_id=staff.id
+    await board.ctx.cases.handle(
+        Assign(ref=only_department.number, department_code="eng"), actor_for(staff)
+    )
+    await board.ctx.cases.handle(
+        Assign(ref=both.number, department_code="eng", staff_id=staff.id), actor_for(staff)
     )
     page = await board.page("/dashboard/cases")
     owners = {
@@ -129,9 +133,11 @@ def test_counts_get_whole_number_ticks():
 async def test_the_satisfaction_tile_is_a_short_figure_with_the_answers_below(board):
     case = await board.new_case()
     agent = actor_for(await make_staff(Role.AGENT))
-    await board.ctx.cases.claim(case.number, agent)
-    await board.ctx.cases.resolve(case.number, agent, "已修好")
-    await board.ctx.cases.close(case.number, Actor.tenant(case.complainant_id), satisfaction=4)
+    await board.ctx.cases.handle(Claim(ref=case.number), agent)
+    await board.ctx.cases.handle(Resolve(ref=case.number, resolution="已修好"), agent)
+    await board.ctx.cases.handle(
+        Close(ref=case.number, satisfaction=4), Actor.tenant(case.complainant_id)
+    )
     await board.sign_in(Role.MANAGER, locale="zh_CN")
     page = await board.page("/dashboard/")
     tile = re.search(
@@ -146,10 +152,11 @@ async def test_a_reopened_case_shows_and_exports_no_old_rating(board):
     """Item 18 on the dashboard: the case page, the list's export and the timeline after a reopen."""
     case = await board.new_case()
     agent = actor_for(await make_staff(Role.AGENT))
-    await board.ctx.cases.claim(case.number, agent)
-    await board.ctx.cases.resolve(case.number, agent, "已修好")
-    await board.ctx.cases.close(
-        case.number, Actor.tenant(case.complainant_id), satisfaction=2, comment="修得太慢"
+    await board.ctx.cases.handle(Claim(ref=case.number), agent)
+    await board.ctx.cases.handle(Resolve(ref=case.number, resolution="已修好"), agent)
+    await board.ctx.cases.handle(
+        Close(ref=case.number, satisfaction=2, comment="修得太慢"),
+        Actor.tenant(case.complainant_id),
     )
     await board.sign_in(Role.MANAGER, locale="zh_CN")
 

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 
 from backend.domain import Role, Severity
+from backend.domain.commands import AddNote, Claim, Close, Resolve
 from backend.services.actors import Actor
 from backend.services.tokens import create_token
 from backend.web.views_overview import overview_figures
@@ -19,19 +20,19 @@ async def _month_of_cases(board):
     await board.new_case(text="上个月的问题", telegram_id=1)  # outside this month
     clock.set(datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
     on_time = await board.new_case(text="门禁坏了", telegram_id=2)
-    await cases.claim(on_time.number, actor)
-    await cases.add_note(on_time.number, actor, "马上来")
+    await cases.handle(Claim(ref=on_time.number), actor)
+    await cases.handle(AddNote(ref=on_time.number, note="马上来"), actor)
     clock.advance(hours=2)
-    await cases.resolve(on_time.number, actor, "换了读卡器")
-    await cases.close(
-        on_time.number, Actor.system(), reason="confirmed", satisfaction=4, comment="好"
+    await cases.handle(Resolve(ref=on_time.number, resolution="换了读卡器"), actor)
+    await cases.handle(
+        Close(ref=on_time.number, reason="confirmed", satisfaction=4, comment="好"), Actor.system()
     )
     clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
     late = await board.new_case(text="楼道灯不亮", telegram_id=3, category="facility")
-    await cases.claim(late.number, actor)
+    await cases.handle(Claim(ref=late.number), actor)
     clock.advance(days=2)
-    await cases.resolve(late.number, actor, "换灯")
-    await cases.close(late.number, Actor.system(), reason="confirmed", satisfaction=2)
+    await cases.handle(Resolve(ref=late.number, resolution="换灯"), actor)
+    await cases.handle(Close(ref=late.number, reason="confirmed", satisfaction=2), Actor.system())
     clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
     await board.new_case(
         text="燃气味很重", telegram_id=4, severity=Severity.MAJOR, category="security"

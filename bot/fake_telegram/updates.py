@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Message, Update
 
-from bot.transport.html import utf16_len
-from bot.transport.methods import file_body, photo_sizes
-from bot.transport.model import CallbackRecord, FakeChat, FakeUser, StoredMessage
+from bot.fake_telegram.html import utf16_len
+from bot.fake_telegram.methods import file_body, photo_sizes
+from bot.fake_telegram.model import CallbackRecord, FakeChat, FakeUser, StoredMessage
 
 if TYPE_CHECKING:
     from telegram import Bot
 
-    from bot.transport.fake_api import FakeBotApi
+    from bot.fake_telegram.fake_api import FakeBotApi
 
 UserLike = FakeUser | int
 ChatLike = FakeChat | int | None

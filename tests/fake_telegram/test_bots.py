@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.transport import FakeBotApi, FakeUser, UpdateFactory
+from bot.fake_telegram import FakeBotApi, FakeUser, UpdateFactory
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken
 from telegram.ext import Application
 
-from bot.transport import FakeBotApi, FakeUser, UpdateFactory
+from bot.fake_telegram import FakeBotApi, FakeUser, UpdateFactory
 
 
 def tg(description: str) -> str:

@@ -5,7 +5,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.transport import FakeBotApi, FakeUser
+from bot.fake_telegram import FakeBotApi, FakeUser
 
 from .conftest import FakeClock
 

@@ -15,12 +15,12 @@ from urllib.parse import unquote, urlsplit
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport.errors import SimulatedNetworkError
+from bot.fake_telegram.errors import SimulatedNetworkError
 
 if TYPE_CHECKING:
     from telegram._utils.types import ODVInput
 
-    from bot.transport.fake_api import FakeBotApi
+    from bot.fake_telegram.fake_api import FakeBotApi
 
 
 def _read(content: bytes | IO[bytes]) -> bytes:

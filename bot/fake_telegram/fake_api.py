@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.transport import methods
-from bot.transport.errors import (
+from bot.fake_telegram import methods
+from bot.fake_telegram.errors import (
     ApiError,
     SimulatedNetworkError,
     bad_request,
     forbidden,
     too_many_requests,
 )
-from bot.transport.model import (
+from bot.fake_telegram.model import (
     ApiCall,
     CallbackRecord,
     FakeChat,
@@ -31,13 +31,13 @@ from bot.transport.model import (
     FileRecord,
     StoredMessage,
 )
-from bot.transport.params import normalize
+from bot.fake_telegram.params import normalize
 
 if TYPE_CHECKING:
     from telegram import Bot, Update
 
-    from bot.transport.request import FakeRequest
-    from bot.transport.updates import UpdateFactory
+    from bot.fake_telegram.request import FakeRequest
+    from bot.fake_telegram.updates import UpdateFactory
 
 Listener = Callable[[str, "StoredMessage | CallbackRecord"], None]
 """Called with ``("sent"|"edited"|"deleted", message)`` or ``("answered", callback_record)``."""
@@ -252,7 +252,7 @@ class FakeBotApi:
 
     def updates(self, bot: Bot | None = None) -> UpdateFactory:
         """An update factory bound to this fake (pass the application's bot for shortcuts)."""
-        from bot.transport.updates import UpdateFactory
+        from bot.fake_telegram.updates import UpdateFactory
 
         return UpdateFactory(self, bot)
 
@@ -286,7 +286,7 @@ class FakeBotApi:
 
     def request(self, **kwargs: Any) -> FakeRequest:
         """A PTB ``BaseRequest`` that talks to this fake (one per Bot request slot)."""
-        from bot.transport.request import FakeRequest
+        from bot.fake_telegram.request import FakeRequest
 
         return FakeRequest(self, **kwargs)
 

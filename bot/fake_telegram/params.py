@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.transport.errors import bad_request
+from bot.fake_telegram.errors import bad_request
 
 _JSON_FIELDS = frozenset(
     {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.transport.html import EntityParseError, utf16_len
+from bot.fake_telegram.html import EntityParseError, utf16_len
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
 _NAMES = {

@@ -7,12 +7,12 @@
 * :func:`serve_fake_bot_api` — the same fake over HTTP, for multi-process tests.
 """
 
-from bot.transport.errors import ApiError, SimulatedNetworkError
-from bot.transport.fake_api import FakeBotApi
-from bot.transport.model import ApiCall, CallbackRecord, FakeChat, FakeUser, StoredMessage
-from bot.transport.request import FakeRequest
-from bot.transport.server import FakeApiServer, create_app, serve_fake_bot_api
-from bot.transport.updates import UpdateFactory
+from bot.fake_telegram.errors import ApiError, SimulatedNetworkError
+from bot.fake_telegram.fake_api import FakeBotApi
+from bot.fake_telegram.model import ApiCall, CallbackRecord, FakeChat, FakeUser, StoredMessage
+from bot.fake_telegram.request import FakeRequest
+from bot.fake_telegram.server import FakeApiServer, create_app, serve_fake_bot_api
+from bot.fake_telegram.updates import UpdateFactory
 
 __all__ = [
     "ApiCall",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.transport.errors import bad_request
-from bot.transport.html import EntityParseError, parse_html, strip_text
-from bot.transport.markdown import parse_markdown_v2
+from bot.fake_telegram.errors import bad_request
+from bot.fake_telegram.html import EntityParseError, parse_html, strip_text
+from bot.fake_telegram.markdown import parse_markdown_v2
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.transport import FakeBotApi, FakeUser, UpdateFactory
+from bot.fake_telegram import FakeBotApi, FakeUser, UpdateFactory
 
 
 class FakeClock:

@@ -9,7 +9,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.transport import FakeBotApi, serve_fake_bot_api
+from bot.fake_telegram import FakeBotApi, serve_fake_bot_api
 
 from .conftest import build_app
 

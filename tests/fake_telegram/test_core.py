@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from bot.transport import FakeBotApi, FakeUser
-from bot.transport.html import EntityParseError, parse_html
-from bot.transport.markdown import parse_markdown_v2
+from bot.fake_telegram import FakeBotApi, FakeUser
+from bot.fake_telegram.html import EntityParseError, parse_html
+from bot.fake_telegram.markdown import parse_markdown_v2
 
 
 def test_exact_error_bodies(fake: FakeBotApi, tenant: FakeUser) -> None:

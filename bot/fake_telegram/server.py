@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.transport.errors import SimulatedNetworkError
-from bot.transport.fake_api import FakeBotApi
+from bot.fake_telegram.errors import SimulatedNetworkError
+from bot.fake_telegram.fake_api import FakeBotApi
 
 FAKE_KEY = web.AppKey("fake_bot_api", FakeBotApi)
 

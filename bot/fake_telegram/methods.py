@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.transport import validation
-from bot.transport.errors import ApiError, bad_request
-from bot.transport.model import FakeChat, FileRecord, StoredMessage
+from bot.fake_telegram import validation
+from bot.fake_telegram.errors import ApiError, bad_request
+from bot.fake_telegram.model import FakeChat, FileRecord, StoredMessage
 
 if TYPE_CHECKING:
-    from bot.transport.fake_api import FakeBotApi, Files
+    from bot.fake_telegram.fake_api import FakeBotApi, Files
 
 Params = dict[str, Any]
 

@@ -1,0 +1,93 @@
+"""The services the bot writes through: inbox and outbox claims, held updates, a tenant's language."""
+
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from backend.models import Complainant, InboxUpdate, OutboxMessage
+from backend.services import complainants, inbox, outbox
+from backend.services.outbox import OutboxKind
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=15)
+
+
+async def test_an_update_is_claimed_by_one_instance_until_its_claim_runs_out(database_url):
+    assert await inbox.record_seen(7, 42, T0) is not None
+    assert await inbox.record_seen(7, 42, T0) is None  # a redelivery
+    assert await inbox.claim(7, T0, T0 + LEASE)
+    assert not await inbox.claim(7, T0 + timedelta(seconds=5), T0 + LEASE)  # held by the first
+    await inbox.extend_claim(7, T0 + 2 * LEASE)
+    assert not await inbox.claim(7, T0 + LEASE + timedelta(seconds=1), T0 + 3 * LEASE)
+    assert await inbox.claim(7, T0 + 2 * LEASE + timedelta(seconds=1), T0 + 3 * LEASE)  # abandoned
+    await inbox.mark_processed(7, T0 + 2 * LEASE)
+    row = await InboxUpdate.get(update_id=7)
+    assert row.processed_at == T0 + 2 * LEASE and row.claimed_until is None
+    assert not await inbox.claim(7, T0 + 10 * LEASE, T0 + 11 * LEASE)  # done: nobody takes it again
+    await inbox.extend_claim(
+        7, T0 + 12 * LEASE
+    )  # a late keep-alive does not claim a finished update
+    assert (await InboxUpdate.get(update_id=7)).claimed_until is None
+
+
+async def test_a_held_update_keeps_its_payload_and_is_given_back_unprocessed(database_url):
+    payload = {"update_id": 8, "message": {"chat": {"id": 42}, "text": "hi"}}
+    await inbox.record_seen(8, 42, T0)
+    assert await inbox.claim(8, T0, T0 + LEASE)
+    await inbox.hold(8, T0 + timedelta(minutes=1), payload)
+    await inbox.release_claim(8)
+    row = await InboxUpdate.get(update_id=8)
+    assert (row.held_until, row.payload, row.claimed_until, row.processed_at) == (
+        T0 + timedelta(minutes=1),
+        payload,
+        None,
+        None,
+    )
+    assert await inbox.claim(8, T0 + timedelta(seconds=1), T0 + LEASE)
+
+
+async def _queued() -> OutboxMessage:
+    async with in_transaction() as conn:
+        return await outbox.enqueue(conn, chat_id=42, kind=OutboxKind.RECEIPT, now=T0)
+
+
+async def test_an_outbox_message_is_claimed_once_and_not_after_it_was_sent(database_url):
+    message = await _queued()
+    assert await outbox.claim(message.id, T0, T0 + LEASE)
+    assert not await outbox.claim(message.id, T0, T0 + LEASE)
+    await outbox.release(message.id)  # no send slot was free
+    assert await outbox.claim(message.id, T0, T0 + LEASE)
+    await outbox.mark_sent(message.id, T0, telegram_message_id=99)
+    row = await OutboxMessage.get(id=message.id)
+    assert (row.sent_at, row.claimed_until, row.telegram_message_id) == (T0, None, 99)
+    assert not await outbox.claim(message.id, T0 + 10 * LEASE, T0 + 11 * LEASE)
+
+
+async def test_outbox_outcomes_record_attempts_and_errors(database_url):
+    retried, failed, superseded = await _queued(), await _queued(), await _queued()
+    await outbox.claim(retried.id, T0, T0 + LEASE)
+    await outbox.retry_at(retried.id, T0 + timedelta(seconds=10), "timed out", attempts=1)
+    await outbox.mark_failed(failed.id, T0, "blocked")
+    await outbox.mark_superseded(superseded.id, T0)
+    retried, failed, superseded = [
+        await OutboxMessage.get(id=m.id) for m in (retried, failed, superseded)
+    ]
+    assert (retried.next_attempt_at, retried.attempts, retried.last_error) == (
+        T0 + timedelta(seconds=10),
+        1,
+        "timed out",
+    )
+    assert retried.claimed_until is None and retried.failed_at is None
+    assert (failed.failed_at, failed.attempts, failed.last_error) == (T0, 0, "blocked")
+    assert superseded.sent_at == T0 and superseded.last_error == "superseded by a later refresh"
+
+
+async def test_a_chosen_language_is_kept_for_a_new_and_a_known_person(database_url):
+    await complainants.set_language(5, "en", T0)
+    await complainants.set_language(5, "zh_TW", T0 + timedelta(days=1))
+    person = await Complainant.get(telegram_id=5)
+    assert (person.locale, person.created_at, person.updated_at) == (
+        "zh_TW",
+        T0,
+        T0 + timedelta(days=1),
+    )
