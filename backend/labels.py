@@ -117,6 +117,7 @@ TRIGGER_NAMES = {
     "media": N_("government or media"),
     "hazard": N_("safety hazard"),
     "danger": N_("someone in danger (the tenant said yes)"),
+    "distress": N_("a cry for help"),
 }
 # Each language in its own words, whatever language the page or chat is in (not translated).
 LANGUAGE_NAMES = {

@@ -1,12 +1,15 @@
-"""The names people read for the case vocabulary (backend.labels): complete in every catalog language, one\nper value, the same in the bot and the dashboard; and what staff are shown of triage's reasons."""
+"""The names people read for the case vocabulary (backend.labels): complete in every catalog language, one
+per value, the same in the bot and the dashboard; and what staff are shown of triage's reasons."""
 
 from datetime import UTC, datetime
 from itertools import product
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from babel.messages.pofile import read_po
 
+import nlp
 from backend import labels
 from backend.config import load_settings
 from backend.domain import Action, ActorKind, Channel, Kind, Role, Severity, Status
@@ -64,6 +67,16 @@ def catalog(locale: str) -> dict[str, str]:
 def test_every_value_of_the_vocabulary_has_a_label(concern):
     table, vocabulary = LABEL_TABLES[concern]
     assert set(table) == set(vocabulary)
+
+
+def test_every_trigger_triage_can_name_has_a_label():
+    """Staff read the trigger after "Triage read:"; a raw rule name would mean nothing to them."""
+    rules = Path(nlp.__file__).parent / "data" / "rules_severity.tsv"
+    rows = [line.split("\t") for line in rules.read_text(encoding="utf-8").splitlines()]
+    named = {row[1] for row in rows if len(row) > 1 and not row[0].startswith("#") and row[1]}
+    named -= {"trigger"}  # the header row
+    named |= {"danger"}  # the classifier's own safety check (nlp/classifier.py)
+    assert named <= set(labels.TRIGGER_NAMES), named - set(labels.TRIGGER_NAMES)
 
 
 def test_every_catalog_language_has_a_name_in_its_own_words():
