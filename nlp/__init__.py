@@ -6,7 +6,8 @@
     ('facility', 'major', True)
 
 Public API: ``classify``, ``configure``, ``load``, ``retrain``, ``Triage``, ``Evidence``.
-Everything is pure and thread-safe after ``load()``; loading (jieba, rules, model) happens once.
+Everything is pure and thread-safe after ``load()``; loading (jieba, rules, model) happens once,
+except that a replaced model file (``retrain``) is loaded again while the process runs.
 """
 
 from .retrain import retrain

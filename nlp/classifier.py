@@ -54,7 +54,7 @@ class Classifier:
             rules, Negation(s.negation_cues, s.negation_exceptions, s.negation_gap)
         )
         self.judge = SeverityJudge(
-            s.hypothetical, s.trigger_priority, s.collective_households, s.over
+            s.hypothetical, s.trigger_priority, s.collective_households, s.over, s.risk
         )
         self.category_model: LinearModel | None = None
         self.kind_model: LinearModel | None = None

@@ -49,8 +49,8 @@ def metrics(examples: Sequence[Example], results: Sequence[Triage]) -> dict[str,
         per_class[label] = {"precision": p, "recall": r, "f1": f, "support": n}
     counted = [c for c in labels if per_class[c]["support"] >= MIN_SUPPORT]
     confusion = {g: dict.fromkeys(labels, 0) for g in labels}
-    for g, p in zip(gold_cat, pred_cat, strict=True):
-        confusion[g][p] += 1
+    for gold, pred in zip(gold_cat, pred_cat, strict=True):
+        confusion[gold][pred] += 1
     n = len(examples) or 1
     majors = [(ex, r) for ex, r in pairs if ex.severity == "major"]
     others = [(ex, r) for ex, r in pairs if ex.severity != "major"]

@@ -146,13 +146,13 @@ def train(
     Features seen in fewer than ``min_count`` documents are dropped (they are names, typos and
     unit numbers: noise that a weight would only memorise). Deterministic for a given seed.
     """
-    data = [(sorted(set(f)), label, w) for f, label, w in examples if label]
-    labels = tuple(classes) if classes else tuple(sorted({label for _, label, _ in data}))
+    labelled = [(sorted(set(f)), label, w) for f, label, w in examples if label]
+    labels = tuple(classes) if classes else tuple(sorted({label for _, label, _ in labelled}))
     index = {c: i for i, c in enumerate(labels)}
-    data = [(f, index[label], w) for f, label, w in data if label in index]
-    df = Counter(f for feats, _, _ in data for f in feats)
+    indexed = [(f, index[label], w) for f, label, w in labelled if label in index]
+    df = Counter(f for feats, _, _ in indexed for f in feats)
     keep = {f for f, n in df.items() if n >= config.min_count}
-    data = [([f for f in feats if f in keep], y, w) for feats, y, w in data]
+    data = [([f for f in feats if f in keep], y, w) for feats, y, w in indexed]
     n_classes = len(labels)
     weights: dict[str, list[float]] = {f: [0.0] * n_classes for f in sorted(keep)}
     bias = [0.0] * n_classes

@@ -119,6 +119,9 @@ def save(models: Models, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private to its writer: the service may run as another user
+        # than the one who ran `qingchu nlp retrain`, and must read it.
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(models.to_json(), fh, ensure_ascii=False, separators=(",", ":"))
             fh.write("\n")

@@ -46,7 +46,8 @@ class Normalizer:
     def simplified(self, text: str) -> str:
         """Only the Traditional → Simplified conversion."""
         with self._lock:
-            return self._converter.convert(text)
+            simplified: str = self._converter.convert(text)
+        return simplified
 
     def script(self, text: str) -> str:
         """NFKC, emoji as words, Simplified script and lower case: no dialect rewriting."""

@@ -14,8 +14,9 @@ def retrain(corrections: Iterable[tuple[str, str]], model_path: Path) -> dict[st
     """Train the statistical layer on the shipped train corpus plus ``corrections`` (text, corrected
     category), write it atomically to ``model_path`` as JSON, and report what went in.
 
-    Corrections with an empty text or category are skipped. A process configured with this
-    ``model_path`` picks the new model up on its next classification.
+    Corrections with an empty text or category are skipped. This process, if configured with
+    this ``model_path``, picks the new model up on its next classification; other processes
+    configured with it within ``runtime.CHECK_SECONDS``.
     """
     model_path = Path(model_path)
     corrections = list(corrections)

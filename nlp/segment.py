@@ -53,4 +53,5 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         # HMM off: domain words come from the dictionary, unknown ones fall apart into characters,
         # which the character bigrams cover anyway; it is also markedly faster.
-        return self._tokenizer.lcut(text, HMM=False)
+        words: list[str] = self._tokenizer.lcut(text, HMM=False)
+        return words

@@ -21,6 +21,7 @@ class Settings:
     negation_exceptions: tuple[str, ...]
     hypothetical: tuple[str, ...]
     over: tuple[str, ...]
+    risk: tuple[str, ...]
     trigger_priority: tuple[str, ...]
     collective_households: int
     danger_threshold: float
@@ -44,6 +45,7 @@ class Settings:
             negation_exceptions=tuple(negation["exceptions"]),
             hypothetical=tuple(raw["hypothetical"]["markers"]),
             over=tuple(raw.get("over", {}).get("markers", ())),
+            risk=tuple(raw.get("risk", {}).get("markers", ())),
             trigger_priority=tuple(raw["severity"]["trigger_priority"]),
             collective_households=int(raw["severity"].get("collective_households", 3)),
             danger_threshold=float(raw["severity"].get("danger_threshold", 1.0)),

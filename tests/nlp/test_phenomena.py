@@ -199,3 +199,184 @@ def test_plain_texts_ask_no_safety_question(text: str) -> None:
 def test_the_statistical_evidence_names_words_when_no_keyword_decides() -> None:
     triage = nlp.classify("那个自动售货机吞了我五块钱还不出货")
     assert triage.evidence.category
+
+
+# 8. Figures of speech with fire, explosion or trapped words (the lexicon rewrites them): not major.
+FIGURATIVE = [
+    ("管理员做事总是火烧屁股才动，车库灯坏了两周", None),
+    ("工程部次次都火燒屁股先至嚟執手尾", None),
+    ("我哋交咗咁多維修基金，燒咗去邊？", "billing"),
+    ("停車費年年加，到底燒去邊", None),
+    ("健身室熱到爆炸，冷氣係咪冇開", None),
+    ("会议室闷得要爆炸，新风系统不转", None),
+    ("早上排队等电梯挤到爆", None),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), FIGURATIVE)
+def test_figures_of_speech_are_not_emergencies(text: str, category: str | None) -> None:
+    triage = nlp.classify(text)
+    assert triage.severity != "major" and not triage.emergency
+    assert "fire" not in triage.triggers and "explosion" not in triage.triggers
+    if category is not None:
+        assert triage.category == category
+
+
+def test_a_real_explosion_or_fire_is_still_major() -> None:
+    for text in ("热水器爆炸了，厨房玻璃全碎", "楼下的车烧起来了", "配电房爆炸，整栋楼都黑了"):
+        assert nlp.classify(text).emergency, text
+
+
+# 9. Events that are over, alarm tests and questions about the extent are not emergencies.
+OVER_OR_TEST = [
+    "垃圾桶嘅火已經救熄咗，想問燒黑咗嘅牆邊個負責",
+    "刚才困在电梯里的快递员已经出来了，电梯还停在五楼",
+    "電梯困住的住戶已經救出來了，但門還是關不上",
+    "后天上午消防警铃测试，会响多久？",
+    "聽日朝早試火警鐘，要唔要落樓",
+    "fire alarm test on Saturday, do we need to leave?",
+]
+
+
+@pytest.mark.parametrize("text", OVER_OR_TEST)
+def test_over_and_alarm_tests_are_not_emergencies(text: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.severity != "major" and not triage.emergency
+
+
+def test_a_person_still_inside_is_still_an_emergency() -> None:
+    triage = nlp.classify("电梯门打不开，快派人把我们救出来，我们还困在里面")
+    assert triage.emergency and "lift_trapped" in triage.triggers
+
+
+EXTENT_QUESTIONS = [
+    ("是整栋楼都停水了吗", False),
+    ("係咪成座大廈都冇熱水？定係淨係我屋企", False),
+    ("no gas since noon, is it the whole building or just me?", False),
+    ("为什么全楼都停水了？一个通知都没有", True),
+    ("全楼停水一天了？？物业人呢", True),
+]
+
+
+@pytest.mark.parametrize(("text", "collective"), EXTENT_QUESTIONS)
+def test_asking_whether_the_whole_building_is_affected_is_not_collective(
+    text: str, collective: bool
+) -> None:
+    triage = nlp.classify(text)
+    assert triage.collective is collective
+    assert (triage.severity == "major") is collective
+
+
+# 10. Hazards: a risk that has not happened, a near miss, an injury told as something that happened
+# before ("滑倒过一次") are important, never an emergency.
+HAZARDS = [
+    "楼梯口的地砖松了，我爸已经滑倒过一次",
+    "游泳池嘅梯級好滑，我個仔跌過兩次",
+    "儿童乐园的滑梯有颗钉子冒出来，我女儿差点被划到",
+    "天台的栏杆松了，小孩很容易掉下去",
+    "the loose tile by the mailboxes, my mum nearly tripped",
+    "樓梯間堆滿紙皮，好易火燭",
+]
+
+
+@pytest.mark.parametrize("text", HAZARDS)
+def test_hazards_and_near_misses_are_important(text: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.severity == "important"
+    assert "hazard" in triage.triggers and not triage.emergency
+
+
+def test_an_injury_happening_now_is_still_major() -> None:
+    triage = nlp.classify("我妈刚在楼梯摔倒了，头在流血")
+    assert triage.emergency and "injury" in triage.triggers
+
+
+# 11. Something about to fall on people, a landslide, water pouring out (English).
+IMMINENT = [
+    ("外墙的装饰线条半截悬空，随时要砸下来，下面是人行道", "structural"),
+    ("天台塊鐵皮畀風吹到半甩，隨時會吹落街", "structural"),
+    ("後山山泥傾瀉，泥頭沖到車路", "structural"),
+    ("water pouring out of the light fitting in my kitchen", "flood"),
+]
+
+
+@pytest.mark.parametrize(("text", "trigger"), IMMINENT)
+def test_imminent_danger_is_major(text: str, trigger: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.emergency and trigger in triage.triggers
+
+
+# 12. Guards: their manner is service; guards missing from their post is security.
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("门岗保安说话很冲，还冲我妈吼", "service"),
+        ("看更態度好差，問佢嘢當聽唔到", "service"),
+        ("晚上门岗一个保安都没有，谁都能进", "security"),
+        ("警衛室常常沒人，外面的人隨便跟進來", "security"),
+    ],
+)
+def test_guards_manner_is_service_absent_guards_are_security(text: str, category: str) -> None:
+    assert nlp.classify(text).category == category
+
+
+# 13. A count of attempts to get help is a repeat; a faint, long-standing smell is a question.
+def test_calls_counted_are_a_repeat() -> None:
+    triage = nlp.classify("为了门禁的事打了三次电话，每次都说马上来")
+    assert triage.severity == "important" and "repeat" in triage.triggers
+
+
+def test_a_faint_smell_for_days_asks_instead_of_alarming() -> None:
+    triage = nlp.classify("书房里有股焦糊味，不是很浓，都好几天了")
+    assert triage.severity != "major" and triage.safety_check == "fire"
+
+
+# 14. Stories the rules now read: poisoning symptoms next to a gas source, a crime as it happens,
+# something loose hanging outside over people.
+STORY_MECHANISMS = [
+    ("泡澡泡到一半头很晕，燃气热水器装在浴室里面", "gas"),
+    ("屋企開住煤氣爐，阿爸話頭痛作嘔", "gas"),
+    ("有人拿锤子在车库砸车窗，现在还在", "crime"),
+    ("有個人喺停車場逐架車拉車門，而家仲喺度", "crime"),
+    ("鄰居的冷氣機支架斷了，整台吊在外面", "structural"),
+]
+
+
+@pytest.mark.parametrize(("text", "trigger"), STORY_MECHANISMS)
+def test_stories_read_by_the_new_rules_are_emergencies(text: str, trigger: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.emergency and trigger in triage.triggers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼上装修电钻吵得我头疼",
+        "感冒了有点头晕，物业费能不能下周交",
+        "醉汉在单元门口砸门，还骂人",
+        "阳台晾的被子吊在外面，挡住我家窗户",
+        "忘带钥匙了，能不能帮我开一下车门",
+    ],
+)
+def test_the_same_words_without_the_danger_are_not_emergencies(text: str) -> None:
+    assert not nlp.classify(text).emergency
+
+
+def test_a_child_outside_the_window_is_an_emergency_a_risk_of_it_is_a_hazard() -> None:
+    assert nlp.classify("对面楼有个小朋友坐在窗台外面，家里没大人").emergency
+    triage = nlp.classify("窗户没有防护栏，小孩很容易爬出窗台")
+    assert (triage.severity, triage.emergency) == ("important", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("自来水这两天水发黄，还有股铁锈味", "utilities"),
+        ("物业介绍的开锁师傅收了八百，比说好的多一倍", "service"),
+        ("维修工进门不穿鞋套，还在我家抽烟", "service"),
+    ],
+)
+def test_water_quality_is_the_supply_and_workers_conduct_is_service(
+    text: str, category: str
+) -> None:
+    assert nlp.classify(text).category == category

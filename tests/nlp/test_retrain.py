@@ -1,10 +1,14 @@
 """Learning from staff corrections: retrain, write the model, pick it up."""
 
 import json
+import logging
+import os
 from pathlib import Path
 
+import pytest
+
 import nlp
-from nlp import model
+from nlp import model, runtime
 from nlp.corpus import TRAIN_PATH
 from nlp.linear import LinearModel, TrainingConfig, train
 
@@ -50,6 +54,59 @@ def test_retraining_the_configured_file_is_picked_up(tmp_path: Path) -> None:
     assert nlp.classify(SIMILAR).category != "other"
     nlp.retrain(CORRECTIONS, path)  # the running process sees the new file
     assert nlp.classify(SIMILAR).category == "other"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """What ``retrain`` in another instance does to the shared file: a new file renamed over it."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def test_a_running_classifier_picks_up_a_model_retrained_elsewhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    retrained = tmp_path / "elsewhere.json"
+    nlp.retrain(CORRECTIONS, retrained)
+    path = tmp_path / "shared" / "triage.json"
+    path.parent.mkdir()
+    clock = FakeClock()
+    nlp.configure(model_path=path, check_seconds=10, clock=clock)  # no file yet: the shipped model
+    assert nlp.classify(SIMILAR).category != "other"
+
+    _replace(path, retrained.read_bytes())
+    clock.now += 9
+    assert nlp.classify(SIMILAR).category != "other"  # not looked at yet
+    clock.now += 1
+    assert nlp.classify(SIMILAR).category == "other"
+
+    _replace(path, b'{"format": "qingchu-triage-model/2", "category"')  # unreadable
+    clock.now += 10
+    with caplog.at_level(logging.ERROR, logger="nlp.runtime"):
+        assert nlp.classify(SIMILAR).category == "other"  # the previous model keeps serving
+    assert "cannot be loaded" in caplog.text
+
+    _replace(path, model.SHIPPED_PATH.read_bytes())
+    clock.now += 10
+    assert nlp.classify(SIMILAR).category != "other"
+
+
+def test_an_unchanged_model_file_is_not_reloaded(tmp_path: Path) -> None:
+    path = tmp_path / "triage.json"
+    path.write_bytes(model.SHIPPED_PATH.read_bytes())
+    clock = FakeClock()
+    nlp.configure(model_path=path, check_seconds=10, clock=clock)
+    before = runtime.load()
+    clock.now += 60
+    assert runtime.load() is before
 
 
 def test_blank_corrections_are_skipped(tmp_path: Path) -> None:
