@@ -291,17 +291,14 @@ async def cmd_department(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_webhook(settings: Settings, args: argparse.Namespace) -> int:
-    from telegram import Bot
     from telegram.error import TelegramError
+
+    from .bot_api import bot_client
 
     if not settings.telegram_enabled:
         print("qingchu: BOT_TOKEN is not set", file=sys.stderr)
         return 2
-    base = settings.telegram_api_base_url
-    bot = Bot(
-        settings.bot_token,
-        **({"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}),
-    )
+    bot = bot_client(settings)
     try:
         async with bot:
             if args.webhook_command == "info":

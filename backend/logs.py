@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TextIO
 
 _update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_id", default=None)
 _case: contextvars.ContextVar[str | None] = contextvars.ContextVar("case", default=None)
@@ -18,16 +19,15 @@ _case: contextvars.ContextVar[str | None] = contextvars.ContextVar("case", defau
 
 @contextmanager
 def log_context(*, update_id: int | None = None, case: str | None = None) -> Iterator[None]:
-    tokens = []
-    if update_id is not None:
-        tokens.append((_update_id, _update_id.set(update_id)))
-    if case is not None:
-        tokens.append((_case, _case.set(case)))
+    update_token = _update_id.set(update_id) if update_id is not None else None
+    case_token = _case.set(case) if case is not None else None
     try:
         yield
     finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+        if case_token is not None:
+            _case.reset(case_token)
+        if update_token is not None:
+            _update_id.reset(update_token)
 
 
 def set_update(update_id: int | None) -> None:
@@ -79,16 +79,16 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{tags}]" if tags else line
 
 
-class CurrentStderr(logging.StreamHandler):
+class CurrentStderr(logging.StreamHandler[TextIO]):
     """Writes to whatever `sys.stderr` is at the time of the record, not the one seen at start-up
     (a test runner or a daemon wrapper may replace and close it)."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value) -> None:
+    def stream(self, value: TextIO) -> None:
         pass
 
 

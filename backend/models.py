@@ -1,4 +1,10 @@
-"""Persistence (Tortoise ORM). Only services import this module; rules live in backend.domain."""
+"""Persistence (Tortoise ORM). Only services import this module; rules live in backend.domain.
+
+Each foreign key is followed by its column's annotation (`owner_id: int | None`): Tortoise creates that
+attribute itself, the annotation only lets a type checker see it (it adds no field or column).
+"""
+
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -22,9 +28,10 @@ class Staff(Model):
     telegram_id = fields.BigIntField(unique=True)
     name = fields.CharField(max_length=100)
     role = fields.CharEnumField(Role, max_length=16)
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", null=True, on_delete=fields.SET_NULL, related_name="staff"
     )
+    department_id: int | None
     phone = fields.CharField(max_length=32, default="")
     locale = fields.CharField(max_length=8, default="zh_CN")
     on_duty = fields.BooleanField(default=False)
@@ -42,9 +49,10 @@ class StaffInvite(Model):
     code_hash = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=100)
     role = fields.CharEnumField(Role, max_length=16)
-    department = fields.ForeignKeyField(
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", null=True, on_delete=fields.SET_NULL, related_name="invites"
     )
+    department_id: int | None
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -99,25 +107,29 @@ class Case(Model):
     contact_name = fields.CharField(max_length=100, default="")
     contact_phone = fields.CharField(max_length=32, default="")
     locale = fields.CharField(max_length=8, default="zh_CN")
-    complainant = fields.ForeignKeyField(
+    complainant: fields.ForeignKeyNullableRelation[Complainant] = fields.ForeignKeyField(
         "models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="cases"
     )
-    owner = fields.ForeignKeyField(
+    complainant_id: int | None
+    owner: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases"
     )
-    department = fields.ForeignKeyField(
+    owner_id: int | None
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", null=True, on_delete=fields.SET_NULL, related_name="cases"
     )
-    incident = fields.ForeignKeyField(
+    department_id: int | None
+    incident: fields.ForeignKeyNullableRelation[Incident] = fields.ForeignKeyField(
         "models.Incident", null=True, on_delete=fields.SET_NULL, related_name="cases"
     )
+    incident_id: int | None
     staff_thread_id = fields.BigIntField(
         null=True
     )  # the case's own topic when the staff group is a forum
     escalation_level = fields.SmallIntField(default=1)
     reopen_count = fields.SmallIntField(default=0)
     off_hours = fields.BooleanField(default=False)
-    triage = fields.JSONField(default=dict)
+    triage: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     resolution = fields.TextField(default="")
     invalid_reason = fields.TextField(default="")
     close_reason = fields.CharField(max_length=32, default="")
@@ -180,7 +192,10 @@ class CaseEvent(Model):
     """Append-only audit record: who did what to a case, when, from which status to which."""
 
     id = fields.BigIntField(primary_key=True)
-    case = fields.ForeignKeyField("models.Case", on_delete=fields.CASCADE, related_name="events")
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", on_delete=fields.CASCADE, related_name="events"
+    )
+    case_id: int
     at = fields.DatetimeField()
     actor_kind = fields.CharEnumField(ActorKind, max_length=16)
     actor_id = fields.BigIntField(null=True)
@@ -190,7 +205,7 @@ class CaseEvent(Model):
     to_status = fields.CharField(max_length=16, default="")
     note = fields.TextField(default="")
     public = fields.BooleanField(default=False)  # shown to the tenant
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "case_event"
@@ -199,9 +214,10 @@ class CaseEvent(Model):
 
 class Attachment(Model):
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
         "models.Case", on_delete=fields.CASCADE, related_name="attachments"
     )
+    case_id: int
     file_id = fields.CharField(max_length=255)
     file_unique_id = fields.CharField(max_length=64, default="")
     kind = fields.CharField(max_length=16)  # photo, document, video
@@ -216,12 +232,13 @@ class OutboxMessage(Model):
     """A message to deliver. Written in the same transaction as the change that caused it."""
 
     id = fields.BigIntField(primary_key=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyNullableRelation[Case] = fields.ForeignKeyField(
         "models.Case", null=True, on_delete=fields.CASCADE, related_name="outbox"
     )
+    case_id: int | None
     chat_id = fields.BigIntField()
     kind = fields.CharField(max_length=32)
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     dedupe_key = fields.CharField(max_length=120, unique=True, null=True)
     attempts = fields.SmallIntField(default=0)
     next_attempt_at = fields.DatetimeField()
@@ -257,9 +274,10 @@ class TriageCorrection(Model):
     """A category a human chose instead of the suggested one: training data for `qingchu nlp retrain`."""
 
     id = fields.IntField(primary_key=True)
-    case = fields.ForeignKeyField(
+    case: fields.ForeignKeyNullableRelation[Case] = fields.ForeignKeyField(
         "models.Case", null=True, on_delete=fields.SET_NULL, related_name="corrections"
     )
+    case_id: int | None
     text = fields.TextField()
     suggested = fields.CharField(max_length=32)
     corrected = fields.CharField(max_length=32)
@@ -289,7 +307,7 @@ class Dialog(Model):
     user_id = fields.BigIntField()
     flow = fields.CharField(max_length=32)
     state = fields.CharField(max_length=32)
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField()
 
     class Meta:
@@ -307,7 +325,7 @@ class InboxUpdate(Model):
     update_id = fields.BigIntField(primary_key=True, generated=False)
     chat_id = fields.BigIntField(null=True)
     received_at = fields.DatetimeField()
-    payload = fields.JSONField(null=True)
+    payload: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     claimed_until = fields.DatetimeField(null=True)
     processed_at = fields.DatetimeField(null=True)
     # A private chat over the flood limit: its update is kept (payload) and handled once this time comes.
@@ -336,12 +354,14 @@ class SatisfactionSurvey(Model):
 
 class SurveyAnswer(Model):
     id = fields.IntField(primary_key=True)
-    survey = fields.ForeignKeyField(
+    survey: fields.ForeignKeyRelation[SatisfactionSurvey] = fields.ForeignKeyField(
         "models.SatisfactionSurvey", on_delete=fields.CASCADE, related_name="answers"
     )
-    complainant = fields.ForeignKeyField(
+    survey_id: int
+    complainant: fields.ForeignKeyNullableRelation[Complainant] = fields.ForeignKeyField(
         "models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="survey_answers"
     )
+    complainant_id: int | None
     category = fields.CharField(
         max_length=32, default=""
     )  # of the tenant's latest case, "" when none
@@ -358,9 +378,10 @@ class SignInLink(Model):
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    staff = fields.ForeignKeyField(
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", on_delete=fields.CASCADE, related_name="sign_in_links"
     )
+    staff_id: int
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -375,9 +396,10 @@ class WebSession(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     csrf_token = fields.CharField(max_length=64)
-    staff = fields.ForeignKeyField(
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", on_delete=fields.CASCADE, related_name="web_sessions"
     )
+    staff_id: int
     locale = fields.CharField(max_length=8, default="zh_CN")
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

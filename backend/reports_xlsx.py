@@ -71,7 +71,9 @@ def write_monthly_xlsx(
 ) -> None:
     """Save the report as an .xlsx file (a path or a binary stream)."""
     book = Workbook()
-    _summary_sheet(book.active, report, locale)
+    summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook opens on one empty worksheet
+    _summary_sheet(summary, report, locale)
     for title, first_header, rows in (
         (SHEET_CATEGORY, N_("Category"), report.by_category),
         (SHEET_SEVERITY, N_("Severity"), report.by_severity),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from telegram import (
     BotCommand,
+    Chat,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardRemove,
@@ -51,7 +52,7 @@ from .tenant import intake, satisfaction, survey
 from .tenant.draft import IntakeDraft
 from .tenant.small_talk import is_small_talk
 from .text import button
-from .turn import CONTEXT_KEY, Turn, answer_query
+from .turn import CONTEXT_KEY, WORK, Turn, UpdateWork, answer_query, flush_work
 from .webhook import ALLOWED_UPDATES, INBOX_ROW, inbox_loop
 
 log = logging.getLogger(__name__)
@@ -69,40 +70,61 @@ COMMANDS = (
 
 
 async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A redelivered update is handled once; a private chat flooding the bot is slowed down."""
+    """A redelivered update is handled once; a private chat flooding the bot is slowed down.
+
+    A polled update in a private chat is recorded with its first write (bot.turn.UpdateWork): the flood
+    check's query also says whether it was recorded before. Elsewhere it is recorded at once."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     chat = update.effective_chat
     now = ctx.clock.now()
     set_update(update.update_id)  # every log line of this update names it …
     set_case(None)  # … and the case it touches, once known
-    row = (
-        INBOX_ROW.get()
-    )  # webhook updates (and held ones) were recorded and deduplicated before they got here
-    if row is None:
-        row = await inbox.record_seen(update.update_id, chat.id if chat else None, now)
-        if row is None:
-            DUPLICATE_UPDATES.inc()
-            log.info("update %s already handled; ignored", update.update_id)
-            await answer_query(update.callback_query)
-            raise ApplicationHandlerStop
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    load = await flood.chat_load(chat.id, update.update_id, now) if chat and private else None
+    # webhook updates (and held ones) were recorded and deduplicated before they got here
+    row = INBOX_ROW.get()
+    if row is None and not await record_polled(update, chat, now, load):
+        DUPLICATE_UPDATES.inc()
+        log.info("update %s already handled; ignored", update.update_id)
+        await answer_query(update.callback_query)
+        raise ApplicationHandlerStop
     UPDATES.inc()
-    if chat is not None and chat.type == ChatType.PRIVATE:
-        await slow_down(update, context, row, chat.id, now)
+    if chat is not None and load is not None:
+        await slow_down(update, context, row, chat.id, now, load)
+
+
+async def record_polled(
+    update: Update, chat: Chat | None, now: datetime, load: flood.ChatLoad | None
+) -> bool:
+    """Record a polled update, or leave it to the update's first write (private chats); False when it
+    was recorded before (a redelivery)."""
+    chat_id = chat.id if chat else None
+    if load is None:
+        return await inbox.record_seen(update.update_id, chat_id, now) is not None
+    if load.recorded:
+        return False
+    work = WORK.get()
+    if work is None:
+        raise RuntimeError("updates are processed by bot.app.UpdateApplication")
+    work.record = inbox.SeenUpdate(update.update_id, chat_id, now)
+    return True
 
 
 async def slow_down(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    row: InboxUpdate,
+    row: InboxUpdate | None,
     chat_id: int,
     now: datetime,
+    load: flood.ChatLoad,
 ) -> None:
     """Over the flood limit an update is held for a minute (the tenant is told once); a possible
-    emergency never waits. An update handled now first lets the chat's held updates go before it."""
+    emergency never waits. An update handled now first lets the chat's held updates go before it.
+    `row`: the update's inbox row, None for a polled one not yet recorded."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     limit = ctx.settings.flood_limit
-    load = await flood.chat_load(chat_id, update.update_id, now)
-    if load.recent > limit and row.held_until is None:  # an update is held once at most
+    held_once = row is not None and row.held_until is not None  # an update is held once at most
+    if load.recent > limit and not held_once:
         if not flood.may_be_emergency(ctx, update):
             await hold(update, context, row, chat_id, load.recent, now)
             raise ApplicationHandlerStop
@@ -118,15 +140,15 @@ async def slow_down(
 async def hold(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    row: InboxUpdate,
+    row: InboxUpdate | None,
     chat_id: int,
     recent: int,
     now: datetime,
 ) -> None:
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     limit = ctx.settings.flood_limit
-    await answer_query(update.callback_query)
     if recent > limit * flood.HOLD_FACTOR:
+        await answer_query(update.callback_query)
         log.warning(
             "chat %s sent %s updates in a minute; update %s dropped",
             chat_id,
@@ -134,13 +156,14 @@ async def hold(
             update.update_id,
         )
         return
-    await flood.hold(row, update, now)
+    held_until = await flood.hold(row, update, now)
+    await answer_query(update.callback_query)
     log.warning(
         "chat %s sent %s updates in a minute; update %s held until %s",
         chat_id,
         recent,
         update.update_id,
-        row.held_until,
+        held_until,
     )
     if recent == limit + 1:  # say it once, not once per extra message
         turn = await Turn.of(update, context)
@@ -527,6 +550,28 @@ async def apologize(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id:
 # ---- assembly -------------------------------------------------------------------------------------
 
 
+class UpdateApplication(Application):
+    """PTB's Application with one unit of work per update (bot.turn.UpdateWork, decision 0007): what the
+    update still holds back is written once its handlers are done, if nothing wrote it before."""
+
+    async def process_update(self, update: object) -> None:
+        token = WORK.set(UpdateWork())
+        try:
+            await super().process_update(update)
+            await _finish_work(update)
+        finally:
+            WORK.reset(token)
+
+
+async def _finish_work(update: object) -> None:
+    try:
+        await flush_work()
+    except ApplicationHandlerStop:  # a redelivery found only now: it was handled before
+        pass
+    except Exception:
+        log.exception("update %s could not be finished", getattr(update, "update_id", None))
+
+
 def build_application(
     ctx: AppContext,
     *,
@@ -535,7 +580,11 @@ def build_application(
     rate_limit: bool = True,
 ) -> Application:
     settings = ctx.settings
-    builder = Application.builder().token(settings.bot_token or "0:test")
+    builder = (
+        Application.builder()
+        .application_class(UpdateApplication)
+        .token(settings.bot_token or "0:test")
+    )
     if settings.telegram_api_base_url:
         builder = builder.base_url(f"{settings.telegram_api_base_url}/bot").base_file_url(
             f"{settings.telegram_api_base_url}/file/bot"
@@ -551,6 +600,7 @@ def build_application(
     application.bot_data[CONTEXT_KEY] = ctx
 
     async def deliver() -> DeliveryReport:
+        await flush_work()  # called by a handler: its update is recorded before anything is sent
         return await deliver_due(ctx, application.bot, budget=budget)
 
     ctx.deliver = deliver

@@ -6,7 +6,7 @@ The in-process Bot API fake stands in for Telegram; buttons are shown as numbere
 import asyncio
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 
 from backend.config import Settings
 from backend.context import AppContext
@@ -36,7 +36,7 @@ class Console:
         self.staff = fake.add_group("物业客服群", chat_id=ctx.settings.staff_chat_id)
         self.choices: list[tuple[StoredMessage, str]] = []
         self._buttons_this_turn = False
-        self._keyboard: dict | None = None
+        self._keyboard: dict[str, Any] | None = None
         fake.subscribe(self._show)
 
     def _show(self, event: str, item: object) -> None:

@@ -7,20 +7,34 @@ twice; messages to one chat go out in the order they were written.
 import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import TypeVar
 
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from backend.context import AppContext
+from backend.domain.messages import (
+    DialogExpired,
+    OutboxKind,
+    OwnerBrief,
+    Payload,
+    Report,
+    RoleAlert,
+    SatisfactionSurvey,
+    StaffNotice,
+    SurveyQuestion,
+    TenantUpdate,
+    ToPerson,
+    load_payload,
+)
 from backend.i18n import N_, _
 from backend.labels import alert_reason_name, category_name
 from backend.metrics import RATE_LIMIT_WAITS, SEND_FAILURES, SENT
 from backend.models import Attachment, Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
 from backend.services import outbox, staff_threads
-from backend.services.outbox import OutboxKind
 from backend.services.reports import month_from_text, monthly_report
 
 from .budget import Budget, SendBudget
@@ -119,7 +133,7 @@ async def deliver_due(
 async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
     now = ctx.clock.now()
     try:
-        telegram_id = await RENDERERS[message.kind](ctx, bot, message)
+        telegram_id = await RENDERERS[OutboxKind(message.kind)](ctx, bot, message)
     except RetryAfter as exc:
         RATE_LIMIT_WAITS.inc()
         wait = (
@@ -163,6 +177,22 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
 
 async def _case(message: OutboxMessage) -> Case:
     return await Case.get(id=message.case_id)
+
+
+P = TypeVar("P", bound=Payload)
+
+
+def _payload(message: OutboxMessage, expected: type[P]) -> P:
+    """The row's payload as its kind's dataclass (backend.domain.messages), which `expected` must be."""
+    payload = load_payload(message.kind, message.payload)
+    if not isinstance(payload, expected):
+        raise TypeError(f"a {message.kind} message is not a {expected.__name__}")
+    return payload
+
+
+def _locale(ctx: AppContext, payload: ToPerson) -> str:
+    """The language of the person a message is for (the deployment's when the row does not say)."""
+    return payload.locale or ctx.settings.default_locale
 
 
 async def _send(
@@ -229,24 +259,19 @@ UPDATE_TEXT = {
 
 
 async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    payload = message.payload
-    locale = payload.get("locale") or ctx.settings.default_locale
-    template = UPDATE_TEXT.get(payload.get("event", ""), UPDATE_TEXT["note"])
-    expected = payload.get("expected")
+    update = _payload(message, TenantUpdate)
+    locale = _locale(ctx, update)
+    expected = update.expected
     text = _(
-        template,
+        UPDATE_TEXT.get(update.event, UPDATE_TEXT["note"]),
         locale,
-        number=esc(payload.get("number", "")),
-        note=esc(payload.get("note", "")),
-        owner=esc(payload.get("owner", "") or _(OUR_STAFF, locale)),
-        expected=local_time(datetime.fromisoformat(expected), ctx.settings.timezone, locale)
-        if expected
-        else "—",
+        number=esc(update.number),
+        note=esc(update.note),
+        owner=esc(update.owner or _(OUR_STAFF, locale)),
+        expected=local_time(expected, ctx.settings.timezone, locale) if expected else "—",
     )
     # A note may be as long as a message: the whole of it is in the timeline that /status shows.
-    return await _send(
-        bot, message.chat_id, text, more=more_by_status(payload.get("number", ""), locale)
-    )
+    return await _send(bot, message.chat_id, text, more=more_by_status(update.number, locale))
 
 
 async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> int | None:
@@ -330,7 +355,7 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
 
 async def render_owner_brief(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     case = await _case(message)
-    locale = message.payload.get("locale") or ctx.settings.default_locale
+    locale = _locale(ctx, _payload(message, OwnerBrief))
     return await _send(
         bot,
         message.chat_id,
@@ -348,24 +373,24 @@ ALERT_TEXT = {
 
 async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     locale = ctx.settings.default_locale
-    payload = message.payload
-    reason = payload.get("reason", "")
+    alert = _payload(message, RoleAlert)
     text = _(
-        ALERT_TEXT[message.kind],
+        ALERT_TEXT[OutboxKind(message.kind)],
         locale,
-        number=esc(payload.get("number", "")),
-        reason=esc(alert_reason_name(reason, locale)),
-        level=payload.get("level", ""),
+        number=esc(alert.number),
+        reason=esc(alert_reason_name(alert.reason, locale)),
+        level=alert.level,
     )
-    return await _send(
-        bot, message.chat_id, text, more=_case_more(ctx, payload.get("number", ""), locale)
-    )
+    return await _send(bot, message.chat_id, text, more=_case_more(ctx, alert.number, locale))
 
 
 async def render_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    locale = message.payload.get("locale") or ctx.settings.default_locale
+    question = _payload(message, SurveyQuestion)
+    locale = _locale(ctx, question)
     template = survey.QUESTION if message.kind == OutboxKind.SURVEY else survey.REMINDER
-    text = _(template, locale, number=esc(message.payload.get("number", "")))
+    text = _(template, locale, number=esc(question.number))
+    if message.case_id is None:
+        raise ValueError("a survey is about a case")
     return await _send(
         bot, message.chat_id, text, reply_markup=survey.survey_keyboard(message.case_id, locale)
     )
@@ -382,8 +407,8 @@ STAFF_NOTICE = {
 
 
 async def render_staff_notice(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    locale, number = ctx.settings.default_locale, message.payload.get("number", "")
-    text = _(STAFF_NOTICE[message.kind], locale, number=esc(number))
+    locale, number = ctx.settings.default_locale, _payload(message, StaffNotice).number
+    text = _(STAFF_NOTICE[OutboxKind(message.kind)], locale, number=esc(number))
     return await _send(bot, message.chat_id, text, more=_case_more(ctx, number, locale))
 
 
@@ -393,34 +418,33 @@ def _case_more(ctx: AppContext, number: str, locale: str) -> str:
 
 async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
     """The monthly report, computed when it is sent so it shows the month as it stands."""
-    payload = message.payload
-    locale = payload.get("locale") or ctx.settings.default_locale
-    year, month = month_from_text(payload["month"])
+    wanted = _payload(message, Report)
+    locale = _locale(ctx, wanted)
+    year, month = month_from_text(wanted.month)
     report = await monthly_report(year, month, ctx.settings, ctx.clock.now(), locale=locale)
-    if payload.get("part") == "summary":
+    if wanted.part == "summary":
         return await _send(
             bot,
             message.chat_id,
             esc(summary_text(report, locale)),
-            more=more_in_dashboard(ctx.settings, locale, f"/reports/{payload['month']}"),
+            more=more_in_dashboard(ctx.settings, locale, f"/reports/{wanted.month}"),
         )
     buffer = io.BytesIO()
     write_monthly_xlsx(report, buffer, locale)
     sent = await bot.send_document(
-        message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{payload['month']}.xlsx")
+        message.chat_id, InputFile(buffer.getvalue(), filename=f"report-{wanted.month}.xlsx")
     )
     return sent.message_id
 
 
 async def render_satisfaction_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    text, markup = satisfaction.question(
-        message.payload["survey_id"], message.payload.get("locale") or ctx.settings.default_locale
-    )
+    question = _payload(message, SatisfactionSurvey)
+    text, markup = satisfaction.question(question.survey_id, _locale(ctx, question))
     return await _send(bot, message.chat_id, text, reply_markup=markup)
 
 
 async def render_dialog_expired(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    locale = message.payload.get("locale") or ctx.settings.default_locale
+    locale = _locale(ctx, _payload(message, DialogExpired))
     return await _send(bot, message.chat_id, _(DIALOG_EXPIRED, locale))
 
 

@@ -19,6 +19,7 @@ from backend.services.dialogs import Flow, dialog_key, remove_dialog, store_dial
 
 from .stored_json import StoredObject
 from .tenant.draft import IntakeDraft
+from .turn import recorded_with
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +127,19 @@ async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
 
 
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
-    """Save the dialog, marked as saved by the update being handled."""
+    """Save the dialog, marked as saved by the update being handled (recorded in the same commit when
+    it is not yet: bot.turn.UpdateWork)."""
     dialog.updated_at = now
     if (update_id := current_update()) is not None:
         dialog.applied_update = update_id
-    await store_dialog(
-        dialog.chat_id, dialog.user_id, dialog.flow, str(dialog.state), dialog.to_json(), now
+    data = dialog.to_json()
+    await recorded_with(
+        lambda seen: store_dialog(
+            dialog.chat_id, dialog.user_id, dialog.flow, str(dialog.state), data, now, seen=seen
+        )
     )
 
 
 async def clear_dialog(chat_id: int, user_id: int) -> None:
-    """End the person's dialog in this chat."""
-    await remove_dialog(chat_id, user_id)
+    """End the person's dialog in this chat (the update recorded in the same commit, as by save_dialog)."""
+    await recorded_with(lambda seen: remove_dialog(chat_id, user_id, seen=seen))

@@ -6,7 +6,7 @@ triage reads as a possible emergency is never held back.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from telegram import Update
@@ -15,6 +15,8 @@ from telegram.ext import Application
 from backend.context import AppContext
 from backend.models import InboxUpdate
 from backend.services import inbox
+
+from .turn import recorded_with
 
 log = logging.getLogger(__name__)
 FLOOD_WINDOW = timedelta(minutes=1)
@@ -27,19 +29,23 @@ HOLD_FACTOR = (
 class ChatLoad:
     recent: int  # updates of the chat within the window, up to and including this one
     held_before: tuple[int, ...]  # earlier updates of the chat still held, oldest first
+    recorded: bool  # this update is in the inbox already (a polled one: a redelivery)
 
 
 async def chat_load(chat_id: int, update_id: int, now: datetime) -> ChatLoad:
     """One query. In webhook mode later updates may already be recorded: they do not count against an
-    earlier one. A held update is released within a minute, so two windows back find all of them."""
+    earlier one. A held update is released within a minute, so two windows back find all of them. A
+    polled update is recorded with its first write (bot.turn.UpdateWork): not yet in the inbox, it counts
+    as received now."""
     rows = await inbox.recent_of_chat(chat_id, now - 2 * FLOOD_WINDOW, update_id)
+    recorded = any(uid == update_id for uid, _, _, _ in rows)
     recent = sum(1 for _, received, _, _ in rows if received > now - FLOOD_WINDOW)
     held = tuple(
         uid
         for uid, _, held_until, done in rows
         if held_until is not None and done is None and uid < update_id
     )
-    return ChatLoad(recent, held)
+    return ChatLoad(recent if recorded else recent + 1, held, recorded)
 
 
 def may_be_emergency(ctx: AppContext, update: Update) -> bool:
@@ -56,11 +62,24 @@ def may_be_emergency(ctx: AppContext, update: Update) -> bool:
     return bool(getattr(triage, "emergency", False) or getattr(triage, "safety_check", ""))
 
 
-async def hold(row: InboxUpdate, update: Update, now: datetime) -> None:
-    """Keep the update to be handled after the window (the inbox loop takes it then)."""
-    row.held_until = now + FLOOD_WINDOW
-    row.payload = row.payload or update.to_dict()
-    await inbox.hold(row.update_id, row.held_until, row.payload)
+async def hold(row: InboxUpdate | None, update: Update, now: datetime) -> datetime:
+    """Keep the update to be handled after the window (the inbox loop takes it then); returns until when.
+    `row`: the update's inbox row, None for a polled update not yet recorded (it is recorded held)."""
+    until = now + FLOOD_WINDOW
+    if row is not None:
+        row.held_until = until
+        row.payload = row.payload or update.to_dict()
+        await inbox.hold(row.update_id, until, row.payload)
+        return until
+
+    async def record_held(seen: inbox.SeenUpdate | None) -> None:
+        if seen is None:  # recorded already (not expected before the flood check; still correct)
+            await inbox.hold(update.update_id, until, update.to_dict())
+            return
+        await inbox.record(replace(seen, held_until=until, payload=update.to_dict()))
+
+    await recorded_with(record_held)
+    return until
 
 
 async def release(ctx: AppContext, application: Application, update_ids: tuple[int, ...]) -> None:

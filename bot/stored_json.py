@@ -6,9 +6,11 @@ of the wrong type is replaced by the field's default and logged; nothing here ra
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class StoredObject:
@@ -38,7 +40,9 @@ class StoredObject:
 
     def integer(self, key: str, default: int | None = None) -> int | None:
         value = self.raw.get(key, default)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
             return value
         return self._bad(key, value, default)
 
@@ -67,6 +71,6 @@ class StoredObject:
         value = self.raw.get(key, [])
         return value if isinstance(value, list) else self._bad(key, value, [])
 
-    def _bad(self, key: str, value: object, default: Any = None) -> Any:
+    def _bad(self, key: str, value: object, default: T) -> T:
         log.warning("%s: stored %r is %s; using %r", self.owner, key, type(value).__name__, default)
         return default

@@ -1,7 +1,10 @@
-"""One incoming update, with what every handler needs: the app context, the person, their language."""
+"""One incoming update, with what every handler needs: the app context, the person, their language;
+and the update's unit of work (see docs/decisions/0007-unit-of-work-per-update.md)."""
 
+import contextvars
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,11 +22,12 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from backend.context import AppContext
 from backend.i18n import _, pick_locale
 from backend.models import Complainant
+from backend.services import inbox
 
 from . import text as tg_text
 
@@ -37,6 +41,73 @@ def _present(value: T | None, what: str) -> T:
     if value is None:
         raise LookupError(f"this update has no {what}")
     return value
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    query: CallbackQuery
+    text: str | None
+    alert: bool
+
+
+@dataclass
+class UpdateWork:
+    """The database work of the update being handled.
+
+    A polled update's inbox row (`record`) is not written on arrival: the redelivery check reads, and the
+    row is written by the update's first write, in its transaction (bot.dialogs: the row and the dialog
+    state in one commit), or, when the update writes nothing of its own, just before anything leaves for
+    Telegram (`flush_work`), and at the latest when the update is done.
+
+    The answer to a pressed button (`answer`) is sent with the update's next message, or when it is done:
+    the button's step is saved (with the row) before anything leaves, as for a reply.
+    """
+
+    record: inbox.SeenUpdate | None = None
+    answer: PendingAnswer | None = None
+
+    def take_record(self) -> inbox.SeenUpdate | None:
+        """The inbox row still to write, now the caller's to write (once)."""
+        record, self.record = self.record, None
+        return record
+
+
+# The work of the update being handled; bot.app's Application sets a fresh one per update.
+WORK: contextvars.ContextVar[UpdateWork | None] = contextvars.ContextVar(
+    "update_work", default=None
+)
+
+
+async def recorded_with(write: Callable[[inbox.SeenUpdate | None], Awaitable[None]]) -> None:
+    """Run `write`, given the inbox row it must write in its transaction, if the update still has one
+    (then written once). A redelivery found only now stops the update (nothing of it was written); on
+    any other failure the row stays to be written."""
+    work = WORK.get()
+    record = work.take_record() if work is not None else None
+    try:
+        await write(record)
+    except inbox.AlreadyRecorded:
+        log.info("update %s already handled; ignored", record.update_id if record else None)
+        raise ApplicationHandlerStop from None
+    except BaseException:
+        if work is not None and record is not None:
+            work.record = record
+        raise
+
+
+async def _record_alone(record: inbox.SeenUpdate | None) -> None:
+    if record is not None:
+        await inbox.record(record)
+
+
+async def flush_work() -> None:
+    """Write what the update still holds back (its inbox row), before a message leaves for Telegram:
+    a reply is only sent for an update that is recorded; then answer the pressed button."""
+    await recorded_with(_record_alone)
+    work = WORK.get()
+    if work is not None and work.answer is not None:
+        pending, work.answer = work.answer, None
+        await _answer_now(pending.query, pending.text, alert=pending.alert)
 
 
 @dataclass
@@ -113,8 +184,12 @@ class Turn:
 
     async def answer(self, text: str | None = None, alert: bool = False) -> None:
         """Answer the pressed button (Telegram requires it), optionally with a short plain-text toast
-        (from `plain`, not `t`)."""
-        await answer_query(self.update.callback_query, text, alert=alert)
+        (from `plain`, not `t`): with the update's next message, or when it is done (UpdateWork)."""
+        query, work = self.update.callback_query, WORK.get()
+        if query is None or work is None:
+            await answer_query(query, text, alert=alert)
+            return
+        work.answer = PendingAnswer(query, text, alert)
 
 
 async def send_html(
@@ -129,6 +204,7 @@ async def send_html(
     message_thread_id: int | None = None,
 ) -> list[Message]:
     """Every HTML message leaves through here: fitted to Telegram's 4 096 (bot.text decides how)."""
+    await flush_work()
     parts = tg_text.split(text, more=more) if whole else [tg_text.fit(text, more=more)]
     sent = []
     for index, part in enumerate(parts):
@@ -153,6 +229,14 @@ async def answer_query(
     old is left alone: the answer only stops the button's spinner."""
     if query is None:
         return
+    work = WORK.get()
+    if work is not None and work.answer is not None and work.answer.query is query:
+        work.answer = None  # this answer replaces the one the update was holding back
+    await flush_work()
+    await _answer_now(query, text, alert=alert)
+
+
+async def _answer_now(query: CallbackQuery, text: str | None, *, alert: bool) -> None:
     try:
         await query.answer(tg_text.alert(text), show_alert=alert)
     except BadRequest as exc:

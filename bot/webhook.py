@@ -78,15 +78,16 @@ async def take_update(
         held_before = row.held_until
         keep = asyncio.create_task(_keep_claim(ctx, row.update_id))
         try:
+            if row.payload is None:  # only an id was recorded: there is nothing to process
+                raise ValueError("the update was recorded without its payload")
             await application.process_update(Update.de_json(row.payload, application.bot))
         except Exception:  # process_update reports handler errors itself; this is a broken payload
             log.exception("update %s could not be processed", row.update_id)
         finally:
             keep.cancel()
             INBOX_ROW.reset(token)
-        if (
-            row.held_until != held_before
-        ):  # held by the flood guard: handled once its minute has passed
+        # Held by the flood guard: handled once its minute has passed.
+        if row.held_until != held_before:
             await inbox.release_claim(row.update_id)
             return 1
         await inbox.mark_processed(row.update_id, ctx.clock.now())

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from tortoise.functions import Count
 
+from backend.columns import column
 from backend.context import AppContext
 from backend.domain import Severity, Status
 from backend.domain.commands import (
@@ -108,12 +109,12 @@ async def sweep_clocks(
     ctx: AppContext, now: datetime, report: SweepReport, batch: int = BATCH
 ) -> None:
     for sweep in CLOCK_SWEEPS:
-        column = sweep.clock.column
-        ids = await (
-            Case.filter(status__in=sweep.statuses, **{f"{column}__lte": now})
-            .order_by(column)
-            .limit(batch)
-            .values_list("id", flat=True)
+        due_at = sweep.clock.column
+        ids = await column(
+            Case.filter(status__in=sweep.statuses, **{f"{due_at}__lte": now})
+            .order_by(due_at)
+            .limit(batch),
+            "id",
         )
         await _run(report, sweep.name, ids, _acting(ctx, sweep.command))
 
@@ -123,7 +124,7 @@ async def sweep_aged(
 ) -> None:
     """Unresolved after `major_after_days` → major."""
     cutoff = now - timedelta(days=ctx.settings.policy.major_after_days)
-    ids = await (
+    ids = await column(
         Case.filter(
             status__in=OPEN_STATUSES,
             received_at__lte=cutoff,
@@ -132,8 +133,8 @@ async def sweep_aged(
         # Ordering by (status, received_at) makes PostgreSQL use that index and read only old open cases;
         # ordering by received_at alone made it walk the whole history (bench/bench_sweep.py).
         .order_by("status", "received_at")
-        .limit(batch)
-        .values_list("id", flat=True)
+        .limit(batch),
+        "id",
     )
     await _run(report, "aged", ids, _acting(ctx, lambda i: AgeToMajor(ref=i)))
 
@@ -150,12 +151,11 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
         .values("building", "category", "units")
     )
     for group in groups:
-        unlinked = (
-            await recent.filter(
+        unlinked = await column(
+            recent.filter(
                 building=group["building"], category=group["category"], incident_id__isnull=True
-            )
-            .order_by("received_at")
-            .values_list("id", flat=True)
+            ).order_by("received_at"),
+            "id",
         )
         if not unlinked:
             continue

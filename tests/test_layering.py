@@ -1,5 +1,6 @@
 """Writes only through services: the bot, the dashboard and the API change the database by calling
-backend/services, never by writing with the ORM themselves.
+backend/services, never by writing with the ORM themselves. Reads through query modules: the dashboard
+and the API read by calling backend/services too (queries.py, staff_queries.py, …), never the ORM.
 
 The scan reads the source (AST), so it needs no database. A call is an ORM write when it is one of the write
 methods below and its receiver is ORM: a model class imported from backend.models, or a chain that starts at
@@ -7,6 +8,12 @@ one (`Case.filter(...).update(...)`, `(await Case.get(...)).save()`), or a name 
 assignment, a `for` over rows, a parameter annotated with a model, `async with in_transaction() as conn`).
 An attribute of a row is a field value, not ORM: `dialog.data.update(...)` is a dict's update, as are
 `headers.update(...)` and `workbook.save(...)`, whose receivers never start at a model.
+
+A call is an ORM read when it is a query method (READ_METHODS) on such a receiver, a method only the ORM
+has (ORM_ONLY_READS: `fetch_related`, `values_list`, …) on any receiver, or a raw connection
+(`connections.get`, `Tortoise.get_connection`, `get_connection`). An awaited attribute of a row
+(`await case.owner`) loads a relation: a read too. A chain (`Case.filter(...).order_by(...).first()`) is
+one read, reported at its start.
 """
 
 import ast
@@ -40,9 +47,55 @@ TORTOISE_ROOTS = frozenset({"Tortoise", "connections"})  # `from tortoise import
 # Query methods whose result is plain data (dicts, tuples), not rows: a dict from `.values()` may be updated.
 PLAIN_RESULTS = frozenset({"values", "values_list"})
 
+# The dashboard and the API read through backend/services. The bot's reads are not checked (yet).
+READ_SCANNED = ("backend/web", "backend/api")
+# Query methods: a read when called on ORM (`dict.get`, `request.query.get` are not).
+READ_METHODS = frozenset(
+    {
+        "get",
+        "first",
+        "last",
+        "all",
+        "filter",
+        "exclude",
+        "exists",
+        "count",
+        "values",
+        "annotate",
+        "group_by",
+        "order_by",
+        "limit",
+        "offset",
+        "distinct",
+        "only",
+        "using_db",
+        "raw",
+        "latest",
+        "earliest",
+        "get_connection",
+    }
+)
+# Only the ORM has these: a call of one is a read whatever the receiver (a row a service returned).
+ORM_ONLY_READS = frozenset(
+    {
+        "get_or_none",
+        "values_list",
+        "prefetch_related",
+        "select_related",
+        "fetch_related",
+        "fetch_for_list",
+        "refresh_from_db",
+        "in_bulk",
+        "execute_query_dict",
+    }
+)
+CONNECTION_MODULES = frozenset({"tortoise", "tortoise.connection"})  # where get_connection lives
+
 
 @dataclass(frozen=True)
-class Write:
+class OrmCall:
+    """A write or a read, where it is."""
+
     path: str
     line: int
     function: str
@@ -59,6 +112,8 @@ class _Imports:
         self.models: set[str] = set()  # names bound to a model class
         self.model_modules: set[str] = set()  # names bound to backend.models itself
         self.transactions: set[str] = set()
+        self.connection_getters: set[str] = set()  # `get_connection` imported from tortoise
+        self.connection_roots: set[str] = set()  # `connections` from tortoise.connection
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 module = _absolute(node.module, node.level, package)
@@ -72,10 +127,56 @@ class _Imports:
                         self.models.add(bound)
                     elif module == "tortoise.transactions" and alias.name in TRANSACTIONS:
                         self.transactions.add(bound)
+                    if module in CONNECTION_MODULES and alias.name == "get_connection":
+                        self.connection_getters.add(bound)
+                    if module == "tortoise.connection" and alias.name == "connections":
+                        self.connection_roots.add(bound)
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name == MODELS_MODULE and alias.asname:
                         self.model_modules.add(alias.asname)
+
+
+SERVICES_PACKAGE = "backend.services"
+
+
+def _query_factories(module: str) -> frozenset[str]:
+    """The functions of a backend.services module annotated to return a QuerySet (`queries.filtered`):
+    what they return is still to be read from the database."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not module.startswith(SERVICES_PACKAGE) or not path.is_file():
+        return frozenset()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(
+        node.name
+        for node in tree.body
+        if isinstance(node, FUNCTIONS) and node.returns and "QuerySet" in ast.unparse(node.returns)
+    )
+
+
+class _QueryFactories:
+    """The service functions a module imports that return a QuerySet, by name or through their module."""
+
+    def __init__(self, tree: ast.Module, package: str) -> None:
+        self.functions: set[str] = set()
+        self.modules: dict[str, frozenset[str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = _absolute(node.module, node.level, package)
+                for alias in node.names:
+                    bound = alias.asname or alias.name
+                    if alias.name in _query_factories(module):
+                        self.functions.add(bound)
+                    elif factories := _query_factories(f"{module}.{alias.name}"):
+                        self.modules[bound] = factories
+
+    def called(self, func: ast.expr) -> bool:
+        match func:
+            case ast.Name(id=name):
+                return name in self.functions
+            case ast.Attribute(value=ast.Name(id=module), attr=name):
+                return name in self.modules.get(module, ())
+        return False
 
 
 def _absolute(module: str | None, level: int, package: str) -> str:
@@ -139,6 +240,30 @@ class _Scope:
                     changed |= self.bind(node.target)
 
 
+class _ReadScope(_Scope):
+    """For reads, a QuerySet is ORM too: one a service's query factory returns, or a parameter
+    annotated as one."""
+
+    def __init__(
+        self,
+        imports: _Imports,
+        inherited: frozenset[str] = frozenset(),
+        factories: _QueryFactories | None = None,
+    ) -> None:
+        super().__init__(imports, inherited)
+        self.factories = factories
+
+    def is_orm(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Call) and self.factories and self.factories.called(node.func):
+            return True
+        return super().is_orm(node)
+
+    def annotated_model(self, annotation: ast.expr | None) -> bool:
+        if annotation is not None and "QuerySet" in ast.unparse(annotation):
+            return True
+        return super().annotated_model(annotation)
+
+
 def _bindings(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
     match node:
         case ast.Assign(targets=targets, value=value):
@@ -193,18 +318,22 @@ def _called_name(func: ast.expr) -> str:
 
 def _writes_in(
     statements: list[ast.stmt], scope: _Scope, path: str, function: str
-) -> Iterator[Write]:
+) -> Iterator[OrmCall]:
     scope.learn(statements)
     for node in _own_nodes(statements):
         if isinstance(node, ast.Call) and _is_write(node, scope):
-            yield Write(path, node.lineno, function, ast.unparse(node.func)[:80])
+            yield OrmCall(path, node.lineno, function, ast.unparse(node.func)[:80])
     for inner in _inner_functions(statements):
         yield from _writes_in(inner.body, _parameters(inner, scope), path, inner.name)
 
 
 def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef, outer: _Scope) -> _Scope:
     """The scope of `function`: what it sees of the enclosing one, and its parameters typed as models."""
-    scope = _Scope(outer.imports, frozenset(outer.names))
+    scope = (
+        _ReadScope(outer.imports, frozenset(outer.names), outer.factories)
+        if isinstance(outer, _ReadScope)
+        else _Scope(outer.imports, frozenset(outer.names))
+    )
     arguments = function.args
     for argument in [
         *arguments.posonlyargs,
@@ -230,7 +359,60 @@ def _is_write(call: ast.Call, scope: _Scope) -> bool:
     return False
 
 
-def orm_writes(source: str, path: str) -> list[Write]:
+def _is_read(call: ast.Call, scope: _Scope) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in ORM_ONLY_READS:
+            return True
+        if isinstance(func.value, ast.Name) and func.value.id in scope.imports.connection_roots:
+            return True
+        return func.attr in READ_METHODS and scope.is_orm(func.value)
+    return _called_name(func) in scope.imports.connection_getters
+
+
+def _is_relation_load(node: ast.AST, scope: _Scope) -> bool:
+    """`await case.owner`: an awaited attribute of a row (not of a model class) fetches the related row."""
+    match node:
+        case ast.Await(value=ast.Attribute(value=ast.Name(id=name) as row)):
+            return name not in scope.imports.models and scope.is_orm(row)
+    return False
+
+
+def _reads_in(
+    statements: list[ast.stmt], scope: _Scope, path: str, function: str
+) -> Iterator[OrmCall]:
+    scope.learn(statements)
+    reads = [
+        node
+        for node in _own_nodes(statements)
+        if (isinstance(node, ast.Call) and _is_read(node, scope)) or _is_relation_load(node, scope)
+    ]
+    # The receivers of a chain's later calls are its earlier calls: report the chain once.
+    inner = {
+        id(read.func.value)
+        for read in reads
+        if isinstance(read, ast.Call) and isinstance(read.func, ast.Attribute)
+    }
+    for node in reads:
+        if id(node) not in inner:
+            call = node.func if isinstance(node, ast.Call) else node
+            yield OrmCall(path, node.lineno, function, ast.unparse(call)[:80])
+    for inner_function in _inner_functions(statements):
+        yield from _reads_in(
+            inner_function.body, _parameters(inner_function, scope), path, inner_function.name
+        )
+
+
+def orm_reads(source: str, path: str) -> list[OrmCall]:
+    """The ORM reads in one module's source; `path` is relative to the repository root."""
+    tree = ast.parse(source)
+    package = ".".join(Path(path).with_suffix("").parts[:-1])
+    scope = _ReadScope(_Imports(tree, package), factories=_QueryFactories(tree, package))
+    found = _reads_in(tree.body, scope, path, "<module>")
+    return sorted(found, key=lambda read: read.line)
+
+
+def orm_writes(source: str, path: str) -> list[OrmCall]:
     """The ORM writes in one module's source; `path` is relative to the repository root."""
     tree = ast.parse(source)
     package = ".".join(Path(path).with_suffix("").parts[:-1])
@@ -238,8 +420,8 @@ def orm_writes(source: str, path: str) -> list[Write]:
     return sorted(found, key=lambda write: write.line)
 
 
-def _scanned_modules() -> list[Path]:
-    return sorted(p for folder in SCANNED for p in (ROOT / folder).rglob("*.py"))
+def _scanned_modules(folders: tuple[str, ...] = SCANNED) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
 
 
 def test_the_bot_the_dashboard_and_the_api_write_only_through_services():
@@ -249,6 +431,17 @@ def test_the_bot_the_dashboard_and_the_api_write_only_through_services():
         for write in orm_writes(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     ]
     assert not writes, "ORM writes outside backend/services:\n" + "\n".join(map(str, writes))
+
+
+def test_the_dashboard_and_the_api_read_only_through_query_modules():
+    reads = [
+        read
+        for path in _scanned_modules(READ_SCANNED)
+        for read in orm_reads(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert not reads, "ORM reads outside backend/services (move them to a query module):\n" + (
+        "\n".join(map(str, reads))
+    )
 
 
 # ---- the scan itself ------------------------------------------------------------------------------
@@ -350,3 +543,120 @@ def test_the_scan_finds_the_writes_of_the_services():
         for w in orm_writes(path.read_text(encoding="utf-8"), "backend/services/inbox.py")
     }
     assert {"record_update", "record_seen", "claim", "mark_processed", "hold"} <= found
+
+
+READS = """
+from backend.models import Case, Staff
+from backend.services import queries
+from backend.services.queries import filtered
+from tortoise import Tortoise
+from tortoise.connection import connections, get_connection
+
+
+async def model(number):
+    case = await Case.get_or_none(number=number)
+    total = await Case.filter(status="new").count()
+    return case, total, await Case.exists(number=number)
+
+
+async def chain():
+    return await (
+        Case.filter(status="new")
+        .order_by("-received_at")
+        .values("id")
+    )
+
+
+async def rows(case: Case, people: "list[Staff]"):
+    owner = await case.owner
+    await case.fetch_related("department")
+    for person in people:
+        await person.refresh_from_db()
+    return owner
+
+
+async def factories(criteria, now):
+    await filtered(criteria, now).count()
+    return await queries.filtered(criteria, now).limit(10)
+
+
+async def anything(row, query: "QuerySet[Case]"):
+    await row.fetch_related("owner")
+    return await query.first()
+
+
+async def raw():
+    get_connection("default")
+    connections.get("default")
+    await Tortoise.get_connection("default").execute_query_dict("SELECT 1")
+"""
+
+NOT_READS = """
+from backend.models import Case
+from backend.services import queries
+
+
+async def plain(request, form, case: Case, stats: dict):
+    request.query.get("page", "")
+    form.get("name")
+    request.app.get("bot")
+    case.triage.get("reasons")
+    stats.get("sla")
+    names = {1: "a"}
+    names.get(case.owner_id, "")
+    await request.post()
+    page = await queries.list_cases(queries.CaseFilter(), None)
+    return [c for c in page.items if c.status], case.number.count("-")
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            READS,
+            [
+                (10, "model"),
+                (11, "model"),
+                (12, "model"),
+                (17, "chain"),
+                (24, "rows"),
+                (25, "rows"),
+                (27, "rows"),
+                (32, "factories"),
+                (33, "factories"),
+                (37, "anything"),
+                (38, "anything"),
+                (42, "raw"),
+                (43, "raw"),
+                (44, "raw"),
+            ],
+        ),
+        (NOT_READS, []),
+    ],
+    ids=["reads", "not-reads"],
+)
+def test_the_scan_tells_orm_reads_from_other_calls(source, expected):
+    found = [(read.line, read.function) for read in orm_reads(source, "backend/web/example.py")]
+    assert found == expected
+
+
+def test_the_scan_finds_the_reads_of_the_query_modules():
+    """The read scan does not go blind: it sees the reads the dashboard's were moved to."""
+    found = {
+        read.function
+        for name in ("staff_queries", "access_queries", "queries")
+        for read in orm_reads(
+            (ROOT / f"backend/services/{name}.py").read_text(encoding="utf-8"),
+            f"backend/services/{name}.py",
+        )
+    }
+    assert {
+        "staff_by_id",
+        "staff_directory",
+        "active_staff_per_department",
+        "open_invites",
+        "api_token_exists",
+        "case_with_timeline",
+        "oldest_received_at",
+    } <= found

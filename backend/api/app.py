@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .. import inputs
 from ..context import AppContext
@@ -20,7 +21,7 @@ from .probes import BOT_PROBE, BotProbe
 class Route:
     method: str
     path: str
-    handler: object
+    handler: Handler | None  # None: the OpenAPI document, which is built from this table
     summary: str
     public: bool = False
 
@@ -50,7 +51,7 @@ ROUTES = (
 
 
 @web.middleware
-async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     resource = request.match_info.route.resource
     webhook = request.app.get(WEBHOOK_PATH)
     if resource is None or resource.canonical in PUBLIC_PATHS or resource.canonical == webhook:
@@ -66,7 +67,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 
 @web.middleware
-async def input_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def input_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The query string and path parameters of every API request, before any handler reads them."""
     inputs.check_request(request.query, request.match_info)
     return await handler(request)

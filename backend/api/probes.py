@@ -29,9 +29,12 @@ class BotProbe:
         from telegram import Bot
         from telegram.error import TelegramError
 
-        base = ctx.settings.telegram_api_base_url
-        kwargs = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
-        bot = Bot(ctx.settings.bot_token or "", **kwargs)
+        token, base = ctx.settings.bot_token or "", ctx.settings.telegram_api_base_url
+        bot = (
+            Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+            if base
+            else Bot(token)
+        )
         try:
             async with asyncio.timeout(TIMEOUT_SECONDS):
                 async with bot:

@@ -3,6 +3,7 @@
 import hmac
 import logging
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -118,6 +119,11 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _optional_text(body: dict[str, Any], name: str) -> str:
+    """One of NEW_CASE_TEXT's fields: empty when not sent."""
+    return params.text(body, name, max_length=NEW_CASE_TEXT[name])
+
+
 async def create_case(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     body = await params.json_body(request)
@@ -134,9 +140,12 @@ async def create_case(request: web.Request) -> web.Response:
         severity=params.enum_value(Severity, body["severity"], "severity")
         if body.get("severity") is not None
         else None,
-        **{
-            name: params.text(body, name, max_length=limit) for name, limit in NEW_CASE_TEXT.items()
-        },
+        location=_optional_text(body, "location"),
+        unit=_optional_text(body, "unit"),
+        expectation=_optional_text(body, "expectation"),
+        subject=_optional_text(body, "subject"),
+        contact_name=_optional_text(body, "contact_name"),
+        contact_phone=_optional_text(body, "contact_phone"),
         locale=params.choice(
             params.value_or(body, "locale", ctx.settings.default_locale), LOCALES, "locale"
         ),

@@ -82,18 +82,21 @@ def normalize_phone(text: str, regions: Sequence[str] = ("CN",)) -> str | None:
     cleaned = unicodedata.normalize("NFKC", text).strip()
     if isinstance(regions, str):  # ("CN") instead of ("CN",): one region, not two letters
         regions = (regions,)
-    numbers = [
-        _parse(cleaned, region) for region in ((None,) if cleaned.startswith("+") else regions)
-    ]
-    valid = [
-        n for n in numbers if n is not None and not n.extension and phonenumbers.is_valid_number(n)
-    ]
     # A number a person answers wins over an earlier region's service number: "2796 3496" is a Hong
     # Kong line, not a mainland shared-cost 027-963496. Only when there is none, a 400 number will do.
-    chosen = next(
-        (n for n in valid if phonenumbers.number_type(n) in _PERSONAL), valid[0] if valid else None
+    # Regions are tried in order and the first personal number ends the search (parsing is costly).
+    fallback = None
+    for region in (None,) if cleaned.startswith("+") else regions:
+        number = _parse(cleaned, region)
+        if number is None or number.extension or not phonenumbers.is_valid_number(number):
+            continue
+        if phonenumbers.number_type(number) in _PERSONAL:
+            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        if fallback is None:
+            fallback = number
+    return (
+        None if fallback is None else phonenumbers.format_number(fallback, PhoneNumberFormat.E164)
     )
-    return phonenumbers.format_number(chosen, PhoneNumberFormat.E164) if chosen else None
 
 
 def display_phone(e164: str, region: str) -> str:

@@ -44,6 +44,20 @@ from .commands import (
 from .contact import building_of, normalize_phone, regions_for
 from .enums import Action, ActorKind, DueClock, Role, Severity, Status
 from .errors import Conflict, IllegalTransition, ValidationFailed
+from .messages import (
+    CardRefresh,
+    Escalation,
+    FollowupCall,
+    ManagerAlert,
+    OutboxKind,
+    OwnerBrief,
+    Payload,
+    Reminder,
+    RoleAlert,
+    Survey,
+    SurveyReminder,
+    TenantUpdate,
+)
 from .permissions import check_permission
 from .policy import Policy
 from .severity import SeveritySignals, automatic_severity
@@ -184,29 +198,18 @@ class To(StrEnum):
     ROLE_OR_STAFF_CHAT = "role_or_staff_chat"  # every active staff member of `role`, else the group
 
 
-class MessageKind(StrEnum):
-    """The outbox kinds the rules send (the same values as services.outbox.OutboxKind)."""
-
-    TENANT_UPDATE = "tenant_update"
-    CARD_REFRESH = "card_refresh"
-    OWNER_BRIEF = "owner_brief"
-    MANAGER_ALERT = "manager_alert"
-    ESCALATION = "escalation"
-    REMINDER = "reminder"
-    SURVEY = "survey"
-    SURVEY_REMINDER = "survey_reminder"
-    FOLLOWUP_CALL = "followup_call"
-
-
 @dataclass(frozen=True)
 class Notice:
-    """One message to send because of the decision."""
+    """One message to send because of the decision (its kind is its payload's, see domain.messages)."""
 
     to: To
-    kind: MessageKind
-    payload: dict[str, Any]
+    payload: Payload
     role: Role | None = None  # for To.ROLE and To.ROLE_OR_STAFF_CHAT
     dedupe_key: str | None = None
+
+    @property
+    def kind(self) -> OutboxKind:
+        return self.payload.kind
 
 
 @dataclass(frozen=True)
@@ -336,17 +339,17 @@ class _Step:
         """A field's value as decided so far."""
         return self.changes[name] if name in self.changes else getattr(self.state, name)
 
-    def alert_role(self, role: Role, kind: MessageKind, reason: str) -> None:
+    def alert_role(self, role: Role, alert: type[RoleAlert], reason: str) -> None:
         level = self.value("escalation_level")
-        payload = {"number": self.state.number, "reason": reason, "level": level}
-        self.notices.append(Notice(To.ROLE, kind, payload, role=role))
+        payload = alert(number=self.state.number, reason=reason, level=level)
+        self.notices.append(Notice(To.ROLE, payload, role=role))
 
     def alert_level(self, reason: str) -> None:
         """Tell the people of the case's (new) escalation level."""
         level = self.value("escalation_level")
         top = level >= self.policy.top_level
-        kind = MessageKind.MANAGER_ALERT if top else MessageKind.ESCALATION
-        self.alert_role(self.policy.level_role(level), kind, reason)
+        alert = ManagerAlert if top else Escalation
+        self.alert_role(self.policy.level_role(level), alert, reason)
 
     def done(
         self, *, attachments: tuple[Attachment, ...] = (), correction: Correction | None = None
@@ -364,21 +367,20 @@ class _Step:
         common: list[Notice] = []
         # The tenant who acted is answered where they acted (the chat), not told again by the outbox.
         if self.public and not state.actor_is_complainant:
-            payload: dict[str, Any] = {
-                "number": state.number,
-                "event": self.action.value,
-                "note": self.note,
-            }
-            if "owner" in self.data:
-                payload["owner"] = self.data["owner"]
-            common.append(Notice(To.TENANT, MessageKind.TENANT_UPDATE, payload))
-        common.append(Notice(To.STAFF_CHAT, MessageKind.CARD_REFRESH, {"number": state.number}))
+            update = TenantUpdate(
+                number=state.number,
+                event=self.action.value,
+                note=self.note,
+                owner=self.data.get("owner"),
+            )
+            common.append(Notice(To.TENANT, update))
+        common.append(Notice(To.STAFF_CHAT, CardRefresh(number=state.number)))
         if (
             self.action in (Action.CLAIM, Action.ASSIGN)
             and "owner" in self.data
             and self.value("owner_id") is not None
         ):
-            common.append(Notice(To.OWNER, MessageKind.OWNER_BRIEF, {"number": state.number}))
+            common.append(Notice(To.OWNER, OwnerBrief(number=state.number)))
         event = Event(
             self.action, state.status, self.to_status, self.note, self.public, dict(self.data)
         )
@@ -595,7 +597,7 @@ def _change_severity(
         )
     step.data.update({"from": state.severity.value, "to": target.value})
     if target is Severity.MAJOR:
-        step.alert_role(Role.MANAGER, MessageKind.MANAGER_ALERT, "major")
+        step.alert_role(Role.MANAGER, ManagerAlert, "major")
     return step.done()
 
 
@@ -708,15 +710,15 @@ def _feedback_overdue(state: CaseState, now: datetime, policy: Policy) -> Decisi
     step = _Step(Action.NOTE, state, now, policy, note=note, public=False)
     step.set(feedback_due_at=None)  # the automatic note is sent once; the owner is reminded once
     step.data["auto"] = True
-    progress = {
-        "number": state.number,
-        "event": "auto_progress",
-        "owner": state.owner_name,
-        "expected": state.promised_resolve_at.isoformat(),
-    }
-    step.notices.append(Notice(To.TENANT, MessageKind.TENANT_UPDATE, progress))
-    reminder = {"number": state.number, "reason": "feedback_overdue"}
-    step.notices.append(Notice(To.OWNER_OR_STAFF_CHAT, MessageKind.REMINDER, reminder))
+    progress = TenantUpdate(
+        number=state.number,
+        event="auto_progress",
+        owner=state.owner_name,
+        expected=state.promised_resolve_at,
+    )
+    step.notices.append(Notice(To.TENANT, progress))
+    reminder = Reminder(number=state.number, reason="feedback_overdue")
+    step.notices.append(Notice(To.OWNER_OR_STAFF_CHAT, reminder))
     return step.done()
 
 
@@ -739,7 +741,7 @@ def _age_to_major(state: CaseState, now: datetime, policy: Policy) -> Decision |
     step.data.update(
         {"from": state.severity.value, "to": severity.value, "reason": "unresolved_30_days"}
     )
-    step.alert_role(Role.MANAGER, MessageKind.MANAGER_ALERT, "unresolved_long")
+    step.alert_role(Role.MANAGER, ManagerAlert, "unresolved_long")
     return step.done()
 
 
@@ -767,7 +769,7 @@ def _join_incident(
         }
     )
     if command.alert_managers:
-        step.alert_role(Role.MANAGER, MessageKind.MANAGER_ALERT, "collective")
+        step.alert_role(Role.MANAGER, ManagerAlert, "collective")
     return step.done()
 
 
@@ -784,19 +786,12 @@ def _send_survey(state: CaseState, now: datetime, policy: Policy) -> Decision | 
             survey_close_at=now + policy.survey_close_after,
         )
         key = f"survey:{state.id}:{state.reopen_count}"
-        step.notices.append(
-            Notice(To.TENANT, MessageKind.SURVEY, {"number": state.number}, dedupe_key=key)
-        )
+        step.notices.append(Notice(To.TENANT, Survey(number=state.number), dedupe_key=key))
     else:  # the follow-up is a phone call by the role the policy names for this severity
         step.set(survey_reminder_at=None, survey_close_at=None)
         role = policy.sla[state.severity].followup_by
         step.notices.append(
-            Notice(
-                To.ROLE_OR_STAFF_CHAT,
-                MessageKind.FOLLOWUP_CALL,
-                {"number": state.number},
-                role=role,
-            )
+            Notice(To.ROLE_OR_STAFF_CHAT, FollowupCall(number=state.number), role=role)
         )
     return step.done()
 
@@ -808,9 +803,7 @@ def _remind_survey(state: CaseState, now: datetime, policy: Policy) -> Decision 
     step.set(survey_reminder_at=None)
     step.data["survey"] = "reminded"
     key = f"survey-reminder:{state.id}:{state.reopen_count}"
-    step.notices.append(
-        Notice(To.TENANT, MessageKind.SURVEY_REMINDER, {"number": state.number}, dedupe_key=key)
-    )
+    step.notices.append(Notice(To.TENANT, SurveyReminder(number=state.number), dedupe_key=key))
     return step.done()
 
 

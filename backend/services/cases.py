@@ -7,7 +7,7 @@ causes. The rules are the pure step backend.domain.decide; time comes from the i
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, overload
 
@@ -51,13 +51,23 @@ from ..domain.decide import (
     decide,
 )
 from ..domain.errors import ClientKeyReused
+from ..domain.messages import (
+    CardPhoto,
+    DutyAlert,
+    ManagerAlert,
+    Payload,
+    Receipt,
+    StaffCard,
+    ToPerson,
+)
 from ..logs import set_case
 from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
+from . import rows
 from .actors import Actor
 from .departments import unknown_department
 from .drafts import CaseDraft, Triage
 from .incidents import Incidents
-from .outbox import Message, OutboxKind, enqueue_many
+from .outbox import Message, enqueue_many
 from .sequence import next_sequence
 
 log = logging.getLogger(__name__)
@@ -73,6 +83,25 @@ class Change:
     action: Action
     from_status: Status
     event: CaseEvent
+
+
+@dataclass(frozen=True)
+class _Tenant:
+    """The complainant of a new case, as the submit needs them."""
+
+    id: int
+    telegram_id: int | None
+    repeat: bool  # filed in the same category within the repeat window before
+
+
+# A returning tenant by chat, with whether they filed in the category since the given time (one trip).
+_KNOWN_TENANT = (
+    'SELECT "id", "name", "phone", "unit", "locale", EXISTS (SELECT 1 FROM "case" WHERE '
+    '"case"."complainant_id" = "complainant"."id" AND "case"."category" = ? '
+    'AND "case"."received_at" >= ?) AS "repeat" FROM "complainant" WHERE "telegram_id" = ?'
+)
+_MANAGERS = 'SELECT "telegram_id" FROM "staff" WHERE "active" = ? AND "role" = ?'
+_ON_DUTY = 'SELECT "id", "telegram_id" FROM "staff" WHERE "active" = ? AND "on_duty" = ?'
 
 
 def default_classifier(text: str) -> Triage:
@@ -151,8 +180,8 @@ class CaseService:
         category = draft.category or suggested_category or "other"
         kind = draft.kind or _enum_or(Kind, triage.kind if triage else None, Kind.COMPLAINT)
         async with in_transaction() as conn:
-            complainant, known = await self._upsert_complainant(conn, draft, now)
-            repeat = known and await self._is_repeat(conn, complainant, category, now)
+            tenant = await self._upsert_complainant(conn, draft, category, now)
+            repeat = tenant is not None and tenant.repeat
             severity = automatic_severity(
                 draft.severity or Severity.GENERAL,
                 SeveritySignals(
@@ -166,201 +195,160 @@ class CaseService:
             )
             due = due_times(now, severity, self.policy, tz)
             sequence = await next_sequence(conn, now.astimezone(tz).date())
-            case = await Case.create(
-                using_db=conn,
-                number=format_case_number(
-                    self.settings.case_prefix, now.astimezone(tz).date(), sequence
-                ),
-                client_key=draft.client_key,
-                kind=kind,
-                category=category,
-                category_suggested=suggested_category,
-                severity=severity,
-                status=Status.NEW,
-                channel=draft.channel,
-                description=draft.description,
-                location=draft.location,
-                unit=draft.unit,
-                building=building_of(draft.unit),
-                expectation=draft.expectation,
-                subject=draft.subject,
-                contact_name=draft.contact_name,
-                contact_phone=draft.contact_phone,
-                locale=draft.locale,
-                complainant=complainant,
-                off_hours=not is_business_time(now, self.policy.business_hours, tz),
-                triage=_triage_record(triage),
-                promised_assign_at=due.assign,
-                promised_feedback_at=due.first_feedback,
-                promised_resolve_at=due.resolve,
-                assign_due_at=due.assign,
-                feedback_due_at=due.first_feedback,
-                resolve_due_at=due.resolve,
-                hard_due_at=due.hard_limit,
-                received_at=now,
-                created_at=now,
-                updated_at=now,
+            case = await rows.create(
+                conn,
+                Case,
+                {
+                    "number": format_case_number(
+                        self.settings.case_prefix, now.astimezone(tz).date(), sequence
+                    ),
+                    "client_key": draft.client_key,
+                    "kind": kind,
+                    "category": category,
+                    "category_suggested": suggested_category,
+                    "severity": severity,
+                    "status": Status.NEW,
+                    "channel": draft.channel,
+                    "description": draft.description,
+                    "location": draft.location,
+                    "unit": draft.unit,
+                    "building": building_of(draft.unit),
+                    "expectation": draft.expectation,
+                    "subject": draft.subject,
+                    "contact_name": draft.contact_name,
+                    "contact_phone": draft.contact_phone,
+                    "locale": draft.locale,
+                    "complainant_id": tenant.id if tenant else None,
+                    "off_hours": not is_business_time(now, self.policy.business_hours, tz),
+                    "triage": _triage_record(triage),
+                    "promised_assign_at": due.assign,
+                    "promised_feedback_at": due.first_feedback,
+                    "promised_resolve_at": due.resolve,
+                    "assign_due_at": due.assign,
+                    "feedback_due_at": due.first_feedback,
+                    "resolve_due_at": due.resolve,
+                    "hard_due_at": due.hard_limit,
+                    "received_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
             set_case(case.number)
-            for item in draft.attachments:
-                await Attachment.create(
-                    using_db=conn,
-                    case=case,
-                    file_id=item.file_id,
-                    file_unique_id=item.file_unique_id,
-                    kind=item.kind,
-                    caption=item.caption[:1024],
-                    created_at=now,
-                )
-            await self._event(
+            # The rows a new case adds are written without model instances (services.rows): the
+            # same statements as the ORM's, without its per-instance Python.
+            await rows.insert(
                 conn,
-                case,
-                actor,
-                Action.SUBMIT,
-                "",
-                Status.NEW,
-                now,
-                data={
-                    "repeat": repeat,
-                    "severity": severity.value,
-                    "channel": draft.channel.value,
-                    "fingerprint": draft.fingerprint(),
-                },
+                Attachment,
+                [
+                    {
+                        "case_id": case.id,
+                        "file_id": item.file_id,
+                        "file_unique_id": item.file_unique_id,
+                        "kind": item.kind,
+                        "caption": item.caption[:1024],
+                        "created_at": now,
+                    }
+                    for item in draft.attachments
+                ],
+            )
+            submitted = {
+                "repeat": repeat,
+                "severity": severity.value,
+                "channel": draft.channel.value,
+                "fingerprint": draft.fingerprint(),
+            }
+            await rows.insert_one(
+                conn,
+                CaseEvent,
+                _event_row(case.id, actor, Action.SUBMIT, "", Status.NEW, now, data=submitted),
             )
             if suggested_category and draft.category and draft.category != suggested_category:
                 # The tenant (or the agent on the phone) corrected the suggestion: training data.
-                await TriageCorrection.create(
-                    using_db=conn,
-                    case=case,
-                    text=case.description,
-                    suggested=suggested_category,
-                    corrected=draft.category,
-                    actor_kind=actor.kind,
-                    created_at=now,
+                await rows.insert_one(
+                    conn,
+                    TriageCorrection,
+                    {
+                        "case_id": case.id,
+                        "text": case.description,
+                        "suggested": suggested_category,
+                        "corrected": draft.category,
+                        "actor_kind": actor.kind,
+                        "created_at": now,
+                    },
                 )
-            await self._announce_new_case(conn, case, complainant, now, draft)
+            await self._announce_new_case(conn, case, tenant, now, draft)
         return case
 
     async def _upsert_complainant(
-        self, conn: BaseDBAsyncClient, draft: CaseDraft, now: datetime
-    ) -> tuple[Complainant | None, bool]:
-        """The complainant of the draft, and whether they were known before (only then can it be a repeat)."""
-        if draft.telegram_id is None:
-            if not (draft.contact_name or draft.contact_phone):
-                return None, False
-            created = await Complainant.create(
-                using_db=conn,
-                name=draft.contact_name,
-                phone=draft.contact_phone,
-                unit=draft.unit,
-                locale=draft.locale,
-                created_at=now,
-                updated_at=now,
-            )
-            return created, False
-        complainant = await Complainant.get_or_none(telegram_id=draft.telegram_id).using_db(conn)
-        if complainant is None:
-            created = await Complainant.create(
-                using_db=conn,
-                telegram_id=draft.telegram_id,
-                name=draft.contact_name,
-                phone=draft.contact_phone,
-                unit=draft.unit,
-                locale=draft.locale,
-                created_at=now,
-                updated_at=now,
-            )
-            return created, False
-        # Remember the latest contact details so the next complaint can offer them again.
-        latest = {
+        self, conn: BaseDBAsyncClient, draft: CaseDraft, category: str, now: datetime
+    ) -> _Tenant | None:
+        """The complainant of the draft, with their latest contact details, and whether they filed in
+        `category` within the repeat window before (only a known tenant can repeat)."""
+        details = {
             "name": draft.contact_name,
             "phone": draft.contact_phone,
             "unit": draft.unit,
             "locale": draft.locale,
         }
-        changed = [
-            name for name, value in latest.items() if value and value != getattr(complainant, name)
-        ]
-        if changed:  # a returning tenant usually gives the same details: then nothing to write
-            for name in changed:
-                setattr(complainant, name, latest[name])
-            complainant.updated_at = now
-            await complainant.save(using_db=conn, update_fields=[*changed, "updated_at"])
-        return complainant, True
-
-    async def _is_repeat(
-        self, conn: BaseDBAsyncClient, complainant: Complainant | None, category: str, now: datetime
-    ) -> bool:
-        if complainant is None:
-            return False
+        if draft.telegram_id is None:
+            if not (draft.contact_name or draft.contact_phone):
+                return None
+            new = {**details, "created_at": now, "updated_at": now}
+            return _Tenant(await rows.insert_one(conn, Complainant, new), None, repeat=False)
         since = now - timedelta(days=self.policy.repeat_window_days)
-        return (
-            await Case.filter(
-                complainant_id=complainant.id, category=category, received_at__gte=since
-            )
-            .using_db(conn)
-            .exists()
+        found = await conn.execute_query_dict(
+            rows.sql(conn, _KNOWN_TENANT),
+            [category, rows.db_value(Case, "received_at", since), draft.telegram_id],
         )
+        if not found:
+            new = {
+                **details,
+                "telegram_id": draft.telegram_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            return _Tenant(await rows.insert_one(conn, Complainant, new), draft.telegram_id, False)
+        known = found[0]
+        # Remember the latest contact details so the next complaint can offer them again.
+        changed = [name for name, value in details.items() if value and value != known[name]]
+        if changed:  # a returning tenant usually gives the same details: then nothing to write
+            latest = {name: details[name] for name in changed}
+            await rows.update(conn, Complainant, known["id"], {**latest, "updated_at": now})
+        return _Tenant(known["id"], draft.telegram_id, repeat=bool(known["repeat"]))
 
     async def _announce_new_case(
         self,
         conn: BaseDBAsyncClient,
         case: Case,
-        complainant: Complainant | None,
+        tenant: _Tenant | None,
         now: datetime,
         draft: CaseDraft,
     ) -> None:
         """The receipt, the staff card (and photo), alerts: queued in one INSERT."""
         messages: list[Message] = []
-        if complainant and complainant.telegram_id:
-            messages.append(
-                Message(
-                    complainant.telegram_id,
-                    OutboxKind.RECEIPT,
-                    {"number": case.number, "locale": case.locale},
-                    f"receipt:{case.id}",
-                )
-            )
+        if tenant and tenant.telegram_id:
+            receipt = Receipt(number=case.number, locale=case.locale)
+            messages.append(Message(tenant.telegram_id, receipt, f"receipt:{case.id}"))
         if self.settings.staff_chat_id is not None:
-            messages.append(
-                Message(
-                    self.settings.staff_chat_id,
-                    OutboxKind.STAFF_CARD,
-                    {"number": case.number},
-                    f"card:{case.id}",
-                )
-            )
+            staff_chat = self.settings.staff_chat_id
+            messages.append(Message(staff_chat, StaffCard(number=case.number), f"card:{case.id}"))
             if any(item.kind == "photo" for item in draft.attachments):
-                messages.append(
-                    Message(
-                        self.settings.staff_chat_id,
-                        OutboxKind.CARD_PHOTO,
-                        {"number": case.number},
-                        f"card-photo:{case.id}",
-                    )
-                )
+                photo = CardPhoto(number=case.number)
+                messages.append(Message(staff_chat, photo, f"card-photo:{case.id}"))
         if case.severity is Severity.MAJOR:
-            messages += await self._role_alerts(
-                conn, case, Role.MANAGER, OutboxKind.MANAGER_ALERT, "major"
+            alert = ManagerAlert(number=case.number, reason="major", level=case.escalation_level)
+            managers = await conn.execute_query_dict(
+                rows.sql(conn, _MANAGERS), [True, rows.db_value(Staff, "role", Role.MANAGER)]
             )
+            messages += [Message(person["telegram_id"], alert) for person in managers]
         if case.off_hours:
-            for officer in await Staff.filter(active=True, on_duty=True).using_db(conn):
-                messages.append(
-                    Message(
-                        officer.telegram_id,
-                        OutboxKind.DUTY_ALERT,
-                        {"number": case.number},
-                        f"duty:{case.id}:{officer.id}",
-                    )
-                )
+            duty = DutyAlert(number=case.number)
+            officers = await conn.execute_query_dict(rows.sql(conn, _ON_DUTY), [True, True])
+            messages += [
+                Message(officer["telegram_id"], duty, f"duty:{case.id}:{officer['id']}")
+                for officer in officers
+            ]
         await enqueue_many(conn, messages, now=now, case_id=case.id)
-
-    async def _role_alerts(
-        self, conn: BaseDBAsyncClient, case: Case, role: Role, kind: str, reason: str
-    ) -> list[Message]:
-        recipients = await Staff.filter(active=True, role=role).using_db(conn)
-        payload = {"number": case.number, "reason": reason, "level": case.escalation_level}
-        return [Message(person.telegram_id, kind, payload) for person in recipients]
 
     # ---- commands: the one door through which a case changes -------------------------------------
 
@@ -509,14 +497,14 @@ class CaseService:
                     complainant = await people.complainant()
                     if complainant and complainant.telegram_id:
                         chats = [complainant.telegram_id]
-                        payload = {**payload, "locale": complainant.locale}
+                        payload = _in_language(payload, complainant.locale)
                 case To.STAFF_CHAT:
                     chats = group
                 case To.OWNER:
                     owner = await people.owner()
                     if owner is not None:
                         chats = [owner.telegram_id]
-                        payload = {**payload, "locale": owner.locale}
+                        payload = _in_language(payload, owner.locale)
                 case To.OWNER_OR_STAFF_CHAT:
                     owner = await people.owner()
                     chats = [owner.telegram_id] if owner is not None else group
@@ -525,9 +513,7 @@ class CaseService:
                     chats = await people.with_role(notice.role)
                     if not chats and notice.to is To.ROLE_OR_STAFF_CHAT:
                         chats = group
-            messages += [
-                Message(chat, notice.kind.value, payload, notice.dedupe_key) for chat in chats
-            ]
+            messages += [Message(chat, payload, notice.dedupe_key) for chat in chats]
         return messages
 
     async def _load_for_update(
@@ -556,20 +542,38 @@ class CaseService:
         public: bool = False,
         data: dict[str, Any] | None = None,
     ) -> CaseEvent:
-        return await CaseEvent.create(
-            using_db=conn,
-            case=case,
-            at=now,
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            action=action.value,
-            from_status=str(before),
-            to_status=after.value,
-            note=note,
-            public=public,
-            data=data or {},
+        row = _event_row(
+            case.id, actor, action, before, after, now, note=note, public=public, data=data
         )
+        return await CaseEvent.create(using_db=conn, **row)
+
+
+def _event_row(
+    case_id: int,
+    actor: Actor,
+    action: Action,
+    before: Status | str,
+    after: Status,
+    now: datetime,
+    *,
+    note: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The fields of an entry in a case's history."""
+    return {
+        "case_id": case_id,
+        "at": now,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "action": action.value,
+        "from_status": str(before),
+        "to_status": after.value,
+        "note": note,
+        "public": public,
+        "data": data or {},
+    }
 
 
 # The Case columns the domain step reads (CaseState names them the same).
@@ -591,15 +595,15 @@ class _People:
         if owner_id is None:
             return None
         if owner_id not in self._owners:
-            self._owners[owner_id] = await Staff.get_or_none(id=owner_id).using_db(self.conn)
+            self._owners[owner_id] = await Staff.get_or_none(id=owner_id, using_db=self.conn)
         return self._owners[owner_id]
 
     async def complainant(self) -> Complainant | None:
         if self._complainant is None:
             found = None
             if self.case.complainant_id is not None:
-                found = await Complainant.get_or_none(id=self.case.complainant_id).using_db(
-                    self.conn
+                found = await Complainant.get_or_none(
+                    id=self.case.complainant_id, using_db=self.conn
                 )
             self._complainant = (found,)
         return self._complainant[0]
@@ -607,6 +611,11 @@ class _People:
     async def with_role(self, role: Role) -> list[int]:
         people = await Staff.filter(active=True, role=role).using_db(self.conn)
         return [person.telegram_id for person in people]
+
+
+def _in_language(payload: Payload, locale: str) -> Payload:
+    """A message to one person carries their language (a message to a group has none)."""
+    return replace(payload, locale=locale) if isinstance(payload, ToPerson) else payload
 
 
 def _enum_or(enum: type, value: Any, default: Any) -> Any:

@@ -1,12 +1,13 @@
 """Department codes for messages: an unknown code is answered with the codes that exist."""
 
+from ..columns import column
 from ..domain import ValidationFailed
 from ..models import Department
 
 
 async def department_codes(*, active_only: bool = False) -> list[str]:
     query = Department.filter(active=True) if active_only else Department.all()
-    return sorted(await query.values_list("code", flat=True))
+    return sorted(await column(query, "code"))
 
 
 async def unknown_department(code: str, *, active_only: bool = False) -> ValidationFailed:

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from ..models import Complainant, Dialog
+from . import inbox
 from .outbox import OutboxKind, enqueue
 
 BATCH = 200
@@ -28,23 +29,53 @@ def dialog_key(chat_id: int, user_id: int) -> str:
 
 
 async def store_dialog(
-    chat_id: int, user_id: int, flow: Flow, state: str, data: dict[str, Any], now: datetime
+    chat_id: int,
+    user_id: int,
+    flow: Flow,
+    state: str,
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    seen: inbox.SeenUpdate | None = None,
 ) -> None:
     """Save a dialog's step and stored payload: one UPDATE in the usual case (the dialog exists), an
-    INSERT the first time."""
+    INSERT the first time. With `seen`, the update being handled is recorded in the same transaction
+    (one commit for both); inbox.AlreadyRecorded, and nothing saved, when it was recorded before."""
     key = dialog_key(chat_id, user_id)
     values: dict[str, Any] = {"flow": flow.value, "state": state, "data": data, "updated_at": now}
-    if await Dialog.filter(key=key).update(**values):
+    if seen is None:
+        if await Dialog.filter(key=key).update(**values):
+            return
+        try:
+            await Dialog.create(key=key, chat_id=chat_id, user_id=user_id, **values)
+        except IntegrityError:  # the same person's other update created it a moment ago
+            await Dialog.filter(key=key).update(**values)
         return
     try:
-        await Dialog.create(key=key, chat_id=chat_id, user_id=user_id, **values)
-    except IntegrityError:  # the same person's other update created it a moment ago
-        await Dialog.filter(key=key).update(**values)
+        async with in_transaction() as conn:
+            await inbox.record(seen, conn)
+            if not await Dialog.filter(key=key).using_db(conn).update(**values):
+                await Dialog.create(
+                    key=key, chat_id=chat_id, user_id=user_id, **values, using_db=conn
+                )
+    except IntegrityError:  # the same person's other update created the dialog a moment ago
+        async with in_transaction() as conn:
+            await inbox.record(seen, conn)
+            await Dialog.filter(key=key).using_db(conn).update(**values)
 
 
-async def remove_dialog(chat_id: int, user_id: int) -> None:
-    """End the person's dialog in this chat (nothing to do when there is none)."""
-    await Dialog.filter(key=dialog_key(chat_id, user_id)).delete()
+async def remove_dialog(
+    chat_id: int, user_id: int, *, seen: inbox.SeenUpdate | None = None
+) -> None:
+    """End the person's dialog in this chat (nothing to do when there is none). With `seen`, as in
+    `store_dialog`: the update is recorded in the same transaction."""
+    key = dialog_key(chat_id, user_id)
+    if seen is None:
+        await Dialog.filter(key=key).delete()
+        return
+    async with in_transaction() as conn:
+        await inbox.record(seen, conn)
+        await Dialog.filter(key=key).using_db(conn).delete()
 
 
 async def expire_idle_dialogs(

@@ -5,9 +5,11 @@ under a claim (a lease on the row); in polling mode only its id is recorded. The
 update here until its minute has passed.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
@@ -99,12 +101,37 @@ async def recent_of_chat(
     chat_id: int, since: datetime, up_to_update: int
 ) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
     """(update_id, received_at, held_until, processed_at) of the chat's updates received after `since`,
-    up to and including `up_to_update`, in update_id order (bot.flood counts them)."""
+    up to and including `up_to_update`, in update_id order (bot.flood counts them). The row of
+    `up_to_update` itself is among them whenever it is recorded, however old: a polled update that is
+    there already is a redelivery (one query answers both questions)."""
     return await (
-        InboxUpdate.filter(chat_id=chat_id, received_at__gt=since, update_id__lte=up_to_update)
+        InboxUpdate.filter(
+            Q(update_id=up_to_update)
+            | Q(chat_id=chat_id, received_at__gt=since, update_id__lte=up_to_update)
+        )
         .order_by("update_id")
         .values_list("update_id", "received_at", "held_until", "processed_at")
     )
+
+
+@dataclass
+class SeenUpdate:
+    """A polled update not yet recorded: its row is written with the update's first write (bot.turn's
+    unit of work), held (`held_until`, with its `payload`) when the flood guard keeps it for later."""
+
+    update_id: int
+    chat_id: int | None
+    received_at: datetime
+    held_until: datetime | None = None
+    payload: dict[str, Any] | None = None
+
+
+class AlreadyRecorded(Exception):
+    """The update was recorded before: a redelivery (nothing of its handling was written)."""
+
+
+async def is_recorded(update_id: int) -> bool:
+    return await InboxUpdate.filter(update_id=update_id).exists()
 
 
 async def record_seen(update_id: int, chat_id: int | None, now: datetime) -> InboxUpdate | None:
@@ -113,6 +140,22 @@ async def record_seen(update_id: int, chat_id: int | None, now: datetime) -> Inb
         return await InboxUpdate.create(update_id=update_id, chat_id=chat_id, received_at=now)
     except IntegrityError:
         return None
+
+
+async def record(seen: SeenUpdate, conn: BaseDBAsyncClient | None = None) -> None:
+    """Write a polled update's row, on `conn` when it is part of a larger transaction; AlreadyRecorded
+    when it was recorded before (inside a transaction the caller rolls back)."""
+    try:
+        await InboxUpdate.create(
+            update_id=seen.update_id,
+            chat_id=seen.chat_id,
+            received_at=seen.received_at,
+            held_until=seen.held_until,
+            payload=seen.payload,
+            using_db=conn,
+        )
+    except IntegrityError:
+        raise AlreadyRecorded(seen.update_id) from None
 
 
 async def claim(update_id: int, now: datetime, until: datetime) -> bool:
@@ -147,7 +190,5 @@ async def hold(update_id: int, until: datetime, payload: dict[str, Any]) -> None
 
 async def last_update_id() -> int | None:
     """The highest update id recorded, if any: a new local session (`qingchu chat`) continues after it."""
-    newest = (
-        await InboxUpdate.all().order_by("-update_id").first().values_list("update_id", flat=True)
-    )
-    return newest
+    newest = await InboxUpdate.all().order_by("-update_id").only("update_id").first()
+    return newest.update_id if newest is not None else None

@@ -2,64 +2,59 @@
 with a lease before sending it and records how the send went.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
+from ..domain.messages import OutboxKind as OutboxKind  # re-exported: its home is the domain
+from ..domain.messages import Payload, load_payload
 from ..models import OutboxMessage
-
-
-class OutboxKind:
-    RECEIPT = "receipt"  # tenant: case number and promised feedback time
-    TENANT_UPDATE = "tenant_update"  # tenant: assigned, note, resolved, reopened, invalid, …
-    STAFF_CARD = (
-        "staff_card"  # staff group: the case card (rendered from the database at send time)
-    )
-    CARD_REFRESH = "card_refresh"  # staff group: edit the card in place
-    CARD_PHOTO = "card_photo"  # staff group: the first photo, under the card, with the count
-    MANAGER_ALERT = "manager_alert"  # a manager, privately: major case or escalation to level 3
-    ESCALATION = "escalation"  # staff of the new level, privately
-    DUTY_ALERT = "duty_alert"  # duty officer, privately: a case arrived outside business hours
-    OWNER_BRIEF = "owner_brief"  # the new owner, privately: full phone number and history
-    REMINDER = "reminder"  # the owner (or the staff group): a promise is due
-    SURVEY = "survey"  # tenant: is it solved? (回访)
-    SURVEY_REMINDER = "survey_reminder"  # tenant: the one reminder of an unanswered survey
-    FOLLOWUP_CALL = "followup_call"  # staff: call a tenant who has no chat for the follow-up
-    REPORT = "report"  # a manager: the monthly report
-    SATISFACTION_SURVEY = "satisfaction_survey"  # tenant: the twice-yearly satisfaction question
-    DIALOG_EXPIRED = "dialog_expired"  # tenant: an unfinished dialog was put aside
+from . import rows
 
 
 async def enqueue(
     connection: BaseDBAsyncClient,
     *,
     chat_id: int,
-    kind: str,
     now: datetime,
+    payload: Payload | Mapping[str, Any] | None = None,
+    kind: str | None = None,
     case_id: int | None = None,
-    payload: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
+    """Queue one message. A typed payload names its kind; a plain mapping needs `kind` and is checked
+    against that kind's payload (backend.domain.messages) before it is stored."""
+    typed = _typed(payload, kind)
     return await OutboxMessage.create(
         using_db=connection,
         chat_id=chat_id,
-        kind=kind,
+        kind=typed.kind.value,
         case_id=case_id,
-        payload=payload or {},
+        payload=typed.to_json(),
         dedupe_key=dedupe_key,
         next_attempt_at=now,
         created_at=now,
     )
 
 
+def _typed(payload: Payload | Mapping[str, Any] | None, kind: str | None) -> Payload:
+    if isinstance(payload, Payload):
+        if kind is not None and kind != payload.kind:
+            raise ValueError(f"a {payload.kind} payload queued as {kind}")
+        return payload
+    if kind is None:
+        raise TypeError("a payload that is not typed needs its kind")
+    return load_payload(kind, payload or {})
+
+
 class Message(NamedTuple):
     """One outbox row to be written; see `enqueue_many`."""
 
     chat_id: int
-    kind: str
-    payload: dict[str, Any]
+    payload: Payload
     dedupe_key: str | None = None
 
 
@@ -70,34 +65,23 @@ async def enqueue_many(
     now: datetime,
     case_id: int | None = None,
 ) -> None:
-    """Several messages of one event in a single INSERT."""
-    if len(messages) == 1:
-        chat_id, kind, payload, dedupe_key = messages[0]
-        await enqueue(
-            connection,
-            chat_id=chat_id,
-            kind=kind,
-            now=now,
-            case_id=case_id,
-            payload=payload,
-            dedupe_key=dedupe_key,
-        )
-    elif messages:
-        await OutboxMessage.bulk_create(
-            [
-                OutboxMessage(
-                    chat_id=m.chat_id,
-                    kind=m.kind,
-                    case_id=case_id,
-                    payload=m.payload,
-                    dedupe_key=m.dedupe_key,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-                for m in messages
-            ],
-            using_db=connection,
-        )
+    """Several messages of one event in a single INSERT (without model instances: services.rows)."""
+    await rows.insert(
+        connection,
+        OutboxMessage,
+        [
+            {
+                "chat_id": m.chat_id,
+                "kind": m.payload.kind.value,
+                "case_id": case_id,
+                "payload": m.payload.to_json(),
+                "dedupe_key": m.dedupe_key,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )
 
 
 async def claim(message_id: int, now: datetime, until: datetime) -> bool:
@@ -153,9 +137,10 @@ async def retry_at(
 
 async def last_message_id(chat_id: int) -> int | None:
     """The highest Telegram message id the outbox sent to this chat (cards are edited by that id), if any."""
-    return await (
+    found = await (
         OutboxMessage.filter(chat_id=chat_id, telegram_message_id__isnull=False)
         .order_by("-telegram_message_id")
         .first()
         .values_list("telegram_message_id", flat=True)
     )
+    return cast(int | None, found)

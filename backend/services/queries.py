@@ -13,6 +13,7 @@ from tortoise.connection import get_connection
 from tortoise.expressions import Case as CaseWhen
 from tortoise.expressions import F, Q, RawSQL, When
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
 
 from ..domain import Kind, Severity, Status, ValidationFailed
 from ..models import Case, CaseEvent
@@ -60,7 +61,7 @@ def overdue_q(now: datetime) -> Q:
     )
 
 
-def filtered(criteria: CaseFilter, now: datetime):
+def filtered(criteria: CaseFilter, now: datetime) -> QuerySet[Case]:
     query = Case.all()
     if criteria.statuses:
         query = query.filter(status__in=criteria.statuses)
@@ -106,9 +107,28 @@ async def list_cases(
         raise ValidationFailed(f"per_page must be 1–{MAX_PER_PAGE}", field="per_page")
     query = filtered(criteria, now)
     total = await query.count()
-    tie_break = "-id" if order.startswith("-") else "id"
-    items = await query.order_by(order, tie_break).offset((page - 1) * per_page).limit(per_page)
+    items = await _ordered(query, order).offset((page - 1) * per_page).limit(per_page)
     return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def _ordered(query: QuerySet[Case], order: str) -> QuerySet[Case]:
+    """Sorted by `order`, then by id in the same direction, so equal values keep one order."""
+    return query.order_by(order, "-id" if order.startswith("-") else "id")
+
+
+async def first_cases(criteria: CaseFilter, now: datetime, *, order: str, limit: int) -> list[Case]:
+    """The first `limit` matching cases in the list's order (an export: no page, no total)."""
+    return list(await _ordered(filtered(criteria, now), order).limit(limit))
+
+
+async def count_cases(criteria: CaseFilter, now: datetime) -> int:
+    return await filtered(criteria, now).count()
+
+
+async def oldest_received_at() -> datetime | None:
+    """When the first case of all came in; None before there is one."""
+    oldest = await Case.all().order_by("received_at").first()
+    return oldest.received_at if oldest else None
 
 
 async def case_with_timeline(

@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from ..columns import column
 from ..config import Settings
 from ..models import Case, Complainant, SatisfactionSurvey, SurveyAnswer
 from .outbox import OutboxKind, enqueue
@@ -25,11 +26,9 @@ async def start_survey(
     period = f"{local.year:04d}-{local.month:02d}"
     previous = await SatisfactionSurvey.exclude(period=period).order_by("-sent_at").first()
     since = previous.sent_at if previous else now - FIRST_LOOKBACK
-    reachable = set(
-        await Complainant.filter(telegram_id__isnull=False).values_list("id", flat=True)
-    )
-    recent = await Case.filter(received_at__gte=since, complainant_id__isnull=False).values_list(
-        "complainant_id", flat=True
+    reachable = set(await column(Complainant.filter(telegram_id__isnull=False), "id"))
+    recent = await column(
+        Case.filter(received_at__gte=since, complainant_id__isnull=False), "complainant_id"
     )
     complained = set(recent) & reachable
     others = sorted(reachable - complained)

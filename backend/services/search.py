@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pypika_tortoise.context import SqlContext
-from pypika_tortoise.terms import Criterion, Term, ValueWrapper
+from pypika_tortoise.terms import Criterion, NodeT, Term, ValueWrapper
 from tortoise.expressions import Q, ResolveContext
 from tortoise.query_utils import QueryModifier
 
@@ -126,8 +126,8 @@ class _RawCriterion(Criterion):
         super().__init__()
         self.parts = parts
 
-    def nodes_(self) -> Iterator[Term]:
-        yield self
+    def nodes_(self) -> Iterator[NodeT]:  # pypika's signature: NodeT is bound to nothing here
+        yield self  # type: ignore[misc]  # as in pypika's own nodes_ (third-party typing gap)
         for part in self.parts:
             if isinstance(part, Term):
                 yield from part.nodes_()

@@ -49,7 +49,7 @@ async def redeem_sign_in_link(token: str, settings: Settings, now: datetime) -> 
         )
         if link is None or link.used_at is not None or link.expires_at <= now:
             return None
-        staff = await Staff.get_or_none(id=link.staff_id, active=True).using_db(conn)
+        staff = await Staff.filter(id=link.staff_id, active=True).using_db(conn).get_or_none()
         if staff is None:
             return None
         link.used_at = now

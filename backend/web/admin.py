@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiMapping
 
 from ..config import Settings
@@ -17,13 +18,12 @@ from ..domain.contact import normalize_phone, regions_for
 from ..i18n import N_
 from ..inputs import whole_number
 from ..labels import ROLE_NAMES
-from ..models import Department
 from .auth import Handler
 from .format import Formatter
 from .render import formatter, message_page, render, see_other
 from .state import PREFIX, viewer_of
 
-Form = MultiMapping[str | bytes]  # what request.post() gives
+Form = MultiMapping[str | bytes | bytearray | FileField]  # what request.post() gives
 
 ADMIN_PATH = f"{PREFIX}/admin"
 STAFF_PATH = f"{ADMIN_PATH}/staff"
@@ -135,10 +135,6 @@ def id_of(request: web.Request, key: str) -> int:
     if number is None:
         raise web.HTTPNotFound()
     return number
-
-
-async def department_options() -> list[tuple[str, str]]:
-    return [(d.code, d.name) for d in await Department.filter(active=True).order_by("name")]
 
 
 def role_options(fmt: Formatter) -> list[tuple[str, str]]:

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Case, Department, Staff
+from ..models import Case
 from ..services.queries import OPEN_STATUSES
 from ..services.reports import shorten
+from ..services.staff_queries import department_names, staff_names
 from .format import NO_VALUE, Formatter
 
 
@@ -32,15 +33,7 @@ class Names:
 async def names_for(cases: list[Case]) -> Names:
     staff_ids = {c.owner_id for c in cases if c.owner_id}
     department_ids = {c.department_id for c in cases if c.department_id}
-    staff = (
-        dict(await Staff.filter(id__in=staff_ids).values_list("id", "name")) if staff_ids else {}
-    )
-    departments = (
-        dict(await Department.filter(id__in=department_ids).values_list("id", "name"))
-        if department_ids
-        else {}
-    )
-    return Names(staff, departments)
+    return Names(await staff_names(staff_ids), await department_names(department_ids))
 
 
 @dataclass(frozen=True)

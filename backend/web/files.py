@@ -6,6 +6,7 @@ import mimetypes
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -13,21 +14,26 @@ from ..config import Settings
 from ..domain import normalize_case_number
 from ..inputs import whole_number
 from ..models import Attachment
+from ..services.attachment_queries import attachment_of_case
 
-FILE_BOT = web.AppKey("dashboard_file_bot", object)  # a telegram.Bot, or None without Telegram
+if TYPE_CHECKING:  # imported when first needed: without Telegram the dashboard never loads it
+    from telegram import Bot
+
+FILE_BOT: "web.AppKey[Bot | None]" = web.AppKey("dashboard_file_bot")  # None without Telegram
 CACHE_DIR = web.AppKey("dashboard_file_cache", Path)
 CACHE_BYTES = web.AppKey("dashboard_file_cache_bytes", int)  # FILE_CACHE_MB
 MAX_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 
 
-def make_file_bot(settings: Settings) -> object | None:
+def make_file_bot(settings: Settings) -> "Bot | None":
     if not settings.telegram_enabled:
         return None
     from telegram import Bot
 
-    base = settings.telegram_api_base_url
-    kwargs = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
-    return Bot(settings.bot_token or "", **kwargs)
+    token, base = settings.bot_token or "", settings.telegram_api_base_url
+    if base:
+        return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    return Bot(token)
 
 
 async def close_file_bot(app: web.Application) -> None:
@@ -41,7 +47,7 @@ def _cache_path(app: web.Application, attachment: Attachment) -> Path:
     return app[CACHE_DIR] / hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-async def _download(bot, file_id: str) -> tuple[bytes, str]:
+async def _download(bot: "Bot", file_id: str) -> tuple[bytes, str]:
     await bot.initialize()  # once (PTB returns at once when it already is)
     telegram_file = await bot.get_file(file_id)
     if telegram_file.file_size and telegram_file.file_size > MAX_BYTES:
@@ -89,11 +95,7 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     if number is None:
         raise web.HTTPNotFound()
     attachment_id = whole_number(request.match_info["attachment_id"])
-    attachment = (
-        None
-        if attachment_id is None
-        else await Attachment.get_or_none(id=attachment_id, case__number=number)
-    )
+    attachment = None if attachment_id is None else await attachment_of_case(attachment_id, number)
     bot = request.app.get(FILE_BOT)
     if attachment is None or bot is None:
         raise web.HTTPNotFound()

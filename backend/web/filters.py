@@ -10,8 +10,8 @@ from multidict import MultiMapping
 from ..config import Settings
 from ..domain import Severity, Status
 from ..inputs import FIRST_DAY, LAST_DAY, whole_number
-from ..models import Department
 from ..services.queries import OPEN_STATUSES, CaseFilter, local_day_bounds
+from ..services.staff_queries import department_by_code
 
 OPEN = "open"  # a pseudo-status for "new, assigned or in progress"
 PER_PAGE = 25
@@ -144,7 +144,7 @@ class ListQuery:
             statuses.extend(OPEN_STATUSES if value == OPEN else [Status(value)])
         department_id = None
         if self.department:
-            department = await Department.get_or_none(code=self.department)
+            department = await department_by_code(self.department)
             if department is None:
                 return None
             department_id = department.id

@@ -5,6 +5,8 @@ Bearer-token check and JSON errors never apply to the browser pages, and the API
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
@@ -13,7 +15,7 @@ from .. import inputs
 from ..domain import ValidationFailed
 from ..i18n import N_
 from ..services.signin import session_for
-from .auth import cookie_value, is_public, sign_in_needed
+from .auth import Handler, cookie_value, is_public, sign_in_needed
 from .csrf import FIELD, origin_allowed, token_matches
 from .render import Refused, message_page
 from .state import PREFIX, VIEWER, ctx_of
@@ -38,7 +40,7 @@ def is_dashboard_path(path: str) -> bool:
 
 
 @web.middleware
-async def dashboard_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def dashboard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not is_dashboard_path(request.path):
         return await handler(request)
     try:
@@ -89,7 +91,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     return await match_info.handler(request)
 
 
-def _check(check, *values) -> None:
+def _check(check: Callable[..., None], *values: Any) -> None:
     """Input the database cannot store (see backend.inputs) is refused before any handler reads it."""
     try:
         check(*values)

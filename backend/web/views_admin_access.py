@@ -4,11 +4,14 @@ The secret is rendered directly in the answer to the POST (never in a link, neve
 only its hash), with Cache-Control: no-store so no cache or back button brings it back.
 """
 
+from typing import Any
+
 from aiohttp import web
 
 from ..domain import ValidationFailed
-from ..models import ApiToken, Department, StaffInvite
+from ..services.access_queries import api_token_exists, api_tokens, open_invites
 from ..services.staff import INVITE_VALID, create_invite
+from ..services.staff_queries import active_department_choices, department_by_code
 from ..services.tokens import create_token, revoke_token
 from .admin import (
     INVITES_PATH,
@@ -16,7 +19,6 @@ from .admin import (
     admin_only,
     admin_page,
     department_code_of,
-    department_options,
     entered,
     explain,
     field,
@@ -27,7 +29,7 @@ from .render import formatter, render, see_other
 from .state import ctx_of
 
 
-def _secret_page(request: web.Request, **values: object) -> web.Response:
+def _secret_page(request: web.Request, **values: Any) -> web.Response:
     response = render(request, "admin_secret.html", **values)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -45,11 +47,7 @@ async def render_invites(
     typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
-    invites = (
-        await StaffInvite.filter(used_at=None, expires_at__gt=fmt.now)
-        .order_by("expires_at", "id")
-        .prefetch_related("department")
-    )
+    invites = await open_invites(fmt.now)
     return admin_page(
         request,
         "admin_invites.html",
@@ -57,7 +55,7 @@ async def render_invites(
         error=error,
         status=status,
         invites=invites,
-        department_options=await department_options(),
+        department_options=await active_department_choices(),
         typed=typed or {},
         path=INVITES_PATH,
     )
@@ -82,7 +80,7 @@ async def invite_create(request: web.Request) -> web.Response:
         return await render_invites(
             request, error=explain(error, fmt), status=400, typed=entered(form)
         )
-    department = await Department.get_or_none(code=(department_code_of(form) or "").lower())
+    department = await department_by_code((department_code_of(form) or "").lower())
     return _secret_page(
         request,
         title=fmt.t("Invite code"),
@@ -116,10 +114,7 @@ async def render_tokens(
     typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
-    tokens = await ApiToken.all().order_by("revoked_at", "-created_at", "-id")
-    tokens.sort(
-        key=lambda t: t.revoked_at is not None
-    )  # active first, whatever the database does with NULL
+    tokens = await api_tokens()
     return admin_page(
         request,
         "admin_tokens.html",
@@ -169,7 +164,7 @@ async def token_create(request: web.Request) -> web.Response:
 @admin_only
 async def token_revoke(request: web.Request) -> web.Response:
     token_id = id_of(request, "token_id")
-    if not await ApiToken.exists(id=token_id):
+    if not await api_token_exists(token_id):
         raise web.HTTPNotFound()
     await revoke_token(token_id, ctx_of(request).clock.now())
     return see_other(f"{TOKENS_PATH}?done=revoked")

@@ -3,8 +3,12 @@
 from aiohttp import web
 
 from ..domain import ValidationFailed
-from ..models import Department, Staff
 from ..services.staff import add_department, deactivate_department
+from ..services.staff_queries import (
+    active_staff_per_department,
+    department_by_id,
+    departments_for_admin,
+)
 from .admin import (
     CODE_PATTERN,
     DEPARTMENTS_PATH,
@@ -27,12 +31,8 @@ async def render_departments(
     typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
-    departments = await Department.all().order_by("-active", "name", "id")
-    counts: dict[int, int] = {}
-    for department_id in await Staff.filter(
-        active=True, department_id__not_isnull=True
-    ).values_list("department_id", flat=True):
-        counts[department_id] = counts.get(department_id, 0) + 1
+    departments = await departments_for_admin()
+    counts = await active_staff_per_department()
     return admin_page(
         request,
         "admin_departments.html",
@@ -70,7 +70,7 @@ async def department_save(request: web.Request) -> web.Response:
 
 @admin_only
 async def department_deactivate(request: web.Request) -> web.Response:
-    department = await Department.get_or_none(id=id_of(request, "department_id"))
+    department = await department_by_id(id_of(request, "department_id"))
     if department is None:
         raise web.HTTPNotFound()
     await deactivate_department(department.code)

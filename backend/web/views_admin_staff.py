@@ -12,12 +12,16 @@ from ..domain import ValidationFailed
 from ..domain.contact import mask_phone
 from ..models import Staff
 from ..services.staff import add_staff, deactivate_staff, update_staff
+from ..services.staff_queries import (
+    active_department_choices,
+    staff_by_id,
+    staff_with_departments,
+)
 from .admin import (
     STAFF_PATH,
     admin_only,
     admin_page,
     department_code_of,
-    department_options,
     entered,
     explain,
     field,
@@ -71,8 +75,8 @@ async def render_staff(
     typed: dict[str, str] | None = None,
 ) -> web.Response:
     fmt = formatter(request)
-    people = await Staff.all().order_by("-active", "name", "id").prefetch_related("department")
-    departments = await department_options()
+    people = await staff_with_departments()
+    departments = await active_department_choices()
     return admin_page(
         request,
         "admin_staff.html",
@@ -92,8 +96,12 @@ async def staff_page(request: web.Request) -> web.Response:
     return await render_staff(request)
 
 
-def _refusal(request: web.Request, error: ValidationFailed, typed: dict[str, str] | None = None):
-    return render_staff(request, error=explain(error, formatter(request)), status=400, typed=typed)
+async def _refusal(
+    request: web.Request, error: ValidationFailed, typed: dict[str, str] | None = None
+) -> web.Response:
+    return await render_staff(
+        request, error=explain(error, formatter(request)), status=400, typed=typed
+    )
 
 
 @admin_only
@@ -120,7 +128,7 @@ async def staff_add(request: web.Request) -> web.Response:
 
 
 async def _person(request: web.Request) -> Staff:
-    person = await Staff.get_or_none(id=id_of(request, "staff_id"))
+    person = await staff_by_id(id_of(request, "staff_id"))
     if person is None:
         raise web.HTTPNotFound()
     return person

@@ -9,8 +9,15 @@ from ..domain.permissions import check_permission
 from ..domain.transitions import allowed_actions
 from ..i18n import N_
 from ..labels import triage_reasons
-from ..models import Attachment, Case, Department, Staff
+from ..models import Case
 from ..services import queries
+from ..services.attachment_queries import attachments_of
+from ..services.staff_queries import (
+    active_department_choices,
+    active_staff_choices,
+    department_by_id,
+    staff_by_id,
+)
 from .case_rows import is_overdue
 from .files import FILE_BOT
 from .format import Formatter
@@ -163,9 +170,9 @@ async def render_case(
     if found is None:
         raise web.HTTPNotFound()
     case, events = found
-    owner = await Staff.get_or_none(id=case.owner_id) if case.owner_id else None
-    department = await Department.get_or_none(id=case.department_id) if case.department_id else None
-    files = list(await Attachment.filter(case_id=case.id).order_by("id"))
+    owner = await staff_by_id(case.owner_id) if case.owner_id else None
+    department = await department_by_id(case.department_id) if case.department_id else None
+    files = await attachments_of(case.id)
     photos = len(files)
     clocks = [
         (fmt.t(label), due) for name, label in CLOCKS if (due := fmt.due(getattr(case, name)))
@@ -195,10 +202,8 @@ async def render_case(
         files=files,
         files_available=request.app.get(FILE_BOT) is not None,
         file_url=lambda attachment: f"{case_path(case.number)}/files/{attachment.id}",
-        staff_options=[(s.id, s.name) for s in await Staff.filter(active=True).order_by("name")],
-        department_options=[
-            (d.code, d.name) for d in await Department.filter(active=True).order_by("name")
-        ],
+        staff_options=await active_staff_choices(),
+        department_options=await active_department_choices(),
         category_options=[
             (c, fmt.category(c)) for c in ctx.settings.policy.category_codes if c != case.category
         ],

@@ -5,8 +5,9 @@ from aiohttp import web
 from ..domain import Severity, Status
 from ..i18n import N_
 from ..inputs import FIRST_DAY, LAST_DAY
-from ..models import Case, Department, Staff
+from ..models import Case
 from ..services import queries
+from ..services.staff_queries import department_directory, staff_directory
 from .case_rows import Names, case_row, names_for
 from .export import MAX_ROWS, table, to_csv, to_xlsx
 from .filters import OPEN, PER_PAGE, SORTS, ListQuery
@@ -84,10 +85,8 @@ async def _people() -> tuple[Names, list[tuple[str, str]], list[tuple[str, str]]
 
     Both tables are small; reading them whole saves the page two queries (names of the page's owners).
     """
-    staff = await Staff.all().order_by("name").values_list("id", "name", "active")
-    departments = (
-        await Department.all().order_by("name").values_list("id", "code", "name", "active")
-    )
+    staff = await staff_directory()
+    departments = await department_directory()
     names = Names(
         {id_: name for id_, name, _ in staff}, {id_: name for id_, _, name, _ in departments}
     )
@@ -102,12 +101,7 @@ async def _export_table(request: web.Request) -> tuple[list[str], list[list[str]
     wanted, criteria = await _query(request)
     cases: list[Case] = []
     if criteria is not None:
-        tie_break = "-id" if wanted.order.startswith("-") else "id"
-        cases = list(
-            await queries.filtered(criteria, fmt.now)
-            .order_by(wanted.order, tie_break)
-            .limit(MAX_ROWS)
-        )
+        cases = await queries.first_cases(criteria, fmt.now, order=wanted.order, limit=MAX_ROWS)
     names = await names_for(cases)
     return table([case_row(c, names, fmt, full_phone=viewer.sees_all_phones) for c in cases], fmt)
 

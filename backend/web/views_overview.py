@@ -9,20 +9,22 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from tortoise.functions import Count
 
 from ..config import Settings
 from ..domain import Severity
-from ..models import Case, Department
+from ..services.overview_queries import (
+    new_cases_by_period_and_category,
+    open_cases_by_department,
+)
 from ..services.queries import (
     OPEN_STATUSES,
     CaseFilter,
-    filtered,
+    count_cases,
     local_day_bounds,
-    period_index,
     service_levels,
     statistics,
 )
+from ..services.staff_queries import department_names
 from .charts import Chart, Series, bar_chart
 from .format import NO_VALUE, Formatter
 from .render import formatter, render
@@ -61,7 +63,7 @@ async def overview_figures(settings: Settings, now: datetime) -> Figures:
     day_start, day_end = local_day_bounds(today, today, tz)
 
     async def count(criteria: CaseFilter) -> int:
-        return await filtered(criteria, now).count()
+        return await count_cases(criteria, now)
 
     return Figures(
         today=today,
@@ -88,13 +90,8 @@ def day_starts(firsts: list[date], today: date, settings: Settings) -> list[date
 async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> Chart:
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     bounds = day_starts(days, today, settings)
-    rows = await (
-        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
-        .annotate(day=period_index(bounds), n=Count("id"))
-        .group_by("day", "category")
-        .values("day", "category", "n")
-    )
-    counts = {(days[int(row["day"])], row["category"]): row["n"] for row in rows}
+    by_period = await new_cases_by_period_and_category(bounds)
+    counts = {(days[i], category): n for (i, category), n in by_period.items()}
     present = {category for _, category in counts}
     codes = [c for c in settings.policy.category_codes if c in present] + sorted(
         present - set(settings.policy.category_codes)
@@ -144,23 +141,13 @@ def satisfaction_chart(fmt: Formatter, stats: dict[str, Any]) -> Chart:
 
 
 async def open_by_department(fmt: Formatter) -> Chart:
-    rows = await (
-        Case.filter(status__in=OPEN_STATUSES)
-        .annotate(n=Count("id"))
-        .group_by("department_id")
-        .values("department_id", "n")
-    )
-    ids = [row["department_id"] for row in rows if row["department_id"] is not None]
-    names = dict(await Department.filter(id__in=ids).values_list("id", "name")) if ids else {}
+    counts = await open_cases_by_department()
+    names = await department_names({id_ for id_, _ in counts if id_ is not None})
     pairs = sorted(
-        (
-            (names.get(row["department_id"], str(row["department_id"])), row["n"])
-            for row in rows
-            if row["department_id"]
-        ),
+        ((names.get(id_, str(id_)), n) for id_, n in counts if id_),
         key=lambda pair: (-pair[1], pair[0]),
     )
-    pairs += [(fmt.t("No department"), row["n"]) for row in rows if row["department_id"] is None]
+    pairs += [(fmt.t("No department"), n) for id_, n in counts if id_ is None]
     name = fmt.t("Open cases")
     return bar_chart(
         fmt.t("Open cases by department"),

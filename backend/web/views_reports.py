@@ -8,9 +8,9 @@ from aiohttp import web
 from ..domain import Role
 from ..i18n import N_
 from ..inputs import FIRST_DAY, LAST_DAY, OutOfRange
-from ..models import Case
 from ..reports_xlsx import write_monthly_xlsx
-from ..services.reports import month_from_text, monthly_report
+from ..services.queries import oldest_received_at
+from ..services.reports import MonthlyReport, month_from_text, monthly_report
 from .render import Refused, formatter, message_page, render
 from .state import PREFIX, ctx_of, viewer_of
 
@@ -26,7 +26,7 @@ def _refused(request: web.Request) -> web.Response | None:
 
 
 def _months_back(first: date, last: date) -> list[str]:
-    months = []
+    months: list[str] = []
     year, month = last.year, last.month
     while (year, month) >= (first.year, first.month) and len(months) < MAX_MONTHS:
         months.append(f"{year:04d}-{month:02d}")
@@ -40,8 +40,8 @@ async def report_list(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     fmt = formatter(request)
     today = fmt.now.astimezone(ctx.settings.timezone).date()
-    oldest = await Case.all().order_by("received_at").first()
-    first = oldest.received_at.astimezone(ctx.settings.timezone).date() if oldest else today
+    oldest = await oldest_received_at()
+    first = oldest.astimezone(ctx.settings.timezone).date() if oldest else today
     return render(
         request,
         "reports.html",
@@ -52,7 +52,7 @@ async def report_list(request: web.Request) -> web.Response:
     )
 
 
-async def _report(request: web.Request):
+async def _report(request: web.Request) -> MonthlyReport:
     ctx = ctx_of(request)
     try:
         year, month = month_from_text(request.match_info["month"])

@@ -70,8 +70,8 @@ def _decode_entity(src: str, i: int) -> tuple[str, int] | None:
         if code == 0:
             return None
         return char, m.end() - i
-    char = _NAMED_ENTITIES.get(body)
-    return (char, m.end() - i) if char is not None else None
+    named = _NAMED_ENTITIES.get(body)
+    return (named, m.end() - i) if named is not None else None
 
 
 def _unescape_attr(value: str) -> str:

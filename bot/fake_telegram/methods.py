@@ -228,14 +228,20 @@ def _send_file(kind: str) -> Callable[[FakeBotApi, Params, Files], dict[str, Any
     return handler
 
 
+def _group_item_kind(item: object) -> str:
+    """The ``type`` of one sendMediaGroup item; only these four may be grouped."""
+    kind = item.get("type") if isinstance(item, dict) else None
+    if isinstance(kind, str) and kind in ("photo", "video", "document", "audio"):
+        return kind
+    raise bad_request("can't parse InputMedia: unsupported media type")
+
+
 def send_media_group(api: FakeBotApi, p: Params, files: Files) -> list[dict[str, Any]]:
     chat = api.target_chat(p.get("chat_id"))
     media = p.get("media")
     if not isinstance(media, list) or not 2 <= len(media) <= 10:
         raise bad_request("media group must contain 2-10 items")
-    kinds = [item.get("type") if isinstance(item, dict) else None for item in media]
-    if any(k not in ("photo", "video", "document", "audio") for k in kinds):
-        raise bad_request("can't parse InputMedia: unsupported media type")
+    kinds = [_group_item_kind(item) for item in media]
     for solo in ("document", "audio"):
         if solo in kinds and any(k != solo for k in kinds):
             raise bad_request(f"{solo} can't be mixed with other media types")

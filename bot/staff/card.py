@@ -18,8 +18,8 @@ from backend.labels import (
 from backend.models import Attachment, Case, Staff
 
 from ..callbacks import Scope, cb
-from ..render import esc, more_in_dashboard
-from ..text import MAX_TEXT, button, fit, shorten, visible_length
+from ..render import more_in_dashboard
+from ..text import MAX_TEXT, button, esc, fit, shorten, visible_length
 from ..timefmt import local_time
 
 SCOPE = Scope.STAFF_CARD

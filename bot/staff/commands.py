@@ -5,7 +5,8 @@ from backend.labels import role_in_sentence
 from backend.services import queries
 from backend.services.staff import redeem_invite, set_on_duty, staff_actor
 
-from ..render import case_line, esc, more_in_dashboard
+from ..render import case_line, more_in_dashboard
+from ..text import esc
 from ..turn import Turn
 from .card import card_keyboard, card_text
 

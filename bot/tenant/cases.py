@@ -10,8 +10,8 @@ from backend.models import Case, CaseEvent
 from backend.services.actors import Actor
 
 from ..callbacks import Callback, Scope, cb
-from ..render import MORE_KEPT, case_line, esc
-from ..text import button
+from ..render import MORE_KEPT, case_line
+from ..text import button, esc
 from ..timefmt import local_time
 from ..turn import Turn
 

@@ -435,8 +435,7 @@ async def _phone_message(turn: Turn, dialog: DialogState) -> None:
         return
     if name and not dialog.draft.name:
         dialog.draft.telegram_name = name
-    await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
-    await _answer(turn, dialog, Step.PHONE, phone)
+    await _answer(turn, dialog, Step.PHONE, phone, thank=True)
 
 
 async def _name_message(turn: Turn, dialog: DialogState) -> None:
@@ -477,12 +476,15 @@ async def _expect_message(turn: Turn, dialog: DialogState) -> None:
     await _answer(turn, dialog, Step.EXPECT, text)
 
 
-async def _answer(turn: Turn, dialog: DialogState, step: Step, value: str) -> None:
-    """Store an answer; after an emergency was filed, add it to the case right away."""
+async def _answer(
+    turn: Turn, dialog: DialogState, step: Step, value: str, *, thank: bool = False
+) -> None:
+    """Store an answer; after an emergency was filed, add it to the case right away. `thank`: say thank
+    you (and take the phone keyboard away) before the next question."""
     dialog.draft.answer(step, value)
     if dialog.draft.case_number:
         await _supplement(turn, dialog, step, value)
-    await _go(turn, dialog, steps.next_step(step, dialog.draft))
+    await _go(turn, dialog, steps.next_step(step, dialog.draft), thank=thank)
 
 
 async def _supplement(turn: Turn, dialog: DialogState, step: Step, value: str) -> None:
@@ -504,11 +506,14 @@ async def _supplement(turn: Turn, dialog: DialogState, step: Step, value: str) -
 # ---- asking ---------------------------------------------------------------------------------------
 
 
-async def _go(turn: Turn, dialog: DialogState, step: Step) -> None:
+async def _go(turn: Turn, dialog: DialogState, step: Step, *, thank: bool = False) -> None:
+    """Move to `step`: saved first, then asked (`thank`: a thank-you before, once saved)."""
     draft = dialog.draft
     if step == Step.DONE:
         number = draft.case_number
         await clear_dialog(turn.chat_id, turn.user_id)
+        if thank:
+            await _thank(turn)
         await turn.reply(
             turn.t(
                 "Thank you, everything is added to case {number}. Send /status {number} to see its progress.",
@@ -526,7 +531,13 @@ async def _go(turn: Turn, dialog: DialogState, step: Step) -> None:
         draft.return_to = None
     dialog.state = step
     await save_dialog(dialog, turn.ctx.clock.now())
+    if thank:
+        await _thank(turn)
     await ASK[step](turn, dialog)
+
+
+async def _thank(turn: Turn) -> None:
+    await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
 
 
 async def _ask_confirm(turn: Turn, dialog: DialogState) -> None:
@@ -800,8 +811,7 @@ async def _unit_found(turn: Turn, dialog: DialogState, _: str) -> None:
 
 async def _reuse_phone(turn: Turn, dialog: DialogState, _: str) -> None:
     if turn.complainant and turn.complainant.phone:
-        await turn.reply(turn.t("Thank you."), ReplyKeyboardRemove())
-        await _answer(turn, dialog, Step.PHONE, turn.complainant.phone)
+        await _answer(turn, dialog, Step.PHONE, turn.complainant.phone, thank=True)
 
 
 async def _reuse_name(turn: Turn, dialog: DialogState, _: str) -> None:
@@ -849,13 +859,24 @@ async def _quit(turn: Turn, dialog: DialogState, _: str) -> None:
 
 
 async def _submit_pressed(turn: Turn, dialog: DialogState, _: str) -> None:
-    case = await _submit(turn, dialog)
+    """The dialog ends with the case filed (the update recorded in the same commit), then the receipt
+    and the staff card go out."""
+    case = await _file(turn, dialog)
     if case is None:
         return
     await clear_dialog(turn.chat_id, turn.user_id)
+    await turn.ctx.deliver()
 
 
 async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
+    """File the case and deliver what it queued (the receipt first, then the dialog goes on)."""
+    case = await _file(turn, dialog, triage)
+    if case is not None:
+        await turn.ctx.deliver()
+    return case
+
+
+async def _file(turn: Turn, dialog: DialogState, triage: Any = None):
     """File the case (idempotent on the dialog's key); on a database failure keep everything.
     An emergency is major whatever a later classification says (a "yes" to the safety question)."""
     draft = dialog.draft
@@ -897,7 +918,6 @@ async def _submit(turn: Turn, dialog: DialogState, triage: Any = None):
             keyboard([button(turn, turn.plain("✅ Submit"), "submit")]),
         )
         return None
-    await turn.ctx.deliver()
     return case
 
 

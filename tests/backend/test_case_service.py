@@ -140,6 +140,35 @@ async def test_second_complaint_in_30_days_is_important(service, clock):
     assert later.severity is Severity.GENERAL
 
 
+async def test_a_returning_tenant_is_remembered_with_their_latest_details(service, clock):
+    await service.submit(tenant_draft(), Actor.system())
+    before = await Complainant.get(telegram_id=777)
+    clock.advance(days=2)
+    other = await service.submit(
+        tenant_draft("楼下晚上很吵", category="noise", contact_name="王阿姨", unit=""),
+        Actor.system(),
+    )
+    assert other.severity is Severity.GENERAL  # another category: not a repeat
+    assert other.complainant_id == before.id
+    tenant = await Complainant.get(telegram_id=777)
+    assert (tenant.name, tenant.unit, tenant.updated_at) == ("王阿姨", "3-1-1202", clock.now())
+    assert await Complainant.all().count() == 1
+
+
+async def test_the_case_a_submit_returns_is_the_stored_row(service):
+    case = await service.submit(
+        tenant_draft(client_key="k-1", attachments=[AttachmentDraft("photo-1")]), Actor.system()
+    )
+    stored = await Case.get(id=case.id)
+    names = Case._meta.fields_db_projection
+    assert {name: getattr(case, name) for name in names} == {
+        name: getattr(stored, name) for name in names
+    }
+    case.status = Status.ASSIGNED  # the instance can be saved like one the ORM created
+    await case.save()
+    assert (await Case.get(id=case.id)).status is Status.ASSIGNED
+
+
 async def test_off_hours_case_goes_to_the_duty_officer(service, clock):
     from datetime import UTC, datetime
 

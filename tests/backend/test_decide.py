@@ -50,13 +50,13 @@ from backend.domain.decide import (
     CaseState,
     Correction,
     DepartmentRef,
-    MessageKind,
     Notice,
     StaffRef,
     To,
     decide,
 )
 from backend.domain.enums import DueClock
+from backend.domain.messages import FollowupCall, OutboxKind
 
 POLICY = load_policy()
 TZ = ZoneInfo("Asia/Shanghai")
@@ -126,7 +126,7 @@ def run(command, case: CaseState, actor: ActorFacts | None = None, now: datetime
     return decide(command, replace(case, actor=actor or case.actor), now, POLICY)
 
 
-def kinds(decision) -> list[tuple[To, MessageKind]]:
+def kinds(decision) -> list[tuple[To, OutboxKind]]:
     return [(n.to, n.kind) for n in decision.notices]
 
 
@@ -237,11 +237,11 @@ def test_claim_takes_the_case_and_stops_the_assign_clock():
     }
     assert decision.event.data == {"owner": AGENT.name} and decision.event.public
     assert kinds(decision) == [
-        (To.TENANT, MessageKind.TENANT_UPDATE),
-        (To.STAFF_CHAT, MessageKind.CARD_REFRESH),
-        (To.OWNER, MessageKind.OWNER_BRIEF),
+        (To.TENANT, OutboxKind.TENANT_UPDATE),
+        (To.STAFF_CHAT, OutboxKind.CARD_REFRESH),
+        (To.OWNER, OutboxKind.OWNER_BRIEF),
     ]
-    assert decision.notices[0].payload == {
+    assert decision.notices[0].payload.to_json() == {
         "number": REF,
         "event": "claim",
         "note": "",
@@ -260,7 +260,7 @@ def test_assign_to_a_staff_member_takes_their_department():
     decision = run(Assign(ref=REF, staff_id=2), case, SUPERVISOR)
     assert decision.changes["owner_id"] == 2 and decision.changes["department_id"] == 5
     assert decision.changes["assign_due_at"] is None
-    assert (To.OWNER, MessageKind.OWNER_BRIEF) in kinds(decision)
+    assert (To.OWNER, OutboxKind.OWNER_BRIEF) in kinds(decision)
 
 
 def test_assign_to_a_department_only_keeps_the_assign_clock():
@@ -268,7 +268,7 @@ def test_assign_to_a_department_only_keeps_the_assign_clock():
     decision = run(Assign(ref=REF, department_code="engineering"), case, SUPERVISOR)
     assert decision.changes == {"status": Status.ASSIGNED, "department_id": 5}
     assert decision.event.data == {"department": "工程部"}
-    assert (To.OWNER, MessageKind.OWNER_BRIEF) not in kinds(decision)
+    assert (To.OWNER, OutboxKind.OWNER_BRIEF) not in kinds(decision)
 
 
 FIRST_FEEDBACK = [
@@ -297,7 +297,7 @@ def test_a_later_feedback_keeps_the_first_time():
 def test_a_private_note_tells_only_the_staff_chat():
     decision = run(AddNote(ref=REF, note="内部备注", to_tenant=False), owned(), AGENT)
     assert not decision.event.public
-    assert kinds(decision) == [(To.STAFF_CHAT, MessageKind.CARD_REFRESH)]
+    assert kinds(decision) == [(To.STAFF_CHAT, OutboxKind.CARD_REFRESH)]
 
 
 def test_resolve_stops_the_work_clocks_and_arms_the_follow_up():
@@ -335,21 +335,21 @@ def test_reopen_goes_one_level_up_and_forgets_the_answer():
         "previous_solved": True,
     }
     alert = decision.notices[-1]
-    assert (alert.to, alert.kind, alert.role) == (To.ROLE, MessageKind.ESCALATION, Role.SUPERVISOR)
-    assert alert.payload == {"number": REF, "reason": "reopened", "level": 2}
+    assert (alert.to, alert.kind, alert.role) == (To.ROLE, OutboxKind.ESCALATION, Role.SUPERVISOR)
+    assert alert.payload.to_json() == {"number": REF, "reason": "reopened", "level": 2}
 
 
 def test_reopen_at_the_top_level_tells_the_managers():
     decision = run(Reopen(ref=REF, reason="还在漏"), resolved(escalation_level=3), SUPERVISOR)
     alert = decision.notices[-1]
     assert decision.changes["escalation_level"] == 3
-    assert (alert.kind, alert.role) == (MessageKind.MANAGER_ALERT, Role.MANAGER)
+    assert (alert.kind, alert.role) == (OutboxKind.MANAGER_ALERT, Role.MANAGER)
 
 
 def test_the_tenant_who_acted_is_not_told_again():
     decision = run(Reopen(ref=REF, reason="还在漏"), resolved(), TENANT)
     assert decision.event.public
-    assert (To.TENANT, MessageKind.TENANT_UPDATE) not in kinds(decision)
+    assert (To.TENANT, OutboxKind.TENANT_UPDATE) not in kinds(decision)
 
 
 CLOSES = [
@@ -398,7 +398,11 @@ def test_escalate_tells_the_next_level():
     decision = run(Escalate(ref=REF, reason="需要主管"), owned(), AGENT)
     assert decision.changes == {"status": Status.ASSIGNED, "escalation_level": 2}
     assert decision.event.data == {"level": 2} and not decision.event.public
-    assert decision.notices[-1].payload == {"number": REF, "reason": "escalated", "level": 2}
+    assert decision.notices[-1].payload.to_json() == {
+        "number": REF,
+        "reason": "escalated",
+        "level": 2,
+    }
 
 
 def test_change_category_is_training_data():
@@ -421,8 +425,8 @@ def test_raising_severity_tightens_promises_and_running_clocks():
     assert changes["assign_due_at"] is None  # a stopped clock stays stopped
     assert "hard_due_at" not in changes  # the hard limit does not depend on severity
     alert = decision.notices[-1]
-    assert (alert.kind, alert.role, alert.payload["reason"]) == (
-        MessageKind.MANAGER_ALERT,
+    assert (alert.kind, alert.role, alert.payload.reason) == (
+        OutboxKind.MANAGER_ALERT,
         Role.MANAGER,
         "major",
     )
@@ -440,7 +444,7 @@ def test_lowering_severity_never_loosens_a_promise():
     case = state(severity=Severity.MAJOR)
     decision = run(ChangeSeverity(ref=REF, severity="general", reason="误报"), case, SUPERVISOR)
     assert decision.changes == {"status": Status.NEW, "severity": Severity.GENERAL}
-    assert kinds(decision) == [(To.STAFF_CHAT, MessageKind.CARD_REFRESH)]
+    assert kinds(decision) == [(To.STAFF_CHAT, OutboxKind.CARD_REFRESH)]
 
 
 def test_supplement_normalises_the_phone_and_the_building():
@@ -514,7 +518,7 @@ def test_a_missed_clock_escalates(clock, before, after, rearmed):
     assert decision.changes["escalation_level"] == after
     assert decision.event.data == {"level": after, "clock": clock.value, "missed": NOW.isoformat()}
     assert decision.event.note == f"{clock.value} clock missed"
-    assert decision.notices[-1].payload["reason"] == f"{clock.value}_overdue"
+    assert decision.notices[-1].payload.reason == f"{clock.value}_overdue"
 
 
 def test_the_feedback_clock_sends_an_honest_note_and_reminds_the_owner():
@@ -523,13 +527,14 @@ def test_the_feedback_clock_sends_an_honest_note_and_reminds_the_owner():
     assert decision.changes == {"status": Status.ASSIGNED, "feedback_due_at": None}
     assert not decision.event.public and decision.event.data == {"auto": True}
     assert kinds(decision) == [
-        (To.STAFF_CHAT, MessageKind.CARD_REFRESH),
-        (To.TENANT, MessageKind.TENANT_UPDATE),
-        (To.OWNER_OR_STAFF_CHAT, MessageKind.REMINDER),
+        (To.STAFF_CHAT, OutboxKind.CARD_REFRESH),
+        (To.TENANT, OutboxKind.TENANT_UPDATE),
+        (To.OWNER_OR_STAFF_CHAT, OutboxKind.REMINDER),
     ]
-    assert decision.notices[1].payload == {
+    assert decision.notices[1].payload.to_json() == {
         "number": REF,
         "event": "auto_progress",
+        "note": "",
         "owner": "李师傅",
         "expected": case.promised_resolve_at.isoformat(),
     }
@@ -539,7 +544,7 @@ def test_an_old_case_becomes_major():
     case = state(received_at=NOW - timedelta(days=POLICY.major_after_days))
     decision = run(AgeToMajor(ref=REF), case, SYSTEM)
     assert decision.changes["severity"] is Severity.MAJOR
-    assert decision.notices[-1].payload["reason"] == "unresolved_long"
+    assert decision.notices[-1].payload.reason == "unresolved_long"
 
 
 @pytest.mark.parametrize(("alert", "told"), [(True, 1), (False, 0)])
@@ -551,7 +556,7 @@ def test_joining_an_incident_makes_the_case_major(alert, told):
         "incident_id": 3,
         "severity": Severity.MAJOR,
     }
-    assert kinds(decision).count((To.ROLE, MessageKind.MANAGER_ALERT)) == told
+    assert kinds(decision).count((To.ROLE, OutboxKind.MANAGER_ALERT)) == told
 
 
 def test_the_survey_goes_to_the_tenants_chat_with_its_clocks():
@@ -561,7 +566,7 @@ def test_the_survey_goes_to_the_tenants_chat_with_its_clocks():
     survey = decision.notices[-1]
     assert (survey.to, survey.kind, survey.dedupe_key) == (
         To.TENANT,
-        MessageKind.SURVEY,
+        OutboxKind.SURVEY,
         "survey:11:0",
     )
 
@@ -573,10 +578,10 @@ def test_a_tenant_without_a_chat_gets_a_phone_call():
     call = decision.notices[-1]
     assert call == Notice(
         To.ROLE_OR_STAFF_CHAT,
-        MessageKind.FOLLOWUP_CALL,
-        {"number": REF},
+        FollowupCall(number=REF),
         role=POLICY.sla[Severity.GENERAL].followup_by,
     )
+    assert call.kind is OutboxKind.FOLLOWUP_CALL
 
 
 def test_the_survey_reminder_is_sent_once_per_reopening():
@@ -589,4 +594,4 @@ def test_an_unanswered_survey_closes_the_case_and_tells_the_tenant():
     decision = run(CloseUnanswered(ref=REF), resolved(survey_close_at=NOW), SYSTEM)
     assert decision.changes["close_reason"] == "no_response"
     assert decision.event.public and decision.event.data == {"reason": "no_response"}
-    assert (To.TENANT, MessageKind.TENANT_UPDATE) in kinds(decision)
+    assert (To.TENANT, OutboxKind.TENANT_UPDATE) in kinds(decision)

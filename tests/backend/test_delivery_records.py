@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from tortoise.transactions import in_transaction
 
+from backend.domain.messages import Receipt, TenantUpdate
 from backend.models import Complainant, InboxUpdate, OutboxMessage
 from backend.services import complainants, inbox, outbox
 from backend.services.outbox import OutboxKind
@@ -48,7 +50,40 @@ async def test_a_held_update_keeps_its_payload_and_is_given_back_unprocessed(dat
 
 async def _queued() -> OutboxMessage:
     async with in_transaction() as conn:
-        return await outbox.enqueue(conn, chat_id=42, kind=OutboxKind.RECEIPT, now=T0)
+        return await outbox.enqueue(conn, chat_id=42, payload=Receipt(number="QC-1"), now=T0)
+
+
+async def test_a_typed_payload_is_stored_as_json_under_its_kind(database_url):
+    expected = T0 + timedelta(days=3)
+    update = TenantUpdate(number="QC-1", event="claim", owner="小李", expected=expected)
+    async with in_transaction() as conn:
+        row = await outbox.enqueue(conn, chat_id=42, payload=update, now=T0)
+    stored = await OutboxMessage.get(id=row.id)
+    assert stored.kind == OutboxKind.TENANT_UPDATE
+    assert stored.payload == {
+        "number": "QC-1",
+        "event": "claim",
+        "note": "",
+        "owner": "小李",
+        "expected": expected.isoformat(),
+    }
+    assert TenantUpdate.from_json(stored.payload) == update
+
+
+async def test_a_plain_payload_is_checked_against_its_kind(database_url):
+    async with in_transaction() as conn:
+        with pytest.raises(TypeError):  # a report must say which month
+            await outbox.enqueue(conn, chat_id=42, kind=OutboxKind.REPORT, payload={}, now=T0)
+        with pytest.raises(ValueError):
+            await outbox.enqueue(conn, chat_id=42, kind="letter", payload={}, now=T0)
+        with pytest.raises(ValueError):
+            await outbox.enqueue(
+                conn, chat_id=42, kind=OutboxKind.SURVEY, payload=Receipt(number="QC-1"), now=T0
+            )
+        row = await outbox.enqueue(
+            conn, chat_id=42, kind=OutboxKind.DIALOG_EXPIRED, payload={"locale": "en"}, now=T0
+        )
+    assert row.payload == {"locale": "en"}
 
 
 async def test_an_outbox_message_is_claimed_once_and_not_after_it_was_sent(database_url):
