@@ -1,13 +1,15 @@
 """Outbox delivery: every message leaves through here, with retries, backoff and Telegram's retry_after.
 
 A row is claimed with a lease (conditional update) before it is sent, so two instances never send it
-twice; messages to one chat go out in the order they were written.
+twice; messages to one chat go out in the order they were written. A round reads the waiting rows, claims
+the first due row of every chat and reads the cases they show in one statement each, then marks each row
+right after its own send (docs/decisions/0002-outbox.md).
 """
 
 import io
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from telegram import Bot, InputFile
@@ -32,9 +34,9 @@ from backend.domain.messages import (
 from backend.i18n import N_, _
 from backend.labels import alert_reason_name, category_name
 from backend.metrics import RATE_LIMIT_WAITS, SEND_FAILURES, SENT
-from backend.models import Attachment, Case, OutboxMessage
+from backend.models import Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
-from backend.services import outbox, staff_threads
+from backend.services import attachment_queries, outbox, staff_threads
 from backend.services.reports import month_from_text, monthly_report
 
 from .budget import Budget, SendBudget
@@ -72,68 +74,135 @@ async def deliver_due(
     budget = budget or SendBudget()
     now = ctx.clock.now()
     await budget.prune(now)
-    # Private chats and groups are read separately: a group held back by its 20-a-minute limit must not
-    # keep receipts and alerts (private chats) waiting behind its backlog.
-    waiting = OutboxMessage.filter(sent_at=None, failed_at=None)
-    private = await waiting.filter(chat_id__gt=0).order_by("id").limit(batch)
-    groups = await waiting.filter(chat_id__lt=0).order_by("id").limit(batch)
-    pending = sorted([*private, *groups], key=lambda m: m.id)
+    pending = await outbox.waiting(batch)
     newest_refresh = {m.case_id: m.id for m in pending if m.kind == OutboxKind.CARD_REFRESH}
-    held: set[int] = set()  # chats with an earlier message still waiting: keep their order
-    for message in pending:
-        if message.chat_id in held:
-            continue
-        due = message.next_attempt_at <= now and (
-            message.claimed_until is None or message.claimed_until < now
-        )
-        if not due:
-            held.add(message.chat_id)
-            continue
-        if (
+
+    def superseded(message: OutboxMessage) -> bool:
+        # A later refresh of the same card will show the same truth: one edit instead of several.
+        return (
             message.kind == OutboxKind.CARD_REFRESH
             and newest_refresh.get(message.case_id) != message.id
-        ):
-            # A later refresh of the same card will show the same truth: one edit instead of several.
-            await outbox.mark_superseded(message.id, now)
-            continue
-        # Claim first, then take a send slot: an instance that loses the claim to another must not spend
-        # a slot of the shared budget on a message it will not send.
-        if not await outbox.claim(message.id, now, now + LEASE):
-            held.add(message.chat_id)
-            continue
-        slot = await budget.take(message.chat_id, ctx.clock.now())
-        if slot is None:
-            RATE_LIMIT_WAITS.inc()
-            report.over_budget = True
-            await outbox.release(message.id)
-            if (
-                message.chat_id > 0
-            ):  # a private chat is refused only when the overall limit is reached:
-                break  # nothing else can go in this round
-            held.add(message.chat_id)
-            continue
-        try:
-            with slot_taken():
-                outcome = await _send_one(ctx, bot, message)
-        finally:
-            await budget.give_back(slot, ctx.clock.now())
-        if outcome == "sent":
-            SENT.labels(kind=message.kind).inc()
-            report.sent += 1
-        elif outcome == "retry":
-            SEND_FAILURES.labels(outcome="retry").inc()
-            report.retried += 1
-            held.add(message.chat_id)
-        else:
-            SEND_FAILURES.labels(outcome="failed").inc()
-            report.failed += 1
+        )
+
+    due = _due_in_order(pending, now)
+    # Claim first, then take a send slot: an instance that loses the claim to another must not spend a slot
+    # of the shared budget on a message it will not send. The first message of each chat is claimed in one
+    # statement for the round, a later one when the messages before it have gone (a group held back by
+    # its budget does not have its whole backlog claimed and given back every round); what is claimed but
+    # not sent is released when the round ends.
+    firsts = _first_of_each_chat([m for m in due if not superseded(m)])
+    claimed = await outbox.claim(firsts, now, now + LEASE)
+    unsent = set(claimed)
+    cases = await _cases_of([m for m in due if m.id in claimed])
+    held: set[int] = set()  # chats with an earlier message still waiting: keep their order
+    try:
+        for message in due:
+            if message.chat_id in held:
+                continue
+            if superseded(message):
+                await outbox.mark_superseded(message.id, now)
+                continue
+            if message.id not in claimed:
+                if message.id in firsts or not await outbox.claim([message.id], now, now + LEASE):
+                    held.add(message.chat_id)
+                    continue
+                claimed.add(message.id)
+                unsent.add(message.id)
+            if ctx.clock.now() >= now + LEASE / 2:  # the claims must outlast the sends: a new round
+                report.over_budget = True
+                break
+            slot = await budget.take(message.chat_id, ctx.clock.now())
+            if slot is None:
+                RATE_LIMIT_WAITS.inc()
+                report.over_budget = True
+                if message.chat_id > 0:  # a private chat is refused only when the overall limit is
+                    break  # reached: nothing else can go in this round
+                held.add(message.chat_id)
+                continue
+            unsent.discard(message.id)
+            try:
+                with slot_taken():
+                    outcome = await _send_one(ctx, bot, message, cases)
+            finally:
+                await budget.give_back(slot, ctx.clock.now())
+            if outcome == "sent":
+                SENT.labels(kind=message.kind).inc()
+                report.sent += 1
+            elif outcome == "retry":
+                SEND_FAILURES.labels(outcome="retry").inc()
+                report.retried += 1
+                held.add(message.chat_id)
+            else:
+                SEND_FAILURES.labels(outcome="failed").inc()
+                report.failed += 1
+    finally:
+        await outbox.release(unsent)
     return report
 
 
-async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
+def _due_in_order(pending: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+    """The messages this round may send, in id order: due, not claimed by anyone, and with no earlier
+    message to the same chat that must wait."""
+    waiting_chats: set[int] = set()
+    due = []
+    for message in pending:
+        if message.chat_id in waiting_chats:
+            continue
+        if message.next_attempt_at <= now and (
+            message.claimed_until is None or message.claimed_until < now
+        ):
+            due.append(message)
+        else:
+            waiting_chats.add(message.chat_id)
+    return due
+
+
+def _first_of_each_chat(messages: list[OutboxMessage]) -> set[int]:
+    """The ids of the earliest of `messages` to each chat."""
+    firsts: dict[int, int] = {}
+    for message in messages:
+        firsts.setdefault(message.chat_id, message.id)
+    return set(firsts.values())
+
+
+# Kinds rendered from their case as it is now (the others carry what they show in their payload).
+FROM_CASE = frozenset(
+    {
+        OutboxKind.RECEIPT,
+        OutboxKind.STAFF_CARD,
+        OutboxKind.CARD_REFRESH,
+        OutboxKind.DUTY_ALERT,
+        OutboxKind.CARD_PHOTO,
+        OutboxKind.OWNER_BRIEF,
+    }
+)
+
+
+async def _cases_of(messages: list[OutboxMessage]) -> dict[int, Case]:
+    """The cases these messages are rendered from, read in one statement. The round keeps them (and adds
+    any case a later message needs): a change committed after the read comes with its own card refresh,
+    which a later round renders."""
+    return await outbox.cases_shown(
+        {m.case_id for m in messages if m.case_id is not None and m.kind in FROM_CASE}
+    )
+
+
+async def _case_of(message: OutboxMessage, cases: dict[int, Case]) -> Case | None:
+    """The case `message` is rendered from, from the round's `cases` (read and kept there if missing)."""
+    if message.case_id is None or message.kind not in FROM_CASE:
+        return None
+    if message.case_id not in cases:
+        cases.update(await outbox.cases_shown([message.case_id]))
+    return cases.get(message.case_id)
+
+
+async def _send_one(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, cases: dict[int, Case]
+) -> str:
     now = ctx.clock.now()
     try:
-        telegram_id = await RENDERERS[OutboxKind(message.kind)](ctx, bot, message)
+        case = await _case_of(message, cases)
+        telegram_id = await RENDERERS[OutboxKind(message.kind)](ctx, bot, message, case)
     except RetryAfter as exc:
         RATE_LIMIT_WAITS.inc()
         wait = (
@@ -175,8 +244,11 @@ async def _send_one(ctx: AppContext, bot: Bot, message: OutboxMessage) -> str:
 # ---- rendering ------------------------------------------------------------------------------------
 
 
-async def _case(message: OutboxMessage) -> Case:
-    return await Case.get(id=message.case_id)
+def _required(message: OutboxMessage, case: Case | None) -> Case:
+    """The case a message is rendered from (None: it is not there any more)."""
+    if case is None:
+        raise LookupError(f"outbox {message.id}: case {message.case_id} not found")
+    return case
 
 
 P = TypeVar("P", bound=Payload)
@@ -212,8 +284,10 @@ async def _send(
     return sent[-1].message_id
 
 
-async def render_receipt(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    case = await _case(message)
+async def render_receipt(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
+    case = _required(message, case)
     locale, tz = case.locale, ctx.settings.timezone
     # An emergency's receipt leads with the alert (what to do now came just before it, from the dialog).
     alerted = [_("🚨 The staff on duty have been alerted.", locale)] if _is_emergency(case) else []
@@ -258,7 +332,9 @@ UPDATE_TEXT = {
 }
 
 
-async def render_tenant_update(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_tenant_update(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     update = _payload(message, TenantUpdate)
     locale = _locale(ctx, update)
     expected = update.expected
@@ -286,8 +362,10 @@ async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> i
     return case.staff_thread_id
 
 
-async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    case = await _case(message)
+async def render_staff_card(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
+    case = _required(message, case)
     thread = await _card_thread(ctx, bot, case, message.chat_id)
     return await _send(
         bot,
@@ -299,9 +377,11 @@ async def render_staff_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -
     )
 
 
-async def render_duty_card(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_duty_card(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     """Outside business hours the duty officer gets the card privately, buttons included."""
-    case = await _case(message)
+    case = _required(message, case)
     heading = _(
         ALERT_TEXT[OutboxKind.DUTY_ALERT], ctx.settings.default_locale, number=esc(case.number)
     )
@@ -315,12 +395,14 @@ async def render_duty_card(ctx: AppContext, bot: Bot, message: OutboxMessage) ->
     )
 
 
-async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_card_photo(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     """The first photo under the card, with how many there are and what the tenant wrote with it (a plain
     caption, cut to Telegram's 1 024 with where to see the rest)."""
-    case = await _case(message)
-    photos = await Attachment.filter(case_id=case.id, kind="photo").order_by("id")
-    card = await OutboxMessage.filter(case_id=case.id, kind=OutboxKind.STAFF_CARD).first()
+    case = _required(message, case)
+    photos = await attachment_queries.photos_of(case.id)
+    card = await outbox.staff_card(case.id)
     reply_to = card.telegram_message_id if card else None
     locale = ctx.settings.default_locale
     words = f"\n{photos[0].caption}" if photos[0].caption.strip() else ""
@@ -335,13 +417,15 @@ async def render_card_photo(ctx: AppContext, bot: Bot, message: OutboxMessage) -
     return sent.message_id
 
 
-async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int | None:
-    card = await OutboxMessage.filter(
-        case_id=message.case_id, kind=OutboxKind.STAFF_CARD, telegram_message_id__isnull=False
-    ).first()
+async def render_card_refresh(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int | None:
+    card = (
+        await outbox.staff_card(message.case_id, sent=True) if message.case_id is not None else None
+    )
     if card is None:  # the card itself is not out yet; it will show the current state when it is
         return None
-    case = await _case(message)
+    case = _required(message, case)
     text = fit(await card_text(ctx, case), more=more_line(ctx, case, ctx.settings.default_locale))
     await bot.edit_message_text(
         text,
@@ -353,8 +437,10 @@ async def render_card_refresh(ctx: AppContext, bot: Bot, message: OutboxMessage)
     return card.telegram_message_id
 
 
-async def render_owner_brief(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
-    case = await _case(message)
+async def render_owner_brief(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
+    case = _required(message, case)
     locale = _locale(ctx, _payload(message, OwnerBrief))
     return await _send(
         bot,
@@ -371,7 +457,7 @@ ALERT_TEXT = {
 }
 
 
-async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None) -> int:
     locale = ctx.settings.default_locale
     alert = _payload(message, RoleAlert)
     text = _(
@@ -384,7 +470,9 @@ async def render_alert(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int
     return await _send(bot, message.chat_id, text, more=_case_more(ctx, alert.number, locale))
 
 
-async def render_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_survey(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     question = _payload(message, SurveyQuestion)
     locale = _locale(ctx, question)
     template = survey.QUESTION if message.kind == OutboxKind.SURVEY else survey.REMINDER
@@ -406,7 +494,9 @@ STAFF_NOTICE = {
 }
 
 
-async def render_staff_notice(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_staff_notice(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     locale, number = ctx.settings.default_locale, _payload(message, StaffNotice).number
     text = _(STAFF_NOTICE[OutboxKind(message.kind)], locale, number=esc(number))
     return await _send(bot, message.chat_id, text, more=_case_more(ctx, number, locale))
@@ -416,7 +506,9 @@ def _case_more(ctx: AppContext, number: str, locale: str) -> str:
     return more_in_dashboard(ctx.settings, locale, f"/cases/{number}" if number else "/cases")
 
 
-async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_report(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     """The monthly report, computed when it is sent so it shows the month as it stands."""
     wanted = _payload(message, Report)
     locale = _locale(ctx, wanted)
@@ -437,13 +529,17 @@ async def render_report(ctx: AppContext, bot: Bot, message: OutboxMessage) -> in
     return sent.message_id
 
 
-async def render_satisfaction_survey(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_satisfaction_survey(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     question = _payload(message, SatisfactionSurvey)
     text, markup = satisfaction.question(question.survey_id, _locale(ctx, question))
     return await _send(bot, message.chat_id, text, reply_markup=markup)
 
 
-async def render_dialog_expired(ctx: AppContext, bot: Bot, message: OutboxMessage) -> int:
+async def render_dialog_expired(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
     locale = _locale(ctx, _payload(message, DialogExpired))
     return await _send(bot, message.chat_id, _(DIALOG_EXPIRED, locale))
 

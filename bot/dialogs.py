@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.logs import current_update
 from backend.models import Dialog
+from backend.services.dialog_queries import dialog_row
 from backend.services.dialogs import Flow, dialog_key, remove_dialog, store_dialog
 
 from .stored_json import StoredObject
@@ -122,7 +123,7 @@ def from_row(row: Dialog) -> DialogState | None:
 
 
 async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
-    row = await Dialog.get_or_none(key=dialog_key(chat_id, user_id))
+    row = await dialog_row(dialog_key(chat_id, user_id))
     return None if row is None else from_row(row)
 
 

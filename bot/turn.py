@@ -28,6 +28,7 @@ from backend.context import AppContext
 from backend.i18n import _, pick_locale
 from backend.models import Complainant
 from backend.services import inbox
+from backend.services.tenant_queries import complainant_by_telegram_id
 
 from . import text as tg_text
 
@@ -122,7 +123,7 @@ class Turn:
     async def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> "Turn":
         ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
         user = update.effective_user
-        complainant = await Complainant.get_or_none(telegram_id=user.id) if user else None
+        complainant = await complainant_by_telegram_id(user.id) if user else None
         fallback = pick_locale(user.language_code if user else None, ctx.settings.default_locale)
         locale = complainant.locale if complainant and complainant.locale else fallback
         return cls(update, context, ctx, locale, complainant)

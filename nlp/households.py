@@ -33,6 +33,30 @@ _COUNT = re.compile(
 )
 
 
+# "3 households", "twenty flats", "over 30 families" (the normalised text is lower case)
+_ENGLISH_NUMBERS = {
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a dozen": 12,
+    "dozens of": 24,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a hundred": 100,
+}
+_COUNT_EN = re.compile(
+    r"\b(\d+|" + "|".join(_ENGLISH_NUMBERS) + r")\+? (?:more |other )?"
+    r"(?:households|flats|units|families|homes|owners|residents)\b"
+)
+
+
 def chinese_number(text: str) -> int | None:
     """Value of a small number written in digits or Chinese numerals ("三十", "十二", "两百");
     "几" counts as two ("十几" → 12, "几十" → 20); a range counts its lower bound ("五六" → 5); None if it is not a number."""
@@ -74,6 +98,11 @@ def stated_households(text: str) -> tuple[int, str] | None:
             continue  # "2栋1单元302户" is an address, not a count
         if prefix in ("上", "数") and value < 10:  # "上百户", "数十户"
             value *= 10
+        if best is None or value > best[0]:
+            best = (value, m.group(0))
+    for m in _COUNT_EN.finditer(text):
+        number = m.group(1)
+        value = int(number) if number.isdigit() else _ENGLISH_NUMBERS[number]
         if best is None or value > best[0]:
             best = (value, m.group(0))
     return best

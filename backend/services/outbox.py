@@ -2,16 +2,16 @@
 with a lease before sending it and records how the send went.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
+from tortoise.connection import get_connection
 
 from ..domain.messages import OutboxKind as OutboxKind  # re-exported: its home is the domain
 from ..domain.messages import Payload, load_payload
-from ..models import OutboxMessage
+from ..models import Case, OutboxMessage
 from . import rows
 
 
@@ -84,20 +84,49 @@ async def enqueue_many(
     )
 
 
-async def claim(message_id: int, now: datetime, until: datetime) -> bool:
-    """Take an unsent message until `until`, so that two instances never send it twice; False when another
-    instance holds it (its claim has not run out)."""
-    claimed = (
-        await OutboxMessage.filter(id=message_id, sent_at=None)
-        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
-        .update(claimed_until=until)
+_WAITING = (
+    'SELECT * FROM (SELECT * FROM "outbox_message" WHERE "sent_at" IS NULL AND "failed_at" IS NULL '
+    'AND "chat_id" > 0 ORDER BY "id" LIMIT {batch}) AS "private" UNION ALL '
+    'SELECT * FROM (SELECT * FROM "outbox_message" WHERE "sent_at" IS NULL AND "failed_at" IS NULL '
+    'AND "chat_id" < 0 ORDER BY "id" LIMIT {batch}) AS "groups" ORDER BY "id"'
+)
+
+
+async def waiting(batch: int) -> list[OutboxMessage]:
+    """The unsent messages in id order, at most `batch` to private chats and `batch` to groups, read in
+    one statement: a group held back by its 20-a-minute limit must not keep receipts and alerts (private
+    chats) waiting behind its backlog."""
+    return await OutboxMessage.raw(_WAITING.format(batch=int(batch)))
+
+
+_CLAIM = (
+    'UPDATE "outbox_message" SET "claimed_until" = ? WHERE "id" IN ({ids}) AND "sent_at" IS NULL '
+    'AND ("claimed_until" IS NULL OR "claimed_until" < ?) RETURNING "id"'
+)
+
+
+async def claim(message_ids: Collection[int], now: datetime, until: datetime) -> set[int]:
+    """Take the unsent messages among `message_ids` until `until`, so that two instances never send one
+    twice; the ids taken (a message another instance holds, its claim not run out, is left out). One
+    statement for a whole delivery round."""
+    if not message_ids:
+        return set()
+    connection = get_connection("default")
+    text = _CLAIM.format(ids=", ".join("?" * len(message_ids)))
+    until_value, now_value = (
+        rows.db_value(OutboxMessage, "claimed_until", t) for t in (until, now)
     )
-    return bool(claimed)
+    taken = await connection.execute_query_dict(
+        rows.sql(connection, text), [until_value, *message_ids, now_value]
+    )
+    return {int(row["id"]) for row in taken}
 
 
-async def release(message_id: int) -> None:
-    """Give the claim back unsent (no send slot was free): the next round takes the message again."""
-    await OutboxMessage.filter(id=message_id).update(claimed_until=None)
+async def release(message_ids: Collection[int]) -> None:
+    """Give the claims back unsent (no send slot was free, or the round ended first): the next round takes
+    the messages again."""
+    if message_ids:
+        await OutboxMessage.filter(id__in=list(message_ids)).update(claimed_until=None)
 
 
 async def mark_sent(
@@ -133,6 +162,22 @@ async def retry_at(
     if attempts is not None:
         values["attempts"] = attempts
     await OutboxMessage.filter(id=message_id).update(**values)
+
+
+async def cases_shown(case_ids: Collection[int]) -> dict[int, Case]:
+    """The cases these ids name, by id, read in one statement (the cases a round's messages show)."""
+    if not case_ids:
+        return {}
+    return {case.id: case for case in await Case.filter(id__in=list(case_ids))}
+
+
+async def staff_card(case_id: int, *, sent: bool = False) -> OutboxMessage | None:
+    """The row of the case's staff card (photos reply to it, refreshes edit it); with `sent`, only once
+    Telegram has given it a message id."""
+    cards = OutboxMessage.filter(case_id=case_id, kind=OutboxKind.STAFF_CARD)
+    if sent:
+        cards = cards.filter(telegram_message_id__isnull=False)
+    return await cards.first()
 
 
 async def last_message_id(chat_id: int) -> int | None:

@@ -131,16 +131,25 @@ async def oldest_received_at() -> datetime | None:
     return oldest.received_at if oldest else None
 
 
+async def case_by_id(case_id: int) -> Case | None:
+    return await Case.get_or_none(id=case_id)
+
+
+async def case_events(case_id: int, *, public_only: bool = False) -> list[CaseEvent]:
+    """The events of a case in the order they happened; `public_only`: those its tenant may see."""
+    events = CaseEvent.filter(case_id=case_id)
+    if public_only:
+        events = events.filter(public=True)
+    return list(await events.order_by("at", "id"))
+
+
 async def case_with_timeline(
     number: str, *, public_only: bool = False
 ) -> tuple[Case, list[CaseEvent]] | None:
     case = await Case.get_or_none(number=number)
     if case is None:
         return None
-    events = CaseEvent.filter(case_id=case.id)
-    if public_only:
-        events = events.filter(public=True)
-    return case, list(await events.order_by("at", "id"))
+    return case, await case_events(case.id, public_only=public_only)
 
 
 def local_day_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:

@@ -2,6 +2,7 @@
 
 from typing import NamedTuple
 
+from ..domain import Role
 from ..models import Department, Staff
 
 
@@ -29,6 +30,26 @@ async def department_by_id(department_id: int) -> Department | None:
 async def department_by_code(code: str) -> Department | None:
     """The department with exactly this code (codes are stored lower-case)."""
     return await Department.get_or_none(code=code)
+
+
+async def active_staff_by_telegram_id(telegram_id: int) -> Staff | None:
+    """The registered, active staff member with this Telegram account."""
+    return await Staff.get_or_none(telegram_id=telegram_id, active=True)
+
+
+async def active_staff(limit: int) -> list[Staff]:
+    """The first `limit` active staff members by name."""
+    return list(await Staff.filter(active=True).order_by("name").limit(limit))
+
+
+async def active_managers(limit: int) -> list[Staff]:
+    """The first `limit` active managers, longest registered first."""
+    return list(await Staff.filter(active=True, role=Role.MANAGER).order_by("id").limit(limit))
+
+
+async def active_departments() -> list[Department]:
+    """Every active department, by name."""
+    return list(await Department.filter(active=True).order_by("name"))
 
 
 async def active_staff_choices() -> list[tuple[int, str]]:

@@ -26,11 +26,13 @@ from backend.domain import (
 )
 from backend.domain.commands import COMMANDS, Assign, Command, InputKind
 from backend.labels import category_name, severity_name
-from backend.models import Case, Department, Staff
+from backend.models import Case
 from backend.services import staff_prompts
 from backend.services.actors import Actor
 from backend.services.dialogs import Flow
+from backend.services.queries import case_by_id
 from backend.services.staff import staff_actor
+from backend.services.staff_queries import active_departments, active_staff, department_by_id
 
 from ..callbacks import Callback, cb, number
 from ..dialogs import DialogState, StaffPrompt, clear_dialog, load_dialog, save_dialog
@@ -60,7 +62,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
         return
     case_text, _, extra = callback.argument.partition(":")
     case_id = number(case_text)
-    case = await Case.get_or_none(id=case_id) if case_id is not None else None
+    case = await case_by_id(case_id) if case_id is not None else None
     press = PRESSES.get(callback.action)
     if case is None or press is None:
         await turn.answer(
@@ -149,10 +151,8 @@ async def _assign_menu(turn: Turn, actor: Actor, case: Case, extra: str) -> None
     routed = turn.ctx.settings.policy.department_for(
         case.category
     )  # the policy's routing comes first
-    departments = sorted(
-        await Department.filter(active=True).order_by("name"), key=lambda d: d.code != routed
-    )
-    people = await Staff.filter(active=True).order_by("name").limit(20)
+    departments = sorted(await active_departments(), key=lambda d: d.code != routed)
+    people = await active_staff(limit=20)
     rows = [
         [button(f"🏢 {d.name}", cb(SCOPE, TO_DEPARTMENT, f"{case.id}:{d.id}"))] for d in departments
     ]
@@ -164,9 +164,7 @@ async def _assign_menu(turn: Turn, actor: Actor, case: Case, extra: str) -> None
 
 async def _assign_department(turn: Turn, actor: Actor, case: Case, extra: str) -> None:
     department_id = number(extra)
-    department = (
-        await Department.get_or_none(id=department_id) if department_id is not None else None
-    )
+    department = await department_by_id(department_id) if department_id is not None else None
     if department is None:
         raise NotFound("no such department")
     await turn.ctx.cases.handle(Assign(ref=case.id, department_code=department.code), actor)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from backend.context import AppContext
-from backend.domain import Action, Role, Severity, allowed_actions
+from backend.domain import Action, Severity, allowed_actions
 from backend.domain.contact import display_phone, mask_phone
 from backend.i18n import N_, _
 from backend.labels import (
@@ -15,7 +15,10 @@ from backend.labels import (
     tenant_status_name,
     triage_reasons,
 )
-from backend.models import Attachment, Case, Staff
+from backend.models import Case
+from backend.services.attachment_queries import attachment_count
+from backend.services.queries import case_events
+from backend.services.staff_queries import active_managers, staff_by_id
 
 from ..callbacks import Scope, cb
 from ..render import more_in_dashboard
@@ -72,7 +75,7 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
         _("Status: {status}", locale, status=esc(tenant_status_name(case.status, locale))),
     ]
     if case.owner_id:
-        owner = await Staff.get_or_none(id=case.owner_id)
+        owner = await staff_by_id(case.owner_id)
         lines.append(_("Owner: {name}", locale, name=esc(owner.name if owner else "—")))
     if case.escalation_level > 1:
         lines.append(_("Escalation level: {level}", locale, level=case.escalation_level))
@@ -89,7 +92,7 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
     reasons = triage_reasons(case.triage, locale)
     if reasons:
         lines.append(_("Triage read: {reasons}", locale, reasons=esc(reasons)))
-    photos = await Attachment.filter(case_id=case.id).count()
+    photos = await attachment_count(case.id)
     if photos:
         lines.append(_("Photos and files: {count}", locale, count=photos))
     if case.expectation:
@@ -111,7 +114,7 @@ async def card_text(ctx: AppContext, case: Case, *, limit: int = MAX_TEXT) -> st
             )
         )
     if major:
-        managers = await Staff.filter(active=True, role=Role.MANAGER).order_by("id").limit(5)
+        managers = await active_managers(limit=5)
         mentions = " ".join(
             f'<a href="tg://user?id={m.telegram_id}">{esc(m.name)}</a>' for m in managers
         )
@@ -149,8 +152,6 @@ async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
 
     The history keeps its room: the description gives way first (down to a few lines), then a very long
     history is cut at a line; the brief then ends with where to read it all (the dashboard)."""
-    from backend.models import CaseEvent
-
     tz = ctx.settings.timezone
     head = [
         _("You own case {number}.", locale, number=esc(case.number)),
@@ -163,7 +164,7 @@ async def owner_brief(ctx: AppContext, case: Case, locale: str) -> str:
         _("Place: {unit}", locale, unit=esc(case.unit or case.location or "—")),
     ]
     history = []
-    for event in await CaseEvent.filter(case_id=case.id).order_by("at", "id"):
+    for event in await case_events(case.id):
         note = f": {esc(shorten(event.note, BRIEF_NOTE))}" if event.note else ""
         history.append(
             f"• {local_time(event.at, tz, locale)} {esc(event.actor_name or event.actor_kind.value)} {esc(event.action)}{note}"

@@ -108,13 +108,13 @@ async def duty(turn: Turn, args: list[str]) -> None:
 
 async def dashboard(turn: Turn) -> None:
     """/dashboard in a private chat: a one-time sign-in link for registered, active staff."""
-    from backend.models import Staff
     from backend.services.signin import create_sign_in_link
+    from backend.services.staff_queries import active_staff_by_telegram_id
 
     if turn.chat.type != "private":
         await turn.reply(turn.t("Please ask for the sign-in link in a private chat with me."))
         return
-    staff = await Staff.get_or_none(telegram_id=turn.user_id, active=True)
+    staff = await active_staff_by_telegram_id(turn.user_id)
     if staff is None:
         await turn.reply(
             turn.t("Only registered staff can do this. Ask an administrator to add you.")

@@ -6,8 +6,10 @@ from backend.domain import DomainError, IllegalTransition, Status, normalize_cas
 from backend.domain.commands import Cancel
 from backend.i18n import N_
 from backend.labels import category_name, tenant_status_name
-from backend.models import Case, CaseEvent
+from backend.models import Case
 from backend.services.actors import Actor
+from backend.services.queries import case_by_id, case_events
+from backend.services.tenant_queries import newest_own_cases, own_case_by_number, submit_event
 
 from ..callbacks import Callback, Scope, cb
 from ..render import MORE_KEPT, case_line
@@ -35,18 +37,14 @@ async def own_case(turn: Turn, number: str | None) -> Case | None:
     """The case if it belongs to this tenant; otherwise None, exactly as for a number that does not exist."""
     if not number or turn.complainant is None:
         return None
-    return await Case.get_or_none(number=number, complainant_id=turn.complainant.id)
+    return await own_case_by_number(number, turn.complainant.id)
 
 
 async def my_cases(turn: Turn) -> None:
     if turn.complainant is None:
         await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
         return
-    cases = (
-        await Case.filter(complainant_id=turn.complainant.id)
-        .order_by("-received_at", "-id")
-        .limit(PAGE)
-    )
+    cases = await newest_own_cases(turn.complainant.id, PAGE)
     if not cases:
         await turn.reply(turn.t("You have not filed any case yet. Send /complain to start."))
         return
@@ -75,8 +73,8 @@ async def show_case(turn: Turn, number: str | None) -> None:
 async def timeline_text(turn: Turn, case: Case) -> str:
     """What the tenant may see: public events only, no internal notes, no staff phone numbers."""
     policy, tz, locale = turn.ctx.settings.policy, turn.ctx.settings.timezone, turn.locale
-    events = await CaseEvent.filter(case_id=case.id, public=True).order_by("at", "id")
-    submitted = await CaseEvent.filter(case_id=case.id, action="submit").first()
+    events = await case_events(case.id, public_only=True)
+    submitted = await submit_event(case.id)
     lines = [
         turn.t("Case {number}", number=case.number),
         turn.t(
@@ -144,8 +142,8 @@ async def cancel_case(turn: Turn, number_text: str) -> None:
             Actor.tenant(turn.complainant.id, turn.complainant.name),
         )
     except IllegalTransition:  # the status changed meanwhile (a colleague started work)
-        await case.refresh_from_db()
-        template = CANCEL_REFUSAL.get(case.status, N_("Case {number} cannot be cancelled."))
+        status = (await case_by_id(case.id) or case).status  # as it is now
+        template = CANCEL_REFUSAL.get(status, N_("Case {number} cannot be cancelled."))
         await turn.reply(turn.t(template, number=case.number))
         return
     except DomainError:

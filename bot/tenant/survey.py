@@ -10,6 +10,7 @@ from backend.i18n import N_, _
 from backend.models import Case
 from backend.services.actors import Actor
 from backend.services.dialogs import Flow
+from backend.services.tenant_queries import own_case_by_id
 
 from ..callbacks import Callback, Scope, cb, number
 from ..dialogs import DialogState, SurveyComment, clear_dialog, save_dialog
@@ -46,7 +47,7 @@ async def _own_case(turn: Turn, argument: str) -> Case | None:
     case_id = number(argument.split(":", 1)[0])
     if case_id is None or turn.complainant is None:
         return None
-    return await Case.get_or_none(id=case_id, complainant_id=turn.complainant.id)
+    return await own_case_by_id(case_id, turn.complainant.id)
 
 
 async def on_callback(turn: Turn, callback: Callback) -> None:

@@ -88,19 +88,51 @@ async def test_a_plain_payload_is_checked_against_its_kind(database_url):
 
 async def test_an_outbox_message_is_claimed_once_and_not_after_it_was_sent(database_url):
     message = await _queued()
-    assert await outbox.claim(message.id, T0, T0 + LEASE)
-    assert not await outbox.claim(message.id, T0, T0 + LEASE)
-    await outbox.release(message.id)  # no send slot was free
-    assert await outbox.claim(message.id, T0, T0 + LEASE)
+    assert await outbox.claim([message.id], T0, T0 + LEASE) == {message.id}
+    assert await outbox.claim([message.id], T0, T0 + LEASE) == set()
+    await outbox.release([message.id])  # no send slot was free
+    assert await outbox.claim([message.id], T0, T0 + LEASE) == {message.id}
     await outbox.mark_sent(message.id, T0, telegram_message_id=99)
     row = await OutboxMessage.get(id=message.id)
     assert (row.sent_at, row.claimed_until, row.telegram_message_id) == (T0, None, 99)
-    assert not await outbox.claim(message.id, T0 + 10 * LEASE, T0 + 11 * LEASE)
+    assert await outbox.claim([message.id], T0 + 10 * LEASE, T0 + 11 * LEASE) == set()
+
+
+async def test_one_claim_takes_the_free_messages_of_a_round_and_leaves_the_held_ones(database_url):
+    held, free, sent, expired = [await _queued() for _ in range(4)]
+    assert await outbox.claim([held.id, expired.id], T0, T0 + LEASE) == {held.id, expired.id}
+    await outbox.mark_sent(sent.id, T0)
+    later = T0 + LEASE / 2
+    await OutboxMessage.filter(id=expired.id).update(claimed_until=later - timedelta(seconds=1))
+    everything = [held.id, free.id, sent.id, expired.id]
+    assert await outbox.claim(everything, later, later + LEASE) == {free.id, expired.id}
+    row = await OutboxMessage.get(id=held.id)
+    assert row.claimed_until == T0 + LEASE  # the other claim is left as it was
+    await outbox.release([free.id, expired.id])
+    assert await outbox.claim(everything, later, later + LEASE) == {free.id, expired.id}
+    assert await outbox.claim([], later, later + LEASE) == set()
+
+
+async def test_waiting_messages_are_read_in_order_with_a_batch_for_private_chats_and_one_for_groups(
+    database_url,
+):
+    async with in_transaction() as conn:
+        queued = [
+            await outbox.enqueue(conn, chat_id=chat, payload=Receipt(number=f"QC-{i}"), now=T0)
+            for i, chat in enumerate([42, -100, 43, -100, 44, -100, 45])
+        ]
+    await outbox.mark_sent(queued[0].id, T0)
+    await outbox.mark_failed(queued[1].id, T0, "blocked")
+    waiting = await outbox.waiting(2)
+    assert [m.id for m in waiting] == [queued[i].id for i in (2, 3, 4, 5)]
+    first = waiting[0]
+    assert (first.chat_id, first.next_attempt_at, first.claimed_until) == (43, T0, None)
+    assert first.payload == Receipt(number="QC-2").to_json()
 
 
 async def test_outbox_outcomes_record_attempts_and_errors(database_url):
     retried, failed, superseded = await _queued(), await _queued(), await _queued()
-    await outbox.claim(retried.id, T0, T0 + LEASE)
+    await outbox.claim([retried.id], T0, T0 + LEASE)
     await outbox.retry_at(retried.id, T0 + timedelta(seconds=10), "timed out", attempts=1)
     await outbox.mark_failed(failed.id, T0, "blocked")
     await outbox.mark_superseded(superseded.id, T0)

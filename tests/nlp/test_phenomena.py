@@ -380,3 +380,68 @@ def test_water_quality_is_the_supply_and_workers_conduct_is_service(
     text: str, category: str
 ) -> None:
     assert nlp.classify(text).category == category
+
+
+# 15. Stories read from an independent writer's shapes: a neighbour not seen for days, a child on a
+# ledge, a railing giving way under children, something loose over people, water in a live light,
+# a person down and not answering, an intruder at work, sparks from a socket, gas by its symptoms.
+WRITER_STORIES = [
+    ("楼下的独居阿姨四天没出门了，按门铃没人应", "distress"),
+    ("隔離個婆婆成個禮拜冇見過佢，門口有陣臭味", "distress"),
+    ("haven't seen the man in 803 all week, his phone is off and there's a smell", "distress"),
+    ("对面楼有个小朋友站在空调外机上，家里没人", "distress"),
+    ("天台那段栏杆一推就晃，几个孩子还趴在上面", "structural"),
+    ("楼顶招牌的架子歪了，风一吹就晃，下面就是公交站", "structural"),
+    ("水顺着客厅的灯往下滴，灯还亮着", "flood"),
+    ("车库门口有个人躺在地上，叫他也没反应", "injury"),
+    ("小区水池里有个小孩掉进水里了", "injury"),
+    ("有个人在三楼挨家挨户推窗户，现在还在", "crime"),
+    ("有个男人一直跟着我，现在还在楼下，快来", "crime"),
+    ("厨房插座噼啪冒火花，墙上黑了一块", "fire"),
+    ("there is a rotten egg smell by the gas meter and my son is dizzy", "gas"),
+]
+
+
+@pytest.mark.parametrize(("text", "trigger"), WRITER_STORIES)
+def test_an_independent_writers_stories_are_emergencies(text: str, trigger: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.emergency and trigger in triage.triggers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "邻居去旅游了，一个礼拜没出门，信箱塞满了",
+        "阳台窗台上的花盆被风吹歪了",
+        "栏杆太矮了，如果小孩爬上去怎么办",
+        "我家车位下面就是排水沟，一直有点积水",
+        "我要炸了，这个月水费怎么这么贵",
+        "不是漏煤气，是楼下榴莲店的味道",
+        "not a fire, just the neighbour's barbecue smoke again",
+        "no one is trapped, the lift button light is broken",
+        "the burst pipe last week is all sorted now, I need the report",
+        "what if there's a fire and the fire door stays locked",
+        "群里说车库要塌了，其实就是墙上掉了块漆",
+        "隔籬日日喺走廊食煙，啲煙飄入屋",
+        "中庭喷水池的水发臭了，能不能换一下",
+        "应急灯都坏了，真停电的话怎么下楼",
+        "地下室的积水已经退了，地上全是泥",
+        "刚才火警铃响了一下，是在测试吗",
+    ],
+)
+def test_an_independent_writers_traps_are_not_emergencies(text: str) -> None:
+    assert not nlp.classify(text).emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("业委会开会决定，请物业公示去年的收支明细", "major"),
+        ("管委會決議下個月起大門晚上十二點關閉", "major"),
+        ("the owners' committee wants the CCTV from Saturday kept", "major"),
+        ("想问业委会选举什么时候开始", "general"),
+        ("这件事我会找业委会反映", "general"),
+    ],
+)
+def test_the_owners_committee_speaking_is_collective(text: str, severity: str) -> None:
+    assert nlp.classify(text).severity == severity
