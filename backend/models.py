@@ -156,7 +156,6 @@ class Case(Model):
     solved_confirmed = fields.BooleanField(null=True)
     satisfaction = fields.SmallIntField(null=True)
     satisfaction_comment = fields.TextField(default="")
-    in_case_library = fields.BooleanField(default=False)
     anonymized_at = fields.DatetimeField(
         null=True
     )  # personal data removed after the retention period

@@ -148,8 +148,12 @@ def evaluate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m nlp.evaluate [--scores-only] [SPLIT|PATH ...]`: --scores-only prints no texts (for a
+    held-out file nobody may tune on)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    evaluate(sys.stdout, args or ("test", "blind"))
+    verbose = "--scores-only" not in args
+    names = [a for a in args if a != "--scores-only"]
+    evaluate(sys.stdout, names or ("test", "blind"), verbose=verbose)
     return 0
 
 

@@ -42,3 +42,22 @@ def tenant_draft(
     )
     values.update(extra)
     return CaseDraft(**values)
+
+
+# Columns that old migrations create and a later one drops, NOT NULL without a database default (Tortoise
+# fills defaults in Python): re-added with a default, so today's models can write rows into an old schema.
+DROPPED_COLUMNS = {"case": {"in_case_library": ("BOOL NOT NULL DEFAULT {false}", "0018")}}
+
+
+async def let_models_write_old_schema() -> None:
+    """Call after migrating to a target before the drops, with Tortoise initialised on that database."""
+    from tortoise import Tortoise
+
+    conn = Tortoise.get_connection("default")
+    false = "0" if conn.capabilities.dialect == "sqlite" else "FALSE"
+    for table, columns in DROPPED_COLUMNS.items():
+        for column, (definition, _dropped_by) in columns.items():
+            await conn.execute_script(
+                f'ALTER TABLE "{table}" DROP COLUMN "{column}";'
+                f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition.format(false=false)}'
+            )

@@ -4,6 +4,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend import db
+from tests.factories import let_models_write_old_schema
 
 
 async def test_models_and_migrations_agree(tmp_path):
@@ -65,6 +66,7 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
     await migrate_api(config=db.tortoise_config(url), target="models.0014_send_slot_done")
     await Tortoise.close_connections()
     await Tortoise.init(config=db.tortoise_config(url))
+    await let_models_write_old_schema()
     await Department.create(code="engineering", name="工程维修部")
     await Department.create(code="security", name="秩序部", active=False)
     await Department.create(code="greening", name="绿化部")
@@ -73,6 +75,7 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
         "models.0015_standard_departments",
         "models.0016_inbox_held",
         "models.0017_phones_e164",
+        "models.0018_drop_case_library",
     ]
     assert await _departments(url) == {
         "engineering": ("工程维修部", True),
@@ -108,6 +111,7 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
     await migrate_api(config=db.tortoise_config(url), target="models.0016_inbox_held")
     await Tortoise.close_connections()
     await Tortoise.init(config=db.tortoise_config(url))
+    await let_models_write_old_schema()
     now = datetime(2026, 1, 1, tzinfo=UTC)
     for i, (old, _) in enumerate(OLD_PHONES):
         await Staff.create(
@@ -132,7 +136,7 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
             updated_at=now,
         )
     await Tortoise.close_connections()
-    assert await db.migrate(url) == ["models.0017_phones_e164"]
+    assert (await db.migrate(url))[0] == "models.0017_phones_e164"
     await Tortoise.init(config=db.tortoise_config(url))
     try:
         expected = [new for _, new in OLD_PHONES]
@@ -141,3 +145,72 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
         assert [c.contact_phone for c in await Case.all().order_by("number")] == expected
     finally:
         await Tortoise.close_connections()
+
+
+async def test_dropping_the_case_library_flag_keeps_the_search_index_fed(tmp_path):
+    """0018 drops a column of "case": the triggers of the search index (0012) must survive it."""
+    from datetime import UTC, datetime
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from backend.domain import Kind, Severity
+    from backend.models import Case
+    from backend.services.queries import CaseFilter, filtered
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def case(number: str, description: str) -> Case:
+        return Case(
+            number=number,
+            kind=Kind.REPAIR,
+            category="facility",
+            severity=Severity.GENERAL,
+            description=description,
+            promised_assign_at=now,
+            promised_feedback_at=now,
+            promised_resolve_at=now,
+            received_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def found(text: str) -> set[str]:
+        rows = filtered(CaseFilter(text=text), now)
+        return set(await rows.values_list("number", flat=True))
+
+    url = f"sqlite://{tmp_path}/library.sqlite3"
+    await migrate_api(config=db.tortoise_config(url), target="models.0017_phones_e164")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=db.tortoise_config(url))
+    conn = Tortoise.get_connection("default")
+    await conn.execute_query(
+        'INSERT INTO "case" (number, kind, category, category_suggested, severity, status, channel, '
+        "description, location, unit, building, expectation, subject, contact_name, contact_phone, "
+        "locale, escalation_level, reopen_count, off_hours, triage, resolution, invalid_reason, "
+        "close_reason, promised_assign_at, promised_feedback_at, promised_resolve_at, received_at, "
+        "satisfaction_comment, in_case_library, created_at, updated_at) VALUES ('QC-20260101-0001', "
+        "'repair', 'facility', '', 'general', 'new', 'chat', '天台水箱漏水', '', '', '', '', '', '', '', "
+        "'zh_CN', 1, 0, 0, '{}', '', '', '', ?, ?, ?, ?, '', 1, ?, ?)",
+        [now.isoformat()] * 6,
+    )
+    await Tortoise.close_connections()
+    assert await db.migrate(url) == ["models.0018_drop_case_library"]
+    await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        await case("QC-20260101-0002", "地库水泵漏水").save()
+        assert await found("漏水") == {"QC-20260101-0001", "QC-20260101-0002"}
+        await Case.filter(number="QC-20260101-0001").update(description="天台门锁坏了")
+        assert await found("漏水") == {"QC-20260101-0002"}
+        assert await found("门锁") == {"QC-20260101-0001"}
+        columns = await conn_columns()
+        assert "in_case_library" not in columns and "description" in columns
+    finally:
+        await Tortoise.close_connections()
+
+
+async def conn_columns() -> set[str]:
+    from tortoise import Tortoise
+
+    _, rows = await Tortoise.get_connection("default").execute_query('PRAGMA table_info("case")')
+    return {row["name"] for row in rows}

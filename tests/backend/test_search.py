@@ -18,6 +18,7 @@ from backend.models import Case
 from backend.services.queries import CaseFilter, filtered, list_cases
 from backend.services.search import like_q
 from tests.conftest import TEST_DATABASE_URL, on_postgres
+from tests.factories import let_models_write_old_schema
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -285,6 +286,7 @@ async def _migrate_fill_and_search(url: str) -> None:
     await Tortoise.close_connections()
     await Tortoise.init(config=db.tortoise_config(url))
     try:
+        await let_models_write_old_schema()
         existing = [await make_case(*row, minutes=i) for i, row in enumerate(ROWS)]
     finally:
         await Tortoise.close_connections()
