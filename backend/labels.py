@@ -46,6 +46,7 @@ CHANNEL_NAMES = {
     Channel.LETTER: N_("Letter"),
     Channel.EMAIL: N_("Email"),
     Channel.SUGGESTION_BOX: N_("Suggestion box"),
+    Channel.OTHER: N_("Other channel"),
 }
 # What was done to a case, as the timeline names it.
 ACTION_NAMES = {

@@ -74,6 +74,8 @@ class Complainant(Model):
 
     class Meta:
         table = "complainant"
+        # the front desk finds a caller by phone (docs/domain.md#channels)
+        indexes = (Index(fields=("phone",), name="complainant_phone"),)
 
 
 class Incident(Model):

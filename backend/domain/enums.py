@@ -45,6 +45,7 @@ class Channel(StrEnum):
     LETTER = "letter"
     EMAIL = "email"
     SUGGESTION_BOX = "suggestion_box"
+    OTHER = "other"  # registered by staff, came some other way
 
 
 class Role(StrEnum):

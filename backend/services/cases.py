@@ -100,6 +100,15 @@ _KNOWN_TENANT = (
     '"case"."complainant_id" = "complainant"."id" AND "case"."category" = ? '
     'AND "case"."received_at" >= ?) AS "repeat" FROM "complainant" WHERE "telegram_id" = ?'
 )
+# A caller without a chat (desk, API) by normalised phone: every complainant with that phone (a Telegram
+# tenant who gave it too), the desk's own record (no chat) first, and whether any of them filed in the
+# category since the given time (docs/domain.md#repeat-complaints-and-other-important-cases).
+_BY_PHONE = (
+    'SELECT "id", "name", "phone", "unit", "locale", "telegram_id", EXISTS (SELECT 1 FROM "case" '
+    'JOIN "complainant" AS "caller" ON "caller"."id" = "case"."complainant_id" '
+    'WHERE "caller"."phone" = ? AND "case"."category" = ? AND "case"."received_at" >= ?) AS "repeat" '
+    'FROM "complainant" WHERE "phone" = ? ORDER BY "telegram_id" IS NOT NULL, "id"'
+)
 _MANAGERS = 'SELECT "telegram_id" FROM "staff" WHERE "active" = ? AND "role" = ?'
 _ON_DUTY = 'SELECT "id", "telegram_id" FROM "staff" WHERE "active" = ? AND "on_duty" = ?'
 
@@ -290,12 +299,14 @@ class CaseService:
             "unit": draft.unit,
             "locale": draft.locale,
         }
+        since = now - timedelta(days=self.policy.repeat_window_days)
         if draft.telegram_id is None:
-            if not (draft.contact_name or draft.contact_phone):
+            if draft.contact_phone:
+                return await self._caller_by_phone(conn, draft, details, category, since, now)
+            if not draft.contact_name:
                 return None
             new = {**details, "created_at": now, "updated_at": now}
             return _Tenant(await rows.insert_one(conn, Complainant, new), None, repeat=False)
-        since = now - timedelta(days=self.policy.repeat_window_days)
         found = await conn.execute_query_dict(
             rows.sql(conn, _KNOWN_TENANT),
             [category, rows.db_value(Case, "received_at", since), draft.telegram_id],
@@ -315,6 +326,41 @@ class CaseService:
             latest = {name: details[name] for name in changed}
             await rows.update(conn, Complainant, known["id"], {**latest, "updated_at": now})
         return _Tenant(known["id"], draft.telegram_id, repeat=bool(known["repeat"]))
+
+    @staticmethod
+    async def _caller_by_phone(
+        conn: BaseDBAsyncClient,
+        draft: CaseDraft,
+        details: dict[str, str],
+        category: str,
+        since: datetime,
+        now: datetime,
+    ) -> _Tenant:
+        """A desk or API case (no chat): one complainant per normalised phone, found or created.
+
+        The case joins the caller's record without a chat, never a Telegram tenant's: a phone a tenant
+        typed in the bot is not proven theirs, so a call must not send them receipts. Their cases
+        count for the repeat rule all the same.
+        """
+        found = await conn.execute_query_dict(
+            rows.sql(conn, _BY_PHONE),
+            [
+                draft.contact_phone,
+                category,
+                rows.db_value(Case, "received_at", since),
+                draft.contact_phone,
+            ],
+        )
+        repeat = bool(found and found[0]["repeat"])
+        known = next((row for row in found if row["telegram_id"] is None), None)
+        if known is None:
+            new = {**details, "created_at": now, "updated_at": now}
+            return _Tenant(await rows.insert_one(conn, Complainant, new), None, repeat=repeat)
+        changed = [name for name, value in details.items() if value and value != known[name]]
+        if changed:
+            latest = {name: details[name] for name in changed}
+            await rows.update(conn, Complainant, known["id"], {**latest, "updated_at": now})
+        return _Tenant(known["id"], None, repeat=repeat)
 
     async def _announce_new_case(
         self,

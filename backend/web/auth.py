@@ -35,6 +35,22 @@ def is_public(handler: Any) -> bool:
     return bool(getattr(handler, "dashboard_public", False))
 
 
+def accepts_files(limit: int) -> Callable[[Handler], Handler]:
+    """Mark a dashboard form handler whose form may carry files: its body may be `limit` bytes, more than
+    MAX_BODY_BYTES (which stays the limit of every other request)."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.dashboard_body_limit = limit  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def body_limit(handler: Any) -> int | None:
+    limit = getattr(handler, "dashboard_body_limit", None)
+    return limit if isinstance(limit, int) else None
+
+
 def cookie_value(request: web.Request) -> str | None:
     """The session cookie; one that cannot be a session token (bytes that are not UTF-8) counts as none."""
     return inputs.credential(request.cookies.get(COOKIE)) or None

@@ -14,7 +14,9 @@ from ..config import Settings
 from ..domain import normalize_case_number
 from ..inputs import whole_number
 from ..models import Attachment
+from ..services import desk_uploads
 from ..services.attachment_queries import attachment_of_case
+from .state import ctx_of
 
 if TYPE_CHECKING:  # imported when first needed: without Telegram the dashboard never loads it
     from telegram import Bot
@@ -96,6 +98,8 @@ async def case_file(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     attachment_id = whole_number(request.match_info["attachment_id"])
     attachment = None if attachment_id is None else await attachment_of_case(attachment_id, number)
+    if attachment is not None and attachment.file_id.startswith(desk_uploads.PREFIX):
+        return _desk_file(request, attachment)
     bot = request.app.get(FILE_BOT)
     if attachment is None or bot is None:
         raise web.HTTPNotFound()
@@ -123,6 +127,26 @@ async def case_file(request: web.Request) -> web.StreamResponse:
             "Content-Disposition": "inline"
             if photo
             else f'attachment; filename="case-file-{attachment.id}"',
+            "Cache-Control": "private, max-age=86400",
+        },
+    )
+
+
+def _desk_file(request: web.Request, attachment: Attachment) -> web.StreamResponse:
+    """A file the front desk uploaded (services.desk_uploads): served from disk, by its own type."""
+    path = desk_uploads.path_of(ctx_of(request).settings.data_dir, attachment.file_id)
+    if path is None or not path.is_file():
+        raise web.HTTPNotFound()
+    with path.open("rb") as handle:
+        kind = desk_uploads.media_type(handle.read(16)) or "application/octet-stream"
+    image = kind.startswith("image/")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": kind,
+            "Content-Disposition": "inline"
+            if image
+            else f'attachment; filename="case-file-{attachment.id}.pdf"',
             "Cache-Control": "private, max-age=86400",
         },
     )

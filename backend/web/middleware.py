@@ -15,7 +15,7 @@ from .. import inputs
 from ..domain import ValidationFailed
 from ..i18n import N_
 from ..services.signin import session_for
-from .auth import Handler, cookie_value, is_public, sign_in_needed
+from .auth import Handler, body_limit, cookie_value, is_public, sign_in_needed
 from .csrf import FIELD, origin_allowed, token_matches
 from .render import Refused, message_page
 from .state import PREFIX, VIEWER, ctx_of
@@ -73,6 +73,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     if found is None:
         return sign_in_needed(request)
     session, staff = found
+    if (limit := body_limit(match_info.handler)) is not None and request.method not in SAFE_METHODS:
+        request = request.clone(client_max_size=max(limit, ctx.settings.max_body_bytes))
     request[VIEWER] = Viewer(session, staff)
     # After sign-in: the refusal is in their language.
     _check(inputs.check_request, request.query, match_info)
