@@ -82,6 +82,15 @@ NOT_EMERGENCIES = [
     "明天计划停电吗？",
     "手机没电了，晚点再联系",
     "请问小区的消防演习是哪天？",
+    # words that contain a trigger, alarms set off by mistake, chat and animals
+    "我被电梯门夹了一下，你们什么时候修感应器",
+    "Someone keeps parking in front of the fire exit on level 2",
+    "广播说发生火灾请疏散，结果保安说是系统测试",
+    "剛剛消防警報響了好幾分鐘，後來保全說是誤觸",
+    "炸了炸了，物业群里的消息每天都看不完",
+    "流浪猫晚上在车顶上打架，把垃圾袋扒得满地都是",
+    "电梯里贴了个开锁小广告，这是不是骗子",
+    "宽带老是断线，师傅说要进机房看看",
 ]
 
 
