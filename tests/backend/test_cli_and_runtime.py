@@ -513,7 +513,9 @@ def test_check_reaches_the_database_and_tells_missing_unmigrated_and_down_apart(
     asyncio.run(migrate_to_0015())
     assert cli.main(["check"]) == 3
     err = capsys.readouterr().err
-    later = [p for p in (Path(db.__file__).parent / "migrations").glob("0*.py") if int(p.name[:4]) > 15]
+    later = [
+        p for p in (Path(db.__file__).parent / "migrations").glob("0*.py") if int(p.name[:4]) > 15
+    ]
     assert f"missing {len(later)} migration(s)" in err and "run `qingchu migrate` first" in err
     assert cli.main(["migrate"]) == 0
     capsys.readouterr()

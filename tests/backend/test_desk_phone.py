@@ -32,7 +32,7 @@ async def test_one_complainant_per_phone_however_it_is_typed(service, clock):
 async def test_a_second_call_in_the_same_category_within_the_window_is_important(service, clock):
     first = await service.submit(call(), Actor.system())
     clock.advance(days=29)
-    again = await service.submit(call("又漏水了"), Actor.system())
+    again = await service.submit(call("厨房水管漏水"), Actor.system())  # no repeat word
     assert (first.severity, again.severity) == (Severity.GENERAL, Severity.IMPORTANT)
     clock.advance(days=31)
     later = await service.submit(call("漏水"), Actor.system())

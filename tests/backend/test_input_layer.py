@@ -76,6 +76,25 @@ CONVERTERS = frozenset(
 # Direct reads of request input in dashboard code, outside the layer: (function, what) → why it cannot
 # fail. Query, path and form text has passed inputs.check_request / check_form in the pipeline.
 DASHBOARD_READS: dict[tuple[str, str], str] = {
+    ("backend.web.views_desk.desk_save", "post"): "the form the pipeline read and checked; files "
+    "are checked by their first bytes (services.desk_uploads)",
+    (
+        "backend.web.views_desk.filed_page",
+        "match_info",
+    ): "the case number is looked up (404 otherwise)",
+    ("backend.web.views_desk.filed_page", "query"): "?added= is only compared with '1'",
+    (
+        "backend.web.views_desk_lookup.caller_lookup",
+        "query",
+    ): "the phone goes through normalize_phone "
+    "(400 when it is none), the locale is one of SUPPORTED or ignored",
+    (
+        "backend.web.views_desk_lookup.live_triage",
+        "post",
+    ): "the form the pipeline read and checked; "
+    "the text is only classified, never stored, and its length is checked",
+    ("backend.web.views_desk_lookup.live_triage", "query"): "the text is only classified, never "
+    "stored, and its length is checked",
     ("backend.web.admin.admin_page", "query"): "?done= is looked up in a dict of messages",
     ("backend.web.auth.sign_in", "headers"): "User-Agent is only searched for preview-bot names",
     (
