@@ -4,6 +4,7 @@ Each foreign key is followed by its column's annotation (`owner_id: int | None`)
 attribute itself, the annotation only lets a type checker see it (it adds no field or column).
 """
 
+from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
@@ -78,16 +79,60 @@ class Complainant(Model):
         indexes = (Index(fields=("phone",), name="complainant_phone"),)
 
 
+class IncidentStatus(StrEnum):
+    """Where an incident is: the system proposes it, staff confirm it, resolving it resolves its cases."""
+
+    PROPOSED = "proposed"  # opened by the system, not yet confirmed by a staff member
+    CONFIRMED = "confirmed"
+    RESOLVED = "resolved"
+
+
 class Incident(Model):
-    """Several cases about one problem (a collective complaint)."""
+    """Several cases about one problem (a collective complaint): one staff card, one note to all."""
 
     id = fields.IntField(primary_key=True)
     category = fields.CharField(max_length=32)
     building = fields.CharField(max_length=32)
     created_at = fields.DatetimeField()
+    status = fields.CharEnumField(IncidentStatus, max_length=16, default=IncidentStatus.PROPOSED)
+    # The jieba keywords of its cases' descriptions: a new case joins when its wording shares one.
+    keywords: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    latest_at = fields.DatetimeField(null=True)  # when the latest case joined
+    # A refresh of the incident card is queued and not yet rendered: joins meanwhile queue nothing.
+    refresh_queued = fields.BooleanField(default=False)
+    confirmed_by = fields.CharField(max_length=100, default="")
+    resolved_at = fields.DatetimeField(null=True)
+    resolution = fields.TextField(default="")
 
     class Meta:
         table = "incident"
+        indexes = (
+            Index(fields=("building", "category", "created_at"), name="incident_building_category"),
+            Index(fields=("status", "created_at"), name="incident_status_created"),
+        )
+
+
+class IncidentNote(Model):
+    """An entry in an incident's timeline: a note sent to all its tenants, its resolution, a case added.
+
+    The key makes a repeated send (a double click, the same update twice) do nothing the second time.
+    """
+
+    id = fields.IntField(primary_key=True)
+    incident: fields.ForeignKeyRelation[Incident] = fields.ForeignKeyField(
+        "models.Incident", on_delete=fields.CASCADE, related_name="notes"
+    )
+    incident_id: int
+    key = fields.CharField(max_length=80, unique=True)
+    kind = fields.CharField(max_length=16, default="note")  # note, resolve, confirm, add, remove
+    text = fields.TextField(default="")
+    actor_name = fields.CharField(max_length=100, default="")
+    cases = fields.IntField(default=0)  # how many cases it reached
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "incident_note"
+        indexes = (Index(fields=("incident_id", "at"), name="incident_note_incident_at"),)
 
 
 class Case(Model):
@@ -186,6 +231,7 @@ class Case(Model):
             Index(fields=("complainant_id", "received_at"), name="case_complainant_received"),
             Index(fields=("received_at",), name="case_received"),
             Index(fields=("anonymized_at", "closed_at"), name="case_retention"),
+            Index(fields=("incident_id", "received_at"), name="case_incident_received"),
         )
 
 

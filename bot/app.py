@@ -47,6 +47,7 @@ from .rate_limit import SendLimiter
 from .staff import actions as staff_actions
 from .staff import card as staff_card
 from .staff import commands as staff_commands
+from .staff import new_case
 from .tenant import cases as tenant_cases
 from .tenant import intake, satisfaction, survey
 from .tenant.draft import IntakeDraft
@@ -358,6 +359,13 @@ async def complain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await intake.begin(await Turn.of(update, context))
 
 
+async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Staff (checked against the staff table) file for a caller; anybody else files their own case."""
+    turn = await Turn.of(update, context)
+    if not await new_case.begin(turn):
+        await intake.begin(turn)
+
+
 async def my_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await tenant_cases.my_cases(await Turn.of(update, context))
 
@@ -382,6 +390,9 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     dialog = await load_dialog(turn.chat_id, turn.user_id)
     if dialog is not None:
         await clear_dialog(turn.chat_id, turn.user_id)
+        if dialog.flow == new_case.FLOW:
+            await turn.reply(new_case.cancelled(turn))
+            return
         draft = dialog.payload if isinstance(dialog.payload, IntakeDraft) else None
         if draft and draft.case_number:  # an emergency filed before its questions: the case stands
             await turn.reply(
@@ -434,6 +445,9 @@ async def set_language(turn: Turn, code: str) -> None:
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
     dialog = await load_dialog(turn.chat_id, turn.user_id)
+    if dialog is not None and dialog.flow == new_case.FLOW:  # a staff member's form (own expiry)
+        await new_case.on_message(turn, dialog)
+        return
     if dialog is not None and dialog.expired(turn.ctx.clock.now(), turn.ctx.settings.dialog_idle):
         await clear_dialog(turn.chat_id, turn.user_id)
         await turn.reply(
@@ -492,6 +506,10 @@ async def intake_press(turn: Turn, callback: Callback) -> None:
     await intake.on_callback(turn, await load_dialog(turn.chat_id, turn.user_id), callback)
 
 
+async def new_case_press(turn: Turn, callback: Callback) -> None:
+    await new_case.on_callback(turn, await load_dialog(turn.chat_id, turn.user_id), callback)
+
+
 async def language_press(turn: Turn, callback: Callback) -> None:
     await set_language(turn, callback.action)
 
@@ -509,6 +527,7 @@ async def menu_press(turn: Turn, callback: Callback) -> None:
 # Who handles a button in a private chat, by the scope of its callback data (bot/callbacks.py).
 CALLBACK_SCOPES: dict[Scope, Callable[[Turn, Callback], Awaitable[None]]] = {
     intake.SCOPE: intake_press,
+    new_case.SCOPE: new_case_press,
     staff_card.SCOPE: staff_actions.on_callback,
     satisfaction.SCOPE: satisfaction.on_callback,
     survey.SCOPE: survey.on_callback,
@@ -610,7 +629,7 @@ def build_application(
         ("start", start),
         ("help", help_command),
         ("complain", complain),
-        ("new", complain),
+        ("new", new),
         ("mycases", my_cases),
         ("status", status),
         ("cancel", cancel),

@@ -20,6 +20,7 @@ class Scope(StrEnum):
     STAFF_CARD = "s"  # a case card in the staff group
     SATISFACTION = "q"  # the twice-yearly satisfaction question
     SURVEY = "v"  # the follow-up survey of a resolved case
+    DESK = "n"  # a staff member's /new form, filing for a caller (bot/staff/new_case.py)
 
 
 SCOPES = frozenset(Scope)

@@ -19,6 +19,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from backend.context import AppContext
 from backend.domain.messages import (
     DialogExpired,
+    IncidentCard,
+    IncidentRefresh,
     OutboxKind,
     OwnerBrief,
     Payload,
@@ -36,13 +38,15 @@ from backend.labels import alert_reason_name, category_name
 from backend.metrics import RATE_LIMIT_WAITS, SEND_FAILURES, SENT
 from backend.models import Case, OutboxMessage
 from backend.reports_xlsx import summary_text, write_monthly_xlsx
-from backend.services import attachment_queries, outbox, staff_threads
+from backend.services import attachment_queries, incident_queries, outbox, staff_threads
+from backend.services.incidents import Incidents
 from backend.services.reports import month_from_text, monthly_report
 
 from .budget import Budget, SendBudget
 from .rate_limit import slot_taken
 from .render import MORE_IN_DASHBOARD, dashboard_url, esc, more_by_status, more_in_dashboard
 from .staff.card import card_keyboard, card_text, more_line, owner_brief
+from .staff.incident_card import card_of
 from .tenant import satisfaction, survey
 from .text import ELLIPSIS, MAX_TEXT, MAX_TOPIC, caption, fit, label, visible_length
 from .timefmt import local_time
@@ -148,6 +152,8 @@ def _due_in_order(pending: list[OutboxMessage], now: datetime) -> list[OutboxMes
     for message in pending:
         if message.chat_id in waiting_chats:
             continue
+        if message.kind == OutboxKind.INCIDENT_REFRESH and message.next_attempt_at > now:
+            continue  # an edit held back to coalesce the joins: later messages need not wait for it
         if message.next_attempt_at <= now and (
             message.claimed_until is None or message.claimed_until < now
         ):
@@ -544,6 +550,54 @@ async def render_dialog_expired(
     return await _send(bot, message.chat_id, _(DIALOG_EXPIRED, locale))
 
 
+async def render_incident_card(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int:
+    """The incident's one card in the staff group, rendered from the incident as it is now."""
+    incident_id = _payload(message, IncidentCard).incident_id
+    await Incidents.take_refresh(incident_id)  # it shows the incident as it is now
+    text, keyboard = await card_of(ctx, incident_id)
+    sent = await _send(bot, message.chat_id, text, reply_markup=keyboard)
+    _remember((message.chat_id, sent), (text, str(keyboard.to_dict()) if keyboard else ""))
+    return sent
+
+
+async def render_incident_refresh(
+    ctx: AppContext, bot: Bot, message: OutboxMessage, case: Case | None
+) -> int | None:
+    """Edit the incident card in place (at most one edit per incident every ten seconds: the refresh
+    waits that long, and joins meanwhile queue none)."""
+    incident_id = _payload(message, IncidentRefresh).incident_id
+    await Incidents.take_refresh(incident_id)  # first: a change from now on queues a new refresh
+    card = await incident_queries.incident_card_message(incident_id)
+    if card is None:  # not out yet: when it is, it shows the incident as it is then
+        return None
+    text, keyboard = await card_of(ctx, incident_id)
+    shown = (text, str(keyboard.to_dict()) if keyboard else "")
+    if _INCIDENT_CARDS_SHOWN.get((card.chat_id, card.telegram_message_id)) == shown:
+        return card.telegram_message_id  # this process showed exactly this: no edit to make
+    await bot.edit_message_text(
+        text,
+        card.chat_id,
+        card.telegram_message_id,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+    )
+    _remember((card.chat_id, card.telegram_message_id), shown)
+    return card.telegram_message_id
+
+
+# What this process last showed on each incident card (by chat and message id): a refresh that would show the
+# same (a join within the same minute from a unit already counted) is not sent to Telegram.
+_INCIDENT_CARDS_SHOWN: dict[tuple[int, int], tuple[str, str]] = {}
+
+
+def _remember(where: tuple[int, int], shown: tuple[str, str]) -> None:
+    _INCIDENT_CARDS_SHOWN[where] = shown
+    if len(_INCIDENT_CARDS_SHOWN) > 1000:
+        _INCIDENT_CARDS_SHOWN.pop(next(iter(_INCIDENT_CARDS_SHOWN)))
+
+
 DIALOG_EXPIRED = N_(
     "Your unfinished case was put aside after a long pause. Send /complain to start again."
 )
@@ -564,4 +618,6 @@ RENDERERS = {
     OutboxKind.REPORT: render_report,
     OutboxKind.SATISFACTION_SURVEY: render_satisfaction_survey,
     OutboxKind.DIALOG_EXPIRED: render_dialog_expired,
+    OutboxKind.INCIDENT_CARD: render_incident_card,
+    OutboxKind.INCIDENT_REFRESH: render_incident_refresh,
 }

@@ -2,7 +2,7 @@
 
 A row holds the flow, the step within it and the flow's typed payload in its JSON form (`Dialog.data`):
 an `IntakeDraft`, a `SurveyComment` or a `StaffPrompt`. The update that last saved it is stored beside the
-payload under "_update".
+payload under "_update". A staff member's `/new` form stores a `DeskDraft` (bot/staff/desk_draft.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from backend.models import Dialog
 from backend.services.dialog_queries import dialog_row
 from backend.services.dialogs import Flow, dialog_key, remove_dialog, store_dialog
 
+from .staff.desk_draft import DeskDraft
 from .stored_json import StoredObject
 from .tenant.draft import IntakeDraft
 from .turn import recorded_with
@@ -58,11 +59,14 @@ class StaffPrompt:
         return cls(stored.integer("case_id"), stored.text("extra"))
 
 
-Payload = IntakeDraft | SurveyComment | StaffPrompt
-PAYLOADS: dict[Flow, type[IntakeDraft] | type[SurveyComment] | type[StaffPrompt]] = {
+Payload = IntakeDraft | SurveyComment | StaffPrompt | DeskDraft
+PAYLOADS: dict[
+    Flow, type[IntakeDraft] | type[SurveyComment] | type[StaffPrompt] | type[DeskDraft]
+] = {
     Flow.INTAKE: IntakeDraft,
     Flow.SURVEY: SurveyComment,
     Flow.STAFF_INPUT: StaffPrompt,
+    Flow.DESK_INTAKE: DeskDraft,
 }
 
 

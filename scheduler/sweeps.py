@@ -29,8 +29,9 @@ from backend.domain.commands import (
 from backend.domain.enums import DueClock
 from backend.logs import set_case
 from backend.metrics import SWEEP_ACTIONS, SWEEP_SECONDS
-from backend.models import Case, Incident
+from backend.models import Case, Incident, IncidentStatus
 from backend.services.dialogs import expire_idle_dialogs
+from backend.services.incident_words import keywords, similar
 from backend.services.incidents import SCHEDULER
 from backend.services.queries import OPEN_STATUSES
 
@@ -140,7 +141,11 @@ async def sweep_aged(
 
 
 async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) -> None:
-    """Several households, one problem: link the cases into an incident and make them major."""
+    """Several households, one problem: link the cases into an incident and make them major.
+
+    The safety net of the link made at filing (backend/services/incidents.py): cases filed before the
+    group reached the threshold by another way (a unit supplemented later) are joined here.
+    """
     policy = ctx.settings.policy
     since = now - policy.collective_window
     recent = Case.filter(status__in=OPEN_STATUSES, received_at__gte=since).exclude(building="")
@@ -151,11 +156,12 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
         .values("building", "category", "units")
     )
     for group in groups:
-        unlinked = await column(
-            recent.filter(
+        unlinked = (
+            await recent.filter(
                 building=group["building"], category=group["category"], incident_id__isnull=True
-            ).order_by("received_at"),
-            "id",
+            )
+            .order_by("received_at")
+            .values("id", "unit", "description")
         )
         if not unlinked:
             continue
@@ -163,20 +169,28 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
             await Incident.filter(
                 building=group["building"], category=group["category"], created_at__gte=since
             )
+            .exclude(status=IncidentStatus.RESOLVED)
             .order_by("-created_at")
             .first()
         )
+        # Only the cases whose wording fits (the incident's keywords, or the latest case's).
+        seed = list(incident.keywords or []) if incident else keywords(unlinked[-1]["description"])
+        fitting = [row for row in unlinked if similar(keywords(row["description"] or ""), seed)]
         if incident is None:
+            units = len({row["unit"] for row in fitting})
+            if units < policy.collective_households:
+                continue
+            ids = [row["id"] for row in fitting]
             opened = await ctx.cases.incidents.open_incident(
-                group["category"], group["building"], list(unlinked), group["units"]
+                group["category"], group["building"], ids, units
             )
             if (
                 opened is not None
             ):  # None: another instance opened it first; the next sweep joins the rest
-                report.acted["collective"] = report.acted.get("collective", 0) + len(unlinked)
+                report.acted["collective"] = report.acted.get("collective", 0) + len(ids)
         else:
             join = _acting(ctx, _joining(incident.id, group["units"]))
-            await _run(report, "collective", list(unlinked), join)
+            await _run(report, "collective", [row["id"] for row in fitting], join)
 
 
 def _joining(incident_id: int, households: int) -> Callable[[int], IdempotentCommand]:

@@ -269,6 +269,26 @@ class JoinIncident(IdempotentCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LeaveIncident(IdempotentCommand):
+    """Staff take the case out of its incident: it gets its own staff card (nothing when it is not in
+    that incident any more: a repeated click)."""
+
+    scheduled = False
+    incident_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveIncidentCase(IdempotentCommand):
+    """The incident is resolved: each of its open cases is resolved with the incident's text (a new case
+    straight from "new", owned by the staff member who resolved the incident). Nothing when the case is
+    no longer open or no longer in that incident."""
+
+    scheduled = False
+    incident_id: int
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SendSurvey(IdempotentCommand):
     """Ask the tenant whether the problem is solved; a tenant without a chat gets a phone call."""
 

@@ -9,7 +9,7 @@ decision, persists it and queues the messages, all in one transaction.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -33,10 +33,12 @@ from .commands import (
     EscalateMissedClock,
     FeedbackOverdue,
     JoinIncident,
+    LeaveIncident,
     MarkInvalid,
     RemindSurvey,
     Reopen,
     Resolve,
+    ResolveIncidentCase,
     SendSurvey,
     Start,
     Supplement,
@@ -54,6 +56,7 @@ from .messages import (
     Payload,
     Reminder,
     RoleAlert,
+    StaffCard,
     Survey,
     SurveyReminder,
     TenantUpdate,
@@ -166,6 +169,9 @@ class CaseState:
     tenant_has_chat: bool = False  # SendSurvey: the complainant can be asked in a chat
     assign_to_staff: StaffRef | None = None  # Assign: the staff member named by staff_id
     assign_to_department: DepartmentRef | None = None  # Assign: the one named by department_code
+    has_staff_card: bool = (
+        False  # LeaveIncident: the case already has its own card in the staff group
+    )
 
     def due(self, clock: DueClock) -> datetime | None:
         """When `clock` runs out (None: it is stopped)."""
@@ -290,6 +296,10 @@ def decide(command: AnyCommand, state: CaseState, now: datetime, policy: Policy)
             return _age_to_major(state, now, policy)
         case JoinIncident():
             return _join_incident(command, state, now, policy)
+        case LeaveIncident():
+            return _leave_incident(command, state, now, policy)
+        case ResolveIncidentCase():
+            return _resolve_incident_case(command, state, now, policy)
         case SendSurvey():
             return _send_survey(state, now, policy)
         case RemindSurvey():
@@ -771,6 +781,48 @@ def _join_incident(
     if command.alert_managers:
         step.alert_role(Role.MANAGER, ManagerAlert, "collective")
     return step.done()
+
+
+def _leave_incident(
+    command: LeaveIncident, state: CaseState, now: datetime, policy: Policy
+) -> Decision | None:
+    """Staff take the case out of its incident; it is handled on its own from now on, with its own card."""
+    if state.incident_id is None or state.incident_id != command.incident_id:
+        return None  # not (or no longer) in that incident: a repeated click
+    note = f"removed from incident {command.incident_id}"
+    step = _Step(Action.NOTE, state, now, policy, note=note, public=False)
+    step.set(incident_id=None)
+    step.data.update({"incident": command.incident_id, "left": True})
+    if not state.has_staff_card:
+        card = StaffCard(number=state.number)
+        step.notices.append(Notice(To.STAFF_CHAT, card, dedupe_key=f"card:{state.id}"))
+    return step.done()
+
+
+def _resolve_incident_case(
+    command: ResolveIncidentCase, state: CaseState, now: datetime, policy: Policy
+) -> Decision | None:
+    """One case of a resolved incident: resolved with the incident's text, its follow-up survey started.
+
+    A case nobody took yet is resolved from "new" by the staff member who resolved the incident (they
+    become its owner): the incident was handled as a whole.
+    """
+    resolution = _required(command.resolution, "resolution")
+    if not state.status.is_open or state.incident_id != command.incident_id:
+        return None  # resolved, closed or taken out of the incident meanwhile
+    taken = state
+    if state.status is Status.NEW:
+        owner = state.actor.id if state.actor.kind is ActorKind.STAFF else None
+        taken = replace(state, status=Status.ASSIGNED, owner_id=owner or state.owner_id)
+    decision = _resolve(Resolve(ref=state.id, resolution=resolution), taken, now, policy)
+    changes = dict(decision.changes)
+    if taken is not state:
+        if taken.owner_id is not None:
+            changes.update(owner_id=taken.owner_id)
+        changes.update(assigned_at=now, assign_due_at=None)
+    data = {**decision.event.data, "incident": command.incident_id}
+    event = replace(decision.event, from_status=state.status, data=data)
+    return replace(decision, changes=changes, event=event)
 
 
 def _send_survey(state: CaseState, now: datetime, policy: Policy) -> Decision | None:

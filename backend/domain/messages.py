@@ -35,6 +35,10 @@ class OutboxKind(StrEnum):
     REPORT = "report"  # a manager: the monthly report
     SATISFACTION_SURVEY = "satisfaction_survey"  # tenant: the twice-yearly satisfaction question
     DIALOG_EXPIRED = "dialog_expired"  # tenant: an unfinished dialog was put aside
+    INCIDENT_CARD = "incident_card"  # staff group: the one card of an incident
+    INCIDENT_REFRESH = (
+        "incident_refresh"  # staff group: edit the incident card in place (coalesced)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +201,18 @@ class DialogExpired(ToPerson):
     kind = OutboxKind.DIALOG_EXPIRED
 
 
+@dataclass(frozen=True, kw_only=True)
+class IncidentCard(Payload):
+    kind = OutboxKind.INCIDENT_CARD
+    incident_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentRefresh(Payload):
+    kind = OutboxKind.INCIDENT_REFRESH
+    incident_id: int
+
+
 PAYLOADS: Mapping[OutboxKind, type[Payload]] = {
     cls.kind: cls
     for cls in (
@@ -216,6 +232,8 @@ PAYLOADS: Mapping[OutboxKind, type[Payload]] = {
         Report,
         SatisfactionSurvey,
         DialogExpired,
+        IncidentCard,
+        IncidentRefresh,
     )
 }
 

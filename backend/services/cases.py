@@ -38,6 +38,7 @@ from ..domain.commands import (
     Command,
     FeedbackOverdue,
     IdempotentCommand,
+    LeaveIncident,
     SendSurvey,
 )
 from ..domain.contact import building_of
@@ -53,6 +54,7 @@ from ..domain.decide import (
 from ..domain.errors import ClientKeyReused
 from ..domain.messages import (
     CardPhoto,
+    CardRefresh,
     DutyAlert,
     ManagerAlert,
     Payload,
@@ -61,7 +63,16 @@ from ..domain.messages import (
     ToPerson,
 )
 from ..logs import set_case
-from ..models import Attachment, Case, CaseEvent, Complainant, Department, Staff, TriageCorrection
+from ..models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Complainant,
+    Department,
+    OutboxMessage,
+    Staff,
+    TriageCorrection,
+)
 from . import rows
 from .actors import Actor
 from .departments import unknown_department
@@ -285,7 +296,10 @@ class CaseService:
                         "created_at": now,
                     },
                 )
-            await self._announce_new_case(conn, case, tenant, now, draft)
+            # A case of an ongoing incident joins it here, in its own transaction: it then has no card
+            # of its own (the incident's card counts it) and the managers were told once already.
+            joined = await self.incidents.link_new_case(conn, case, now)
+            await self._announce_new_case(conn, case, tenant, now, draft, joined=joined is not None)
         return case
 
     async def _upsert_complainant(
@@ -369,12 +383,18 @@ class CaseService:
         tenant: _Tenant | None,
         now: datetime,
         draft: CaseDraft,
+        *,
+        joined: bool = False,
     ) -> None:
-        """The receipt, the staff card (and photo), alerts: queued in one INSERT."""
+        """The receipt, the staff card (and photo), alerts: queued in one INSERT. A case that joined an
+        incident at filing gets its receipt only: the incident's one card and alert stand for it."""
         messages: list[Message] = []
         if tenant and tenant.telegram_id:
             receipt = Receipt(number=case.number, locale=case.locale)
             messages.append(Message(tenant.telegram_id, receipt, f"receipt:{case.id}"))
+        if joined:
+            await enqueue_many(conn, messages, now=now, case_id=case.id)
+            return
         if self.settings.staff_chat_id is not None:
             staff_chat = self.settings.staff_chat_id
             messages.append(Message(staff_chat, StaffCard(number=case.number), f"card:{case.id}"))
@@ -426,7 +446,7 @@ class CaseService:
                 return None
             event = await self._persist(conn, case, actor, decision, now)
             await enqueue_many(
-                conn, await self._messages(decision, people), now=now, case_id=case.id
+                conn, await self._messages(decision, people, now), now=now, case_id=case.id
             )
         return Change(
             case=case,
@@ -475,6 +495,9 @@ class CaseService:
         if isinstance(command, SendSurvey):
             complainant = await people.complainant()
             tenant_has_chat = bool(complainant and complainant.telegram_id)
+        has_staff_card = False
+        if isinstance(command, LeaveIncident):
+            has_staff_card = await people.has_card()
         snapshot = {name: getattr(case, name) for name in _CASE_FIELDS}
         return CaseState(
             **snapshot,
@@ -485,6 +508,7 @@ class CaseService:
             tenant_has_chat=tenant_has_chat,
             assign_to_staff=assignee,
             assign_to_department=department,
+            has_staff_card=has_staff_card,
         )
 
     async def _persist(
@@ -530,7 +554,9 @@ class CaseService:
             )
         return row
 
-    async def _messages(self, decision: Decision, people: "_People") -> list[Message]:
+    async def _messages(
+        self, decision: Decision, people: "_People", now: datetime
+    ) -> list[Message]:
         """The outbox rows of the decision's notices: each recipient role resolved to chats."""
         staff_chat = self.settings.staff_chat_id
         group = [staff_chat] if staff_chat is not None else []
@@ -546,6 +572,18 @@ class CaseService:
                         payload = _in_language(payload, complainant.locale)
                 case To.STAFF_CHAT:
                     chats = group
+                    incident_id = people.case.incident_id
+                    if isinstance(payload, CardRefresh) and incident_id is not None:
+                        # A case of an incident: its own card is refreshed only when it has one (the
+                        # first cases, before the incident), and the incident's card (coalesced) when
+                        # what it counts changed: a case joined, or was resolved (or reopened).
+                        event = decision.event
+                        if "incident_id" in decision.changes or (
+                            event.from_status.is_open != event.to_status.is_open
+                        ):
+                            await self.incidents.touch(people.conn, incident_id, now)
+                        if not await people.has_card():
+                            chats = []
                 case To.OWNER:
                     owner = await people.owner()
                     if owner is not None:
@@ -653,6 +691,15 @@ class _People:
                 )
             self._complainant = (found,)
         return self._complainant[0]
+
+    async def has_card(self) -> bool:
+        """Whether the case has its own card in the staff group (queued or sent): its row is found by
+        its dedupe key (a unique index), as every card is queued with it."""
+        return (
+            await OutboxMessage.filter(dedupe_key=f"card:{self.case.id}")
+            .using_db(self.conn)
+            .exists()
+        )
 
     async def with_role(self, role: Role) -> list[int]:
         people = await Staff.filter(active=True, role=role).using_db(self.conn)

@@ -21,6 +21,7 @@ class Flow(StrEnum):
     INTAKE = "intake"  # a tenant filing a case (bot/tenant/intake.py)
     SURVEY = "survey"  # a tenant's comment after the follow-up survey (bot/tenant/survey.py)
     STAFF_INPUT = "staff_input"  # a staff member's reply to a card's prompt (bot/staff/actions.py)
+    DESK_INTAKE = "desk_intake"  # staff filing for a caller with /new (bot/staff/new_case.py)
 
 
 def dialog_key(chat_id: int, user_id: int) -> str:

@@ -16,6 +16,7 @@ from . import (
     views_cases,
     views_desk,
     views_desk_lookup,
+    views_incidents,
     views_overview,
     views_preferences,
     views_reports,
@@ -29,6 +30,7 @@ ADMIN = f"{PREFIX}/admin"
 STAFF_ID = r"{staff_id:\d{1,9}}"
 DEPARTMENT_ID = r"{department_id:\d{1,9}}"
 TOKEN_ID = r"{token_id:\d{1,9}}"
+INCIDENT_ID = r"{incident_id:\d{1,9}}"
 
 ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", PREFIX, views_overview.overview),
@@ -49,6 +51,14 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", f"{PREFIX}/cases/{NUMBER}/filed", views_desk.filed_page),
     ("GET", f"{PREFIX}/cases/{NUMBER}/files/{{attachment_id:\\d{{1,9}}}}", files.case_file),
     ("POST", f"{PREFIX}/cases/{NUMBER}/{{action:[a-z_]{{1,32}}}}", case_actions.case_action),
+    ("GET", views_incidents.LIST_PATH, views_incidents.incident_list),
+    ("GET", f"{views_incidents.LIST_PATH}.csv", views_incidents.export_csv),
+    ("GET", f"{views_incidents.LIST_PATH}/{INCIDENT_ID}", views_incidents.incident_page),
+    (
+        "POST",
+        f"{views_incidents.LIST_PATH}/{INCIDENT_ID}/{{action:[a-z]{{1,16}}}}",
+        views_incidents.incident_action,
+    ),
     ("GET", f"{PREFIX}/reports", views_reports.report_list),
     ("GET", f"{PREFIX}/reports/{MONTH}", views_reports.report_page),
     ("GET", f"{PREFIX}/reports/{MONTH}.xlsx", views_reports.report_xlsx),

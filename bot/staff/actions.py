@@ -38,6 +38,7 @@ from ..callbacks import Callback, cb, number
 from ..dialogs import DialogState, StaffPrompt, clear_dialog, load_dialog, save_dialog
 from ..text import button
 from ..turn import Turn
+from . import incident_card
 from .card import BUTTONS, SCOPE
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
             turn.plain("Only registered staff can do this. Ask an administrator to add you."),
             alert=True,
         )
+        return
+    if callback.action in incident_card.ACTIONS:  # the incident card's buttons
+        await incident_card.on_callback(turn, callback, actor)
         return
     case_text, _, extra = callback.argument.partition(":")
     case_id = number(case_text)
@@ -236,6 +240,8 @@ async def on_staff_message(turn: Turn) -> bool:
     dialog = await load_dialog(turn.chat_id, turn.user_id)
     if dialog is None or dialog.flow != FLOW:
         return False
+    if await incident_card.on_prompt_reply(turn, dialog):
+        return True
     text = (turn.message.text or "").strip()
     if not text:
         await turn.reply(turn.t("Please reply with text."))

@@ -37,10 +37,12 @@ from backend.domain.commands import (
     EscalateMissedClock,
     FeedbackOverdue,
     JoinIncident,
+    LeaveIncident,
     MarkInvalid,
     RemindSurvey,
     Reopen,
     Resolve,
+    ResolveIncidentCase,
     SendSurvey,
     Start,
     Supplement,
@@ -488,6 +490,10 @@ NOT_DUE = [
     (AgeToMajor(ref=REF), state(received_at=LATE, severity=Severity.MAJOR)),
     (JoinIncident(ref=REF, incident_id=3, households=4), state(incident_id=2)),
     (JoinIncident(ref=REF, incident_id=3, households=4), resolved()),
+    (LeaveIncident(ref=REF, incident_id=3), state(incident_id=None)),
+    (LeaveIncident(ref=REF, incident_id=3), state(incident_id=2)),
+    (ResolveIncidentCase(ref=REF, incident_id=3, resolution="已恢复"), resolved(incident_id=3)),
+    (ResolveIncidentCase(ref=REF, incident_id=3, resolution="已恢复"), owned(incident_id=None)),
     (SendSurvey(ref=REF), resolved(followup_due_at=None)),
     (SendSurvey(ref=REF), owned(followup_due_at=NOW)),  # reopened meanwhile
     (RemindSurvey(ref=REF), resolved(survey_reminder_at=NOW + timedelta(minutes=1))),
@@ -557,6 +563,54 @@ def test_joining_an_incident_makes_the_case_major(alert, told):
         "severity": Severity.MAJOR,
     }
     assert kinds(decision).count((To.ROLE, OutboxKind.MANAGER_ALERT)) == told
+
+
+@pytest.mark.parametrize(
+    ("has_card", "cards"),
+    [(False, [(To.STAFF_CHAT, OutboxKind.STAFF_CARD, "card:11")]), (True, [])],
+)
+def test_leaving_an_incident_gives_the_case_its_own_card_unless_it_has_one(has_card, cards):
+    case = state(incident_id=3, severity=Severity.MAJOR, has_staff_card=has_card)
+    decision = run(LeaveIncident(ref=REF, incident_id=3), case, SUPERVISOR)
+    assert decision.changes == {"status": Status.NEW, "incident_id": None}
+    assert decision.event.action is Action.NOTE and not decision.event.public
+    assert decision.event.data == {"incident": 3, "left": True}
+    posted = [
+        (n.to, n.kind, n.dedupe_key) for n in decision.notices if n.kind is OutboxKind.STAFF_CARD
+    ]
+    assert posted == cards
+
+
+@pytest.mark.parametrize(
+    ("case", "owner"),
+    [
+        (
+            state(incident_id=3),
+            3,
+        ),  # nobody took it: the supervisor who resolved the incident owns it
+        (owned(incident_id=3), 1),  # its owner keeps it
+        (owned(Status.IN_PROGRESS, incident_id=3), 1),
+    ],
+)
+def test_an_incident_resolves_each_open_case_and_starts_its_survey(case, owner):
+    command = ResolveIncidentCase(ref=REF, incident_id=3, resolution=" 供水已恢复 ")
+    decision = run(command, case, SUPERVISOR)
+    assert decision.changes["status"] is Status.RESOLVED
+    assert decision.changes.get("owner_id", case.owner_id) == owner
+    assert decision.changes["resolution"] == "供水已恢复"
+    assert decision.changes["followup_due_at"] is not None
+    assert decision.event.from_status is case.status and decision.event.data["incident"] == 3
+    assert (To.TENANT, OutboxKind.TENANT_UPDATE) in kinds(decision)
+
+
+def test_an_agent_cannot_resolve_a_colleagues_case_through_the_incident():
+    command = ResolveIncidentCase(ref=REF, incident_id=3, resolution="供水已恢复")
+    with pytest.raises(PermissionDenied):
+        run(command, owned(incident_id=3), COLLEAGUE)
+    with pytest.raises(ValidationFailed):
+        run(
+            ResolveIncidentCase(ref=REF, incident_id=3, resolution=" "), owned(incident_id=3), AGENT
+        )
 
 
 def test_the_survey_goes_to_the_tenants_chat_with_its_clocks():

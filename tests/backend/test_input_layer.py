@@ -132,6 +132,19 @@ DASHBOARD_READS: dict[tuple[str, str], str] = {
     ): "the form the pipeline read and checked",
     ("backend.web.views_case.case_page", "query"): "?done= is cut to 32 characters and looked up",
     (
+        "backend.web.views_incidents._filters",
+        "query",
+    ): "the status is looked up in STATUS_NAMES; building and category are cut to 32 and only compared",
+    (
+        "backend.web.views_incidents.incident_action",
+        "match_info",
+    ): "the action is looked up in ACTIONS (404 otherwise)",
+    (
+        "backend.web.views_incidents.incident_action",
+        "post",
+    ): "the form the pipeline read and checked",
+    ("backend.web.views_incidents.render_incident", "query"): "?done= is looked up in a dict",
+    (
         "backend.web.views_preferences.set_language",
         "post",
     ): "the form the pipeline read and checked",

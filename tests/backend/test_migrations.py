@@ -78,6 +78,7 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
         "models.0018_drop_case_library",
         "models.0019_channel_other",
         "models.0020_complainant_phone",
+        "models.0021_incidents",
     ]
     assert await _departments(url) == {
         "engineering": ("工程维修部", True),
@@ -237,3 +238,33 @@ async def conn_columns() -> set[str]:
 
     _, rows = await Tortoise.get_connection("default").execute_query('PRAGMA table_info("case")')
     return {row["name"] for row in rows}
+
+
+async def test_incidents_opened_before_0021_survive_it(tmp_path):
+    """0021 adds NOT NULL columns to "incident": a table with rows (the sweep opened incidents) migrates."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from backend.models import Incident, IncidentStatus
+
+    url = f"sqlite://{tmp_path}/incidents.sqlite3"
+    await migrate_api(config=db.tortoise_config(url), target="models.0020_complainant_phone")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=db.tortoise_config(url))
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO incident (category, building, created_at) "
+        "VALUES ('utilities', '5', '2026-12-01T10:00:00+00:00')"
+    )
+    await Tortoise.close_connections()
+    assert (await db.migrate(url))[0] == "models.0021_incidents"
+    await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        (old,) = await Incident.all()
+        assert (old.status, old.keywords, old.resolution, old.refresh_queued) == (
+            IncidentStatus.PROPOSED,
+            [],
+            "",
+            False,
+        )
+    finally:
+        await Tortoise.close_connections()
