@@ -11,7 +11,7 @@ from ..context import AppContext
 from ..services.actors import Actor
 from ..services.tokens import authenticate
 from ..web import setup_dashboard
-from . import params, routes
+from . import incidents, params, routes
 from .errors import error_middleware, error_response
 from .openapi import openapi_document
 from .probes import BOT_PROBE, BotProbe
@@ -47,6 +47,18 @@ ROUTES = (
     Route("GET", "/api/v1/cases/{number}", routes.get_case, "One case with its event timeline"),
     Route("POST", "/api/v1/cases/{number}/actions/{action}", routes.case_action, "Change a case"),
     Route("GET", "/api/v1/stats", routes.stats, "Counts, SLA compliance and times for a period"),
+    Route(
+        "GET",
+        "/api/v1/incidents",
+        incidents.list_incidents,
+        "Incidents (one outage, many cases), newest first, each with its case numbers",
+    ),
+    Route(
+        "GET",
+        "/api/v1/incidents/{incident_id}",
+        incidents.get_incident,
+        "One incident with its case numbers and its timeline",
+    ),
 )
 
 

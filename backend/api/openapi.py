@@ -25,6 +25,7 @@ from ..domain.transitions import TRANSITIONS
 from ..inputs import FIRST_DAY, LAST_DAY, MAX_INT_DIGITS, MAX_JSON_DEPTH, day_range_text
 from ..services.queries import MAX_PER_PAGE
 from . import command_body, routes
+from .openapi_incidents import incident_operations, incident_schemas
 
 RANGE = day_range_text()
 CASE_PATH = "/api/v1/cases/{number}"
@@ -704,7 +705,7 @@ def _error_responses() -> dict[str, Any]:
 
 def openapi_document(routes_table: Any, settings: Settings) -> dict[str, Any]:
     categories = list(settings.policy.category_codes)
-    operations = _operations(categories)
+    operations = _operations(categories) | incident_operations()
     paths: dict[str, dict[str, Any]] = {}
     for route in routes_table:
         if route.path == ACTION_TEMPLATE:
@@ -732,7 +733,7 @@ def openapi_document(routes_table: Any, settings: Settings) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(categories),
+            "schemas": _schemas(categories) | incident_schemas(),
             "responses": _error_responses(),
         },
     }

@@ -1,35 +1,13 @@
 """HTTP API contract: routes, auth, roles, every error status, and the OpenAPI document."""
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from backend.api.app import ROUTES, create_app
+from backend.api.app import ROUTES
 from backend.api.openapi import ACTION_TEMPLATE, action_paths
 from backend.api.routes import ACTIONS
-from backend.context import AppContext
 from backend.domain import Role
 from backend.services.tokens import create_token
-from tests.conftest import FakeTriage
 from tests.factories import make_staff
-
-
-@pytest.fixture
-async def api(settings, clock):
-    ctx = AppContext.build(settings, clock, classify=lambda text: FakeTriage())
-    client = TestClient(TestServer(create_app(ctx)))
-    await client.start_server()
-    client.ctx = ctx
-
-    async def auth(role: Role = Role.AGENT) -> dict[str, str]:
-        plaintext, _ = await create_token(f"{role.value} client", role, clock.now())
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    client.auth = auth
-    try:
-        yield client
-    finally:
-        await client.close()
-
 
 NEW_CASE = {
     "description": "电话报修：2栋门禁刷卡没反应",

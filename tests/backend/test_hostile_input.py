@@ -2,7 +2,6 @@
 
 Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (where NUL in text is what breaks).
 """
-# ruff: noqa: F811
 
 import json
 
@@ -11,7 +10,7 @@ import pytest
 from backend import inputs
 from backend.domain import Role, ValidationFailed
 from backend.models import Case
-from tests.backend.test_api import NEW_CASE, api, create  # noqa: F401  (fixture; tests name it as a parameter, F811 off)
+from tests.backend.test_api import NEW_CASE, create
 from tests.factories import make_staff
 
 # ---- row 4: text the database cannot store ------------------------------------------------------
