@@ -317,8 +317,9 @@ async def render_receipt(
 
 
 def _is_emergency(case: Case) -> bool:
-    triage = case.triage or {}
-    return bool(triage.get("emergency") or triage.get("triggers"))
+    """Only an emergency says the staff on duty were alerted: a repeat, a hazard or a household count has
+    triggers too, and nobody was alerted for those."""
+    return bool((case.triage or {}).get("emergency"))
 
 
 OUR_STAFF = N_("our staff")

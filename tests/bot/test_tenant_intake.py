@@ -3,6 +3,7 @@
 from backend.domain import Severity, Status
 from backend.models import Attachment, Case, Complainant, OutboxMessage, TriageCorrection
 from tests.bot.conftest import t
+from tests.conftest import FakeTriage
 
 
 async def file_a_case(desk, text="3栋1202卫生间天花板一直在滴水，从昨晚开始") -> None:
@@ -125,6 +126,16 @@ async def test_emergency_reply_leads_with_what_to_do_then_the_alert_then_number_
     assert question == t(
         "Where is the problem? Please type building-unit-room (for example 3-1-1202) or your shop number."
     )
+
+
+async def test_a_repeat_or_hazard_does_not_claim_that_the_duty_staff_were_alerted(desk, triager):
+    """Triage's triggers name a repeat, a hazard, a household count too: only an emergency alerts."""
+    triager.result = FakeTriage(severity="important", triggers=("repeat",))
+    await file_a_case(desk, "电梯又坏了，第三次了")
+    await desk.press(t("✅ Submit"))
+    case = await Case.get()
+    assert case.severity is Severity.IMPORTANT and case.number in desk.last()
+    assert t("🚨 The staff on duty have been alerted.") not in desk.last()
 
 
 async def test_cancel_after_an_emergency_says_the_case_stands(desk):
