@@ -10,6 +10,7 @@ import secrets
 from aiohttp import web
 
 from ..domain import Conflict, DomainError, NotFound, PermissionDenied, Role, ValidationFailed
+from ..domain.unit_grid import unit_grid
 from ..i18n import N_
 from ..inputs import whole_number
 from ..services.incident_queries import (
@@ -178,6 +179,7 @@ async def render_incident(
         resolved=incident.status is IncidentStatus.RESOLVED,
         proposed=incident.status is IncidentStatus.PROPOSED,
         cases=cases,
+        grid=unit_grid(c.unit for c in cases),
         words=shown(list(incident.keywords or [])),
         timeline=[(n, fmt.t(TIMELINE_NAMES.get(n.kind, n.kind))) for n in timeline],
         supervisor=viewer.at_least(Role.SUPERVISOR),

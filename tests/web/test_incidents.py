@@ -102,3 +102,16 @@ async def test_confirm_and_resolve_from_the_page(board):
     assert {c.status for c in await Case.filter(incident_id=incident.id)} == {Status.RESOLVED}
     page = await board.page(f"/dashboard/incidents/{incident.id}")
     assert "This incident is resolved." in page and "管道已修复，供水恢复" in page
+
+
+async def test_the_page_shows_where_in_the_building_the_reports_come_from(board):
+    incident = await outage(board, "12", count=3)  # 12-1-101, 12-1-102, 12-1-103
+    await board.ctx.cases.submit(
+        tenant_draft("我家也停水了", telegram_id=7001, unit="12-2-502"), Actor.system("test")
+    )
+    await board.sign_in(Role.AGENT)
+    page = await board.page(f"/dashboard/incidents/{incident.id}")
+    grid = page[page.index('class="unit-grid"') : page.index("</table>", page.index("unit-grid"))]
+    floors = re.findall(r'<th scope="row">(\d+)</th>', grid)
+    assert floors == ["5", "4", "3", "2", "1"]  # top first, every floor between
+    assert grid.count('class="hit"') == 4
