@@ -106,6 +106,17 @@ def keywords(text: str) -> list[str]:
     return [*found, *_tags(normalized)]
 
 
+# The supplies a building gets (water, power, gas, heating, internet): cut off, the tenant cannot tell the
+# estate's pump or switchboard from the city's main, and triage files one as facility, the next as utilities.
+SUPPLIES = frozenset({"#水", "#电", "#气", "#暖", "#网"})
+
+
+def supply_cut(words: list[str]) -> bool:
+    """Whether the wording reports a supply cut off ("停水", "No power"), not a leak or a fault."""
+    tags = set(words)
+    return bool(tags & SUPPLIES) and "#缺" in tags and "#漏" not in tags
+
+
 def shown(words: list[str]) -> list[str]:
     """The keywords a person reads (the tags are for matching)."""
     return [word for word in words if not word.startswith("#")]

@@ -24,7 +24,7 @@ from ..domain.messages import IncidentCard, IncidentRefresh, OutboxKind
 from ..models import Case, Incident, IncidentNote, IncidentStatus, OutboxMessage
 from . import rows
 from .actors import Actor
-from .incident_words import keywords, merged, similar
+from .incident_words import keywords, merged, similar, supply_cut
 from .queries import OPEN_STATUSES
 
 if TYPE_CHECKING:
@@ -41,18 +41,34 @@ MAX_NOTE = 4000
 # them is already in.
 _GROUP = (
     'SELECT COUNT(DISTINCT "unit") AS "units", MAX("incident_id") AS "incident" FROM "case" '
-    'WHERE "category" = ? AND "received_at" >= ? AND "building" = ? AND "status" IN ({statuses})'
+    'WHERE "category" IN ({categories}) AND "received_at" >= ? AND "building" = ? '
+    'AND "status" IN ({statuses})'
 )
 _UNLINKED = (
-    'SELECT "id", "unit", "description" FROM "case" WHERE "category" = ? AND "received_at" >= ? '
-    'AND "building" = ? AND "status" IN ({statuses}) AND "incident_id" IS NULL ORDER BY "id"'
+    'SELECT "id", "unit", "description" FROM "case" WHERE "category" IN ({categories}) '
+    'AND "received_at" >= ? AND "building" = ? AND "status" IN ({statuses}) AND "incident_id" IS NULL '
+    'ORDER BY "id"'
 )
+# A supply cut (water, power, gas…) is one event whether triage filed a report as the estate's (facility)
+# or the city's (utilities): those two categories make one group for it (docs/domain.md#incidents).
+SUPPLY_CATEGORIES = ("facility", "utilities")
 _TOUCH = 'UPDATE "incident" SET "latest_at" = ?, "keywords" = ? WHERE "id" = ?'
 _QUEUE = (
     'UPDATE "incident" SET "refresh_queued" = ? WHERE "id" = ? AND "refresh_queued" = ? '
     'RETURNING "id"'
 )
 _UNITS = 'SELECT COUNT(DISTINCT "unit") AS "units" FROM "case" WHERE "incident_id" = ?'
+
+
+def categories_of(category: str, words: list[str]) -> tuple[str, ...]:
+    """The categories whose cases make one group with a case of `category` worded `words`."""
+    if category in SUPPLY_CATEGORIES and supply_cut(words):
+        return SUPPLY_CATEGORIES
+    return (category,)
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _open_statuses(connection: BaseDBAsyncClient) -> tuple[str, list[str]]:
@@ -97,10 +113,13 @@ class Incidents:
         if (case.triage or {}).get("emergency"):
             return None  # an emergency keeps its own card and alerts, whatever else is going on
         since = now - self._window
+        # jieba only for the two categories a supply cut may be filed under; others need no words yet
+        words = keywords(case.description) if case.category in SUPPLY_CATEGORIES else None
+        categories = categories_of(case.category, words or [])
         marks, statuses = _open_statuses(conn)
         found = await conn.execute_query_dict(
-            rows.sql(conn, _GROUP.format(statuses=marks)),
-            [case.category, rows.db_value(Case, "received_at", since), case.building, *statuses],
+            rows.sql(conn, _GROUP.format(categories=_marks(categories), statuses=marks)),
+            [*categories, rows.db_value(Case, "received_at", since), case.building, *statuses],
         )
         group = found[0] if found else {"units": 0, "incident": None}
         incident_id = group["incident"]
@@ -109,9 +128,9 @@ class Incidents:
             and int(group["units"] or 0) < self.cases.policy.collective_households
         ):
             return None
-        words = keywords(case.description)
+        words = keywords(case.description) if words is None else words
         if incident_id is None:
-            incident_id = await self._open_with(conn, case, words, now)
+            incident_id = await self._open_with(conn, case, words, categories, now)
             if incident_id is None:
                 return None
             return incident_id if await self._in_incident(conn, case.id, incident_id) else None
@@ -126,21 +145,26 @@ class Incidents:
         return await Case.filter(id=case_id, incident_id=incident_id).using_db(conn).exists()
 
     async def _open_with(
-        self, conn: BaseDBAsyncClient, case: Case, words: list[str], now: datetime
+        self,
+        conn: BaseDBAsyncClient,
+        case: Case,
+        words: list[str],
+        categories: tuple[str, ...],
+        now: datetime,
     ) -> int | None:
         """Open the incident of the new case's group (one instance at a time: an advisory lock on
         PostgreSQL, SQLite has one writer) and join the unlinked cases whose wording fits."""
         await self._lock(conn, case.building, case.category)
         since = now - self._window
-        existing = await self._current(conn, case.building, case.category, since)
+        existing = await self._current(conn, case.building, categories, since)
         if existing is not None:  # another instance opened it first: join it
             if not similar(words, list(existing.keywords or [])):
                 return None
             return await self._join(conn, existing, case.id, words, now)
         marks, statuses = _open_statuses(conn)
         candidates = await conn.execute_query_dict(
-            rows.sql(conn, _UNLINKED.format(statuses=marks)),
-            [case.category, rows.db_value(Case, "received_at", since), case.building, *statuses],
+            rows.sql(conn, _UNLINKED.format(categories=_marks(categories), statuses=marks)),
+            [*categories, rows.db_value(Case, "received_at", since), case.building, *statuses],
         )
         members: list[dict] = []
         incident_words = list(words)
@@ -164,18 +188,21 @@ class Incidents:
 
     @staticmethod
     async def _lock(conn: BaseDBAsyncClient, building: str, category: str) -> None:
+        """One opener at a time per building and category (facility and utilities share one lock: a
+        supply cut may open under either)."""
         if conn.capabilities.dialect == "postgres":
+            group = "+".join(SUPPLY_CATEGORIES) if category in SUPPLY_CATEGORIES else category
             await conn.execute_query(
-                "SELECT pg_advisory_xact_lock(hashtext($1))", [f"incident:{building}:{category}"]
+                "SELECT pg_advisory_xact_lock(hashtext($1))", [f"incident:{building}:{group}"]
             )
 
     @staticmethod
     async def _current(
-        conn: BaseDBAsyncClient, building: str, category: str, since: datetime
+        conn: BaseDBAsyncClient, building: str, categories: tuple[str, ...], since: datetime
     ) -> Incident | None:
-        """The incident of a building and category still taking cases (opened within the window)."""
+        """The incident of a building and categories still taking cases (opened within the window)."""
         return (
-            await Incident.filter(building=building, category=category, created_at__gte=since)
+            await Incident.filter(building=building, category__in=categories, created_at__gte=since)
             .exclude(status=IncidentStatus.RESOLVED)
             .using_db(conn)
             .order_by("-created_at")
@@ -297,7 +324,7 @@ class Incidents:
         now = self.cases.clock.now()
         async with in_transaction() as conn:
             await self._lock(conn, building, category)
-            if await self._current(conn, building, category, now - self._window) is not None:
+            if await self._current(conn, building, (category,), now - self._window) is not None:
                 return None
             descriptions = (
                 await Case.filter(id__in=case_ids)

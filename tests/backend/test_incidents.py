@@ -139,3 +139,26 @@ async def test_an_emergency_keeps_its_own_card_during_an_incident(settings, cloc
     await gas.refresh_from_db()
     assert gas.incident_id is None
     assert await OutboxMessage.filter(case_id=gas.id, kind="staff_card").count() == 1
+
+
+async def test_a_supply_cut_filed_as_facility_or_utilities_is_one_incident(ctx):
+    """Triage may read "停水" as the city's and "没水" as the estate's: one water cut is one event."""
+    reports = [
+        ("12栋停水了", "12-1-101", "utilities"),
+        ("家里没水了", "12-1-202", "facility"),
+        ("水龙头一滴水都没有", "12-2-303", "facility"),
+        ("No water since noon", "12-2-404", "utilities"),
+    ]
+    cases = [
+        await file(ctx, text, unit, 900 + i, category=category)
+        for i, (text, unit, category) in enumerate(reports)
+    ]
+    lift = await file(ctx, "电梯坏了", "12-1-505", 990, category="facility")
+    leak = await file(ctx, "楼上漏水到我家", "12-1-606", 991, category="facility")
+    (incident,) = await Incident.all()
+    for case in cases:
+        await case.refresh_from_db()
+        assert case.incident_id == incident.id, case.description
+    for other in (lift, leak):
+        await other.refresh_from_db()
+        assert other.incident_id is None, other.description
