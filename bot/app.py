@@ -74,14 +74,21 @@ async def take_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A redelivered update is handled once; a private chat flooding the bot is slowed down.
 
     A polled update in a private chat is recorded with its first write (bot.turn.UpdateWork): the flood
-    check's query also says whether it was recorded before. Elsewhere it is recorded at once."""
+    check's query also says whether it was recorded before, and reads the person and their dialog for
+    the handler (kept on the update's UpdateWork). Elsewhere it is recorded at once."""
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
     chat = update.effective_chat
     now = ctx.clock.now()
     set_update(update.update_id)  # every log line of this update names it …
     set_case(None)  # … and the case it touches, once known
-    private = chat is not None and chat.type == ChatType.PRIVATE
-    load = await flood.chat_load(chat.id, update.update_id, now) if chat and private else None
+    load: flood.ChatLoad | None = None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        user = update.effective_user
+        load, reads = await flood.read_update(
+            chat.id, user.id if user else None, update.update_id, now
+        )
+        if (work := WORK.get()) is not None:
+            work.reads = reads
     # webhook updates (and held ones) were recorded and deduplicated before they got here
     row = INBOX_ROW.get()
     if row is None and not await record_polled(update, chat, now, load):
@@ -136,6 +143,8 @@ async def slow_down(
         )
     if load.held_before:
         await flood.release(ctx, context.application, load.held_before)
+        if (work := WORK.get()) is not None:
+            work.forget_reads()  # the held updates may have changed the person and the dialog
 
 
 async def hold(

@@ -21,7 +21,7 @@ from backend.services.dialogs import Flow, dialog_key, remove_dialog, store_dial
 from .staff.desk_draft import DeskDraft
 from .stored_json import StoredObject
 from .tenant.draft import IntakeDraft
-from .turn import recorded_with
+from .turn import WORK, recorded_with
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,20 @@ def from_row(row: Dialog) -> DialogState | None:
 
 
 async def load_dialog(chat_id: int, user_id: int) -> DialogState | None:
-    row = await dialog_row(dialog_key(chat_id, user_id))
+    """The person's dialog in this chat: as the update read it at its start (bot.turn.UpdateWork), the
+    first time it is asked for, if the update has not written it since; otherwise read now."""
+    key = dialog_key(chat_id, user_id)
+    work = WORK.get()
+    read, row = work.take_dialog(key) if work is not None else (False, None)
+    if not read:
+        row = await dialog_row(key)
     return None if row is None else from_row(row)
+
+
+def _forget_read_dialog() -> None:
+    """The dialog is about to be written: whatever the update read of it before is not to be used."""
+    if (work := WORK.get()) is not None:
+        work.forget_dialog()
 
 
 async def save_dialog(dialog: DialogState, now: datetime) -> None:
@@ -138,6 +150,7 @@ async def save_dialog(dialog: DialogState, now: datetime) -> None:
     if (update_id := current_update()) is not None:
         dialog.applied_update = update_id
     data = dialog.to_json()
+    _forget_read_dialog()
     await recorded_with(
         lambda seen: store_dialog(
             dialog.chat_id, dialog.user_id, dialog.flow, str(dialog.state), data, now, seen=seen
@@ -147,4 +160,5 @@ async def save_dialog(dialog: DialogState, now: datetime) -> None:
 
 async def clear_dialog(chat_id: int, user_id: int) -> None:
     """End the person's dialog in this chat (the update recorded in the same commit, as by save_dialog)."""
+    _forget_read_dialog()
     await recorded_with(lambda seen: remove_dialog(chat_id, user_id, seen=seen))

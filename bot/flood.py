@@ -15,6 +15,9 @@ from telegram.ext import Application
 from backend.context import AppContext
 from backend.models import InboxUpdate
 from backend.services import inbox
+from backend.services.dialogs import dialog_key
+from backend.services.update_reads import RecentUpdate, UpdateReads
+from backend.services.update_reads import read_update as read_rows
 
 from .turn import recorded_with
 
@@ -32,12 +35,27 @@ class ChatLoad:
     recorded: bool  # this update is in the inbox already (a polled one: a redelivery)
 
 
-async def chat_load(chat_id: int, update_id: int, now: datetime) -> ChatLoad:
-    """One query. In webhook mode later updates may already be recorded: they do not count against an
+async def read_update(
+    chat_id: int, user_id: int | None, update_id: int, now: datetime
+) -> tuple[ChatLoad, UpdateReads]:
+    """The chat's load and, in the same statement, what the update's handler reads first: the person and
+    their dialog (backend.services.update_reads; bot.turn.UpdateWork keeps them for the handler)."""
+    reads = await read_rows(
+        chat_id,
+        user_id,
+        dialog_key(chat_id, user_id) if user_id is not None else "",
+        update_id,
+        now - 2 * FLOOD_WINDOW,
+    )
+    return load_of(reads.recent, update_id, now), reads
+
+
+def load_of(rows: list[RecentUpdate], update_id: int, now: datetime) -> ChatLoad:
+    """The chat's load from its updates received within two windows (and the update's own row whenever it
+    is recorded). In webhook mode later updates may already be recorded: they do not count against an
     earlier one. A held update is released within a minute, so two windows back find all of them. A
     polled update is recorded with its first write (bot.turn.UpdateWork): not yet in the inbox, it counts
     as received now."""
-    rows = await inbox.recent_of_chat(chat_id, now - 2 * FLOOD_WINDOW, update_id)
     recorded = any(uid == update_id for uid, _, _, _ in rows)
     recent = sum(1 for _, received, _, _ in rows if received > now - FLOOD_WINDOW)
     held = tuple(

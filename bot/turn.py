@@ -26,9 +26,10 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from backend.context import AppContext
 from backend.i18n import _, pick_locale
-from backend.models import Complainant
+from backend.models import Complainant, Dialog
 from backend.services import inbox
 from backend.services.tenant_queries import complainant_by_telegram_id
+from backend.services.update_reads import UpdateReads
 
 from . import text as tg_text
 
@@ -62,15 +63,45 @@ class UpdateWork:
 
     The answer to a pressed button (`answer`) is sent with the update's next message, or when it is done:
     the button's step is saved (with the row) before anything leaves, as for a reply.
+
+    In a private chat the flood guard's statement also reads the person and their dialog (`reads`):
+    `Turn.of` and `load_dialog` use them instead of reading again, each once. A write of the dialog
+    forgets it (`forget_dialog`), as does handling the chat's held updates first (`forget_reads`), so a
+    handler never sees a row older than its own update's writes.
     """
 
     record: inbox.SeenUpdate | None = None
     answer: PendingAnswer | None = None
+    reads: UpdateReads | None = None
+    person_taken: bool = False
+    dialog_taken: bool = False
 
     def take_record(self) -> inbox.SeenUpdate | None:
         """The inbox row still to write, now the caller's to write (once)."""
         record, self.record = self.record, None
         return record
+
+    def take_person(self, telegram_id: int) -> tuple[bool, Complainant | None]:
+        """(True, the person) read at the start of the update, the first time it is asked for; (False,
+        None) when it must be read now."""
+        if self.reads is None or self.person_taken or self.reads.telegram_id != telegram_id:
+            return False, None
+        self.person_taken = True
+        return True, self.reads.person
+
+    def take_dialog(self, key: str) -> tuple[bool, Dialog | None]:
+        """(True, the dialog row or None) read at the start of the update, the first time it is asked
+        for and only while the update has not written it; (False, None) when it must be read now."""
+        if self.reads is None or self.dialog_taken or self.reads.dialog_key != key:
+            return False, None
+        self.dialog_taken = True
+        return True, self.reads.dialog
+
+    def forget_dialog(self) -> None:
+        self.dialog_taken = True
+
+    def forget_reads(self) -> None:
+        self.reads = None
 
 
 # The work of the update being handled; bot.app's Application sets a fresh one per update.
@@ -122,8 +153,12 @@ class Turn:
     @classmethod
     async def of(cls, update: Update, context: ContextTypes.DEFAULT_TYPE) -> "Turn":
         ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
-        user = update.effective_user
-        complainant = await complainant_by_telegram_id(user.id) if user else None
+        user, work = update.effective_user, WORK.get()
+        read, complainant = (
+            work.take_person(user.id) if user and work is not None else (False, None)
+        )
+        if not read and user:
+            complainant = await complainant_by_telegram_id(user.id)
         fallback = pick_locale(user.language_code if user else None, ctx.settings.default_locale)
         locale = complainant.locale if complainant and complainant.locale else fallback
         return cls(update, context, ctx, locale, complainant)

@@ -97,23 +97,6 @@ async def unprocessed(update_id: int) -> InboxUpdate | None:
     return await InboxUpdate.get_or_none(update_id=update_id, processed_at=None)
 
 
-async def recent_of_chat(
-    chat_id: int, since: datetime, up_to_update: int
-) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
-    """(update_id, received_at, held_until, processed_at) of the chat's updates received after `since`,
-    up to and including `up_to_update`, in update_id order (bot.flood counts them). The row of
-    `up_to_update` itself is among them whenever it is recorded, however old: a polled update that is
-    there already is a redelivery (one query answers both questions)."""
-    return await (
-        InboxUpdate.filter(
-            Q(update_id=up_to_update)
-            | Q(chat_id=chat_id, received_at__gt=since, update_id__lte=up_to_update)
-        )
-        .order_by("update_id")
-        .values_list("update_id", "received_at", "held_until", "processed_at")
-    )
-
-
 @dataclass
 class SeenUpdate:
     """A polled update not yet recorded: its row is written with the update's first write (bot.turn's
