@@ -44,8 +44,8 @@ WEAK = {
     },
     # no rule reads an emergency here; the severity model does (nlp: danger_threshold)
     "danger": {
-        "zh_CN": "有个人倒在车库里不动了",
-        "zh_TW": "有個人倒喺停車場唔郁",
+        "zh_CN": "有个老人在小区门口坐着，脸色发紫，说话说不清",
+        "zh_TW": "有個阿伯喺大堂坐住，塊面發紫，講嘢講唔清楚",
         "en": "someone is trying to force open the door of 1203 right now",
     },
 }

@@ -169,9 +169,8 @@ def test_pets_and_noise(text: str, category: str) -> None:
         ("楼道里有股烟味", "fire"),
         ("厨房好像有点煤气味", "gas"),
         ("卫生间地上好多水", "flood"),
-        # no rule reads these as emergencies; the severity model does, and asks
-        ("有个人倒在车库里不动了", "danger"),
-        ("有個人倒喺停車場唔郁", "danger"),
+        # no rule reads this as an emergency; the severity model does, and asks
+        ("有个老人在小区门口坐着，脸色发紫，说话说不清", "danger"),
     ],
 )
 def test_weak_evidence_asks_one_safety_question(text: str, check: str) -> None:
@@ -445,3 +444,34 @@ def test_an_independent_writers_traps_are_not_emergencies(text: str) -> None:
 )
 def test_the_owners_committee_speaking_is_collective(text: str, severity: str) -> None:
     assert nlp.classify(text).severity == severity
+
+
+# 15. Dangers told as stories (issue #13): a person down and not moving, a child caught or shut in, a
+# lift that runs with its doors open, sparks by the wiring; told after the fact, asked about or as a
+# figure of speech they are not emergencies.
+STORIES = [
+    ("有个人倒在车库里不动了", "injury"),
+    ("有個人倒喺停車場唔郁", "injury"),
+    ("商场的旋转门夹住了一个小朋友的脚，还在转", "injury"),
+    ("電梯門未關好就自己向上郁，我老婆仲喺入面", "lift_fault"),
+    ("the wall socket behind the fridge is crackling and there's a haze of smoke", "fire"),
+]
+
+
+@pytest.mark.parametrize(("text", "trigger"), STORIES)
+def test_dangers_told_as_stories_are_emergencies(text: str, trigger: str) -> None:
+    triage = nlp.classify(text)
+    assert triage.emergency and trigger in triage.triggers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "前晚电梯停了半小时，我在里面等到维修师傅把我们救了出来，现在没事了",
+        "the fire alarm rang twice this morning, turned out to be a sensor fault",
+        "楼下酒吧放歌，低音跟轰炸一样",
+        "家里黑了，是不是整个小区都停电？",
+    ],
+)
+def test_stories_over_asked_or_figurative_are_not_emergencies(text: str) -> None:
+    assert not nlp.classify(text).emergency

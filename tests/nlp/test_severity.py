@@ -39,6 +39,29 @@ EMERGENCIES = [
     ("客厅的墙上出现一条很长的裂缝，还在变宽", "structural", "facility"),
     ("楼梯间的天花板大块大块往下掉水泥", "structural", "facility"),
     ("外牆的磚整片剝落，差點砸到行人", "structural", "facility"),
+    # dangers told as stories, without an alarm word (issue #13)
+    ("有个阿姨趴在单元门口的台阶上，喊她一点反应都没有", "injury", None),
+    ("停車場有個大叔倒在車旁邊，叫極都唔郁", "injury", None),
+    ("a delivery guy is lying next to the bins, not moving at all", "injury", None),
+    ("花园里有个老伯跌倒了，头撞到石凳，现在站不起来", "injury", None),
+    ("会所泳池里有个小朋友沉到水底，一直没浮上来", "injury", None),
+    ("自动门把一个老人的手臂夹住了，门还在往里关", "injury", None),
+    ("电梯门夹住了我儿子的外套，电梯正在往上升", "lift_fault", "facility"),
+    ("我在电梯里面，灯全黑了，按了对讲没人应，越来越热", "lift_trapped", "facility"),
+    ("电梯从8楼一路往下冲，冲到地下才停，我们还在里面", "lift_fault", "facility"),
+    ("有个男人站在天台边上，说要跳下去，保安快上来", "distress", None),
+    ("有个小朋友爬到阳台护栏外面，挂在外面哭", "distress", None),
+    ("一个小孩被锁在车里，车窗全关着，哭得满头汗", "distress", None),
+    ("停车场坡道有辆车没人开，自己往下溜，快撞到人了", "injury", None),
+    ("两个人在中庭打起来了，一个拿着刀，还在追着砍", "crime", "security"),
+    ("有个陌生人在每层楼试门把，现在到7楼了", "crime", "security"),
+    ("楼上有人一直往下扔酒瓶，刚砸在我脚边，现在还在扔", "structural", "facility"),
+    ("电箱那边一直噼啪响，还冒出一股焦味", "fire", "security"),
+    ("電房門口啪啪聲，仲有藍光一閃一閃", "fire", "security"),
+    ("地下室配电房全是水，电缆泡在水里", "flood", "facility"),
+    ("天花板一直滴水，灯在闪，开关都是湿的", "flood", "facility"),
+    ("隔壁传来一股汽油味，越来越浓，我头很晕", "gas", "security"),
+    ("my neighbour's door: someone screaming, things smashing, a kid crying", "crime", "security"),
 ]
 
 
@@ -95,6 +118,21 @@ NOT_EMERGENCIES = [
     "车把我堵在里面了 我要去医院 快帮我找车主",
     "刚才有个人在小区里晕倒，救护车已经拉走了，小区有没有AED",
     "天然气的味道？不是，是垃圾站发酵的味道",
+    # told after the fact, asked about, heard second-hand, figures of speech, habits (issue #13)
+    "昨晚电梯把我困了二十分钟，后来是维保师傅弄出来的，想投诉一下",
+    "火警钟响了好久，是演习吗？没人通知",
+    "广播说三楼起火，后来才知道是在搞演习",
+    "朋友圈说我们小区着火了，我在外地上班",
+    "请问是整栋楼停电了吗？还是只有我家跳闸",
+    "我家全黑了，是不是整栋楼都没电？",
+    "楼上装修的声音跟爆炸一样，吵死了",
+    "楼下有人烧纸钱，能不能去指定的地方烧",
+    "楼上小孩天天追着跑，吵得没法睡",
+    "电梯往上走的时候有异响，麻烦检查一下",
+    "汽油味从停车场飘上来，是不是有人在修车",
+    "楼上经常往下扔烟头，把我晒的衣服烫了个洞",
+    "几个小孩在楼道里追着玩，吵死了",
+    "物业管理费涨成这样，简直是抢劫",
 ]
 
 
