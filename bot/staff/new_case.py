@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from tortoise.exceptions import BaseORMException
 
 from backend.domain import Channel, Severity, ValidationFailed
-from backend.domain.contact import display_phone, example_phone, normalize_phone, regions_for
+from backend.domain.contact import display_phone, regions_for
 from backend.i18n import N_, _
 from backend.labels import category_name, channel_name, severity_name, trigger_name
 from backend.models import Case
@@ -29,8 +29,10 @@ from backend.services.dialogs import Flow
 from backend.services.drafts import MAX_DESCRIPTION, AttachmentDraft, CaseDraft
 from backend.services.staff import staff_actor
 
+from .. import phone_input
 from ..callbacks import Callback, Scope, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
+from ..phone_input import contact_name, phone_in
 from ..tenant import safety
 from ..text import esc, shorten
 from ..text import label as plain_label
@@ -385,23 +387,13 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
 async def _phone_message(turn: Turn, dialog: DialogState) -> None:
     message, draft = turn.message, _draft(dialog)
     regions = _regions(turn)
-    if message.contact is not None:  # a contact shared from the staff member's address book
-        raw = message.contact.phone_number or ""
-        phone = normalize_phone("+" + raw.lstrip("+"), regions) or normalize_phone(raw, regions)
-        name = " ".join(p for p in (message.contact.first_name, message.contact.last_name) if p)
-        if name and not draft.name:
-            draft.name = name[:MAX_NAME]
-    else:
-        phone = normalize_phone(message.text or "", regions)
+    phone = phone_in(message, regions)  # typed, or a contact shared from the staff member's phone
     if phone is None:
-        await turn.reply(
-            turn.t(
-                "That does not look like a phone number. Please type it again, for example {example}, "
-                "or with + and the country code.",
-                example=example_phone(regions[0]),
-            )
-        )
+        await phone_input.ask_again(turn, regions)
         return
+    name = contact_name(message)
+    if name and not draft.name:
+        draft.name = name[:MAX_NAME]
     draft.phone = phone
     await _go(turn, dialog, next_step(DeskStep.PHONE, draft))
 

@@ -16,7 +16,7 @@ from tortoise.exceptions import BaseORMException
 
 from backend.domain import ActorKind, Channel, DomainError, Kind, Severity, ValidationFailed
 from backend.domain.commands import Supplement
-from backend.domain.contact import display_phone, example_phone, normalize_phone, regions_for
+from backend.domain.contact import display_phone, regions_for
 from backend.domain.units import find_unit
 from backend.i18n import N_
 from backend.labels import category_name, kind_name
@@ -24,8 +24,10 @@ from backend.services.actors import Actor
 from backend.services.dialogs import Flow
 from backend.services.drafts import AttachmentDraft, CaseDraft
 
+from .. import phone_input
 from ..callbacks import Callback, Scope, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
+from ..phone_input import contact_name, phone_in
 from ..text import label as plain_label
 from ..text import shorten
 from ..turn import Turn
@@ -410,29 +412,15 @@ async def _unit_message(turn: Turn, dialog: DialogState) -> None:
 
 async def _phone_message(turn: Turn, dialog: DialogState) -> None:
     message = turn.message
-    if message.contact is not None:
-        if message.contact.user_id not in (None, turn.user_id):
-            await turn.reply(turn.t("Please share your own number, or type it."))
-            return
-        raw = message.contact.phone_number or ""
-        name = " ".join(p for p in (message.contact.first_name, message.contact.last_name) if p)
-    else:
-        raw, name = message.text or "", ""
-    regions = regions_for(turn.locale, turn.ctx.settings.phone_region)
-    # Telegram sends a shared contact's number in international form, usually without the "+"
-    international = (
-        normalize_phone("+" + raw.lstrip("+"), regions) if message.contact is not None else None
-    )
-    phone = international or normalize_phone(raw, regions)
-    if phone is None:
-        await turn.reply(
-            turn.t(
-                "That does not look like a phone number. Please type it again, for example {example}, "
-                "or with + and the country code.",
-                example=example_phone(regions[0]),
-            )
-        )
+    if message.contact is not None and message.contact.user_id not in (None, turn.user_id):
+        await turn.reply(turn.t("Please share your own number, or type it."))
         return
+    regions = regions_for(turn.locale, turn.ctx.settings.phone_region)
+    phone = phone_in(message, regions)
+    if phone is None:
+        await phone_input.ask_again(turn, regions)
+        return
+    name = contact_name(message)
     if name and not dialog.draft.name:
         dialog.draft.telegram_name = name
     await _answer(turn, dialog, Step.PHONE, phone, thank=True)
