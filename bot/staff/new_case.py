@@ -26,10 +26,11 @@ from backend.labels import category_name, channel_name, severity_name, trigger_n
 from backend.models import Case
 from backend.services.actors import Actor
 from backend.services.dialogs import Flow
-from backend.services.drafts import MAX_DESCRIPTION, AttachmentDraft, CaseDraft
+from backend.services.drafts import MAX_DESCRIPTION, CaseDraft
 from backend.services.staff import staff_actor
 
 from .. import phone_input
+from ..attachments import attachment_in
 from ..callbacks import Callback, Scope, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
 from ..phone_input import contact_name, phone_in
@@ -421,23 +422,10 @@ async def _unit_message(turn: Turn, dialog: DialogState) -> None:
     await _go(turn, dialog, next_step(DeskStep.UNIT, _draft(dialog)))
 
 
-def _attachment_of(turn: Turn) -> AttachmentDraft | None:
-    message = turn.message
-    if message.photo:
-        photo = message.photo[-1]
-        return AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, message.caption or "")
-    if message.document:
-        document = message.document
-        return AttachmentDraft(
-            document.file_id, "document", document.file_unique_id, message.caption or ""
-        )
-    return None
-
-
 async def _describe_message(turn: Turn, dialog: DialogState) -> None:
     message, draft = turn.message, _draft(dialog)
     text = (message.text or message.caption or "").strip()
-    attachment = _attachment_of(turn)
+    attachment = attachment_in(turn.message)
     if attachment is not None and len(draft.files) < MAX_FILES:
         draft.files.append(attachment)
     if not text:

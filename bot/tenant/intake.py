@@ -25,6 +25,7 @@ from backend.services.dialogs import Flow
 from backend.services.drafts import AttachmentDraft, CaseDraft
 
 from .. import phone_input
+from ..attachments import attachment_in
 from ..callbacks import Callback, Scope, cb
 from ..dialogs import DialogState, clear_dialog, save_dialog
 from ..phone_input import contact_name, phone_in
@@ -160,23 +161,6 @@ async def on_message(turn: Turn, dialog: DialogState) -> None:
     await handler(turn, dialog)
 
 
-def _attachment_of(turn: Turn) -> AttachmentDraft | None:
-    message = turn.message
-    if message.photo:
-        photo = message.photo[-1]
-        return AttachmentDraft(photo.file_id, "photo", photo.file_unique_id, message.caption or "")
-    if message.document:
-        document = message.document
-        return AttachmentDraft(
-            document.file_id, "document", document.file_unique_id, message.caption or ""
-        )
-    if message.video:
-        return AttachmentDraft(
-            message.video.file_id, "video", message.video.file_unique_id, message.caption or ""
-        )
-    return None
-
-
 def _add_attachment(dialog: DialogState, attachment: AttachmentDraft) -> bool:
     files = dialog.draft.files
     if len(files) >= MAX_ATTACHMENTS:
@@ -188,7 +172,7 @@ def _add_attachment(dialog: DialogState, attachment: AttachmentDraft) -> bool:
 async def _describe_message(turn: Turn, dialog: DialogState) -> None:
     message = turn.message
     text = (message.text or message.caption or "").strip()
-    attachment = _attachment_of(turn)
+    attachment = attachment_in(turn.message)
     if not text and attachment is None:
         await turn.reply(
             turn.t(
@@ -216,7 +200,7 @@ async def _keep_part(turn: Turn, dialog: DialogState) -> bool:
         return False
     if text:
         parts.append(text)
-    attachment = _attachment_of(turn)
+    attachment = attachment_in(turn.message)
     if attachment is not None:
         _add_attachment(dialog, attachment)
     return True
@@ -435,7 +419,7 @@ async def _name_message(turn: Turn, dialog: DialogState) -> None:
 
 
 async def _evidence_message(turn: Turn, dialog: DialogState) -> None:
-    attachment = _attachment_of(turn)
+    attachment = attachment_in(turn.message)
     if attachment is None:
         await turn.reply(
             turn.t("Please send photos or files here, or press “Done” / “Skip”."),
