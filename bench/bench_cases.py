@@ -25,7 +25,7 @@ import statistics as pystats
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any
@@ -59,6 +59,7 @@ from benchkit import (
     run_main,
     settings_for,
     spread,
+    without_incidents,
 )
 from sqlreplay import Recording, Replayer, Schema, Step, capture, recording, schema_of_models
 from tortoise.connection import get_connection
@@ -979,12 +980,8 @@ def print_writes(title: str, w: WriteResult, statements: str = "") -> None:
 async def bench_database(target: Target, args: argparse.Namespace) -> Outcome:
     outcome = Outcome(target.name)
     clock = FrozenClock(START)
-    base = settings_for(target.url)
-    # Each submit still asks whether its building has an incident to join (one query), but none opens:
-    # random complaints of 30 buildings would soon make every building and category an incident, whose
-    # opening changes other cases, which the raw replay of one submit cannot replay (bench_storm.py
-    # measures incidents).
-    settings = replace(base, policy=replace(base.policy, collective_households=1_000_000))
+    # the raw replay of one submit cannot replay an incident's opening (it changes other cases)
+    settings = without_incidents(settings_for(target.url))
     service = CaseService(settings, clock, classify=fake_classify)
     desk = Desk(args.seed)
     driver = await open_driver(target)

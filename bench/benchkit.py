@@ -60,6 +60,13 @@ def settings_for(url: str, **overrides: Any) -> Settings:
     return replace(base, database_url=url, **values)
 
 
+def without_incidents(settings: Settings) -> Settings:
+    """No incident opens (each submit still asks whether there is one to join): for benchmarks of one
+    case's own work. Random complaints of a few dozen buildings soon make every building and category an
+    incident, whose opening changes other cases and edits an incident card; bench_storm.py measures that."""
+    return replace(settings, policy=replace(settings.policy, collective_households=1_000_000))
+
+
 # ---- options ----------------------------------------------------------------------------------------
 
 
