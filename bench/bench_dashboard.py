@@ -64,7 +64,8 @@ FILTERS: list[tuple[str, str, str]] = [
     ("q=漏水 (Chinese word)", "q=漏水", "q=漏水"),
     ("category=facility", "category=facility", "category=facility"),
 ]
-CASE_LINK = re.compile(r'<a href="/dashboard/cases/([A-Za-z0-9-]+)">')
+# a case's link (the nav's "/dashboard/cases/new" is the front desk, not a case)
+CASE_LINK = re.compile(r'<a href="/dashboard/cases/((?!new")[A-Za-z0-9-]+)">')
 TILE_VALUE = re.compile(r'class="tile-value">([^<]*)<')
 
 
