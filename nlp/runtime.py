@@ -78,6 +78,11 @@ def configure(
         _loaded = None
 
 
+def is_default() -> bool:
+    """Whether the configuration is the one `configure()` without arguments sets (nothing to reset)."""
+    return _config == _Config()
+
+
 def toolkit() -> Toolkit:
     """Normaliser, jieba and rules: loaded once per process whatever the configuration."""
     global _toolkit
