@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     create = token.add_parser("create", help="create a token and print it once")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--estate",
+        action="append",
+        metavar="CODE",
+        help="limit the token to this estate's cases (repeat for several; default: every estate)",
+    )
     token.add_parser("list", help="list tokens (never their secrets)")
     revoke = token.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("id", type=int)
@@ -71,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--department")
     add.add_argument("--phone", default="")
+    add.add_argument(
+        "--estate",
+        action="append",
+        metavar="CODE",
+        help="an estate they work for (repeat for several; replaces earlier ones)",
+    )
     staff.add_parser("list", help="list staff members")
     invite = staff.add_parser(
         "invite", help="create a one-time code a new colleague sends to the bot (/join CODE)"
@@ -78,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--name", required=True)
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument("--department")
+    invite.add_argument("--estate", action="append", metavar="CODE", help="repeat for several")
     deactivate = staff.add_parser("deactivate", help="deactivate a staff member")
     deactivate.add_argument("--telegram-id", type=int, required=True)
 
@@ -90,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     department.add_parser(
         "list", help="list departments and the categories the policy routes to each"
     )
+
+    _estate_parsers(sub)
+    _residents_parsers(sub)
 
     hook = sub.add_parser("webhook", help="Telegram webhook (BOT_MODE=webhook)").add_subparsers(
         dest="webhook_command", required=True
@@ -122,6 +138,80 @@ def _parser() -> argparse.ArgumentParser:
     nlp.add_parser("eval", help="evaluate triage on the test split and the blind file")
     nlp.add_parser("retrain", help="fold staff category corrections into the statistical layer")
     return parser
+
+
+def _estate_parsers(sub: Any) -> None:
+    estate = sub.add_parser("estate", help="estates (小区, 大厦, 商场)").add_subparsers(
+        dest="estate_command", required=True
+    )
+    add = estate.add_parser("add", help="add an estate")
+    add.add_argument(
+        "--code", required=True, help="letters, digits, _ or -: the bot link's ?start="
+    )
+    add.add_argument("--name", required=True)
+    edit = estate.add_parser("edit", help="change an estate's settings")
+    edit.add_argument("--code", required=True)
+    edit.add_argument("--new-code")
+    edit.add_argument("--name")
+    edit.add_argument("--active", choices=["yes", "no"])
+    for command in (add, edit):
+        command.add_argument(
+            "--staff-chat-id", type=int, help="its staff group (default: STAFF_CHAT_ID)"
+        )
+        command.add_argument("--address")
+        command.add_argument("--timezone", help="e.g. Asia/Hong_Kong (default: TIMEZONE)")
+        command.add_argument("--duty-phone", help="default: DUTY_PHONE")
+        command.add_argument(
+            "--hours", help="business hours, e.g. 08:00-20:00 (default: the policy's)"
+        )
+        command.add_argument(
+            "--holidays",
+            help="comma-separated dates the office is closed, e.g. 2027-01-01,2027-02-17",
+        )
+    estate.add_parser("list", help="list estates with their links and settings")
+    poster = estate.add_parser(
+        "poster", help="write a lobby poster with the estate's QR code (PNG or PDF)"
+    )
+    poster.add_argument("--code", required=True)
+    poster.add_argument("--out", help="FILE.png or FILE.pdf (default: poster-CODE.png)")
+    poster.add_argument("--locale", choices=["zh_CN", "zh_TW", "en"])
+    poster.add_argument(
+        "--bot-username",
+        help="the bot's @username (default: BOT_USERNAME, else asked from Telegram)",
+    )
+
+
+def _residents_parsers(sub: Any) -> None:
+    residents = sub.add_parser(
+        "residents", help="the resident register of an estate"
+    ).add_subparsers(dest="residents_command", required=True)
+    load = residents.add_parser(
+        "import", help="import residents from CSV or XLSX (header building,unit,name,phone,role)"
+    )
+    load.add_argument("file")
+    load.add_argument("--estate", required=True, help="estate code")
+    load.add_argument(
+        "--dry-run", action="store_true", help="check every row and report; change nothing"
+    )
+    load.add_argument("--locale", choices=["zh_CN", "zh_TW", "en"])
+    show = residents.add_parser("list", help="list an estate's residents (phones masked)")
+    show.add_argument("--estate", required=True)
+    show.add_argument("--building")
+    export = residents.add_parser("export", help="write an estate's register as XLSX")
+    export.add_argument("--estate", required=True)
+    export.add_argument("--out", help="default: residents-CODE.xlsx")
+
+
+async def cmd_estate(settings: Settings, args: argparse.Namespace) -> int:
+    from .cli_estates import run_estate_command
+
+    return await run_estate_command(settings, args)
+
+
+async def cmd_residents(settings: Settings, args: argparse.Namespace) -> int:
+    from .cli_residents import run_residents_command
+
+    return await run_residents_command(settings, args)
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,11 +260,22 @@ async def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     from .clock import SystemClock
     from .models import ApiToken
+    from .services.estates import estate_by_code
     from .services.tokens import create_token, revoke_token
 
     now = SystemClock().now()
     if args.token_command == "create":
-        plaintext, token = await create_token(args.name, args.role, now)
+        estate_ids = []
+        for code in args.estate or []:
+            estate = await estate_by_code(code)
+            if estate is None:
+                print(
+                    f"qingchu: no estate {code!r}; `qingchu estate list` shows the codes",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            estate_ids.append(estate.id)
+        plaintext, token = await create_token(args.name, args.role, now, estate_ids)
         print(plaintext)
         print(
             f"token {token.id} ({token.role.value}, {token.name}) created; it is shown only this once",
@@ -206,7 +307,11 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.staff_command == "invite":
         code = await create_invite(
-            args.name, args.role, SystemClock().now(), department_code=args.department
+            args.name,
+            args.role,
+            SystemClock().now(),
+            department_code=args.department,
+            estate_codes=args.estate,
         )
         print(code)
         print(
@@ -236,17 +341,19 @@ async def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
             SystemClock().now(),
             department_code=args.department,
             phone=phone,
+            estate_codes=args.estate,
         )
         print(
             f"staff {person.name} ({person.role.value}) registered for Telegram id {person.telegram_id}"
         )
     elif args.staff_command == "list":
-        people = await Staff.all().order_by("id").prefetch_related("department")
+        people = await Staff.all().order_by("id").prefetch_related("department", "estates__estate")
         for person in people:
             department = person.department.code if person.department else "-"
             state = "active" if person.active else "inactive"
+            estates = ",".join(sorted(m.estate.code for m in person.estates)) or "-"
             print(
-                f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}"
+                f"{person.telegram_id}\t{person.name}\t{person.role.value}\t{department}\t{mask_phone(person.phone)}\t{state}\t{estates}"
             )
         if not people:
             print(NO_STAFF, file=sys.stderr)
@@ -407,6 +514,8 @@ COMMANDS: dict[str, tuple[Command, bool]] = {
     "token": (cmd_token, True),
     "staff": (cmd_staff, True),
     "department": (cmd_department, True),
+    "estate": (cmd_estate, True),
+    "residents": (cmd_residents, True),
     "nlp": (cmd_nlp, False),
     "report": (cmd_report, True),
     "dashboard": (cmd_dashboard, True),

@@ -29,6 +29,7 @@ class ConfigError(ValueError):
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     bot_token: str | None = None
+    bot_username: str = ""  # for deep links and estate posters; asked from Telegram when empty
     telegram_api_base_url: str | None = None
     staff_chat_id: int | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
@@ -91,6 +92,12 @@ def load_settings(
     return Settings(
         database_url=get.database_url(),
         bot_token=get.bot_token(),
+        bot_username=get.pattern(
+            "BOT_USERNAME",
+            "",
+            r"(@?[A-Za-z][A-Za-z0-9_]{3,31})?",
+            "the bot's @username from BotFather",
+        ).lstrip("@"),
         telegram_api_base_url=get.http_url("TELEGRAM_API_BASE_URL"),
         staff_chat_id=get.optional_int("STAFF_CHAT_ID"),
         timezone=get.timezone(),

@@ -11,7 +11,53 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from .domain.enums import ActorKind, Channel, Kind, Role, Severity, Status
+from .domain.enums import ActorKind, Channel, Kind, ResidentRole, Role, Severity, Status
+
+
+class Estate(Model):
+    """One estate (小区, 大厦, 商场) with its own office: staff group, duty phone, hours (docs/domain.md#estates).
+
+    Empty settings fall back to the deployment's (STAFF_CHAT_ID, DUTY_PHONE, TIMEZONE, the policy's
+    business hours): a single-estate deployment has one estate and keeps its configuration.
+    """
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)  # the deep link's start parameter
+    name = fields.CharField(max_length=100)
+    address = fields.CharField(max_length=200, default="")
+    timezone = fields.CharField(max_length=64, default="")
+    duty_phone = fields.CharField(max_length=32, default="")
+    staff_chat_id = fields.BigIntField(null=True)
+    # {"start": "08:30", "end": "18:00", "days": [...], "holidays": [...]}; {} = the policy's
+    business_hours: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "estate"
+
+
+class Resident(Model):
+    """One person of the resident register: who lives (or keeps a shop) in which unit."""
+
+    id = fields.IntField(primary_key=True)
+    estate: fields.ForeignKeyRelation[Estate] = fields.ForeignKeyField(
+        "models.Estate", on_delete=fields.CASCADE, related_name="residents"
+    )
+    estate_id: int
+    building = fields.CharField(max_length=32)
+    unit = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=100)
+    phone = fields.CharField(max_length=32, default="")  # E.164 or ""
+    role = fields.CharEnumField(ResidentRole, max_length=16)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "resident"
+        unique_together = (("estate", "building", "unit", "name"),)
+        indexes = (Index(fields=("phone",), name="resident_phone"),)
 
 
 class Department(Model):
@@ -38,9 +84,31 @@ class Staff(Model):
     on_duty = fields.BooleanField(default=False)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    estates: fields.ReverseRelation["StaffEstate"]  # created by StaffEstate.staff
 
     class Meta:
         table = "staff"
+
+
+class StaffEstate(Model):
+    """A staff member works for an estate (agents and supervisors see only their estates).
+
+    A manager or admin without any estate is head office and sees all (docs/domain.md#estates).
+    """
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", on_delete=fields.CASCADE, related_name="estates"
+    )
+    staff_id: int
+    estate: fields.ForeignKeyRelation[Estate] = fields.ForeignKeyField(
+        "models.Estate", on_delete=fields.CASCADE, related_name="staff"
+    )
+    estate_id: int
+
+    class Meta:
+        table = "staff_estate"
+        unique_together = (("staff", "estate"),)
 
 
 class StaffInvite(Model):
@@ -54,6 +122,8 @@ class StaffInvite(Model):
         "models.Department", null=True, on_delete=fields.SET_NULL, related_name="invites"
     )
     department_id: int | None
+    # The estates the colleague will work for ([]: none named, see docs/domain.md#estates).
+    estate_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -70,6 +140,11 @@ class Complainant(Model):
     phone = fields.CharField(max_length=32, default="")
     unit = fields.CharField(max_length=64, default="")
     locale = fields.CharField(max_length=8, default="zh_CN")
+    # The estate the tenant chose (/start CODE, or from the list): their cases go to its office.
+    estate: fields.ForeignKeyNullableRelation[Estate] = fields.ForeignKeyField(
+        "models.Estate", null=True, on_delete=fields.SET_NULL, related_name="complainants"
+    )
+    estate_id: int | None
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -92,6 +167,10 @@ class Incident(Model):
 
     id = fields.IntField(primary_key=True)
     category = fields.CharField(max_length=32)
+    estate: fields.ForeignKeyNullableRelation[Estate] = fields.ForeignKeyField(
+        "models.Estate", null=True, on_delete=fields.SET_NULL, related_name="incidents"
+    )
+    estate_id: int | None
     building = fields.CharField(max_length=32)
     created_at = fields.DatetimeField()
     status = fields.CharEnumField(IncidentStatus, max_length=16, default=IncidentStatus.PROPOSED)
@@ -158,6 +237,12 @@ class Case(Model):
         "models.Complainant", null=True, on_delete=fields.SET_NULL, related_name="cases"
     )
     complainant_id: int | None
+    estate: fields.ForeignKeyNullableRelation[Estate] = fields.ForeignKeyField(
+        "models.Estate", null=True, on_delete=fields.SET_NULL, related_name="cases"
+    )
+    estate_id: int | None
+    # The phone the case came with is in the estate's resident register (unit and name from there).
+    resident_verified = fields.BooleanField(default=False)
     owner: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
         "models.Staff", null=True, on_delete=fields.SET_NULL, related_name="owned_cases"
     )
@@ -232,6 +317,7 @@ class Case(Model):
             Index(fields=("received_at",), name="case_received"),
             Index(fields=("anonymized_at", "closed_at"), name="case_retention"),
             Index(fields=("incident_id", "received_at"), name="case_incident_received"),
+            Index(fields=("estate_id", "status"), name="case_estate_status"),
         )
 
 
@@ -309,6 +395,8 @@ class ApiToken(Model):
     role = fields.CharEnumField(Role, max_length=16)
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)
+    # The estates the token may see and act on ([]: every estate, as before estates existed).
+    estate_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField()
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)

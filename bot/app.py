@@ -37,6 +37,7 @@ from backend.logs import set_case, set_update
 from backend.metrics import DUPLICATE_UPDATES, UPDATES
 from backend.models import InboxUpdate
 from backend.services import complainants, inbox, leases
+from backend.services.estates import staff_chats
 
 from . import callbacks, flood
 from .budget import budget_for
@@ -49,7 +50,7 @@ from .staff import card as staff_card
 from .staff import commands as staff_commands
 from .staff import new_case
 from .tenant import cases as tenant_cases
-from .tenant import intake, satisfaction, survey
+from .tenant import estate_choice, intake, satisfaction, survey
 from .tenant.draft import IntakeDraft
 from .tenant.small_talk import is_small_talk
 from .text import button
@@ -183,12 +184,8 @@ async def hold(
                 "and will answer it in about a minute."
             )
         ]
-        if ctx.settings.duty_phone:
-            lines.append(
-                turn.t(
-                    "In an emergency call the duty phone: {phone}", phone=ctx.settings.duty_phone
-                )
-            )
+        if duty_phone := await turn.duty_phone():
+            lines.append(turn.t("In an emergency call the duty phone: {phone}", phone=duty_phone))
         await turn.reply("\n".join(lines))
 
 
@@ -212,7 +209,7 @@ async def route_groups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if chat is None or chat.type == ChatType.PRIVATE:
         return
     ctx: AppContext = context.application.bot_data[CONTEXT_KEY]
-    if chat.id == ctx.settings.staff_chat_id:
+    if chat.id == ctx.settings.staff_chat_id or chat.id in await staff_chats(ctx.settings):
         await staff_group(update, context)
         raise ApplicationHandlerStop
     message = update.effective_message
@@ -324,23 +321,35 @@ def main_menu(turn: Turn) -> InlineKeyboardMarkup:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The greeting; `/start CODE` (an estate's link or poster) first binds the tenant to that estate."""
     turn = await Turn.of(update, context)
+    estate = await estate_choice.on_start(turn)
+    hello = turn.t("Hello! This is the property service desk.")
+    if estate is not None:
+        hello = turn.t("Hello! This is the service desk of {estate}.", estate=estate.name)
     await turn.reply(
-        turn.t("Hello! This is the property service desk.")
+        hello
         + "\n"
         + turn.t(
             "Tell us about anything that needs fixing or is not right, and follow it until it is solved."
         ),
         main_menu(turn),
     )
+    if estate is None and (choices := await estate_choice.needs_choice(turn)):
+        await estate_choice.ask(turn, choices)
+
+
+async def choose_estate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await estate_choice.change(await Turn.of(update, context))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = await Turn.of(update, context)
-    await turn.reply(help_text(turn))
+    await turn.reply(await help_text(turn))
 
 
-def help_text(turn: Turn) -> str:
+async def help_text(turn: Turn) -> str:
+    duty_phone = await turn.duty_phone()
     return "\n".join(
         [
             turn.t("/complain — file a complaint or repair request"),
@@ -352,27 +361,36 @@ def help_text(turn: Turn) -> str:
             turn.t("/language — 简体中文 / 繁體中文 / English"),
         ]
         + (
-            [
-                turn.t(
-                    "In an emergency call the duty phone: {phone}",
-                    phone=turn.ctx.settings.duty_phone,
-                )
-            ]
-            if turn.ctx.settings.duty_phone
+            [turn.t("In an emergency call the duty phone: {phone}", phone=duty_phone)]
+            if duty_phone
             else []
         )
     )
 
 
 async def complain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await intake.begin(await Turn.of(update, context))
+    await begin_case(await Turn.of(update, context))
+
+
+async def begin_case(turn: Turn) -> None:
+    """A new case; a tenant of a many-estate deployment who has not said where they live says it first."""
+    choices = await estate_choice.needs_choice(turn)
+    if choices:
+        await estate_choice.ask(turn, choices, estate_choice.PICK_THEN_FILE)
+        return
+    await intake.begin(turn)
+
+
+async def estate_press(turn: Turn, callback: Callback) -> None:
+    if await estate_choice.on_callback(turn, callback):
+        await intake.begin(turn)
 
 
 async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Staff (checked against the staff table) file for a caller; anybody else files their own case."""
     turn = await Turn.of(update, context)
     if not await new_case.begin(turn):
-        await intake.begin(turn)
+        await begin_case(turn)
 
 
 async def my_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -526,11 +544,11 @@ async def language_press(turn: Turn, callback: Callback) -> None:
 async def menu_press(turn: Turn, callback: Callback) -> None:
     await turn.answer()
     if callback.action == "new":
-        await intake.begin(turn)
+        await begin_case(turn)
     elif callback.action == "mine":
         await tenant_cases.my_cases(turn)
     else:
-        await turn.reply(help_text(turn))
+        await turn.reply(await help_text(turn))
 
 
 # Who handles a button in a private chat, by the scope of its callback data (bot/callbacks.py).
@@ -543,6 +561,7 @@ CALLBACK_SCOPES: dict[Scope, Callable[[Turn, Callback], Awaitable[None]]] = {
     tenant_cases.SCOPE: tenant_cases.on_callback,
     Scope.LANGUAGE: language_press,
     Scope.MENU: menu_press,
+    estate_choice.SCOPE: estate_press,
 }
 
 
@@ -636,6 +655,7 @@ def build_application(
     application.add_handler(TypeHandler(Update, route_groups), group=-1)
     for name, handler in (
         ("start", start),
+        ("estate", choose_estate),
         ("help", help_command),
         ("complain", complain),
         ("new", new),

@@ -21,6 +21,7 @@ class Scope(StrEnum):
     SATISFACTION = "q"  # the twice-yearly satisfaction question
     SURVEY = "v"  # the follow-up survey of a resolved case
     DESK = "n"  # a staff member's /new form, filing for a caller (bot/staff/new_case.py)
+    ESTATE = "e"  # the tenant's choice of estate (bot/tenant/estate_choice.py)
 
 
 SCOPES = frozenset(Scope)

@@ -359,7 +359,7 @@ async def render_tenant_update(
 
 async def _card_thread(ctx: AppContext, bot: Bot, case: Case, chat_id: int) -> int | None:
     """With STAFF_TOPICS=on the case gets its own forum topic in the staff group (created once)."""
-    if not ctx.settings.staff_topics or chat_id != ctx.settings.staff_chat_id:
+    if not ctx.settings.staff_topics or chat_id > 0:  # a private chat (an owner's): no topics
         return None
     if case.staff_thread_id is None:
         name = f"{case.number} {category_name(ctx.settings.policy, case.category, ctx.settings.default_locale)}"

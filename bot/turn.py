@@ -28,6 +28,7 @@ from backend.context import AppContext
 from backend.i18n import _, pick_locale
 from backend.models import Complainant, Dialog
 from backend.services import inbox
+from backend.services.estates import office_of_estate
 from backend.services.tenant_queries import complainant_by_telegram_id
 from backend.services.update_reads import UpdateReads
 
@@ -184,6 +185,13 @@ class Turn:
     def message(self) -> Message:
         """The message a message handler was given (only updates with one reach those handlers)."""
         return _present(self.update.effective_message, "message")
+
+    async def duty_phone(self) -> str:
+        """The duty phone of the person's estate: its own, else DUTY_PHONE ("" when neither is set)."""
+        estate_id = self.complainant.estate_id if self.complainant else None
+        if estate_id is None:
+            return self.ctx.settings.duty_phone
+        return (await office_of_estate(None, estate_id, self.ctx.settings)).duty_phone
 
     def t(self, message: str, **values: object) -> str:
         """Translate into this person's language for a message (HTML): values are HTML-escaped."""

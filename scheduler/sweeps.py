@@ -151,14 +151,17 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
     recent = Case.filter(status__in=OPEN_STATUSES, received_at__gte=since).exclude(building="")
     groups = await (
         recent.annotate(units=Count("unit", distinct=True))
-        .group_by("building", "category")
+        .group_by("estate_id", "building", "category")
         .filter(units__gte=policy.collective_households)
-        .values("building", "category", "units")
+        .values("estate_id", "building", "category", "units")
     )
     for group in groups:
         unlinked = (
             await recent.filter(
-                building=group["building"], category=group["category"], incident_id__isnull=True
+                estate_id=group["estate_id"],
+                building=group["building"],
+                category=group["category"],
+                incident_id__isnull=True,
             )
             .order_by("received_at")
             .values("id", "unit", "description")
@@ -167,7 +170,10 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
             continue
         incident = (
             await Incident.filter(
-                building=group["building"], category=group["category"], created_at__gte=since
+                estate_id=group["estate_id"],
+                building=group["building"],
+                category=group["category"],
+                created_at__gte=since,
             )
             .exclude(status=IncidentStatus.RESOLVED)
             .order_by("-created_at")
@@ -182,7 +188,7 @@ async def sweep_collective(ctx: AppContext, now: datetime, report: SweepReport) 
                 continue
             ids = [row["id"] for row in fitting]
             opened = await ctx.cases.incidents.open_incident(
-                group["category"], group["building"], ids, units
+                group["category"], group["building"], ids, units, estate_id=group["estate_id"]
             )
             if (
                 opened is not None

@@ -74,7 +74,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = await authenticate(credentials.strip(), request.app[routes.CTX].clock.now())
     if token is None:
         return error_response(401, "unauthorized", "the token is unknown or revoked")
-    request[routes.ACTOR_KEY] = Actor.api(token.id, token.name, token.role)
+    estates = frozenset(token.estate_ids) if token.estate_ids else None
+    request[routes.ACTOR_KEY] = Actor.api(token.id, token.name, token.role, estates)
     return await handler(request)
 
 

@@ -15,6 +15,7 @@ from ..services import incident_queries
 from ..services.incident_queries import IncidentSummary
 from . import params
 from .errors import BadRequest
+from .routes import actor_of
 from .serializers import iso
 
 STATUSES = ("open", *(s.value for s in IncidentStatus))  # "open": not resolved
@@ -61,6 +62,7 @@ async def list_incidents(request: web.Request) -> web.Response:
         building=params.query_text(request, "building", MAX_BUILDING),
         category=category,
         limit=params.query_int(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        estate_ids=actor_of(request).estates,
     )
     numbers = await incident_queries.incident_case_numbers([s.id for s in found])
     return web.json_response({"items": [incident_json(s, numbers.get(s.id, [])) for s in found]})
@@ -69,7 +71,12 @@ async def list_incidents(request: web.Request) -> web.Response:
 async def get_incident(request: web.Request) -> web.Response:
     raw = params.path_value(request, "incident_id")
     incident_id = whole_number(raw)
-    summary = None if incident_id is None else await incident_queries.incident_summary(incident_id)
+    estates = actor_of(request).estates
+    summary = (
+        None
+        if incident_id is None
+        else await incident_queries.incident_summary(incident_id, estates)
+    )
     if summary is None:
         raise NotFound(f"no incident {raw}")
     numbers = await incident_queries.incident_case_numbers([summary.id])

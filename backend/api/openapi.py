@@ -471,6 +471,13 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
         "escalation_level": integer,
         "reopen_count": integer,
         "off_hours": boolean,
+        "estate_id": integer
+        | {
+            "nullable": True,
+            "description": "the estate the case belongs to (`qingchu estate list`)",
+        },
+        "resident_verified": boolean
+        | {"description": "the contact phone is in the estate's resident register"},
         "overdue": boolean,
         "resolution": string,
         "invalid_reason": string,
@@ -560,6 +567,14 @@ def _schemas(categories: list[str]) -> dict[str, Any]:
                 "locale": _enum(
                     routes.LOCALES, "the tenant's language (default DEFAULT_LOCALE)", nullable=True
                 ),
+                "estate": {
+                    "type": "string",
+                    "maxLength": 32,
+                    "nullable": True,
+                    "example": "HY01",
+                    "description": "the estate's code (`qingchu estate list`); default: the first "
+                    "estate. 400 when no estate has that code.",
+                },
                 "client_key": {
                     "type": "string",
                     "minLength": 1,

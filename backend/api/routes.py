@@ -15,6 +15,7 @@ from ..metrics import render_metrics
 from ..services import queries
 from ..services.actors import Actor
 from ..services.drafts import CaseDraft
+from ..services.estates import estate_by_code
 from ..services.inbox import record_update, shape_problem, valid_update_id
 from . import params
 from .command_body import ACTIONS, command_from_body
@@ -124,6 +125,18 @@ def _optional_text(body: dict[str, Any], name: str) -> str:
     return params.text(body, name, max_length=NEW_CASE_TEXT[name])
 
 
+async def _estate_id(body: dict[str, Any], actor: Actor) -> int | None:
+    """The estate named by its code in `estate` (None: not named, then the token's one estate); 400 for
+    a code unknown to the token."""
+    code = params.text(body, "estate", max_length=32)
+    if not code:
+        return actor.home_estate
+    estate = await estate_by_code(code)
+    if estate is None or not actor.sees_estate(estate.id):
+        raise BadRequest(f"no estate {code!r}", field="estate")
+    return estate.id
+
+
 async def create_case(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     body = await params.json_body(request)
@@ -150,6 +163,7 @@ async def create_case(request: web.Request) -> web.Response:
             params.value_or(body, "locale", ctx.settings.default_locale), LOCALES, "locale"
         ),
         client_key=params.text(body, "client_key", max_length=MAX_CLIENT_KEY) or None,
+        estate_id=await _estate_id(body, actor_of(request)),
     )
     actor = actor_of(request)
     # A client_key names one case: sending it again with another body is a client's mistake (409).
@@ -175,6 +189,7 @@ async def list_cases(request: web.Request) -> web.Response:
         ],
         overdue=params.query_bool(request, "overdue"),
         text=params.query_text(request, "q", MAX_QUERY_TEXT),
+        estate_ids=actor_of(request).estates,
     )
     page = await queries.list_cases(
         criteria,
@@ -198,7 +213,7 @@ async def get_case(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     number = params.case_number(request)
     found = await queries.case_with_timeline(number)
-    if found is None:
+    if found is None or not actor_of(request).sees_estate(found[0].estate_id):
         raise NotFound(f"no case {number}")
     case, events = found
     body = case_json(case, ctx.clock.now(), full_phone=sees_full_phone(actor_of(request)))
@@ -232,4 +247,5 @@ async def stats(request: web.Request) -> web.Response:
     if (end - start).days + 1 > STATS_MAX_DAYS:
         raise BadRequest(f"the period may be at most {STATS_MAX_DAYS} days", field="from")
     lower, upper = queries.local_day_bounds(start, end, ctx.settings.timezone)
-    return web.json_response(await queries.statistics(lower, upper, ctx.clock.now()))
+    estates = actor_of(request).estates
+    return web.json_response(await queries.statistics(lower, upper, ctx.clock.now(), estates))

@@ -45,6 +45,8 @@ def case_json(case: Case, now: datetime, *, full_phone: bool = False) -> dict[st
         "escalation_level": case.escalation_level,
         "reopen_count": case.reopen_count,
         "off_hours": case.off_hours,
+        "estate_id": case.estate_id,
+        "resident_verified": case.resident_verified,
         "overdue": overdue,
         "resolution": case.resolution,
         "invalid_reason": case.invalid_reason,

@@ -65,6 +65,14 @@ class Role(StrEnum):
 _ROLE_RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.MANAGER: 3, Role.ADMIN: 4}
 
 
+class ResidentRole(StrEnum):
+    """How a person of the resident register lives in their unit."""
+
+    OWNER = "owner"
+    TENANT = "tenant"
+    SHOP = "shop"  # a shop tenant of a commercial unit
+
+
 class ActorKind(StrEnum):
     TENANT = "tenant"
     STAFF = "staff"

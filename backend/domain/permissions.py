@@ -40,6 +40,20 @@ OWNER_ONLY_BELOW: dict[Action, Role] = {
 TENANT_ACTIONS = frozenset({A.SUBMIT, A.CANCEL, A.REOPEN, A.CLOSE, A.SUPPLEMENT, A.COMMENT})
 
 
+def estate_scope(role: Role, member_of: frozenset[int], estate_count: int) -> frozenset[int] | None:
+    """The estates a staff member sees (None: all of them) (docs/domain.md#estates).
+
+    Members of named estates see those. Nobody named: managers and admins are head office and see all;
+    agents and supervisors see all only while the deployment has a single estate (a company that adds
+    a second estate then says who works where), else nothing.
+    """
+    if member_of:
+        return member_of
+    if role.at_least(Role.MANAGER) or estate_count <= 1:
+        return None
+    return frozenset()
+
+
 def check_permission(
     action: Action,
     actor_kind: ActorKind,

@@ -13,9 +13,15 @@ async def photos_of(case_id: int) -> list[Attachment]:
     return list(await Attachment.filter(case_id=case_id, kind="photo").order_by("id"))
 
 
-async def attachment_of_case(attachment_id: int, number: str) -> Attachment | None:
-    """The file, if it belongs to the case with this number (a file is only shown with its case)."""
-    return await Attachment.get_or_none(id=attachment_id, case__number=number)
+async def attachment_of_case(
+    attachment_id: int, number: str, estate_ids: frozenset[int] | None = None
+) -> Attachment | None:
+    """The file, if it belongs to the case with this number (a file is only shown with its case) of
+    one of `estate_ids` (None: any estate)."""
+    query = Attachment.filter(id=attachment_id, case__number=number)
+    if estate_ids is not None:
+        query = query.filter(case__estate_id__in=sorted(estate_ids))
+    return await query.first()
 
 
 async def attachment_count(case_id: int) -> int:

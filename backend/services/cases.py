@@ -41,7 +41,6 @@ from ..domain.commands import (
     LeaveIncident,
     SendSurvey,
 )
-from ..domain.contact import building_of
 from ..domain.decide import (
     ActorFacts,
     CaseState,
@@ -75,8 +74,10 @@ from ..models import (
 )
 from . import rows
 from .actors import Actor
+from .case_place import filing_estate, register_match
 from .departments import unknown_department
 from .drafts import CaseDraft, Triage
+from .estates import SEES_ESTATE, office_for, office_of_estate, sees_estate_parameters
 from .incidents import Incidents
 from .outbox import Message, enqueue_many
 from .sequence import next_sequence
@@ -103,11 +104,12 @@ class _Tenant:
     id: int
     telegram_id: int | None
     repeat: bool  # filed in the same category within the repeat window before
+    estate_id: int | None = None  # the estate the tenant chose (/start CODE)
 
 
 # A returning tenant by chat, with whether they filed in the category since the given time (one trip).
 _KNOWN_TENANT = (
-    'SELECT "id", "name", "phone", "unit", "locale", EXISTS (SELECT 1 FROM "case" WHERE '
+    'SELECT "id", "name", "phone", "unit", "locale", "estate_id", EXISTS (SELECT 1 FROM "case" WHERE '
     '"case"."complainant_id" = "complainant"."id" AND "case"."category" = ? '
     'AND "case"."received_at" >= ?) AS "repeat" FROM "complainant" WHERE "telegram_id" = ?'
 )
@@ -120,8 +122,10 @@ _BY_PHONE = (
     'WHERE "caller"."phone" = ? AND "case"."category" = ? AND "case"."received_at" >= ?) AS "repeat" '
     'FROM "complainant" WHERE "phone" = ? ORDER BY "telegram_id" IS NOT NULL, "id"'
 )
-_MANAGERS = 'SELECT "telegram_id" FROM "staff" WHERE "active" = ? AND "role" = ?'
-_ON_DUTY = 'SELECT "id", "telegram_id" FROM "staff" WHERE "active" = ? AND "on_duty" = ?'
+# Those of the case's estate (SEES_ESTATE: its members and head office).
+_STAFF = 'SELECT "id", "telegram_id" FROM "staff" WHERE "active" = ? AND "{}" = ? AND '
+_OF_ROLE = _STAFF.format("role") + SEES_ESTATE  # noqa: S608 (constants, no input)
+_ON_DUTY = _STAFF.format("on_duty") + SEES_ESTATE  # noqa: S608 (constants, no input)
 
 
 def default_classifier(text: str) -> Triage:
@@ -193,7 +197,6 @@ class CaseService:
 
     async def _create(self, draft: CaseDraft, actor: Actor, triage: Triage | None) -> Case:
         now = self.clock.now()
-        tz = self.settings.timezone
         suggested_category = (triage.category if triage else "") or ""
         if suggested_category and self.policy.category(suggested_category) is None:
             suggested_category = ""
@@ -201,6 +204,11 @@ class CaseService:
         kind = draft.kind or _enum_or(Kind, triage.kind if triage else None, Kind.COMPLAINT)
         async with in_transaction() as conn:
             tenant = await self._upsert_complainant(conn, draft, category, now)
+            estate_id = draft.estate_id or (tenant.estate_id if tenant else None)
+            estate = await filing_estate(conn, estate_id)
+            office = office_for(estate, self.settings)
+            tz = office.timezone
+            place = await register_match(conn, estate, draft)
             repeat = tenant is not None and tenant.repeat
             severity = automatic_severity(
                 draft.severity or Severity.GENERAL,
@@ -213,7 +221,10 @@ class CaseService:
                 collective_threshold=self.policy.collective_households,
                 major_after_days=self.policy.major_after_days,
             )
-            due = due_times(now, severity, self.policy, tz)
+            policy = self.policy
+            if office.business_hours is not policy.business_hours:
+                policy = replace(policy, business_hours=office.business_hours)
+            due = due_times(now, severity, policy, tz)
             sequence = await next_sequence(conn, now.astimezone(tz).date())
             case = await rows.create(
                 conn,
@@ -231,15 +242,17 @@ class CaseService:
                     "channel": draft.channel,
                     "description": draft.description,
                     "location": draft.location,
-                    "unit": draft.unit,
-                    "building": building_of(draft.unit),
+                    "unit": place.unit,
+                    "building": place.building,
+                    "estate_id": estate.id if estate else None,
+                    "resident_verified": place.verified,
                     "expectation": draft.expectation,
                     "subject": draft.subject,
-                    "contact_name": draft.contact_name,
+                    "contact_name": place.name,
                     "contact_phone": draft.contact_phone,
                     "locale": draft.locale,
                     "complainant_id": tenant.id if tenant else None,
-                    "off_hours": not is_business_time(now, self.policy.business_hours, tz),
+                    "off_hours": not is_business_time(now, office.business_hours, tz),
                     "triage": _triage_record(triage),
                     "promised_assign_at": due.assign,
                     "promised_feedback_at": due.first_feedback,
@@ -299,7 +312,9 @@ class CaseService:
             # A case of an ongoing incident joins it here, in its own transaction: it then has no card
             # of its own (the incident's card counts it) and the managers were told once already.
             joined = await self.incidents.link_new_case(conn, case, now)
-            await self._announce_new_case(conn, case, tenant, now, draft, joined=joined is not None)
+            await self._announce_new_case(
+                conn, case, tenant, now, draft, office.staff_chat_id, joined=joined is not None
+            )
         return case
 
     async def _upsert_complainant(
@@ -339,7 +354,12 @@ class CaseService:
         if changed:  # a returning tenant usually gives the same details: then nothing to write
             latest = {name: details[name] for name in changed}
             await rows.update(conn, Complainant, known["id"], {**latest, "updated_at": now})
-        return _Tenant(known["id"], draft.telegram_id, repeat=bool(known["repeat"]))
+        return _Tenant(
+            known["id"],
+            draft.telegram_id,
+            repeat=bool(known["repeat"]),
+            estate_id=known["estate_id"],
+        )
 
     @staticmethod
     async def _caller_by_phone(
@@ -383,6 +403,7 @@ class CaseService:
         tenant: _Tenant | None,
         now: datetime,
         draft: CaseDraft,
+        staff_chat: int | None,
         *,
         joined: bool = False,
     ) -> None:
@@ -395,8 +416,7 @@ class CaseService:
         if joined:
             await enqueue_many(conn, messages, now=now, case_id=case.id)
             return
-        if self.settings.staff_chat_id is not None:
-            staff_chat = self.settings.staff_chat_id
+        if staff_chat is not None:
             messages.append(Message(staff_chat, StaffCard(number=case.number), f"card:{case.id}"))
             if any(item.kind == "photo" for item in draft.attachments):
                 photo = CardPhoto(number=case.number)
@@ -404,12 +424,19 @@ class CaseService:
         if case.severity is Severity.MAJOR:
             alert = ManagerAlert(number=case.number, reason="major", level=case.escalation_level)
             managers = await conn.execute_query_dict(
-                rows.sql(conn, _MANAGERS), [True, rows.db_value(Staff, "role", Role.MANAGER)]
+                rows.sql(conn, _OF_ROLE),
+                [
+                    True,
+                    rows.db_value(Staff, "role", Role.MANAGER),
+                    *sees_estate_parameters(case.estate_id),
+                ],
             )
             messages += [Message(person["telegram_id"], alert) for person in managers]
         if case.off_hours:
             duty = DutyAlert(number=case.number)
-            officers = await conn.execute_query_dict(rows.sql(conn, _ON_DUTY), [True, True])
+            officers = await conn.execute_query_dict(
+                rows.sql(conn, _ON_DUTY), [True, True, *sees_estate_parameters(case.estate_id)]
+            )
             messages += [
                 Message(officer["telegram_id"], duty, f"duty:{case.id}:{officer['id']}")
                 for officer in officers
@@ -437,6 +464,10 @@ class CaseService:
             case = await self._load_for_update(conn, command.ref, skip_locked=scheduled)
             if case is None:
                 return None  # another instance is acting on it
+            if not actor.sees_estate(
+                case.estate_id
+            ):  # another estate's case: as if there were none
+                raise NotFound(f"no case {command.ref}")
             set_case(case.number)
             now = self.clock.now()
             people = _People(conn, case)
@@ -558,8 +589,7 @@ class CaseService:
         self, decision: Decision, people: "_People", now: datetime
     ) -> list[Message]:
         """The outbox rows of the decision's notices: each recipient role resolved to chats."""
-        staff_chat = self.settings.staff_chat_id
-        group = [staff_chat] if staff_chat is not None else []
+        group = await people.staff_group(self.settings)
         messages: list[Message] = []
         for notice in decision.notices:
             payload = notice.payload
@@ -692,6 +722,11 @@ class _People:
             self._complainant = (found,)
         return self._complainant[0]
 
+    async def staff_group(self, settings: Settings) -> list[int]:
+        """The staff group of the case's estate ([] when none is configured)."""
+        office = await office_of_estate(self.conn, self.case.estate_id, settings)
+        return [office.staff_chat_id] if office.staff_chat_id is not None else []
+
     async def has_card(self) -> bool:
         """Whether the case has its own card in the staff group (queued or sent): its row is found by
         its dedupe key (a unique index), as every card is queued with it."""
@@ -702,8 +737,12 @@ class _People:
         )
 
     async def with_role(self, role: Role) -> list[int]:
-        people = await Staff.filter(active=True, role=role).using_db(self.conn)
-        return [person.telegram_id for person in people]
+        """The active staff of `role` who see the case's estate."""
+        found = await self.conn.execute_query_dict(
+            rows.sql(self.conn, _OF_ROLE),
+            [True, role.value, *sees_estate_parameters(self.case.estate_id)],
+        )
+        return [int(person["telegram_id"]) for person in found]
 
 
 def _in_language(payload: Payload, locale: str) -> Payload:

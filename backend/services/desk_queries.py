@@ -15,13 +15,17 @@ from ..models import Case, CaseEvent
 MAX_EARLIER = 20
 
 
-async def caller_cases(phone: str, limit: int = MAX_EARLIER) -> list[Case]:
-    """The newest cases of every complainant with this phone (E.164), newest first."""
+async def caller_cases(
+    phone: str, limit: int = MAX_EARLIER, *, estate_ids: frozenset[int] | None = None
+) -> list[Case]:
+    """The newest cases of every complainant with this phone (E.164), newest first; only those of
+    `estate_ids` (the viewer's estates) unless None."""
     if not phone:
         return []
-    return list(
-        await Case.filter(complainant__phone=phone).order_by("-received_at", "-id").limit(limit)
-    )
+    query = Case.filter(complainant__phone=phone)
+    if estate_ids is not None:
+        query = query.filter(estate_id__in=sorted(estate_ids))
+    return list(await query.order_by("-received_at", "-id").limit(limit))
 
 
 async def repeat_counts(phone: str, now: datetime, window_days: int) -> dict[str, int]:

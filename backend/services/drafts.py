@@ -54,6 +54,7 @@ class CaseDraft:
     contact_phone: str = ""
     locale: str = "zh_CN"
     telegram_id: int | None = None
+    estate_id: int | None = None  # None: the tenant's estate, else the default estate
     client_key: str | None = None
     attachments: list[AttachmentDraft] = field(default_factory=list)
     triage: Triage | None = None  # already computed by the dialog, if any

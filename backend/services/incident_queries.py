@@ -1,9 +1,13 @@
-"""Reads of incidents for the bot's incident card, the dashboard and the API (writes: incidents.py)."""
+"""Reads of incidents for the bot's incident card, the dashboard and the API (writes: incidents.py).
+
+`estate_ids`: only the incidents of those estates (a viewer's, `Viewer.estates`); None: every estate.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.functions import Count, Max, Min
+from tortoise.queryset import QuerySet
 
 from ..domain.messages import OutboxKind
 from ..models import Case, Incident, IncidentNote, IncidentStatus, OutboxMessage
@@ -26,6 +30,10 @@ class IncidentSummary:
     @property
     def id(self) -> int:
         return self.incident.id
+
+
+def _within(query: QuerySet[Incident], estate_ids: frozenset[int] | None) -> QuerySet[Incident]:
+    return query if estate_ids is None else query.filter(estate_id__in=sorted(estate_ids))
 
 
 async def incident_by_id(incident_id: int) -> Incident | None:
@@ -70,8 +78,11 @@ def _summary(incident: Incident, counts: dict | None) -> IncidentSummary:
     )
 
 
-async def incident_summary(incident_id: int) -> IncidentSummary | None:
-    incident = await Incident.get_or_none(id=incident_id)
+async def incident_summary(
+    incident_id: int, estate_ids: frozenset[int] | None = None
+) -> IncidentSummary | None:
+    """The incident and its counts; None when there is none (or it is outside `estate_ids`)."""
+    incident = await _within(Incident.filter(id=incident_id), estate_ids).first()
     if incident is None:
         return None
     return _summary(incident, (await _counts([incident.id])).get(incident.id))
@@ -83,9 +94,10 @@ async def incidents(
     building: str = "",
     category: str = "",
     limit: int = 200,
+    estate_ids: frozenset[int] | None = None,
 ) -> list[IncidentSummary]:
     """The latest incidents (newest first), filtered by status, building and category."""
-    query = Incident.all()
+    query = _within(Incident.all(), estate_ids)
     if status in set(IncidentStatus):
         query = query.filter(status=status)
     elif status == "open":
@@ -99,9 +111,12 @@ async def incidents(
     return [_summary(i, counts.get(i.id)) for i in found]
 
 
-async def incident_cases(incident_id: int) -> list[Case]:
-    """The cases of an incident, in the order they came."""
-    return await Case.filter(incident_id=incident_id).order_by("received_at", "id")
+async def incident_cases(incident_id: int, estate_ids: frozenset[int] | None = None) -> list[Case]:
+    """The cases of an incident (within `estate_ids`), in the order they came."""
+    query = Case.filter(incident_id=incident_id)
+    if estate_ids is not None:
+        query = query.filter(estate_id__in=sorted(estate_ids))
+    return await query.order_by("received_at", "id")
 
 
 async def incident_case_numbers(incident_ids: list[int]) -> dict[int, list[str]]:
@@ -120,10 +135,9 @@ async def incident_timeline(incident_id: int) -> list[IncidentNote]:
     return await IncidentNote.filter(incident_id=incident_id).order_by("at", "id")
 
 
-async def incident_buildings() -> list[str]:
-    return sorted(
-        {str(b) for b in await Incident.all().distinct().values_list("building", flat=True)}
-    )
+async def incident_buildings(estate_ids: frozenset[int] | None = None) -> list[str]:
+    found = _within(Incident.all(), estate_ids).distinct().values_list("building", flat=True)
+    return sorted({str(b) for b in await found})
 
 
 async def incident_card_message(incident_id: int) -> OutboxMessage | None:

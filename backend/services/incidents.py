@@ -24,6 +24,7 @@ from ..domain.messages import IncidentCard, IncidentRefresh, OutboxKind
 from ..models import Case, Incident, IncidentNote, IncidentStatus, OutboxMessage
 from . import rows
 from .actors import Actor
+from .estates import office_of_estate
 from .incident_words import keywords, merged, similar, supply_cut
 from .queries import OPEN_STATUSES
 
@@ -42,12 +43,12 @@ MAX_NOTE = 4000
 _GROUP = (
     'SELECT COUNT(DISTINCT "unit") AS "units", MAX("incident_id") AS "incident" FROM "case" '
     'WHERE "category" IN ({categories}) AND "received_at" >= ? AND "building" = ? '
-    'AND "status" IN ({statuses})'
+    'AND COALESCE("estate_id", 0) = ? AND "status" IN ({statuses})'
 )
 _UNLINKED = (
     'SELECT "id", "unit", "description" FROM "case" WHERE "category" IN ({categories}) '
-    'AND "received_at" >= ? AND "building" = ? AND "status" IN ({statuses}) AND "incident_id" IS NULL '
-    'ORDER BY "id"'
+    'AND "received_at" >= ? AND "building" = ? AND COALESCE("estate_id", 0) = ? '
+    'AND "status" IN ({statuses}) AND "incident_id" IS NULL ORDER BY "id"'
 )
 # A supply cut (water, power, gas…) is one event whether triage filed a report as the estate's (facility)
 # or the city's (utilities): those two categories make one group for it (docs/domain.md#incidents).
@@ -119,7 +120,13 @@ class Incidents:
         marks, statuses = _open_statuses(conn)
         found = await conn.execute_query_dict(
             rows.sql(conn, _GROUP.format(categories=_marks(categories), statuses=marks)),
-            [*categories, rows.db_value(Case, "received_at", since), case.building, *statuses],
+            [
+                *categories,
+                rows.db_value(Case, "received_at", since),
+                case.building,
+                case.estate_id or 0,
+                *statuses,
+            ],
         )
         group = found[0] if found else {"units": 0, "incident": None}
         incident_id = group["incident"]
@@ -154,9 +161,9 @@ class Incidents:
     ) -> int | None:
         """Open the incident of the new case's group (one instance at a time: an advisory lock on
         PostgreSQL, SQLite has one writer) and join the unlinked cases whose wording fits."""
-        await self._lock(conn, case.building, case.category)
+        await self._lock(conn, case.estate_id, case.building, case.category)
         since = now - self._window
-        existing = await self._current(conn, case.building, categories, since)
+        existing = await self._current(conn, case.estate_id, case.building, categories, since)
         if existing is not None:  # another instance opened it first: join it
             if not similar(words, list(existing.keywords or [])):
                 return None
@@ -164,7 +171,13 @@ class Incidents:
         marks, statuses = _open_statuses(conn)
         candidates = await conn.execute_query_dict(
             rows.sql(conn, _UNLINKED.format(categories=_marks(categories), statuses=marks)),
-            [*categories, rows.db_value(Case, "received_at", since), case.building, *statuses],
+            [
+                *categories,
+                rows.db_value(Case, "received_at", since),
+                case.building,
+                case.estate_id or 0,
+                *statuses,
+            ],
         )
         members: list[dict] = []
         incident_words = list(words)
@@ -178,6 +191,7 @@ class Incidents:
             return None
         return await self._create(
             conn,
+            case.estate_id,
             case.category,
             case.building,
             [row["id"] for row in members],
@@ -187,22 +201,34 @@ class Incidents:
         )
 
     @staticmethod
-    async def _lock(conn: BaseDBAsyncClient, building: str, category: str) -> None:
+    async def _lock(
+        conn: BaseDBAsyncClient, estate_id: int | None, building: str, category: str
+    ) -> None:
         """One opener at a time per building and category (facility and utilities share one lock: a
         supply cut may open under either)."""
         if conn.capabilities.dialect == "postgres":
             group = "+".join(SUPPLY_CATEGORIES) if category in SUPPLY_CATEGORIES else category
             await conn.execute_query(
-                "SELECT pg_advisory_xact_lock(hashtext($1))", [f"incident:{building}:{group}"]
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                [f"incident:{estate_id}:{building}:{group}"],
             )
 
     @staticmethod
     async def _current(
-        conn: BaseDBAsyncClient, building: str, categories: tuple[str, ...], since: datetime
+        conn: BaseDBAsyncClient,
+        estate_id: int | None,
+        building: str,
+        categories: tuple[str, ...],
+        since: datetime,
     ) -> Incident | None:
         """The incident of a building and categories still taking cases (opened within the window)."""
         return (
-            await Incident.filter(building=building, category__in=categories, created_at__gte=since)
+            await Incident.filter(
+                estate_id=estate_id,
+                building=building,
+                category__in=categories,
+                created_at__gte=since,
+            )
             .exclude(status=IncidentStatus.RESOLVED)
             .using_db(conn)
             .order_by("-created_at")
@@ -212,6 +238,7 @@ class Incidents:
     async def _create(
         self,
         conn: BaseDBAsyncClient,
+        estate_id: int | None,
         category: str,
         building: str,
         case_ids: list[int],
@@ -222,6 +249,7 @@ class Incidents:
         """The incident, its cases joined (the managers told once) and its one card queued."""
         incident = await Incident.create(
             using_db=conn,
+            estate_id=estate_id,
             category=category,
             building=building,
             created_at=now,
@@ -239,7 +267,7 @@ class Incidents:
             )
             change = await self.cases.handle(join, SCHEDULER)
             alerted = alerted or change is not None
-        staff_chat = self.cases.settings.staff_chat_id
+        staff_chat = (await office_of_estate(conn, estate_id, self.cases.settings)).staff_chat_id
         if staff_chat is not None:
             await rows.insert_one(
                 conn,
@@ -296,7 +324,10 @@ class Incidents:
                     incident_id,
                 ],
             )
-        staff_chat = self.cases.settings.staff_chat_id
+        found = await Incident.get_or_none(id=incident_id, using_db=conn)
+        estate_id = found.estate_id if found is not None else None
+        office = await office_of_estate(conn, estate_id, self.cases.settings)
+        staff_chat = office.staff_chat_id
         if staff_chat is None:
             return  # no staff group: no card to refresh
         queued = await conn.execute_query_dict(rows.sql(conn, _QUEUE), [True, incident_id, False])
@@ -316,15 +347,21 @@ class Incidents:
     # ---- the sweep (safety net) -----------------------------------------------------------------
 
     async def open_incident(
-        self, category: str, building: str, case_ids: list[int], households: int
+        self,
+        category: str,
+        building: str,
+        case_ids: list[int],
+        households: int,
+        estate_id: int | None = None,
     ) -> int | None:
         """Create the incident for a collective complaint the filing did not link, link its cases and
         tell the managers once. None when another instance opened it first (its next sweep joins the
         rest)."""
         now = self.cases.clock.now()
         async with in_transaction() as conn:
-            await self._lock(conn, building, category)
-            if await self._current(conn, building, (category,), now - self._window) is not None:
+            await self._lock(conn, estate_id, building, category)
+            window = now - self._window
+            if await self._current(conn, estate_id, building, (category,), window) is not None:
                 return None
             descriptions = (
                 await Case.filter(id__in=case_ids)
@@ -334,7 +371,9 @@ class Incidents:
             words: list[str] = []
             for text in descriptions:
                 words = merged(words, keywords(str(text or "")))
-            return await self._create(conn, category, building, case_ids, households, words, now)
+            return await self._create(
+                conn, estate_id, category, building, case_ids, households, words, now
+            )
 
     # ---- staff: one note to all, resolve, confirm, add, remove ------------------------------------
 
@@ -376,9 +415,10 @@ class Incidents:
         await self._note(conn, incident_id, kind, text, actor, 0, self.cases.clock.now(), key)
         return True
 
-    async def _get(self, conn: BaseDBAsyncClient, incident_id: int) -> Incident:
+    async def _get(self, conn: BaseDBAsyncClient, incident_id: int, actor: Actor) -> Incident:
+        """The incident, locked; NotFound also when it is another estate's than the actor's."""
         incident = await Incident.select_for_update().using_db(conn).get_or_none(id=incident_id)
-        if incident is None:
+        if incident is None or not actor.sees_estate(incident.estate_id):
             raise NotFound(f"no incident {incident_id}")
         return incident
 
@@ -391,7 +431,7 @@ class Incidents:
         _staff_at_least(actor, Role.AGENT)
         try:
             async with in_transaction() as conn:
-                incident = await self._get(conn, incident_id)
+                incident = await self._get(conn, incident_id, actor)
                 if not await self._claim_key(conn, incident.id, "note", note, actor, key):
                     return Sent(incident.id, 0, repeat=True)
                 ids = await column(
@@ -422,7 +462,7 @@ class Incidents:
         now = self.cases.clock.now()
         try:
             async with in_transaction() as conn:
-                incident = await self._get(conn, incident_id)
+                incident = await self._get(conn, incident_id, actor)
                 if incident.status is IncidentStatus.RESOLVED:
                     return Sent(incident.id, 0, repeat=True)
                 if not await self._claim_key(conn, incident.id, "resolve", resolution, actor, key):
@@ -479,7 +519,7 @@ class Incidents:
         _staff_at_least(actor, Role.AGENT)
         now = self.cases.clock.now()
         async with in_transaction() as conn:
-            incident = await self._get(conn, incident_id)
+            incident = await self._get(conn, incident_id, actor)
             if incident.status is not IncidentStatus.PROPOSED:
                 return False
             await (
@@ -496,7 +536,7 @@ class Incidents:
         _staff_at_least(actor, Role.SUPERVISOR)
         now = self.cases.clock.now()
         async with in_transaction() as conn:
-            incident = await self._get(conn, incident_id)
+            incident = await self._get(conn, incident_id, actor)
             change = await self.cases.handle(LeaveIncident(ref=ref, incident_id=incident.id), actor)
             if change is None:
                 return False
@@ -509,11 +549,11 @@ class Incidents:
         _staff_at_least(actor, Role.SUPERVISOR)
         now = self.cases.clock.now()
         async with in_transaction() as conn:
-            incident = await self._get(conn, incident_id)
+            incident = await self._get(conn, incident_id, actor)
             if incident.status is IncidentStatus.RESOLVED:
                 raise Conflict("the incident is resolved", incident=incident.id)
             case = await Case.filter(number=number.strip()).using_db(conn).first()
-            if case is None:
+            if case is None or not actor.sees_estate(case.estate_id):
                 raise NotFound(f"no case {number}")
             if case.incident_id == incident.id:
                 return False

@@ -37,6 +37,8 @@ class CaseFilter:
     text: str = ""
     received_from: datetime | None = None
     received_to: datetime | None = None
+    # The estates the viewer may see (None: every estate — head office, the API, the system).
+    estate_ids: frozenset[int] | None = None
 
 
 @dataclass
@@ -63,6 +65,8 @@ def overdue_q(now: datetime) -> Q:
 
 def filtered(criteria: CaseFilter, now: datetime) -> QuerySet[Case]:
     query = Case.all()
+    if criteria.estate_ids is not None:
+        query = query.filter(estate_id__in=sorted(criteria.estate_ids))
     if criteria.statuses:
         query = query.filter(status__in=criteria.statuses)
     if criteria.categories:
@@ -206,10 +210,17 @@ def _service_level(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def service_levels(bounds: Sequence[datetime], now: datetime) -> list[dict[str, Any]]:
+def _in_estates(query: QuerySet[Case], estate_ids: frozenset[int] | None) -> QuerySet[Case]:
+    return query if estate_ids is None else query.filter(estate_id__in=sorted(estate_ids))
+
+
+async def service_levels(
+    bounds: Sequence[datetime], now: datetime, estate_ids: frozenset[int] | None = None
+) -> list[dict[str, Any]]:
     """`statistics(...)["sla"]` of each period [bounds[i], bounds[i + 1]), all in one query."""
+    period = Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
     rows = await (
-        Case.filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
+        _in_estates(period, estate_ids)
         .exclude(status__in=NOT_COUNTED)
         .annotate(slot=period_index(bounds), **_service_level_counts(now))
         .group_by("slot")
@@ -219,13 +230,15 @@ async def service_levels(bounds: Sequence[datetime], now: datetime) -> list[dict
     return [_service_level(found.get(i, {})) for i in range(len(bounds) - 1)]
 
 
-async def statistics(start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+async def statistics(
+    start: datetime, end: datetime, now: datetime, estate_ids: frozenset[int] | None = None
+) -> dict[str, Any]:
     """Counts and service levels for cases received in [start, end).
 
     Two queries: the counts by status, category and severity of every case, and the measures of the
     counted ones (not invalid or cancelled), each a single pass over the period.
     """
-    period = Case.filter(received_at__gte=start, received_at__lt=end)
+    period = _in_estates(Case.filter(received_at__gte=start, received_at__lt=end), estate_ids)
     columns = ("status", "category", "severity")
     cube = await period.annotate(n=Count("id")).group_by(*columns).values(*columns, "n")
     by: dict[str, Counter[str]] = {column: Counter() for column in columns}

@@ -195,12 +195,18 @@ class _Tallies:
 
 
 async def monthly_report(
-    year: int, month: int, settings: Settings, now: datetime, *, locale: str | None = None
+    year: int,
+    month: int,
+    settings: Settings,
+    now: datetime,
+    *,
+    locale: str | None = None,
+    estate_ids: frozenset[int] | None = None,
 ) -> MonthlyReport:
     """The report for cases received in that month of local time (settings.timezone).
 
     `now` decides which open cases are already past their promise; labels are in `locale`
-    (default: settings.default_locale).
+    (default: settings.default_locale); `estate_ids`: only the cases of those estates (None: all).
     """
     locale = locale or settings.default_locale
     tz = settings.timezone
@@ -209,6 +215,8 @@ async def monthly_report(
     # In UTC: SQLite compares the stored UTC text with the parameter's text, so a +08:00 bound
     # would shift the month by eight hours there.
     period = Case.filter(received_at__gte=start, received_at__lt=end)
+    if estate_ids is not None:
+        period = period.filter(estate_id__in=sorted(estate_ids))
     tallies = await _tally(period, now)
     departments = await _department_names([k for k in tallies.by["department_id"] if k is not None])
     return MonthlyReport(

@@ -10,6 +10,7 @@ from ..domain import Role, ValidationFailed
 from ..models import Department, Staff, StaffInvite
 from .actors import Actor
 from .departments import unknown_department
+from .estates import estate_by_code, estate_scope_of, set_staff_estates
 from .signin import end_sessions_of
 
 
@@ -51,8 +52,11 @@ async def add_staff(
     department_code: str | None = None,
     phone: str = "",
     locale: str = "zh_CN",
+    estate_codes: list[str] | None = None,
 ) -> Staff:
-    """Register (or update) a staff member by Telegram id."""
+    """Register (or update) a staff member by Telegram id; `estate_codes` (when given) are the estates
+    they work for, replacing earlier ones."""
+    estate_ids = await _estate_ids(estate_codes)
     name = name.strip()
     if not name:
         raise ValidationFailed("a staff member needs a name", field="name")
@@ -73,13 +77,34 @@ async def add_staff(
         staff.name, staff.role, staff.department, staff.active = name, role, department, True
         staff.phone = phone or staff.phone
         await staff.save()
+    if estate_ids is not None:
+        await set_staff_estates(staff.id, estate_ids)
     return staff
+
+
+async def _estate_ids(codes: list[str] | None) -> list[int] | None:
+    """The ids of the estates `codes` names (None: none given); ValidationFailed for an unknown one."""
+    if codes is None:
+        return None
+    ids = []
+    for code in codes:
+        estate = await estate_by_code(code)
+        if estate is None:
+            raise ValidationFailed(
+                f"no estate {code!r}; `qingchu estate list` shows the codes", field="estate"
+            )
+        ids.append(estate.id)
+    return ids
 
 
 async def staff_actor(telegram_id: int) -> Actor | None:
     """The actor for an active staff member, or None: group membership alone grants nothing."""
     staff = await Staff.get_or_none(telegram_id=telegram_id, active=True)
-    return Actor.staff(staff.id, staff.name, staff.role) if staff else None
+    if staff is None:
+        return None
+    return Actor.staff(
+        staff.id, staff.name, staff.role, await estate_scope_of(staff.id, staff.role)
+    )
 
 
 async def deactivate_staff(telegram_id: int, now: datetime) -> bool:
@@ -103,7 +128,12 @@ def _invite_hash(code: str) -> str:
 
 
 async def create_invite(
-    name: str, role: Role | str, now: datetime, *, department_code: str | None = None
+    name: str,
+    role: Role | str,
+    now: datetime,
+    *,
+    department_code: str | None = None,
+    estate_codes: list[str] | None = None,
 ) -> str:
     """A one-time code for a new colleague (shown once, stored hashed, valid for a week)."""
     name = name.strip()
@@ -111,12 +141,14 @@ async def create_invite(
         raise ValidationFailed("an invite needs the colleague's name", field="name")
     role = _role(role)
     department = await _department(department_code)
+    estate_ids = await _estate_ids(estate_codes) or []
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     await StaffInvite.create(
         code_hash=_invite_hash(code),
         name=name,
         role=role,
         department=department,
+        estate_ids=estate_ids,
         created_at=now,
         expires_at=now + INVITE_VALID,
     )
@@ -152,6 +184,8 @@ async def redeem_invite(code: str, telegram_id: int, now: datetime) -> Staff | N
             staff.name, staff.role, staff.active = invite.name, invite.role, True
             staff.department_id = invite.department_id
             await staff.save(using_db=conn)
+    if invite.estate_ids:
+        await set_staff_estates(staff.id, [int(i) for i in invite.estate_ids])
     return staff
 
 

@@ -14,8 +14,11 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
-async def create_token(name: str, role: Role | str, now: datetime) -> tuple[str, ApiToken]:
-    """A new token; the plaintext is returned once and never stored."""
+async def create_token(
+    name: str, role: Role | str, now: datetime, estate_ids: list[int] | None = None
+) -> tuple[str, ApiToken]:
+    """A new token; the plaintext is returned once and never stored. With `estate_ids` it sees and
+    acts on those estates' cases only."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed("a token needs a name of 1–100 characters", field="name")
@@ -30,6 +33,7 @@ async def create_token(name: str, role: Role | str, now: datetime) -> tuple[str,
         token_hash=hash_token(plaintext),
         prefix=plaintext[:10],
         created_at=now,
+        estate_ids=sorted(set(estate_ids or [])),
     )
     return plaintext, token
 

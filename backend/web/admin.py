@@ -30,11 +30,13 @@ STAFF_PATH = f"{ADMIN_PATH}/staff"
 INVITES_PATH = f"{ADMIN_PATH}/invites"
 DEPARTMENTS_PATH = f"{ADMIN_PATH}/departments"
 TOKENS_PATH = f"{ADMIN_PATH}/tokens"
+ESTATES_PATH = f"{ADMIN_PATH}/estates"
 TABS = (
     (STAFF_PATH, N_("Staff")),
     (INVITES_PATH, N_("Invite codes")),
     (DEPARTMENTS_PATH, N_("Departments")),
     (TOKENS_PATH, N_("API tokens")),
+    (ESTATES_PATH, N_("Estates")),
 )
 
 NAME_LENGTH = 100  # Staff.name, StaffInvite.name, Department.name, ApiToken.name

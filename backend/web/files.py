@@ -16,7 +16,7 @@ from ..inputs import whole_number
 from ..models import Attachment
 from ..services import desk_uploads
 from ..services.attachment_queries import attachment_of_case
-from .state import ctx_of
+from .state import ctx_of, viewer_of
 
 if TYPE_CHECKING:  # imported when first needed: without Telegram the dashboard never loads it
     from telegram import Bot
@@ -97,7 +97,11 @@ async def case_file(request: web.Request) -> web.StreamResponse:
     if number is None:
         raise web.HTTPNotFound()
     attachment_id = whole_number(request.match_info["attachment_id"])
-    attachment = None if attachment_id is None else await attachment_of_case(attachment_id, number)
+    attachment = (
+        None
+        if attachment_id is None
+        else await attachment_of_case(attachment_id, number, viewer_of(request).estates)
+    )
     if attachment is not None and attachment.file_id.startswith(desk_uploads.PREFIX):
         return _desk_file(request, attachment)
     bot = request.app.get(FILE_BOT)

@@ -137,8 +137,11 @@ class ListQuery:
     def order(self) -> str:
         return SORTS[self.sort]
 
-    async def case_filter(self, settings: Settings, staff_id: int) -> CaseFilter | None:
-        """The query's CaseFilter; None when it cannot match anything (an unknown department)."""
+    async def case_filter(
+        self, settings: Settings, staff_id: int, estate_ids: frozenset[int] | None
+    ) -> CaseFilter | None:
+        """The query's CaseFilter within the viewer's estates (`Viewer.estates`; None: every estate);
+        None when it cannot match anything (an unknown department)."""
         statuses: list[Status] = []
         for value in self.statuses:
             statuses.extend(OPEN_STATUSES if value == OPEN else [Status(value)])
@@ -169,6 +172,7 @@ class ListQuery:
             text=self.text,
             received_from=lower,
             received_to=upper,
+            estate_ids=estate_ids,
         )
 
     def params(self) -> list[tuple[str, str]]:

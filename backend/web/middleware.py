@@ -12,8 +12,9 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
 
 from .. import inputs
-from ..domain import ValidationFailed
+from ..domain import Role, ValidationFailed
 from ..i18n import N_
+from ..services.estates import estate_scope_of
 from ..services.signin import session_for
 from .auth import Handler, body_limit, cookie_value, is_public, sign_in_needed
 from .csrf import FIELD, origin_allowed, token_matches
@@ -75,7 +76,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     session, staff = found
     if (limit := body_limit(match_info.handler)) is not None and request.method not in SAFE_METHODS:
         request = request.clone(client_max_size=max(limit, ctx.settings.max_body_bytes))
-    request[VIEWER] = Viewer(session, staff)
+    request[VIEWER] = Viewer(session, staff, await estate_scope_of(staff.id, Role(staff.role)))
     # After sign-in: the refusal is in their language.
     _check(inputs.check_request, request.query, match_info)
     if request.method not in SAFE_METHODS:

@@ -11,11 +11,13 @@ from . import (
     files,
     views_admin_access,
     views_admin_departments,
+    views_admin_estates,
     views_admin_staff,
     views_case,
     views_cases,
     views_desk,
     views_desk_lookup,
+    views_estates_compared,
     views_incidents,
     views_overview,
     views_preferences,
@@ -30,6 +32,7 @@ ADMIN = f"{PREFIX}/admin"
 STAFF_ID = r"{staff_id:\d{1,9}}"
 DEPARTMENT_ID = r"{department_id:\d{1,9}}"
 TOKEN_ID = r"{token_id:\d{1,9}}"
+ESTATE_CODE = r"{code:[A-Za-z0-9_-]{1,32}}"
 INCIDENT_ID = r"{incident_id:\d{1,9}}"
 
 ROUTES: tuple[tuple[str, str, object], ...] = (
@@ -62,6 +65,8 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", f"{PREFIX}/reports", views_reports.report_list),
     ("GET", f"{PREFIX}/reports/{MONTH}", views_reports.report_page),
     ("GET", f"{PREFIX}/reports/{MONTH}.xlsx", views_reports.report_xlsx),
+    ("GET", views_estates_compared.PATH, views_estates_compared.estates_compared),
+    ("GET", f"{views_estates_compared.PATH}.xlsx", views_estates_compared.estates_compared_xlsx),
     ("GET", ADMIN, admin.admin_home),
     ("GET", f"{ADMIN}/staff", views_admin_staff.staff_page),
     ("POST", f"{ADMIN}/staff", views_admin_staff.staff_add),
@@ -76,6 +81,12 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
         f"{ADMIN}/departments/{DEPARTMENT_ID}/deactivate",
         views_admin_departments.department_deactivate,
     ),
+    ("GET", f"{ADMIN}/estates", views_admin_estates.estates_page),
+    ("POST", f"{ADMIN}/estates", views_admin_estates.estate_add),
+    ("POST", f"{ADMIN}/estates/{ESTATE_CODE}", views_admin_estates.estate_edit),
+    ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/residents", views_admin_estates.residents_page),
+    ("POST", f"{ADMIN}/estates/{ESTATE_CODE}/residents", views_admin_estates.residents_upload),
+    ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/residents.xlsx", views_admin_estates.residents_xlsx),
     ("GET", f"{ADMIN}/tokens", views_admin_access.tokens_page),
     ("POST", f"{ADMIN}/tokens", views_admin_access.token_create),
     ("POST", f"{ADMIN}/tokens/{TOKEN_ID}/revoke", views_admin_access.token_revoke),

@@ -12,11 +12,15 @@ from ..services.actors import Actor
 class Viewer:
     session: WebSession
     staff: Staff
+    estates: frozenset[int] | None = None  # the estates they see; None: all (head office)
 
     @property
     def actor(self) -> Actor:
         """The same kind of actor the bot uses: the case service applies the staff role rules."""
-        return Actor.staff(self.staff.id, self.staff.name, Role(self.staff.role))
+        return Actor.staff(self.staff.id, self.staff.name, Role(self.staff.role), self.estates)
+
+    def sees_case(self, case: Case) -> bool:
+        return self.actor.sees_estate(case.estate_id)
 
     @property
     def role(self) -> Role:

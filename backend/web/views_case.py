@@ -167,7 +167,7 @@ async def render_case(
     viewer = viewer_of(request)
     fmt = formatter(request)
     found = await queries.case_with_timeline(number)
-    if found is None:
+    if found is None or not viewer.sees_case(found[0]):  # another estate's: as if there were none
         raise web.HTTPNotFound()
     case, events = found
     owner = await staff_by_id(case.owner_id) if case.owner_id else None

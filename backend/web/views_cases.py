@@ -36,7 +36,8 @@ async def _query(request: web.Request) -> tuple[ListQuery, queries.CaseFilter | 
             first=FIRST_DAY.isoformat(),
             last=LAST_DAY.isoformat(),
         )
-    return wanted, await wanted.case_filter(ctx.settings, viewer_of(request).staff.id)
+    viewer = viewer_of(request)
+    return wanted, await wanted.case_filter(ctx.settings, viewer.staff.id, viewer.estates)
 
 
 async def case_list(request: web.Request) -> web.Response:

@@ -33,6 +33,7 @@ from .files import MAX_BYTES
 from .format import Formatter
 from .render import formatter, render, see_other
 from .state import PREFIX, ctx_of, viewer_of
+from .viewer import Viewer
 from .views_desk_lookup import DESCRIPTION_PROBLEM, PHONE_INVALID, classify, text_field
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ async def desk_save(request: web.Request) -> web.Response:
     phone = _check(desk, request)
     target = None
     if desk.values["supplement_to"] and not desk.errors:
-        target = await _open_case_of(phone, desk.values["supplement_to"])
+        target = await _open_case_of(phone, desk.values["supplement_to"], viewer_of(request))
         if target is None:
             desk.errors["supplement_to"] = PROBLEMS["supplement_to"]
             desk.values["supplement_to"] = ""
@@ -213,6 +214,7 @@ async def desk_save(request: web.Request) -> web.Response:
         client_key=f"desk:{values['client_key']}",
         attachments=stored,
         triage=classify(request, values["description"]),
+        estate_id=viewer_of(request).actor.home_estate,
     )
     try:
         case = await ctx.cases.submit(draft, viewer_of(request).actor)
@@ -226,9 +228,9 @@ async def desk_save(request: web.Request) -> web.Response:
     return see_other(f"{PREFIX}/cases/{case.number}/filed")
 
 
-async def _open_case_of(phone: str, number: str) -> Case | None:
-    """The case to add to: an open case of this caller (by phone), else None."""
-    for case in await desk_queries.caller_cases(phone):
+async def _open_case_of(phone: str, number: str, viewer: Viewer) -> Case | None:
+    """The case to add to: an open case of this caller (by phone) the viewer may see, else None."""
+    for case in await desk_queries.caller_cases(phone, estate_ids=viewer.estates):
         if case.number == number and desk_queries.is_open(case):
             return case
     return None
@@ -277,7 +279,7 @@ async def filed_page(request: web.Request) -> web.Response:
     """GET /dashboard/cases/{number}/filed: the number and promises, and what to read to the caller."""
     ctx = ctx_of(request)
     case = await desk_queries.case_by_number(request.match_info["number"])
-    if case is None:
+    if case is None or not viewer_of(request).sees_case(case):
         raise web.HTTPNotFound()
     fmt = formatter(request)
     caller = Formatter(ctx.settings, case.locale, fmt.now)

@@ -61,7 +61,7 @@ async def caller_lookup(request: web.Request) -> web.Response:
     if phone is None:
         return _json_error(fmt, "phone", PHONE_INVALID)
     window = ctx.settings.policy.repeat_window_days
-    cases = await desk_queries.caller_cases(phone)
+    cases = await desk_queries.caller_cases(phone, estate_ids=viewer.estates)
     counts = await desk_queries.repeat_counts(phone, fmt.now, window)
     important = fmt.severity(Severity.IMPORTANT)
     repeats = [

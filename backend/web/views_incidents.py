@@ -67,7 +67,12 @@ def _filters(request: web.Request) -> dict[str, str]:
 async def _listed(request: web.Request) -> tuple[dict[str, str], list[IncidentSummary]]:
     wanted = _filters(request)
     status = "" if wanted["status"] == "all" else wanted["status"]
-    found = await incidents(status=status, building=wanted["building"], category=wanted["category"])
+    found = await incidents(
+        status=status,
+        building=wanted["building"],
+        category=wanted["category"],
+        estate_ids=viewer_of(request).estates,
+    )
     return wanted, found
 
 
@@ -85,7 +90,7 @@ async def incident_list(request: web.Request) -> web.Response:
         status_options=[("all", fmt.t("All"))]
         + [(code, fmt.t(name)) for code, name in STATUS_NAMES.items()],
         status_names={code: fmt.t(name) for code, name in STATUS_NAMES.items()},
-        building_options=await incident_buildings(),
+        building_options=await incident_buildings(viewer_of(request).estates),
         category_options=[
             (code, fmt.category(code)) for code in ctx.settings.policy.category_codes
         ],
@@ -161,11 +166,11 @@ async def render_incident(
 ) -> web.Response:
     fmt = formatter(request)
     viewer = viewer_of(request)
-    summary = await incident_summary(incident_id)
-    if summary is None:
+    summary = await incident_summary(incident_id, viewer.estates)
+    if summary is None:  # also another estate's incident
         raise web.HTTPNotFound()
     incident = summary.incident
-    cases = await incident_cases(incident.id)
+    cases = await incident_cases(incident.id, viewer.estates)
     timeline = await incident_timeline(incident.id)
     done = request.query.get("done", "")
     return render(
@@ -218,10 +223,11 @@ async def incident_action(request: web.Request) -> web.Response:
         value = form.get(name, "")
         return value.strip() if isinstance(value, str) else ""
 
-    actor = viewer_of(request).actor
+    viewer = viewer_of(request)
+    actor = viewer.actor
     service = ctx.cases.incidents
     key = f"web:{incident_id}:{field('form_key')[:40] or secrets.token_urlsafe(12)}"
-    if await incident_summary(incident_id) is None:
+    if await incident_summary(incident_id, viewer.estates) is None:
         raise web.HTTPNotFound()
     try:
         match action:

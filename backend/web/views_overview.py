@@ -4,7 +4,7 @@ Tiles for the month come from `queries.statistics()` for the first of the month 
 days), exactly what `GET /api/v1/stats?from=…&to=…` answers for the same period.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..services.staff_queries import department_names
 from .charts import Chart, Series, bar_chart
 from .format import NO_VALUE, Formatter
 from .render import formatter, render
-from .state import ctx_of
+from .state import ctx_of, viewer_of
 
 DAYS = 30
 WEEKS = 8
@@ -56,14 +56,17 @@ class Figures:
     month: dict[str, Any]  # statistics() for month_first … today
 
 
-async def overview_figures(settings: Settings, now: datetime) -> Figures:
+async def overview_figures(
+    settings: Settings, now: datetime, estate_ids: frozenset[int] | None = None
+) -> Figures:
+    """`estate_ids`: the viewer's estates (None: every estate)."""
     tz = settings.timezone
     today = now.astimezone(tz).date()
     month_first = today.replace(day=1)
     day_start, day_end = local_day_bounds(today, today, tz)
 
     async def count(criteria: CaseFilter) -> int:
-        return await count_cases(criteria, now)
+        return await count_cases(replace(criteria, estate_ids=estate_ids), now)
 
     return Figures(
         today=today,
@@ -75,7 +78,7 @@ async def overview_figures(settings: Settings, now: datetime) -> Figures:
             CaseFilter(statuses=list(OPEN_STATUSES), severities=[Severity.MAJOR])
         ),
         new_today=await count(CaseFilter(received_from=day_start, received_to=day_end)),
-        month=await statistics(*local_day_bounds(month_first, today, tz), now),
+        month=await statistics(*local_day_bounds(month_first, today, tz), now, estate_ids),
     )
 
 
@@ -87,10 +90,12 @@ def day_starts(firsts: list[date], today: date, settings: Settings) -> list[date
     ]
 
 
-async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> Chart:
+async def daily_by_category(
+    settings: Settings, fmt: Formatter, today: date, estate_ids: frozenset[int] | None = None
+) -> Chart:
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     bounds = day_starts(days, today, settings)
-    by_period = await new_cases_by_period_and_category(bounds)
+    by_period = await new_cases_by_period_and_category(bounds, estate_ids)
     counts = {(days[i], category): n for (i, category), n in by_period.items()}
     present = {category for _, category in counts}
     codes = [c for c in settings.policy.category_codes if c in present] + sorted(
@@ -109,11 +114,17 @@ async def daily_by_category(settings: Settings, fmt: Formatter, today: date) -> 
     )
 
 
-async def weekly_sla(settings: Settings, fmt: Formatter, today: date, now: datetime) -> Chart:
+async def weekly_sla(
+    settings: Settings,
+    fmt: Formatter,
+    today: date,
+    now: datetime,
+    estate_ids: frozenset[int] | None = None,
+) -> Chart:
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     # statistics(week start, min(week end, today))["sla"] of each week, in one query
-    levels = await service_levels(day_starts(weeks, today, settings), now)
+    levels = await service_levels(day_starts(weeks, today, settings), now, estate_ids)
     values: list[float | None] = [
         None if level["compliance"] is None else round(level["compliance"] * 100, 1)
         for level in levels
@@ -140,8 +151,8 @@ def satisfaction_chart(fmt: Formatter, stats: dict[str, Any]) -> Chart:
     )
 
 
-async def open_by_department(fmt: Formatter) -> Chart:
-    counts = await open_cases_by_department()
+async def open_by_department(fmt: Formatter, estate_ids: frozenset[int] | None = None) -> Chart:
+    counts = await open_cases_by_department(estate_ids)
     names = await department_names({id_ for id_, _ in counts if id_ is not None})
     pairs = sorted(
         ((names.get(id_, str(id_)), n) for id_, n in counts if id_),
@@ -160,13 +171,14 @@ async def open_by_department(fmt: Formatter) -> Chart:
 async def overview(request: web.Request) -> web.Response:
     settings = ctx_of(request).settings
     fmt = formatter(request)
-    figures = await overview_figures(settings, fmt.now)
+    estate_ids = viewer_of(request).estates
+    figures = await overview_figures(settings, fmt.now, estate_ids)
     month = figures.month
     charts = [
-        await daily_by_category(settings, fmt, figures.today),
-        await weekly_sla(settings, fmt, figures.today, fmt.now),
+        await daily_by_category(settings, fmt, figures.today, estate_ids),
+        await weekly_sla(settings, fmt, figures.today, fmt.now, estate_ids),
         satisfaction_chart(fmt, month),
-        await open_by_department(fmt),
+        await open_by_department(fmt, estate_ids),
     ]
     today = figures.today.isoformat()
     tiles = [

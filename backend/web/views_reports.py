@@ -67,7 +67,12 @@ async def _report(request: web.Request) -> MonthlyReport:
     except ValueError:
         raise web.HTTPNotFound() from None
     return await monthly_report(
-        year, month, ctx.settings, ctx.clock.now(), locale=formatter(request).locale
+        year,
+        month,
+        ctx.settings,
+        ctx.clock.now(),
+        locale=formatter(request).locale,
+        estate_ids=viewer_of(request).estates,  # a manager of named estates: only theirs
     )
 
 

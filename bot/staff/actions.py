@@ -68,7 +68,7 @@ async def on_callback(turn: Turn, callback: Callback) -> None:
     case_id = number(case_text)
     case = await case_by_id(case_id) if case_id is not None else None
     press = PRESSES.get(callback.action)
-    if case is None or press is None:
+    if case is None or press is None or not actor.sees_estate(case.estate_id):
         await turn.answer(
             turn.plain("This button is no longer active. Please use the latest message."),
             alert=True,

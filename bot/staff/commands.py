@@ -38,24 +38,29 @@ async def run(turn: Turn, command: str, args: list[str]) -> None:
         await _listing(
             turn,
             turn.t("Unclaimed cases, oldest first"),
-            queries.CaseFilter(unclaimed=True),
+            queries.CaseFilter(unclaimed=True, estate_ids=actor.estates),
             "received_at",
         )
     elif command == "mine":
         await _listing(
             turn,
             turn.t("Your open cases"),
-            queries.CaseFilter(owner_id=actor.id, statuses=list(queries.OPEN_STATUSES)),
+            queries.CaseFilter(
+                owner_id=actor.id, statuses=list(queries.OPEN_STATUSES), estate_ids=actor.estates
+            ),
             "received_at",
         )
     elif command == "overdue":
         await _listing(
-            turn, turn.t("Overdue cases"), queries.CaseFilter(overdue=True), "received_at"
+            turn,
+            turn.t("Overdue cases"),
+            queries.CaseFilter(overdue=True, estate_ids=actor.estates),
+            "received_at",
         )
     elif command == "case":
         number = normalize_case_number(args[0]) if args else None
         found = await queries.case_with_timeline(number) if number else None
-        if found is None:
+        if found is None or not actor.sees_estate(found[0].estate_id):
             await turn.reply(turn.t("No case with that number."))
             return
         case, _ = found

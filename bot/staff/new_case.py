@@ -615,6 +615,7 @@ async def _submit_pressed(turn: Turn, dialog: DialogState, _value: str) -> None:
         locale=locale,
         client_key=f"tgdesk:{turn.chat_id}:{draft.key}",
         attachments=list(draft.files),
+        estate_id=actor.home_estate,
     )
     try:
         case = await turn.ctx.cases.submit(case_draft, actor)

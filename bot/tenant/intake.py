@@ -271,7 +271,7 @@ async def _file_emergency(turn: Turn, dialog: DialogState, triage: Any) -> None:
     draft.category = draft.suggested_category or "other"
     draft.triggers = list(getattr(triage, "triggers", ()) or ())  # marks the dialog's case as major
     draft.safety_question = ""  # more text made the open question moot
-    duty = settings.duty_phone
+    duty = await turn.duty_phone()
     lines = [turn.t(safety.advice_for(draft.triggers))]
     if duty:
         lines.append(turn.t("Property duty phone: {phone}", phone=duty))

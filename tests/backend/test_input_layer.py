@@ -130,6 +130,31 @@ DASHBOARD_READS: dict[tuple[str, str], str] = {
         "backend.web.views_admin_staff.staff_update",
         "post",
     ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_estates._estate_or_404",
+        "match_info",
+    ): "the estate code is looked up (404 otherwise)",
+    (
+        "backend.web.views_admin_estates.estate_add",
+        "post",
+    ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_estates.estate_edit",
+        "post",
+    ): "the form the pipeline read and checked",
+    (
+        "backend.web.views_admin_estates.render_estates",
+        "query",
+    ): "?saved= is only shown escaped, after a successful save of that code",
+    (
+        "backend.web.views_admin_estates.residents_upload",
+        "post",
+    ): "the form the pipeline read and checked; the file is read by resident_files, which refuses "
+    "anything but CSV or XLSX",
+    (
+        "backend.web.views_estates_compared._month",
+        "query",
+    ): "?month= goes through month_from_text (400 for anything else)",
     ("backend.web.views_case.case_page", "query"): "?done= is cut to 32 characters and looked up",
     (
         "backend.web.views_incidents._filters",

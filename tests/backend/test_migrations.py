@@ -1,10 +1,12 @@
 """Migrations: they apply to an empty database and they match the models (nobody forgot one)."""
 
+from datetime import UTC, datetime
+
 from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend import db
-from tests.factories import let_models_write_old_schema
+from tests.factories import forget_new_columns, let_models_write_old_schema
 
 
 async def test_models_and_migrations_agree(tmp_path):
@@ -70,6 +72,7 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
     await Department.create(code="engineering", name="工程维修部")
     await Department.create(code="security", name="秩序部", active=False)
     await Department.create(code="greening", name="绿化部")
+    await forget_new_columns()
     await Tortoise.close_connections()
     assert await db.migrate(url) == [
         "models.0015_standard_departments",
@@ -79,6 +82,7 @@ async def test_an_existing_database_keeps_its_departments_and_gains_only_missing
         "models.0019_channel_other",
         "models.0020_complainant_phone",
         "models.0021_incidents",
+        "models.0022_estates",
     ]
     assert await _departments(url) == {
         "engineering": ("工程维修部", True),
@@ -128,7 +132,7 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
     from tortoise import Tortoise
     from tortoise.migrations.api import migrate as migrate_api
 
-    from backend.domain import Kind, Role, Severity
+    from backend.domain import Role
     from backend.models import Case, Complainant, Staff
 
     url = f"sqlite://{tmp_path}/phones.sqlite3"
@@ -141,24 +145,26 @@ async def test_stored_phones_become_e164_and_what_cannot_be_read_stays(tmp_path)
         await Staff.create(
             telegram_id=100 + i, name=f"staff {i}", role=Role.AGENT, phone=old, created_at=now
         )
-        person = await Complainant.create(
-            name=f"tenant {i}", phone=old, created_at=now, updated_at=now
+        # the models have columns later migrations add (estate_id): these rows are written by hand
+        conn = Tortoise.get_connection("default")
+        stamp = now.isoformat()
+        await conn.execute_query(
+            "INSERT INTO complainant (name, phone, unit, locale, created_at, updated_at) "
+            "VALUES (?, ?, '', 'zh_CN', ?, ?)",
+            [f"tenant {i}", old, stamp, stamp],
         )
-        await Case.create(
-            number=f"QC-20260101-{i:04d}",
-            kind=Kind.COMPLAINT,
-            category="facility",
-            severity=Severity.GENERAL,
-            description="漏水",
-            contact_phone=old,
-            complainant=person,
-            promised_assign_at=now,
-            promised_feedback_at=now,
-            promised_resolve_at=now,
-            received_at=now,
-            created_at=now,
-            updated_at=now,
+        await conn.execute_query(
+            'INSERT INTO "case" (number, kind, category, category_suggested, severity, status, '
+            "channel, description, location, unit, building, expectation, subject, contact_name, "
+            "contact_phone, locale, escalation_level, reopen_count, off_hours, triage, resolution, "
+            "invalid_reason, close_reason, promised_assign_at, promised_feedback_at, "
+            "promised_resolve_at, received_at, satisfaction_comment, in_case_library, "
+            "complainant_id, created_at, updated_at) VALUES (?, 'complaint', 'facility', '', "
+            "'general', 'new', 'chat', '漏水', '', '', '', '', '', '', ?, 'zh_CN', 1, 0, 0, '{}', "
+            "'', '', '', ?, ?, ?, ?, '', 0, ?, ?, ?)",
+            [f"QC-20260101-{i:04d}", old, *[stamp] * 4, i + 1, stamp, stamp],
         )
+    await forget_new_columns()
     await Tortoise.close_connections()
     assert (await db.migrate(url))[0] == "models.0017_phones_e164"
     await Tortoise.init(config=db.tortoise_config(url))
@@ -266,5 +272,70 @@ async def test_incidents_opened_before_0021_survive_it(tmp_path):
             "",
             False,
         )
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_a_single_estate_database_becomes_the_default_estate_with_nothing_lost(tmp_path):
+    """0022: cases, tenants, incidents, agents and supervisors belong to the default estate; managers
+    stay head office; the case search (triggers of 0012) still follows edits."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as migrate_api
+
+    from backend.models import Case, Complainant, Estate, Incident, StaffEstate
+    from backend.services.queries import CaseFilter, filtered
+
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    url = f"sqlite://{tmp_path}/estates.sqlite3"
+    await migrate_api(config=db.tortoise_config(url), target="models.0021_incidents")
+    await Tortoise.close_connections()
+    await Tortoise.init(config=db.tortoise_config(url))
+    conn = Tortoise.get_connection("default")
+    stamp = now.isoformat()
+    for telegram_id, role in ((11, "agent"), (12, "supervisor"), (13, "manager")):
+        await conn.execute_query(
+            "INSERT INTO staff (telegram_id, name, role, phone, locale, on_duty, active, created_at) "
+            "VALUES (?, 'x', ?, '', 'zh_CN', 0, 1, ?)",
+            [telegram_id, role, stamp],
+        )
+    await conn.execute_query(
+        "INSERT INTO complainant (telegram_id, name, phone, unit, locale, created_at, updated_at) "
+        "VALUES (500, '王', '+8613812345678', '3-1202', 'zh_CN', ?, ?)",
+        [stamp, stamp],
+    )
+    await conn.execute_query(
+        "INSERT INTO incident (category, building, created_at, status, keywords, refresh_queued, "
+        "confirmed_by, resolution) VALUES ('utilities', '3', ?, 'proposed', '[]', 0, '', '')",
+        [stamp],
+    )
+    await conn.execute_query(
+        'INSERT INTO "case" (number, kind, category, category_suggested, severity, status, channel, '
+        "description, location, unit, building, expectation, subject, contact_name, contact_phone, "
+        "locale, escalation_level, reopen_count, off_hours, triage, resolution, invalid_reason, "
+        "close_reason, promised_assign_at, promised_feedback_at, promised_resolve_at, received_at, "
+        "satisfaction_comment, complainant_id, incident_id, created_at, updated_at) VALUES "
+        "('QC-20261201-0001', 'repair', 'utilities', '', 'general', 'new', 'chat', '3栋停水了', '', "
+        "'3-1202', '3', '', '', '', '', 'zh_CN', 1, 0, 0, '{}', '', '', '', ?, ?, ?, ?, '', 1, 1, ?, ?)",
+        [stamp] * 6,
+    )
+    await Tortoise.close_connections()
+    assert await db.migrate(url) == ["models.0022_estates"]
+    await Tortoise.init(config=db.tortoise_config(url))
+    try:
+        (estate,) = await Estate.all()
+        assert (estate.code, estate.staff_chat_id, estate.duty_phone) == ("default", None, "")
+        (case,) = await Case.all()
+        assert (case.estate_id, case.resident_verified, case.description) == (
+            estate.id,
+            False,
+            "3栋停水了",
+        )
+        assert [c.estate_id for c in await Complainant.all()] == [estate.id]
+        assert [i.estate_id for i in await Incident.all()] == [estate.id]
+        members = await StaffEstate.all().prefetch_related("staff")
+        assert sorted(m.staff.role.value for m in members) == ["agent", "supervisor"]
+        await Case.filter(id=case.id).update(description="3栋电梯坏了")
+        found = filtered(CaseFilter(text="电梯"), now)
+        assert await found.values_list("number", flat=True) == ["QC-20261201-0001"]
     finally:
         await Tortoise.close_connections()

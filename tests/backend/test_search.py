@@ -18,7 +18,7 @@ from backend.models import Case
 from backend.services.queries import CaseFilter, filtered, list_cases
 from backend.services.search import like_q
 from tests.conftest import TEST_DATABASE_URL, on_postgres
-from tests.factories import let_models_write_old_schema
+from tests.factories import forget_new_columns, let_models_write_old_schema
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -288,6 +288,7 @@ async def _migrate_fill_and_search(url: str) -> None:
     try:
         await let_models_write_old_schema()
         existing = [await make_case(*row, minutes=i) for i, row in enumerate(ROWS)]
+        await forget_new_columns()
     finally:
         await Tortoise.close_connections()
     assert "models.0012_case_search" in await db.migrate(url)
