@@ -49,11 +49,14 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 async def _without_seeded_rows(url: str) -> None:
     """Tests start from empty tables on SQLite as on PostgreSQL (where TRUNCATE empties them): the standard
-    departments of migration 0015 are removed, and each test creates the departments it needs.
+    departments of migration 0015 and the default estate of 0022 are removed, and each test creates the
+    departments and estates it needs.
     tests/backend/test_migrations.py checks what a fresh install has."""
     await Tortoise.init(config=db.tortoise_config(url))
     try:
-        await get_connection("default").execute_script("DELETE FROM department;")
+        await get_connection("default").execute_script(
+            "DELETE FROM department; DELETE FROM estate;"
+        )
     finally:
         await Tortoise.close_connections()
 

@@ -122,6 +122,7 @@ async def _estate(code: str, **values) -> Estate:
 
 
 async def test_a_case_goes_to_its_estates_group_with_its_hours(service, clock):
+    default = await _estate("default")  # as migration 0022 makes it: the first estate
     evening = await _estate("EVE", staff_chat_id=-2002, business_hours={"end": "23:00"})
     clock.set(
         datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -135,7 +136,7 @@ async def test_a_case_goes_to_its_estates_group_with_its_hours(service, clock):
     other = await service.submit(
         CaseDraft(description="大堂灯不亮", telegram_id=43), Actor.tenant(43)
     )
-    assert other.off_hours is True and other.estate_id == (await Estate.get(code="default")).id
+    assert other.off_hours is True and other.estate_id == default.id
     cards = await OutboxMessage.filter(kind="staff_card", case_id=other.id).values_list(
         "chat_id", flat=True
     )

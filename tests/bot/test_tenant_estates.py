@@ -17,7 +17,7 @@ HUAYUAN_GROUP = -100777
 async def second_estate(desk) -> tuple[Estate, Estate]:
     """The default estate (STAFF_CHAT_ID's group) and 华苑小区 with its own staff group."""
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    default = await Estate.get(code="default")
+    default = await Estate.create(code="default", name="本小区", created_at=now, updated_at=now)
     huayuan = await Estate.create(
         code="HY01", name="华苑小区", staff_chat_id=HUAYUAN_GROUP, created_at=now, updated_at=now
     )
