@@ -28,7 +28,7 @@ _NUMERAL = r"[0-9０-９]+|[零〇一二两俩三四五六七八九十百千几]
 # a number, an optional "more than", then a word for household
 _COUNT = re.compile(
     rf"(?<![第0-9])(上|好|数)?({_NUMERAL})(多|余|来|几)?(?:个|位|名)?"
-    r"(户(?![型口主外籍])|家(?=人|住户|业主|商户|商铺|租户|空置房|以上|门口|找|的事|在|邻居|居民|都|也|一起|联名|反映|投诉|说|的|被|没|停|受|遭|已|共同|同时|天天|[,.!?;:，。！？；：\s]|$)"
+    r"(户(?![型口主外籍])|家(?=人|住户|业主|商户|商铺|租户|空置房|以上|门口|找|的事|在|邻居|居民|都|也|一起|联名|反映|投诉|说|的|被|没|停|受|遭|已|共同|同时|天天|了|窗|[,.!?;:，。！？；：\s]|$)"
     r"|伙(?![食伴计同])|业主|住户|居民)"
 )
 
@@ -53,7 +53,7 @@ _ENGLISH_NUMBERS = {
 }
 _COUNT_EN = re.compile(
     r"\b(\d+|" + "|".join(_ENGLISH_NUMBERS) + r")\+? (?:more |other )?"
-    r"(?:households|flats|units|families|homes|owners|residents)\b"
+    r"(?:households|flats|units|families|homes|owners|residents|companies|shops|offices|businesses)\b"
 )
 
 

@@ -6,6 +6,7 @@ DUTY_PHONE, TIMEZONE and the policy's business hours, and a company of many esta
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,3 +120,51 @@ def office_of(
         ZoneInfo(estate.timezone) if estate.timezone else timezone,
         hours,
     )
+
+
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_DATE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def clock_text(text: str) -> str | None:
+    """ "8:00" or "08:00" as "08:00"; None for anything that is no time of day."""
+    match = _CLOCK.fullmatch((text or "").strip())
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+def hours_from_form(
+    opens: str, closes: str, closed_on: str, base: BusinessHours, current: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The estate's business_hours from the form's "opens", "closes" and "closed_on" (dates separated by
+    commas), over `current` (its other keys, such as "days", are kept); an empty field removes its key,
+    so the policy's value applies. Returns the hours and the problems by field: "time", "order" (closes
+    at or before it opens) or "date"."""
+    hours = {k: v for k, v in (current or {}).items() if k not in ("start", "end", "holidays")}
+    problems: dict[str, str] = {}
+    for name, key, text in (("opens", "start", opens), ("closes", "end", closes)):
+        if text.strip():
+            value = clock_text(text)
+            if value is None:
+                problems[name] = "time"
+            else:
+                hours[key] = value
+    days = [day for day in _DATE_SEPARATORS.split(closed_on.strip()) if day]
+    try:
+        if days:
+            hours["holidays"] = sorted({date.fromisoformat(day).isoformat() for day in days})
+    except ValueError:
+        problems["closed_on"] = "date"
+    if not problems:
+        start = time.fromisoformat(hours["start"]) if "start" in hours else base.start
+        end = time.fromisoformat(hours["end"]) if "end" in hours else base.end
+        if end <= start:
+            problems["closes"] = "order"
+    return hours, problems
+
+
+def hours_text(hours: BusinessHours) -> str:
+    """ "08:00–20:00"."""
+    return f"{hours.start:%H:%M}–{hours.end:%H:%M}"

@@ -177,3 +177,12 @@ async def staff_chats(settings: Settings) -> set[int]:
     if settings.staff_chat_id is not None:
         chats.add(settings.staff_chat_id)
     return chats
+
+
+async def estate_memberships() -> dict[int, list[int]]:
+    """Every staff member's estates by staff id (those named for none are missing): one query for a list."""
+    pairs = await StaffEstate.all().values_list("staff_id", "estate_id")
+    found: dict[int, list[int]] = {}
+    for staff_id, estate_id in pairs:
+        found.setdefault(int(str(staff_id)), []).append(int(str(estate_id)))
+    return {staff_id: sorted(ids) for staff_id, ids in found.items()}

@@ -87,6 +87,8 @@ ROUTES: tuple[tuple[str, str, object], ...] = (
     ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/residents", views_admin_estates.residents_page),
     ("POST", f"{ADMIN}/estates/{ESTATE_CODE}/residents", views_admin_estates.residents_upload),
     ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/residents.xlsx", views_admin_estates.residents_xlsx),
+    ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/poster.png", views_admin_estates.estate_poster_png),
+    ("GET", f"{ADMIN}/estates/{ESTATE_CODE}/poster.pdf", views_admin_estates.estate_poster_pdf),
     ("GET", f"{ADMIN}/tokens", views_admin_access.tokens_page),
     ("POST", f"{ADMIN}/tokens", views_admin_access.token_create),
     ("POST", f"{ADMIN}/tokens/{TOKEN_ID}/revoke", views_admin_access.token_revoke),

@@ -4,6 +4,7 @@ The rules are the services' (services/estates.py, services/residents.py), the sa
 (cli_estates.py, cli_residents.py): these pages only read forms and say what went wrong beside the field.
 """
 
+import asyncio
 import io
 import re
 from dataclasses import dataclass, field
@@ -13,15 +14,16 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from openpyxl import Workbook
 
+from .. import posters
 from ..cli_residents import NOTHING_IMPORTED, problem_line
 from ..domain.contact import mask_phone, regions_for
-from ..domain.estates import CODE, EstateError
+from ..domain.estates import CODE, EstateError, deep_link, hours_from_form, hours_text
 from ..domain.residents import check_rows, read_header
-from ..i18n import N_
+from ..i18n import N_, SUPPORTED, translations
 from ..inputs import whole_number
 from ..models import Estate
 from ..resident_files import MAX_FILE_BYTES, ResidentFileError, read_table
-from ..services.estates import add_estate, edit_estate, estate_by_code, estates
+from ..services.estates import add_estate, edit_estate, estate_by_code, estates, office_for
 from ..services.residents import (
     ImportResult,
     household_count,
@@ -34,6 +36,7 @@ from ..spreadsheet import safe_row
 from .admin import ESTATES_PATH, Form, admin_only, admin_page, entered
 from .admin import field as form_field
 from .auth import accepts_files
+from .files import FILE_BOT
 from .render import formatter, see_other
 from .state import ctx_of
 
@@ -50,7 +53,16 @@ ESTATE_PROBLEMS = {
     "staff_chat_id": N_(
         "Enter the staff group's chat id (digits, often starting with -100), or leave it empty."
     ),
+    "opens": N_("Enter a time such as 08:00, or leave it empty."),
+    "closes": N_("Enter a time such as 20:00, or leave it empty."),
+    "closes_order": N_("The closing time must be later than the opening time."),
+    "closed_on": N_("Enter dates such as 2027-01-01, separated by commas."),
+    "business_hours": N_("Please check the opening hours."),
 }
+NO_BOT_USERNAME = N_(
+    "The poster needs the bot's username. Please set BOT_USERNAME in the settings and try again."
+)
+POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 CHECK_ESTATE = N_("Please correct the marked fields; everything you typed is kept.")
 ESTATE_SAVED = N_("Estate {code} saved.")
 CHECKED = N_(
@@ -89,6 +101,8 @@ async def render_estates(
     status: int = 200,
 ) -> web.Response:
     fmt = formatter(request)
+    ctx = ctx_of(request)
+    username = await _bot_username(request)
     rows = []
     for estate in await estates():
         rows.append(
@@ -96,6 +110,9 @@ async def render_estates(
                 "estate": estate,
                 "residents": await resident_count(estate.id),
                 "households": await household_count(estate.id),
+                "hours": _hours_shown(estate, ctx.settings),
+                "hours_typed": _hours_typed(estate.business_hours),
+                "link": deep_link(username, estate.code) if username else "",
             }
         )
     errors = errors or {}
@@ -113,6 +130,91 @@ async def render_estates(
         editing=editing,
         saved=fmt.t(ESTATE_SAVED, code=done_code) if done_code else "",
         path=ESTATES_PATH,
+        locales=SUPPORTED,
+    )
+
+
+def _hours_shown(estate: Estate, settings: Any) -> str:
+    """The estate's effective opening hours ("08:00–20:00"), or "policy" when it sets none of its own."""
+    if not estate.business_hours:
+        return "policy"
+    return hours_text(office_for(estate, settings).business_hours)
+
+
+def _hours_typed(raw: dict[str, Any] | None) -> dict[str, str]:
+    """The stored hours as the edit form shows them."""
+    raw = raw or {}
+    return {
+        "opens": str(raw.get("start", "")),
+        "closes": str(raw.get("end", "")),
+        "closed_on": ", ".join(str(day) for day in raw.get("holidays") or ()),
+    }
+
+
+async def _bot_username(request: web.Request, *, ask_telegram: bool = False) -> str:
+    """BOT_USERNAME, else the dashboard bot's own once known (getMe, asked only for a poster, at most
+    5 s: PTB keeps it after initialize), else ""."""
+    username = ctx_of(request).settings.bot_username
+    if username:
+        return username.lstrip("@")
+    bot = request.app.get(FILE_BOT)
+    if bot is None:
+        return ""
+    from telegram.error import TelegramError
+
+    try:
+        if ask_telegram:
+            await asyncio.wait_for(bot.initialize(), timeout=5)
+        return bot.username or ""
+    except RuntimeError:  # not initialised yet: the list shows no link until a poster was made
+        return ""
+    except (TelegramError, OSError, TimeoutError):
+        return ""
+
+
+@admin_only
+async def estate_poster_png(request: web.Request) -> web.Response:
+    return await _poster(request, "png")
+
+
+@admin_only
+async def estate_poster_pdf(request: web.Request) -> web.Response:
+    return await _poster(request, "pdf")
+
+
+async def _poster(request: web.Request, kind: str) -> web.Response:
+    """The lobby poster of the estate, in ?locale= (one of SUPPORTED; else the viewer's language)."""
+    ctx = ctx_of(request)
+    fmt = formatter(request)
+    estate = await _estate_or_404(request)
+    username = await _bot_username(request, ask_telegram=True)
+    if not username:
+        return admin_page(
+            request,
+            "admin_residents.html",
+            title=fmt.t("Residents of {estate}", estate=estate.name),
+            error=fmt.t(NO_BOT_USERNAME),
+            status=400,
+            outcome=None,
+            **await _residents_context(request, estate),
+        )
+    asked = request.query.get("locale", "")
+    locale = asked if asked in SUPPORTED else fmt.locale
+    text = posters.poster_text(
+        estate.name,
+        deep_link(username, estate.code),
+        office_for(estate, ctx.settings).duty_phone,
+        translations(locale).gettext,
+    )
+    render = posters.poster_pdf if kind == "pdf" else posters.poster_png
+    body = await asyncio.to_thread(render, text)
+    return web.Response(
+        body=body,
+        content_type=POSTER_TYPES[kind],
+        headers={
+            "Content-Disposition": f'attachment; filename="poster-{estate.code}-{locale}.{kind}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -153,6 +255,16 @@ async def estate_edit(request: web.Request) -> web.Response:
     estate = await _estate_or_404(request)
     form = await request.post()
     values, problems = _estate_values(form, with_active=True)
+    hours, hour_problems = hours_from_form(
+        form_field(form, "opens"),
+        form_field(form, "closes"),
+        form_field(form, "closed_on"),
+        ctx.settings.policy.business_hours,
+        estate.business_hours,
+    )
+    for name, kind in hour_problems.items():
+        problems[name] = ESTATE_PROBLEMS["closes_order" if kind == "order" else name]
+    values["business_hours"] = hours
     if not problems:
         try:
             await edit_estate(estate.code, ctx.clock.now(), ctx.settings, **values)
@@ -236,12 +348,21 @@ async def render_residents(
     request: web.Request, estate: Estate, outcome: UploadOutcome | None = None, status: int = 200
 ) -> web.Response:
     fmt = formatter(request)
-    shown = await residents_of(estate.id, limit=RESIDENTS_SHOWN)
     return admin_page(
         request,
         "admin_residents.html",
         title=fmt.t("Residents of {estate}", estate=estate.name),
         status=status,
+        outcome=outcome,
+        **await _residents_context(request, estate),
+    )
+
+
+async def _residents_context(request: web.Request, estate: Estate) -> dict[str, Any]:
+    fmt = formatter(request)
+    shown = await residents_of(estate.id, limit=RESIDENTS_SHOWN)
+    username = await _bot_username(request)
+    return dict(
         estate=estate,
         count=await resident_count(estate.id),
         households=await household_count(estate.id),
@@ -256,9 +377,10 @@ async def render_residents(
             for r in shown
         ],
         shown_limit=RESIDENTS_SHOWN,
-        outcome=outcome,
         path=ESTATES_PATH,
         residents_path=f"{ESTATES_PATH}/{estate.code}/residents",
+        link=deep_link(username, estate.code) if username else "",
+        locales=SUPPORTED,
     )
 
 

@@ -5,6 +5,9 @@ lookup and live triage as the operator types (views_desk_lookup.py). POST files 
 caller's open cases, adds the description to it as an internal note and a supplement) and redirects to
 /dashboard/cases/{number}/filed: the number, the promised times and a sentence to read back.
 
+A viewer who sees more than one (active) estate chooses the estate of a new case ("estate", required,
+one they see); with one estate the field is hidden and that estate is used.
+
 A double submit files one case: the form carries a client_key, and the service returns the case already
 filed for it. An override of triage's category is recorded by the service as a triage correction.
 """
@@ -25,9 +28,10 @@ from ..domain.commands import AddNote, Attachment, Supplement
 from ..domain.contact import normalize_phone, regions_for
 from ..i18n import N_, SUPPORTED
 from ..labels import language_name, trigger_name
-from ..models import Case
+from ..models import Case, Estate
 from ..services import desk_queries, desk_uploads
 from ..services.drafts import MAX_DESCRIPTION, CaseDraft
+from ..services.estates import estate_by_id, estates, office_of_estate
 from .auth import accepts_files
 from .files import MAX_BYTES
 from .format import Formatter
@@ -63,6 +67,7 @@ PROBLEMS = {
     "category": N_("Choose a category from the list."),
     "severity": N_("Choose a severity from the list."),
     "supplement_to": N_("That case is not an open case of this caller any more."),
+    "estate": N_("Choose the estate the case belongs to."),
     "files:type": N_("Only photos (JPEG, PNG, WebP) and PDF scans can be attached."),
     "files:size": N_("The files are too large (at most {megabytes} MB together)."),
     "files:count": N_("At most {count} files per case."),
@@ -95,6 +100,7 @@ class DeskForm:
             severity="",
             severity_auto="",
             supplement_to="",
+            estate="",
             client_key=secrets.token_urlsafe(18),
         )
         return cls(values)
@@ -115,6 +121,26 @@ class DeskForm:
         """A category or severity the operator chose; None when it is triage's (or left automatic)."""
         value = self.values[name]
         return value if value and value != self.values[f"{name}_auto"] else None
+
+
+async def estate_choices(viewer: Viewer) -> list[Estate]:
+    """The active estates the viewer sees: where a case they file may go."""
+    return [e for e in await estates(active_only=True) if viewer.actor.sees_estate(e.id)]
+
+
+def filing_estate_of(desk: DeskForm, choices: list[Estate], home_estate: int | None) -> int | None:
+    """The estate of the new case: the one chosen among several (an error when it is not one of them),
+    the only one, or — when the viewer sees no active estate — their home estate (the service's rule)."""
+    if len(choices) == 1:
+        return choices[0].id
+    if not choices:
+        return home_estate
+    chosen = desk.values["estate"]
+    for estate in choices:
+        if chosen == str(estate.id):
+            return estate.id
+    desk.errors["estate"] = PROBLEMS["estate"]
+    return None
 
 
 def _check(desk: DeskForm, request: web.Request) -> str:
@@ -149,7 +175,9 @@ def _check(desk: DeskForm, request: web.Request) -> str:
     return phone
 
 
-def _page(request: web.Request, desk: DeskForm, *, status: int = 200) -> web.Response:
+def _page(
+    request: web.Request, desk: DeskForm, choices: list[Estate], *, status: int = 200
+) -> web.Response:
     ctx = ctx_of(request)
     fmt = formatter(request)
     policy = ctx.settings.policy
@@ -173,12 +201,20 @@ def _page(request: web.Request, desk: DeskForm, *, status: int = 200) -> web.Res
         max_files=desk_uploads.MAX_FILES,
         max_bytes=UPLOAD_LIMIT,
         megabytes=megabytes,
+        estates=[(str(e.id), f"{e.name} ({e.code})") for e in choices] if len(choices) > 1 else [],
+        only_estate=str(choices[0].id) if len(choices) == 1 else "",
     )
 
 
 async def desk_form(request: web.Request) -> web.Response:
     """GET /dashboard/cases/new."""
-    return _page(request, DeskForm.blank(ctx_of(request).settings.default_locale))
+    viewer = viewer_of(request)
+    choices = await estate_choices(viewer)
+    desk = DeskForm.blank(ctx_of(request).settings.default_locale)
+    home = viewer.actor.home_estate
+    if home is not None and any(estate.id == home for estate in choices):
+        desk.values["estate"] = str(home)
+    return _page(request, desk, choices)
 
 
 @accepts_files(2 * UPLOAD_LIMIT)
@@ -187,14 +223,20 @@ async def desk_save(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     desk = DeskForm.read(await request.post(), ctx.settings.default_locale)
     phone = _check(desk, request)
+    viewer = viewer_of(request)
+    choices = await estate_choices(viewer)
     target = None
     if desk.values["supplement_to"] and not desk.errors:
-        target = await _open_case_of(phone, desk.values["supplement_to"], viewer_of(request))
+        target = await _open_case_of(phone, desk.values["supplement_to"], viewer)
         if target is None:
             desk.errors["supplement_to"] = PROBLEMS["supplement_to"]
             desk.values["supplement_to"] = ""
+    # adding to an open case keeps that case's estate; only a new case needs one
+    estate_id = (
+        None if target is not None else filing_estate_of(desk, choices, viewer.actor.home_estate)
+    )
     if desk.errors:
-        return _page(request, desk, status=400)
+        return _page(request, desk, choices, status=400)
     stored = await asyncio.to_thread(desk_uploads.store, ctx.settings.data_dir, desk.uploads)
     if target is not None:
         await _supplement(request, desk, target, stored)
@@ -214,7 +256,7 @@ async def desk_save(request: web.Request) -> web.Response:
         client_key=f"desk:{values['client_key']}",
         attachments=stored,
         triage=classify(request, values["description"]),
-        estate_id=viewer_of(request).actor.home_estate,
+        estate_id=estate_id,
     )
     try:
         case = await ctx.cases.submit(draft, viewer_of(request).actor)
@@ -223,7 +265,7 @@ async def desk_save(request: web.Request) -> web.Response:
         desk.errors[FORM_FIELD.get(name, name)] = PROBLEMS.get(
             FORM_FIELD.get(name, name), PROBLEMS["description"]
         )
-        return _page(request, desk, status=400)
+        return _page(request, desk, choices, status=400)
     await _deliver_now(request)
     return see_other(f"{PREFIX}/cases/{case.number}/filed")
 
@@ -305,5 +347,6 @@ async def filed_page(request: web.Request) -> web.Response:
         triggers=", ".join(
             trigger_name(t, fmt.locale) for t in (case.triage or {}).get("triggers") or ()
         ),
-        duty_phone=ctx.settings.duty_phone or "",
+        duty_phone=(await office_of_estate(None, case.estate_id, ctx.settings)).duty_phone or "",
+        estate=await estate_by_id(case.estate_id) if case.estate_id is not None else None,
     )

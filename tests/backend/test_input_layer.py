@@ -147,6 +147,10 @@ DASHBOARD_READS: dict[tuple[str, str], str] = {
         "query",
     ): "?saved= is only shown escaped, after a successful save of that code",
     (
+        "backend.web.views_admin_estates._poster",
+        "query",
+    ): "?locale= is only compared with SUPPORTED (the viewer's language otherwise)",
+    (
         "backend.web.views_admin_estates.residents_upload",
         "post",
     ): "the form the pipeline read and checked; the file is read by resident_files, which refuses "

@@ -50,6 +50,8 @@ def test_households_stated_in_the_text_decide_collective_severity(text: str, sev
         ("三十多户", 30), ("12户业主", 12), ("五六家都说", 5), ("上百户居民", 100),
         ("十几户", 12), ("好几户", None), ("问了三家维修公司", None),
         ("2栋1单元302户", None), ("三位业主", 3), ("两户", 2),
+        ("靠那边的五六家窗户都不敢开", 5), ("丢件的已经有八九家了", 8), ("回家了", None),
+        ("6 companies up here", 6), ("two companies", None),
     ],
 )  # fmt: skip
 def test_stated_households(text: str, count: int | None) -> None:

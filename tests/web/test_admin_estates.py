@@ -1,6 +1,7 @@
 """Administration of estates and their resident registers in the dashboard, for admins only."""
 
 import io
+from dataclasses import replace
 
 import pytest
 from aiohttp import FormData
@@ -169,3 +170,93 @@ async def test_the_register_exports_as_xlsx_that_imports_back_unchanged(board):
     again = await board.client.post(f"{ESTATES}/park/residents", data=form)
     assert "0 would be added, 0 updated, 1 unchanged" in await again.text()
     assert (await board.client.get(f"{ESTATES}/nowhere/residents")).status == 404
+
+
+@pytest.fixture
+def named_bot(board):
+    board.ctx.settings = replace(board.ctx.settings, bot_username="qingchu_bot")
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type", "magic"),
+    [("png", "image/png", b"\x89PNG\r\n\x1a\n"), ("pdf", "application/pdf", b"%PDF")],
+)
+async def test_an_admin_downloads_the_lobby_poster(board, named_bot, kind, content_type, magic):
+    await _estate(board)
+    await board.sign_in(Role.ADMIN)
+    page = await board.page(ESTATES)
+    assert f'href="{ESTATES}/park/poster.{kind}?locale=en"' in page
+    assert "https://t.me/qingchu_bot?start=park" in page
+    response = await board.client.get(f"{ESTATES}/park/poster.{kind}?locale=zh_TW")
+    assert response.status == 200
+    assert response.content_type == content_type
+    assert (await response.read()).startswith(magic)
+    assert "poster-park-zh_TW" in response.headers["Content-Disposition"]
+    assert (await board.client.get(f"{ESTATES}/nowhere/poster.{kind}")).status == 404
+
+
+async def test_other_roles_get_no_poster(board, named_bot):
+    await _estate(board)
+    await board.sign_in(Role.MANAGER)
+    assert (await board.client.get(f"{ESTATES}/park/poster.png")).status == 403
+
+
+async def test_without_a_bot_username_the_poster_page_says_to_set_it(board):
+    await _estate(board)
+    await board.sign_in(Role.ADMIN)
+    response = await board.client.get(f"{ESTATES}/park/poster.pdf")
+    assert response.status == 400
+    assert "Please set BOT_USERNAME" in await response.text()
+
+
+async def test_an_admin_sets_and_clears_the_opening_hours(board):
+    await _estate(board)
+    await board.sign_in(Role.ADMIN)
+    assert "policy" in await board.page(ESTATES)
+    form = {"name": "阳光花园", "active": "on", "opens": "8:00", "closes": "20:00"}
+    response = await board.post(f"{ESTATES}/park", {**form, "closed_on": "2027-01-01, 2027-02-17"})
+    assert response.status == 303
+    estate = await Estate.get(code="park")
+    assert estate.business_hours == {
+        "start": "08:00",
+        "end": "20:00",
+        "holidays": ["2027-01-01", "2027-02-17"],
+    }
+    page = await board.page(ESTATES)
+    assert "08:00–20:00" in page and 'value="2027-01-01, 2027-02-17"' in page
+    response = await board.post(f"{ESTATES}/park", {"name": "阳光花园", "active": "on"})
+    assert response.status == 303
+    assert (await Estate.get(code="park")).business_hours == {}
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"opens": "25:00"}, "opens", "Enter a time such as 08:00"),
+        ({"opens": "20:00", "closes": "08:00"}, "closes", "The closing time must be later"),
+        ({"closed_on": "2027-01-01, 2027-13-01"}, "closed_on", "Enter dates such as 2027-01-01"),
+    ],
+)
+async def test_bad_opening_hours_are_shown_beside_the_field(board, typed, field, message):
+    await _estate(board)
+    await board.sign_in(Role.ADMIN)
+    response = await board.post(f"{ESTATES}/park", {"name": "新名", "active": "on", **typed})
+    page = await response.text()
+    assert response.status == 400
+    assert f'id="error-edit-park-{field}">{message}' in page
+    for value in typed.values():
+        assert f'value="{value}"' in page
+    estate = await Estate.get(code="park")
+    assert estate.name == "阳光花园" and estate.business_hours == {}
+
+
+async def test_the_filed_page_gives_the_duty_phone_of_the_cases_estate(board):
+    estate = await add_estate(
+        "park", "阳光花园", board.ctx.clock.now(), board.ctx.settings, duty_phone="020-88886666"
+    )
+    case = await board.new_case(estate_id=estate.id)
+    case.triage = {**(case.triage or {}), "emergency": True, "triggers": ["fire"]}
+    await case.save()
+    await board.sign_in(Role.ADMIN)
+    page = await board.page(f"/dashboard/cases/{case.number}/filed")
+    assert "Duty phone: 020-88886666" in page and "400-800-1234" not in page
